@@ -1,0 +1,65 @@
+# The single entry point for people and CI. `make run` and `make test` need only Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve demo worker beat test test-e2e lint fmt typecheck imports migrations-check check clean
+
+help:
+	@echo "make run    - install, migrate, load the demo, train, serve on http://127.0.0.1:8000"
+	@echo "make test   - install and run the whole test suite"
+	@echo "make check  - lint, types, import layers, migrations, tests"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+
+run: demo serve
+
+serve:
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+worker: install
+	$(BIN)/celery -A kfplatform worker -Q default,media,ml,analytics -l info
+
+beat: install
+	$(BIN)/celery -A kfplatform beat -l info
+
+test: install
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy .
+
+imports: install
+	$(BIN)/lint-imports
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check: lint typecheck imports migrations-check test
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

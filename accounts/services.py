@@ -1,0 +1,57 @@
+"""Writes for people: accounts, creator profiles, follows."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from analytics.models import Event
+from analytics.services import event_record
+from common.exceptions import ApplicationError
+
+from .models import CreatorProfile, Follow, User
+
+
+@transaction.atomic
+def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
+    """Create a viewer account and record the signup."""
+    user = User(username=username, email=email.strip(), display_name=display_name)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    event_record(type=Event.Type.SIGNUP, user_id=user.pk)
+    return user
+
+
+@transaction.atomic
+def creator_profile_create(*, user: User, handle: str, bio: str = "") -> CreatorProfile:
+    """Open a creator page for a user; one per user, handles unique."""
+    profile = CreatorProfile(user=user, handle=handle, bio=bio)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def follow_create(*, follower_id: int, creator_id: int) -> bool:
+    """Follow a creator. Returns False when already following; counts stay exact."""
+    if follower_id == creator_id:
+        raise ApplicationError("You cannot follow yourself.", code="follow_self")
+    try:
+        with transaction.atomic():
+            Follow.objects.create(follower_id=follower_id, creator_id=creator_id)
+            CreatorProfile.objects.filter(user_id=creator_id).update(
+                follower_count=F("follower_count") + 1
+            )
+            event_record(type=Event.Type.FOLLOW, user_id=follower_id, creator_id=creator_id)
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def follow_delete(*, follower_id: int, creator_id: int) -> bool:
+    """Unfollow. Returns False when there was nothing to undo."""
+    deleted, _ = Follow.objects.filter(follower_id=follower_id, creator_id=creator_id).delete()
+    if deleted:
+        CreatorProfile.objects.filter(user_id=creator_id, follower_count__gt=0).update(
+            follower_count=F("follower_count") - 1
+        )
+    return bool(deleted)

@@ -1,0 +1,69 @@
+"""A file response that answers HTTP Range requests (206 and 416).
+
+Django's FileResponse ignores Range, so a video could not seek; nginx does
+this in production behind X-Accel-Redirect.
+"""
+
+import mimetypes
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+def ranged_file_response(request: HttpRequest, path: Path) -> HttpResponse | StreamingHttpResponse:
+    """Serve ``path`` whole, or the one byte range the request asks for."""
+    size = path.stat().st_size
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    header = request.headers.get("Range", "")
+    match = _RANGE.match(header.strip()) if header else None
+    if match is None:  # none, multi-range or malformed: RFC 9110 allows sending all
+        response: HttpResponse | StreamingHttpResponse = FileResponse(
+            path.open("rb"), content_type=content_type
+        )
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start, end = _resolve_range(match.group(1), match.group(2), size)
+    if start is None or end is None:
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{size}"
+        return refused
+    response = StreamingHttpResponse(
+        _read_span(path, start, end), status=206, content_type=content_type
+    )
+    response["Content-Length"] = str(end - start + 1)
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _resolve_range(first: str, last: str, size: int) -> tuple[int | None, int | None]:
+    """Map the header's two numbers to inclusive offsets, or (None, None) if unsatisfiable."""
+    if not first and not last:
+        return None, None
+    if not first:  # suffix: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            return None, None
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return None, None
+    return start, end
+
+
+def _read_span(path: Path, start: int, end: int) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        handle.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            block = handle.read(min(CHUNK, remaining))
+            if not block:
+                break
+            remaining -= len(block)
+            yield block

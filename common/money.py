@@ -1,0 +1,24 @@
+"""Money is integer minor units plus an ISO 4217 code; this formats it for people."""
+
+from decimal import Decimal
+
+# Currencies whose minor unit is not 1/100.
+_EXPONENT = {"JPY": 0, "KRW": 0}
+_SYMBOL = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "HKD": "HK$"}
+
+
+def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
+    """1999 CNY fen → Decimal('19.99')."""
+    exponent = _EXPONENT.get(currency, 2)
+    return Decimal(amount_minor).scaleb(-exponent)
+
+
+def format_money(amount_minor: int, currency: str, *, language: str = "en") -> str:
+    """Format for display: ``¥19.99`` in English, ``¥19.99`` / ``19.99 元`` style in Chinese."""
+    value = minor_to_decimal(amount_minor, currency)
+    digits = _EXPONENT.get(currency, 2)
+    number = f"{value:,.{digits}f}"
+    if language.startswith("zh") and currency == "CNY":
+        return f"{number} 元"
+    symbol = _SYMBOL.get(currency)
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"

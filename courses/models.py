@@ -1,0 +1,357 @@
+"""The catalogue: short videos, courses and their lessons, media, engagement
+and the one entitlement (Enrollment) every lesson access checks."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from common.models import BaseModel
+
+
+class Category(models.Model):
+    """A top-level subject: education, technology, art, life.
+
+    .. no_pii:
+    """
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=60)
+    name_zh = models.CharField(max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A free keyword shared by videos and courses.
+
+    .. no_pii:
+    """
+
+    slug = models.SlugField(max_length=60, unique=True, allow_unicode=True)
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Moderation(models.TextChoices):
+    PENDING = "pending", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class PublishStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
+def _asset_upload_to(asset: "MediaAsset", filename: str) -> str:
+    # Lesson media lives under private/, which the public media view never serves.
+    root = "private/videos" if asset.is_private else "videos"
+    return f"{root}/{timezone.now():%Y/%m}/{filename}"
+
+
+def _poster_upload_to(asset: "MediaAsset", filename: str) -> str:
+    return f"posters/{timezone.now():%Y/%m}/{filename}"
+
+
+class MediaAsset(BaseModel):
+    """An uploaded video or image file and where its processing stands.
+
+    ``uploaded → processing → ready | failed``; only a ready asset can be
+    published.
+
+    .. no_pii: owner id only; the file is the creator's published work.
+    """
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
+        IMAGE = "image", "Image"
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="media_assets"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.VIDEO)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    is_private = models.BooleanField(
+        default=False, help_text="Lesson media: streams only through the entitlement check."
+    )
+    file = models.FileField(upload_to=_asset_upload_to, max_length=255)
+    poster = models.ImageField(upload_to=_poster_upload_to, blank=True, max_length=255)
+    size_bytes = models.BigIntegerField(default=0)
+    duration_seconds = models.FloatField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    video_codec = models.CharField(max_length=20, blank=True)
+    audio_codec = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "status"], name="asset_owner_status")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(size_bytes__gte=0), name="asset_size_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(duration_seconds__gte=0), name="asset_duration_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class Course(BaseModel):
+    """A paid (or free) course a creator sells; lessons stream to buyers only.
+
+    .. no_pii: creator id and published content.
+    """
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses"
+    )
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True, allow_unicode=True)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown, rendered sanitised.")
+    cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True, max_length=255)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="courses")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="courses")
+    price_minor = models.PositiveIntegerField(default=0, help_text="In minor units (fen, cents).")
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(
+        max_length=12, choices=PublishStatus.choices, default=PublishStatus.DRAFT
+    )
+    moderation = models.CharField(
+        max_length=10, choices=Moderation.choices, default=Moderation.APPROVED
+    )
+    moderation_reason = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    search_text = models.TextField(blank=True, editable=False, help_text="Segmented for search.")
+    enrollment_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="course_status_recent"),
+            models.Index(fields=["creator", "status"], name="course_creator_status"),
+            models.Index(fields=["category", "status"], name="course_category_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="course_currency_iso"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=PublishStatus.PUBLISHED)
+                | models.Q(published_at__isnull=False),
+                name="course_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_minor == 0
+
+
+class Section(models.Model):
+    """A chapter of a course.
+
+    .. no_pii:
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["course", "position"], name="section_course_position")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Lesson(models.Model):
+    """One video lesson; ``is_preview`` lessons play for anyone.
+
+    .. no_pii:
+    """
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lessons")
+    # Denormalised so the entitlement check needs no join through sections.
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    is_preview = models.BooleanField(default=False)
+    asset = models.ForeignKey(
+        MediaAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="lessons"
+    )
+    duration_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["section", "position"], name="lesson_section_position")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ShortVideo(BaseModel):
+    """A free short video; ``course`` is its call to action.
+
+    .. no_pii: creator id and published content.
+    """
+
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="short_videos"
+    )
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="videos")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="videos")
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="short_videos")
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.SET_NULL, related_name="teasers"
+    )
+    status = models.CharField(
+        max_length=12, choices=PublishStatus.choices, default=PublishStatus.DRAFT
+    )
+    moderation = models.CharField(
+        max_length=10, choices=Moderation.choices, default=Moderation.APPROVED
+    )
+    moderation_reason = models.CharField(max_length=300, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.FloatField(default=0)
+    search_text = models.TextField(blank=True, editable=False, help_text="Segmented for search.")
+    view_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
+    favorite_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    share_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="video_feed_order"),
+            models.Index(fields=["creator", "-published_at"], name="video_creator_recent"),
+            models.Index(fields=["category", "status"], name="video_category_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=PublishStatus.PUBLISHED)
+                | models.Q(published_at__isnull=False),
+                name="video_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Enrollment(BaseModel):
+    """A user's access to a course: the entitlement every lesson check reads.
+
+    .. no_pii: two ids.
+    """
+
+    class Source(models.TextChoices):
+        PURCHASE = "purchase", "Purchase"
+        FREE = "free", "Free course"
+        GRANT = "grant", "Granted by staff"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.PURCHASE)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="enrollment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.course_id}"
+
+
+class Like(models.Model):
+    """A viewer liked a video.
+
+    .. no_pii: two ids and a time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+    )
+    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "video"], name="like_once")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="like_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.video_id}"
+
+
+class Favorite(models.Model):
+    """A viewer saved a video to watch again.
+
+    .. no_pii: two ids and a time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="favorites")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "video"], name="favorite_once")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="favorite_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.video_id}"
+
+
+class Comment(BaseModel):
+    """A comment on a video, or a reply to one (one level deep).
+
+    .. pii: the body is free text written by a person.
+    """
+
+    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField(max_length=2000)
+    is_removed = models.BooleanField(default=False)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["video", "-created_at"], name="comment_video_recent")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:40]

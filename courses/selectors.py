@@ -1,0 +1,79 @@
+"""Reads for the catalogue. Selectors own select/prefetch so pages stay N+1 free."""
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Course, Enrollment, Lesson, PublishStatus, Section, ShortVideo
+
+
+def _visible(qs: QuerySet) -> QuerySet:
+    return qs.filter(status=PublishStatus.PUBLISHED, moderation="approved")
+
+
+def video_list_published(*, category_slug: str | None = None) -> QuerySet[ShortVideo]:
+    """Published, approved videos with what a card shows, newest first."""
+    qs = (
+        _visible(ShortVideo.objects.all())
+        .filter(asset__status="ready")
+        .select_related("creator__creator_profile", "category", "asset", "course")
+        .prefetch_related("tags")
+    )
+    if category_slug:
+        qs = qs.filter(category__slug=category_slug)
+    return qs.order_by("-published_at", "-id")
+
+
+def video_get_published(*, video_id: int) -> ShortVideo | None:
+    """The video if anyone may watch it, else None."""
+    return video_list_published().filter(pk=video_id).first()
+
+
+def course_list_published(*, creator_id: int | None = None) -> QuerySet[Course]:
+    """Published courses with what a course card shows, newest first."""
+    qs = _visible(Course.objects.all()).select_related("creator__creator_profile", "category")
+    if creator_id is not None:
+        qs = qs.filter(creator_id=creator_id)
+    return qs.order_by("-published_at", "-id")
+
+
+def course_get_published(*, slug: str) -> Course | None:
+    """A published course with its syllabus (sections → lessons) prefetched."""
+    lessons = Lesson.objects.select_related("asset").order_by("position", "id")
+    sections = Section.objects.order_by("position", "id").prefetch_related(
+        Prefetch("lessons", queryset=lessons)
+    )
+    return (
+        course_list_published()
+        .prefetch_related("tags", Prefetch("sections", queryset=sections))
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def lesson_get(*, lesson_id: int) -> Lesson | None:
+    """A lesson of a published course, with its course and asset."""
+    return (
+        Lesson.objects.select_related("course", "asset")
+        .filter(
+            pk=lesson_id,
+            course__status=PublishStatus.PUBLISHED,
+            course__moderation="approved",
+        )
+        .first()
+    )
+
+
+def user_has_course_access(*, user_id: int | None, course: Course) -> bool:
+    """The one entitlement check: every lesson and lesson-media access asks it.
+
+    The course's creator always has access; others need an active enrollment.
+    """
+    if user_id is None:
+        return False
+    if course.creator_id == user_id:
+        return True
+    return Enrollment.objects.filter(user_id=user_id, course=course, is_active=True).exists()
+
+
+def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
+    """Free previews play for anyone; other lessons need course access."""
+    return lesson.is_preview or user_has_course_access(user_id=user_id, course=lesson.course)

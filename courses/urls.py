@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("v/<int:video_id>/", views.video_detail, name="video-detail"),
+    path("c/<str:slug>/", views.course_detail, name="course-detail"),
+    path("lessons/<int:lesson_id>/", views.lesson_watch, name="lesson-watch"),
+    path("lessons/<int:lesson_id>/media", views.lesson_media, name="lesson-media"),
+]

@@ -1,0 +1,12 @@
+"""Everything under /api/v1/: one include per app."""
+
+from django.urls import include, path
+
+from .api import HealthApi
+
+app_name = "api"
+
+urlpatterns = [
+    path("health", HealthApi.as_view(), name="health"),
+    path("", include("courses.api.urls")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KfplatformConfig(AppConfig):
+    name = "kfplatform"
+    verbose_name = "Platform"

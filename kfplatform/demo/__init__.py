@@ -1,0 +1,1 @@
+"""Demo and benchmark data: a believable platform generated from latent interests."""

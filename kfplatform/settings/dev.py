@@ -1,0 +1,5 @@
+"""Local development: ``manage.py`` uses these."""
+
+from .base import *  # noqa: F403
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)  # noqa: F405

@@ -1,0 +1,31 @@
+"""Test settings: fixed secret, fast hashing, media in a temporary folder.
+
+Tasks run eagerly even when a broker is configured; the real-worker tests
+turn that off for themselves. Parallel test processes (pytest-xdist) each
+get their own Redis database, so clearing the cache in one never touches
+another.
+"""
+
+import os
+import tempfile
+from urllib.parse import urlsplit
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-only-not-secret"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="kf-test-media-"))  # noqa: F405
+LANGUAGE_CODE = "en"
+CELERY_TASK_ALWAYS_EAGER = True
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_worker_number = int(_worker[2:]) if _worker[2:].isdigit() else 0
+if REDIS_URL:  # noqa: F405
+    TEST_REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker_number % 15}").geturl()  # noqa: F405
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS_URL,
+        }
+    }

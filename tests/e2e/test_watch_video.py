@@ -1,0 +1,21 @@
+import pytest
+
+from tests.factories import ShortVideoFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_home_to_a_playing_video(live_server, page, make_clip) -> None:
+    # given: a published video with a real clip
+    video = ShortVideoFactory.create(title="Python编程入门", asset__file=make_clip(seconds=3.0))
+    # when: a viewer opens the home page and clicks the video
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Python编程入门").first.click()
+    page.wait_for_url(f"**/v/{video.pk}/")
+    # then: the player advances
+    page.wait_for_function("document.querySelector('#player').readyState >= 2", timeout=15_000)
+    start = page.evaluate("document.querySelector('#player').currentTime")
+    page.wait_for_function(
+        f"document.querySelector('#player').currentTime > {start} + 0.5", timeout=15_000
+    )
+    assert page.evaluate("document.querySelector('#player').paused") is False
