@@ -9,4 +9,8 @@ app_name = "api"
 urlpatterns = [
     path("health", HealthApi.as_view(), name="health"),
     path("", include("courses.api.urls")),
+    path("", include("commerce.api.urls")),
+    path("", include("analytics.api.urls")),
+    path("recommendations/", include("recommendations.api.urls")),
+    path("studio/", include("studio.api.urls")),
 ]

@@ -13,5 +13,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("media/<path:path>", views.media_public, name="media"),
+    path("studio/", include("studio.urls")),
+    path("shop/", include("commerce.urls")),
+    path("dashboard/", include("kfplatform.dashboard.urls")),
     path("", include("courses.urls")),
 ]

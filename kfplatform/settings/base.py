@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "courses",
     "commerce",
     "recommendations",
+    "studio",
     "kfplatform",
 ]
 
