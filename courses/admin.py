@@ -7,8 +7,11 @@ from .models import (
     Enrollment,
     Favorite,
     Lesson,
+    LessonProgress,
     Like,
     MediaAsset,
+    Report,
+    Review,
     Section,
     ShortVideo,
     Tag,
@@ -120,3 +123,29 @@ class ReactionAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "video__title")
     raw_id_fields = ("user", "video")
     list_select_related = ("user", "video")
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("course", "author", "rating", "created_at")
+    list_filter = ("rating",)
+    search_fields = ("course__title", "author__username", "body")
+    raw_id_fields = ("course", "author")
+    list_select_related = ("course", "author")
+
+
+@admin.register(LessonProgress)
+class LessonProgressAdmin(admin.ModelAdmin):
+    list_display = ("user", "lesson", "position_seconds", "watched_seconds", "completed_at")
+    search_fields = ("user__username", "lesson__title")
+    raw_id_fields = ("user", "lesson", "course")
+    list_select_related = ("user", "lesson")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("id", "reason", "status", "reporter", "video", "comment", "created_at")
+    list_filter = ("status", "reason")
+    search_fields = ("details", "reporter__username")
+    raw_id_fields = ("reporter", "video", "comment")
+    list_select_related = ("reporter", "video", "comment")

@@ -143,6 +143,8 @@ class Course(BaseModel):
     published_at = models.DateTimeField(null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False, help_text="Segmented for search.")
     enrollment_count = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -167,6 +169,10 @@ class Course(BaseModel):
     @property
     def is_free(self) -> bool:
         return self.price_minor == 0
+
+    @property
+    def rating_average(self) -> float | None:
+        return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 
 
 class Section(models.Model):
@@ -244,10 +250,14 @@ class ShortVideo(BaseModel):
     favorite_count = models.PositiveIntegerField(default=0)
     comment_count = models.PositiveIntegerField(default=0)
     share_count = models.PositiveIntegerField(default=0)
+    trending_score = models.FloatField(
+        default=0, help_text="Recent engagement with time decay; refreshed by a periodic task."
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="video_feed_order"),
+            models.Index(fields=["-trending_score", "-id"], name="video_trending_order"),
             models.Index(fields=["creator", "-published_at"], name="video_creator_recent"),
             models.Index(fields=["category", "status"], name="video_category_status"),
         ]
@@ -355,3 +365,164 @@ class Comment(BaseModel):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+class Review(BaseModel):
+    """A buyer's rating (1–5) and review of a course; one per buyer.
+
+    .. pii: the body is free text written by a person.
+    """
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    rating = models.PositiveSmallIntegerField()
+    body = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "author"], name="review_once_per_buyer"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["course", "-created_at"], name="review_course_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ on {self.course_id}"
+
+
+class LessonProgress(BaseModel):
+    """How far a student is in one lesson; complete at 95% watched.
+
+    .. no_pii: ids, seconds and times.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="progress")
+    position_seconds = models.FloatField(default=0)
+    watched_seconds = models.FloatField(default=0, help_text="Distinct seconds seen, capped.")
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="lesson_progress_once"),
+            models.CheckConstraint(
+                condition=models.Q(position_seconds__gte=0, watched_seconds__gte=0),
+                name="lesson_progress_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "course", "-updated_at"], name="progress_user_course")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ lesson {self.lesson_id}"
+
+
+class WatchState(models.Model):
+    """Where a viewer left a short video and at what speed: resume and history.
+
+    .. no_pii: ids, seconds and times.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watch_states"
+    )
+    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="watch_states")
+    position_seconds = models.FloatField(default=0)
+    playback_rate = models.FloatField(default=1.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "video"], name="watch_state_once"),
+            models.CheckConstraint(
+                condition=models.Q(playback_rate__gte=0.25, playback_rate__lte=4),
+                name="watch_state_rate_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-updated_at"], name="watch_state_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ video {self.video_id}"
+
+
+class NotInterested(models.Model):
+    """A viewer asked not to be shown a video (and fewer like it).
+
+    .. no_pii: two ids and a time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="not_interested"
+    )
+    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "video"], name="not_interested_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ✕ {self.video_id}"
+
+
+class Report(BaseModel):
+    """A viewer's report of a video or a comment; lands in the moderation queue.
+
+    .. pii: the reason is free text written by a person.
+    """
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        ABUSE = "abuse", "Harassment or hate"
+        MISLEADING = "misleading", "Misleading or low quality"
+        ILLEGAL = "illegal", "Illegal content"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld (content removed)"
+        DISMISSED = "dismissed", "Dismissed"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+    )
+    video = models.ForeignKey(
+        ShortVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    details = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(video__isnull=False, comment__isnull=True)
+                | models.Q(video__isnull=True, comment__isnull=False),
+                name="report_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "video"],
+                condition=models.Q(video__isnull=False),
+                name="report_video_once",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "comment"],
+                condition=models.Q(comment__isnull=False),
+                name="report_comment_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="report_queue")]
+
+    def __str__(self) -> str:
+        return f"Report #{self.pk} ({self.reason})"
