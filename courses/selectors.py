@@ -77,3 +77,7 @@ def user_has_course_access(*, user_id: int | None, course: Course) -> bool:
 def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
     """Free previews play for anyone; other lessons need course access."""
     return lesson.is_preview or user_has_course_access(user_id=user_id, course=lesson.course)
+
+
+# Search selectors live in search.py; imported last so search.py may stand alone.
+from .search import search as search  # noqa: E402

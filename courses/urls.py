@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "courses"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("c/<str:slug>/", views.course_detail, name="course-detail"),
     path("lessons/<int:lesson_id>/", views.lesson_watch, name="lesson-watch"),
     path("lessons/<int:lesson_id>/media", views.lesson_media, name="lesson-media"),
+    path("search/", search_views.search_page, name="search"),
 ]
