@@ -55,3 +55,26 @@ def follow_delete(*, follower_id: int, creator_id: int) -> bool:
             follower_count=F("follower_count") - 1
         )
     return bool(deleted)
+
+
+def preferences_update(
+    *,
+    user: User,
+    interests: list[str] | None = None,
+    is_personalization_enabled: bool | None = None,
+    language: str | None = None,
+) -> User:
+    """Change what the viewer told us about themselves; unset arguments stay."""
+    fields = []
+    if interests is not None:
+        user.interests = list(dict.fromkeys(interests))
+        fields.append("interests")
+    if is_personalization_enabled is not None:
+        user.is_personalization_enabled = is_personalization_enabled
+        fields.append("is_personalization_enabled")
+    if language is not None:
+        user.language = language
+        fields.append("language")
+    if fields:
+        user.save(update_fields=fields)
+    return user

@@ -310,7 +310,8 @@ class Like(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
     )
     video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="likes")
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add, so imports and demo data can keep real times.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "video"], name="like_once")]
@@ -330,7 +331,7 @@ class Favorite(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
     )
     video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="favorites")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "video"], name="favorite_once")]
@@ -392,6 +393,10 @@ class Review(BaseModel):
     def __str__(self) -> str:
         return f"{self.rating}★ on {self.course_id}"
 
+    @property
+    def stars(self) -> str:
+        return "★" * self.rating + "☆" * (5 - self.rating)
+
 
 class LessonProgress(BaseModel):
     """How far a student is in one lesson; complete at 95% watched.
@@ -436,7 +441,7 @@ class WatchState(models.Model):
     video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="watch_states")
     position_seconds = models.FloatField(default=0)
     playback_rate = models.FloatField(default=1.0)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

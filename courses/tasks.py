@@ -1,4 +1,9 @@
-"""Thin Celery wrappers around catalogue services."""
+"""Thin Celery wrappers around catalogue services.
+
+Media tasks are named ``media_*`` so ``CELERY_TASK_ROUTES`` sends them to
+the ``media`` queue. acks_late + reject_on_worker_lost (settings) make a
+task whose worker dies run again; the service is safe to repeat.
+"""
 
 from celery import shared_task
 
@@ -6,6 +11,14 @@ from celery import shared_task
 @shared_task(acks_late=True)
 def media_asset_process_task(*, asset_id: int) -> None:
     """Probe a new upload and make it ready (or failed, with a reason); safe to repeat."""
-    from courses.services import media_asset_process
+    from courses.media_services import media_asset_process
 
     media_asset_process(asset_id=asset_id)
+
+
+@shared_task
+def media_assets_requeue_stale_task() -> int:
+    """Queue again the assets a lost task or a killed worker left behind."""
+    from courses.media_services import media_assets_requeue_stale
+
+    return media_assets_requeue_stale()

@@ -1,13 +1,26 @@
 """Catalogue pages: a video with its player, a course with its syllabus, a lesson."""
 
+import mimetypes
 from pathlib import Path
+from urllib.parse import quote
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from common.exceptions import ApplicationError
 from common.http import ranged_file_response
+from common.strings import page_strings
 
+from .engagement import review_upsert
+from .media_urls import MediaLinkError, media_query, media_verify
+from .models import Course, Lesson
 from .selectors import (
     course_get_published,
     lesson_can_play,
@@ -16,6 +29,7 @@ from .selectors import (
     video_get_published,
     video_list_published,
 )
+from .viewer import lesson_progress_for, review_list, viewer_marks
 
 
 def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
@@ -23,22 +37,83 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
     if video is None:
         raise Http404("No such video.")
     more = video_list_published().filter(creator_id=video.creator_id).exclude(pk=video.pk)[:6]
-    return render(request, "courses/video_detail.html", {"video": video, "more": more})
+    user_id = request.user.pk if request.user.is_authenticated else None
+    marks = viewer_marks(user_id=user_id, videos=[video])
+    position, rate = marks.positions.get(video.pk, (0.0, 1.0))
+    context = {
+        "video": video,
+        "more": more,
+        "marks": {
+            "liked": video.pk in marks.liked,
+            "favorited": video.pk in marks.favorited,
+            "following": video.creator_id in marks.following,
+        },
+        "resume_position": position,
+        "resume_rate": rate,
+        "strings": page_strings(),
+    }
+    return render(request, "courses/video_detail.html", context)
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"), coerce=int, choices=[(n, "★" * n) for n in range(5, 0, -1)]
+    )
+    body = forms.CharField(
+        label=_("Review"), required=False, max_length=2000, widget=forms.Textarea
+    )
 
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = course_get_published(slug=slug)
     if course is None:
         raise Http404("No such course.")
+    return _course_page(request, course, ReviewForm())
+
+
+def _course_page(
+    request: HttpRequest, course: Course, review_form: "ReviewForm", status: int = 200
+) -> HttpResponse:
     user_id = request.user.pk if request.user.is_authenticated else None
     lessons = [lesson for section in course.sections.all() for lesson in section.lessons.all()]
+    has_access = user_has_course_access(user_id=user_id, course=course)
+    reviews = list(review_list(course_id=course.pk)[:50])
+    my_review = next((r for r in reviews if r.author_id == user_id), None)
+    if my_review and not review_form.is_bound:
+        review_form = ReviewForm(initial={"rating": my_review.rating, "body": my_review.body})
     context = {
         "course": course,
-        "has_access": user_has_course_access(user_id=user_id, course=course),
+        "has_access": has_access,
+        "can_review": has_access and user_id != course.creator_id,
         "lesson_count": len(lessons),
         "total_seconds": sum(lesson.duration_seconds for lesson in lessons),
+        "reviews": reviews,
+        "my_review": my_review,
+        "review_form": review_form,
+        "from_video": request.GET.get("from_video", "")[:12]
+        if request.GET.get("from_video", "").isdigit()
+        else "",
     }
-    return render(request, "courses/course_detail.html", context)
+    return render(request, "courses/course_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def course_review(request: HttpRequest, slug: str) -> HttpResponse:
+    """Post or update the viewer's review; form errors re-render the course page."""
+    course = course_get_published(slug=slug)
+    if course is None:
+        raise Http404("No such course.")
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            review_upsert(author_id=request.user.pk, course=course, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Thanks for your review."))
+            return redirect(f"{reverse('courses:course-detail', args=[slug])}#reviews")
+    return _course_page(request, course, form, status=400)
 
 
 def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
@@ -48,20 +123,58 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
     user_id = request.user.pk if request.user.is_authenticated else None
     if not lesson_can_play(user_id=user_id, lesson=lesson):
         return render(request, "courses/lesson_locked.html", {"lesson": lesson}, status=403)
-    return render(request, "courses/lesson_watch.html", {"lesson": lesson})
+    ordered = list(
+        Lesson.objects.filter(course_id=lesson.course_id)
+        .order_by("section__position", "section_id", "position", "id")
+        .values_list("pk", flat=True)
+    )
+    index = ordered.index(lesson.pk)
+    next_id = ordered[index + 1] if index + 1 < len(ordered) else None
+    query = media_query(
+        user_id=user_id, lesson_id=lesson.pk, duration_seconds=lesson.duration_seconds
+    )
+    context = {
+        "lesson": lesson,
+        "media_src": f"{reverse('courses:lesson-media', args=[lesson.pk])}?{query}",
+        "progress": lesson_progress_for(user_id=user_id, lesson_id=lesson.pk) if user_id else None,
+        "can_save": user_id is not None,
+        "next_lesson": Lesson.objects.filter(pk=next_id).first() if next_id else None,
+    }
+    return render(request, "courses/lesson_watch.html", context)
 
 
 def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | StreamingHttpResponse:
-    """Stream a lesson's video to whoever may play it, with Range support."""
+    """Stream a lesson's video to whoever may play it, with Range support.
+
+    A signed link (``?u=&e=&s=``) must verify and belong to the requester:
+    tampered or foreign → 403, expired → 410. The entitlement is checked on
+    every request either way. With ``KF_MEDIA_ACCEL_PREFIX`` set, nginx sends
+    the bytes (and answers Range) through ``X-Accel-Redirect``.
+    """
     lesson = lesson_get(lesson_id=lesson_id)
-    user_id = request.user.pk if request.user.is_authenticated else None
-    if (
-        lesson is None
-        or lesson.asset is None
-        or not lesson_can_play(user_id=user_id, lesson=lesson)
-    ):
+    if lesson is None or lesson.asset is None:
         raise Http404("No such lesson media.")
-    path = Path(settings.MEDIA_ROOT) / lesson.asset.file.name
+    user_id = request.user.pk if request.user.is_authenticated else None
+    if {"u", "e", "s"} & request.GET.keys():
+        try:
+            grant = media_verify(params=request.GET.dict(), lesson_id=lesson.pk, user_id=user_id)
+        except MediaLinkError as exc:
+            return HttpResponse(str(exc), status=exc.status, content_type="text/plain")
+        user_id = user_id if user_id is not None else (grant.user_id or None)
+    if not lesson_can_play(user_id=user_id, lesson=lesson):
+        raise Http404("No such lesson media.")
+    name = lesson.asset.file.name
+    path = Path(settings.MEDIA_ROOT) / name
     if not path.is_file():
         raise Http404("No such lesson media.")
-    return ranged_file_response(request, path)
+    prefix = settings.KF_MEDIA_ACCEL_PREFIX
+    if prefix:
+        response: HttpResponse | StreamingHttpResponse = HttpResponse(
+            content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + quote(name)
+    else:
+        response = ranged_file_response(request, path)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

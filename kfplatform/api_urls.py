@@ -8,6 +8,7 @@ app_name = "api"
 
 urlpatterns = [
     path("health", HealthApi.as_view(), name="health"),
+    path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("commerce.api.urls")),
     path("", include("analytics.api.urls")),

@@ -1,21 +1,97 @@
-"""Pages that combine apps, and the public media files."""
+"""Pages that combine apps: home, the feed, My space; and the public media files."""
 
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.models import User
+from accounts.services import preferences_update
 from common.http import ranged_file_response
+from common.strings import page_strings
+from courses.engagement import watch_history_clear
+from courses.models import Tag
 from courses.selectors import course_list_published, video_list_published
+from courses.viewer import (
+    continue_learning,
+    course_progress,
+    favorite_videos,
+    liked_videos,
+    purchased_courses,
+    watch_history,
+)
+
+FEED_TABS = ("for_you", "following", "trending")
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    user_id = request.user.pk if request.user.is_authenticated else None
     context = {
         "videos": video_list_published()[:24],
         "courses": course_list_published()[:12],
+        "learning": continue_learning(user_id=user_id) if user_id else [],
     }
     return render(request, "home.html", context)
+
+
+def feed(request: HttpRequest) -> HttpResponse:
+    """The vertical feed; videos arrive from the API as the viewer scrolls."""
+    tab = request.GET.get("tab", "for_you")
+    context = {"tab": tab if tab in FEED_TABS else "for_you", "strings": page_strings()}
+    return render(request, "feed.html", context)
+
+
+class PreferencesForm(forms.Form):
+    is_personalization_enabled = forms.BooleanField(
+        required=False, label=gettext_lazy("Personalised recommendations")
+    )
+    interests = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Interests")
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["interests"].choices = list(Tag.objects.values_list("slug", "name"))  # type: ignore[attr-defined]
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """My space: likes, favourites, history, purchases, follows and preferences."""
+    user: User = request.user  # type: ignore[assignment]
+    form = PreferencesForm(
+        request.POST or None,
+        initial={
+            "is_personalization_enabled": user.is_personalization_enabled,
+            "interests": user.interests,
+        },
+    )
+    if request.method == "POST" and request.POST.get("action") == "clear_history":
+        watch_history_clear(user_id=user.pk)
+        messages.success(request, _("Watch history cleared."))
+        return redirect("me")
+    if request.method == "POST" and form.is_valid():
+        preferences_update(user=user, **form.cleaned_data)
+        messages.success(request, _("Preferences saved."))
+        return redirect("me")
+    context = {
+        "form": form,
+        "liked": liked_videos(user_id=user.pk)[:24],
+        "favorites": favorite_videos(user_id=user.pk)[:24],
+        "history": watch_history(user_id=user.pk)[:24],
+        "purchases": course_progress(
+            user_id=user.pk, courses=list(purchased_courses(user_id=user.pk)[:24])
+        ),
+        "following": User.objects.filter(followers__follower=user).select_related(
+            "creator_profile"
+        )[:50],
+    }
+    return render(request, "me.html", context)
 
 
 def media_public(request: HttpRequest, path: str) -> HttpResponse | StreamingHttpResponse:

@@ -1,10 +1,26 @@
 from django.urls import path
 
+from . import engagement as e
 from .views import CourseDetailApi, VideoListApi
 
 urlpatterns = [
     path("videos", VideoListApi.as_view(), name="video-list"),
     path("courses/<str:slug>", CourseDetailApi.as_view(), name="course-detail"),
+    path("courses/<str:slug>/review", e.CourseReviewApi.as_view(), name="course-review"),
+    path("videos/<int:video_id>/like", e.VideoLikeApi.as_view(), name="video-like"),
+    path("videos/<int:video_id>/favorite", e.VideoFavoriteApi.as_view(), name="video-favorite"),
+    path("videos/<int:video_id>/share", e.VideoShareApi.as_view(), name="video-share"),
+    path("videos/<int:video_id>/comments", e.VideoCommentsApi.as_view(), name="video-comments"),
+    path("videos/<int:video_id>/report", e.VideoReportApi.as_view(), name="video-report"),
+    path(
+        "videos/<int:video_id>/not-interested",
+        e.VideoNotInterestedApi.as_view(),
+        name="video-not-interested",
+    ),
+    path("videos/<int:video_id>/watch-state", e.WatchStateApi.as_view(), name="video-watch-state"),
+    path("comments/<int:comment_id>", e.CommentDetailApi.as_view(), name="comment-detail"),
+    path("comments/<int:comment_id>/report", e.CommentReportApi.as_view(), name="comment-report"),
+    path("lessons/<int:lesson_id>/progress", e.LessonProgressApi.as_view(), name="lesson-progress"),
 ]
 
 # Search (GET /api/v1/search) lives in its own module.

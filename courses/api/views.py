@@ -3,6 +3,7 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,29 +11,21 @@ from rest_framework.views import APIView
 
 from common.api.errors import ErrorSerializer
 from courses.selectors import course_get_published, video_list_published
+from courses.viewer import viewer_marks
+
+from .cards import CreatorSerializer, VideoCardSerializer
 
 
 class VideoCursorPagination(CursorPagination):
-    """Cursor on (published_at, id): stable while new videos are published."""
+    """Cursor on the sort's columns plus id: stable while new videos are published."""
 
     page_size = 12
     max_page_size = 50
     page_size_query_param = "limit"
     ordering = ("-published_at", "-id")
 
-
-class CreatorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField(source="public_name")
-
-
-class CourseLinkSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    title = serializers.CharField()
-    price_minor = serializers.IntegerField()
-    currency = serializers.CharField()
+    def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
+        return tuple(queryset.query.order_by) or self.ordering
 
 
 class VideoListApi(APIView):
@@ -40,39 +33,33 @@ class VideoListApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         category = serializers.SlugField(required=False)
-
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        title = serializers.CharField()
-        description = serializers.CharField()
-        category = serializers.CharField(source="category.slug")
-        tags = serializers.ListField(child=serializers.CharField(), source="tags.all")
-        creator = CreatorSerializer()
-        course = CourseLinkSerializer(allow_null=True)
-        duration_seconds = serializers.FloatField()
-        video_url = serializers.FileField(source="asset.file", use_url=True)
-        poster_url = serializers.ImageField(source="asset.poster", use_url=True)
-        like_count = serializers.IntegerField()
-        comment_count = serializers.IntegerField()
-        favorite_count = serializers.IntegerField()
-        share_count = serializers.IntegerField()
-        published_at = serializers.DateTimeField()
+        sort = serializers.ChoiceField(choices=["latest", "trending"], default="latest")
+        following = serializers.BooleanField(default=False, help_text="Only creators I follow.")
 
         class Meta:
-            ref_name = "VideoCard"
+            ref_name = "VideoListFilter"
 
     @extend_schema(
         parameters=[FilterSerializer],
-        responses={200: OutputSerializer(many=True), 400: ErrorSerializer},
+        responses={200: VideoCardSerializer(many=True), 400: ErrorSerializer},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        user_id = request.user.pk if request.user.is_authenticated else None
+        if filters.validated_data["following"] and user_id is None:
+            raise NotAuthenticated("Log in to see videos from creators you follow.")
         videos = video_list_published(category_slug=filters.validated_data.get("category"))
+        if filters.validated_data["following"]:
+            videos = videos.filter(creator__followers__follower_id=user_id)
+        if filters.validated_data["sort"] == "trending":
+            videos = videos.order_by("-trending_score", "-id")
         paginator = VideoCursorPagination()
-        page = paginator.paginate_queryset(videos, request, view=self)
-        data = self.OutputSerializer(page, many=True, context={"request": request}).data
-        return paginator.get_paginated_response(data)
+        page = paginator.paginate_queryset(videos, request, view=self) or []
+        context = {"request": request, "marks": viewer_marks(user_id=user_id, videos=page)}
+        return paginator.get_paginated_response(
+            VideoCardSerializer(page, many=True, context=context).data
+        )
 
 
 class LessonSerializer(serializers.Serializer):

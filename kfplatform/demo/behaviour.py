@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import CreatorProfile, Follow, User
 from analytics.models import Event, Subject
 from commerce.models import Order
-from courses.models import Comment, Course, Enrollment, Favorite, Like, ShortVideo
+from courses.models import Comment, Course, Enrollment, Favorite, Like, ShortVideo, WatchState
 
 COMMENTS = [
     "讲得太清楚了！",
@@ -56,10 +56,11 @@ class Batch:
     follows: list[Follow]
     orders: list[Order]
     enrollments: list[Enrollment]
+    watch_states: list[WatchState]
 
     @classmethod
     def empty(cls) -> "Batch":
-        return cls([], [], [], [], [], [], [])
+        return cls([], [], [], [], [], [], [], [])
 
 
 class ViewerSimulation:
@@ -103,7 +104,13 @@ class ViewerSimulation:
             )
         for creator_id, strong_views in watched_creators.items():
             if strong_views >= 2 and rng.random() < 0.7:
-                batch.follows.append(Follow(follower_id=user.pk, creator_id=creator_id))
+                batch.follows.append(
+                    Follow(
+                        follower_id=user.pk,
+                        creator_id=creator_id,
+                        created_at=self.now - timedelta(hours=1),
+                    )
+                )
                 batch.events.append(
                     self._event(
                         E.FOLLOW, subject, self.now - timedelta(hours=1), creator_id=creator_id
@@ -131,13 +138,18 @@ class ViewerSimulation:
                 self._event(E.SWIPE_AWAY, subject, ts + timedelta(seconds=1 + seconds), **ids)
             )
         later = ts + timedelta(seconds=2 + seconds)
+        batch.watch_states.append(
+            WatchState(
+                user_id=user.pk, video_id=video.id, position_seconds=seconds, updated_at=later
+            )
+        )
         if ratio > 0.6:
             watched_creators[video.creator_id] += 1
         if rng.random() < 0.6 * affinity * ratio:
-            batch.likes.append(Like(user_id=user.pk, video_id=video.id))
+            batch.likes.append(Like(user_id=user.pk, video_id=video.id, created_at=later))
             batch.events.append(self._event(E.LIKE, subject, later, **ids))
         if rng.random() < 0.12 * affinity:
-            batch.favorites.append(Favorite(user_id=user.pk, video_id=video.id))
+            batch.favorites.append(Favorite(user_id=user.pk, video_id=video.id, created_at=later))
             batch.events.append(self._event(E.FAVORITE, subject, later, **ids))
         if rng.random() < 0.05 * affinity:
             batch.comments.append(
@@ -260,6 +272,7 @@ def _store(batch: Batch, users: list[User]) -> None:
     Follow.objects.bulk_create(batch.follows, batch_size=5000, ignore_conflicts=True)
     Order.objects.bulk_create(batch.orders, batch_size=5000, ignore_conflicts=True)
     Enrollment.objects.bulk_create(batch.enrollments, batch_size=5000, ignore_conflicts=True)
+    WatchState.objects.bulk_create(batch.watch_states, batch_size=5000, ignore_conflicts=True)
     Event.objects.bulk_create(batch.events, batch_size=5000)
     refresh_counters()
 

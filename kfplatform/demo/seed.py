@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import CreatorProfile, User
 from courses.models import Category, Course, Lesson, MediaAsset, Section, ShortVideo, Tag
 from courses.search_text import segment
+from courses.trending import trending_refresh
 
 from .behaviour import generate_behaviour
 from .clips import ClipSpec, render_clip
@@ -95,6 +96,7 @@ def seed_demo(size: SeedSize) -> dict[str, int]:
         events_per_viewer=size.events / max(size.users, 1),
         seed=size.seed,
     )
+    trending_refresh()
     return {"new_videos": new_videos, "new_viewers": len(viewers), **counts}
 
 

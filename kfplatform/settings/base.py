@@ -177,6 +177,12 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Trending scores every ten minutes; the feed only sorts by them.
+    "courses-trending-refresh": {
+        "task": "courses.tasks.trending_refresh_task",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
     # Retrain the recommender every hour, on the hour.
     "recommendations-retrain-hourly": {
         "task": "recommendations.tasks.recommender_retrain_task",
@@ -206,10 +212,100 @@ KF_DATA_DIR = env.path("KF_DATA_DIR", default=BASE_DIR.parent / "shared" / "data
 KF_REQUIRE_SERVICES = env.bool("KF_REQUIRE_SERVICES", default=False)
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=500)
 
+# --- Recommendations ---------------------------------------------------------
+RECOMMENDATIONS_TOP_N = env.int("RECOMMENDATIONS_TOP_N", default=100)
+RECOMMENDATIONS_HALF_LIFE_DAYS = env.float("RECOMMENDATIONS_HALF_LIFE_DAYS", default=30.0)
+# A new model is promoted unless its NDCG@10 is below the active one's by more than this.
+RECOMMENDATIONS_PROMOTION_TOLERANCE = env.float("RECOMMENDATIONS_PROMOTION_TOLERANCE", default=0.01)
+RECOMMENDATIONS_EXPLORATION_SHARE = env.float("RECOMMENDATIONS_EXPLORATION_SHARE", default=0.10)
+RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"jieba": {"level": "WARNING"}},
+}
+
+# --- Studio: uploads, media processing, publishing (creator studio) --------
+KF_UPLOAD_MAX_BYTES = env.int("KF_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+KF_UPLOAD_CHUNK_BYTES = env.int("KF_UPLOAD_CHUNK_BYTES", default=8 * 1024**2)  # client chunk
+KF_UPLOAD_CHUNK_MAX_BYTES = env.int("KF_UPLOAD_CHUNK_MAX_BYTES", default=64 * 1024**2)
+KF_UPLOAD_SESSION_HOURS = env.int("KF_UPLOAD_SESSION_HOURS", default=12)
+KF_SHORT_VIDEO_MAX_SECONDS = env.int("KF_SHORT_VIDEO_MAX_SECONDS", default=180)
+KF_LESSON_MAX_SECONDS = env.int("KF_LESSON_MAX_SECONDS", default=4 * 3600)
+# An asset still uploaded/processing after this is stuck (lost task, killed worker).
+KF_MEDIA_STALE_SECONDS = env.int("KF_MEDIA_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+# True: new and edited content waits for an admin; False: published at once.
+KF_MODERATION_REQUIRED = env.bool("KF_MODERATION_REQUIRED", default=False)
+CELERY_BEAT_SCHEDULE |= {
+    # Publish scheduled courses and videos whose time has come, every minute.
+    "studio-publish-due": {
+        "task": "studio.tasks.scheduled_publish_due_task",
+        "schedule": crontab(),
+        "options": {"expires": 50},
+    },
+    # Delete expired upload sessions and their partial files, hourly at :15.
+    "studio-uploads-expire": {
+        "task": "studio.tasks.upload_sessions_expire_task",
+        "schedule": crontab(minute=15),
+        "options": {"expires": 50 * 60},
+    },
+    # Queue again media a lost task or killed worker left behind, every 10 minutes.
+    "media-requeue-stale": {
+        "task": "courses.tasks.media_assets_requeue_stale_task",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
+}
+
+# --- Commerce: gateways, webhooks, refunds, idempotency, media URLs ---------
+COMMERCE_GATEWAY = env("COMMERCE_GATEWAY", default="sandbox")  # sandbox | stripe
+COMMERCE_SANDBOX_WEBHOOK_SECRET = env(
+    "COMMERCE_SANDBOX_WEBHOOK_SECRET", default="whsec_sandbox_dev_only"
+)
+# http: POST to our endpoint like a real provider; inprocess: same checks, no socket.
+COMMERCE_SANDBOX_WEBHOOK_TRANSPORT = env("COMMERCE_SANDBOX_WEBHOOK_TRANSPORT", default="http")
+COMMERCE_SANDBOX_WEBHOOK_URL = env("COMMERCE_SANDBOX_WEBHOOK_URL", default="")
+COMMERCE_WEBHOOK_TOLERANCE_SECONDS = env.int("COMMERCE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+COMMERCE_ORDER_TTL_MINUTES = env.int("COMMERCE_ORDER_TTL_MINUTES", default=30)
+COMMERCE_REFUND_DAYS = env.int("COMMERCE_REFUND_DAYS", default=7)
+COMMERCE_REFUND_MAX_WATCHED_PERCENT = env.int("COMMERCE_REFUND_MAX_WATCHED_PERCENT", default=30)
+COMMERCE_REFUND_AUTO_APPROVE = env.bool("COMMERCE_REFUND_AUTO_APPROVE", default=True)
+COMMERCE_IDEMPOTENCY_TTL_HOURS = env.int("COMMERCE_IDEMPOTENCY_TTL_HOURS", default=24)
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Lesson media: signed, user-bound URLs; nginx X-Accel-Redirect when a prefix is set.
+KF_MEDIA_URL_KEY = env("KF_MEDIA_URL_KEY", default="")  # empty: derived from SECRET_KEY
+KF_MEDIA_URL_TTL_SECONDS = env.int("KF_MEDIA_URL_TTL_SECONDS", default=4 * 3600)
+KF_MEDIA_ACCEL_PREFIX = env("KF_MEDIA_ACCEL_PREFIX", default="")  # e.g. /protected/
+CELERY_BEAT_SCHEDULE["commerce-orders-expire"] = {
+    # Close pending orders whose checkout window passed, every five minutes.
+    "task": "commerce.tasks.orders_expire_task",
+    "schedule": crontab(minute="*/5"),
+    "options": {"expires": 4 * 60},
+}
+CELERY_BEAT_SCHEDULE["commerce-sandbox-webhooks-resend"] = {
+    # Re-send sandbox webhooks that were not delivered, every minute.
+    "task": "commerce.tasks.sandbox_webhooks_resend_task",
+    "schedule": crontab(),
+    "options": {"expires": 50},
+}
+CELERY_BEAT_SCHEDULE["commerce-idempotency-prune"] = {
+    # Forget idempotency keys older than their TTL, daily at 03:20.
+    "task": "commerce.tasks.idempotency_keys_prune_task",
+    "schedule": crontab(hour=3, minute=20),
+}
+
+# --- Analytics (issue 7) ---------------------------------------------------
+# Client clocks within this many seconds of the server are trusted as is.
+ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS = env.int(
+    "ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS", default=120
+)
+# Sunday 03:00: the trailing 35 days, which keeps D30 retention and funnels exact.
+CELERY_BEAT_SCHEDULE["analytics-rollup-weekly"] = {
+    "task": "analytics.tasks.rollups_refresh_recent_task",
+    "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
+    "kwargs": {"days": 35},
 }

@@ -1,0 +1,94 @@
+"""The video and course card shapes every list endpoint returns."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from courses.models import ShortVideo
+from courses.viewer import ViewerMarks
+
+
+class CreatorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="public_name")
+
+    class Meta:
+        ref_name = "Creator"
+
+
+class CourseLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    price_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+
+    class Meta:
+        ref_name = "CourseLink"
+
+
+class ViewerStateSerializer(serializers.Serializer):
+    liked = serializers.BooleanField()
+    favorited = serializers.BooleanField()
+    following_creator = serializers.BooleanField()
+    position_seconds = serializers.FloatField()
+    playback_rate = serializers.FloatField()
+
+    class Meta:
+        ref_name = "ViewerState"
+
+
+class VideoCardSerializer(serializers.Serializer):
+    """A video card; ``viewer`` is filled when the context carries ``marks``."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField(source="category.slug")
+    category_name = serializers.CharField(source="category.name")
+    tags = serializers.ListField(child=serializers.CharField(), source="tags.all")
+    creator = CreatorSerializer()
+    course = CourseLinkSerializer(allow_null=True)
+    duration_seconds = serializers.FloatField()
+    video_url = serializers.FileField(source="asset.file", use_url=True)
+    poster_url = serializers.ImageField(source="asset.poster", use_url=True)
+    like_count = serializers.IntegerField()
+    comment_count = serializers.IntegerField()
+    favorite_count = serializers.IntegerField()
+    share_count = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    viewer = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "VideoCard"
+
+    @extend_schema_field(ViewerStateSerializer(allow_null=True))
+    def get_viewer(self, video: ShortVideo) -> dict[str, object] | None:
+        marks: ViewerMarks | None = self.context.get("marks")
+        if marks is None:
+            return None
+        position, rate = marks.positions.get(video.pk, (0.0, 1.0))
+        return {
+            "liked": video.pk in marks.liked,
+            "favorited": video.pk in marks.favorited,
+            "following_creator": video.creator_id in marks.following,
+            "position_seconds": position,
+            "playback_rate": rate,
+        }
+
+
+class CourseCardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    category = serializers.CharField(source="category.slug")
+    category_name = serializers.CharField(source="category.name")
+    creator = CreatorSerializer()
+    price_minor = serializers.IntegerField()
+    currency = serializers.CharField()
+    enrollment_count = serializers.IntegerField()
+    rating_average = serializers.FloatField(allow_null=True)
+
+    class Meta:
+        ref_name = "CourseCard"

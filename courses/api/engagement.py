@@ -1,0 +1,311 @@
+"""Viewer actions on videos, comments, lessons and courses. Writes need a login."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api.errors import ErrorSerializer
+from courses import engagement
+from courses.models import Comment, Report, ShortVideo
+from courses.selectors import course_get_published, lesson_can_play, lesson_get, video_get_published
+from courses.viewer import comment_list
+
+AUTH_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+def _video(video_id: int) -> ShortVideo:
+    video = video_get_published(video_id=video_id)
+    if video is None:
+        raise Http404("No such video.")
+    return video
+
+
+class CountSerializer(serializers.Serializer):
+    active = serializers.BooleanField()
+    count = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "ToggleCount"
+
+
+class VideoLikeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
+    def post(self, request: Request, video_id: int) -> Response:
+        count = engagement.like_set(user_id=request.user.pk, video=_video(video_id), liked=True)
+        return Response({"active": True, "count": count})
+
+    @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
+    def delete(self, request: Request, video_id: int) -> Response:
+        count = engagement.like_set(user_id=request.user.pk, video=_video(video_id), liked=False)
+        return Response({"active": False, "count": count})
+
+
+class VideoFavoriteApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
+    def post(self, request: Request, video_id: int) -> Response:
+        count = engagement.favorite_set(
+            user_id=request.user.pk, video=_video(video_id), favorited=True
+        )
+        return Response({"active": True, "count": count})
+
+    @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
+    def delete(self, request: Request, video_id: int) -> Response:
+        count = engagement.favorite_set(
+            user_id=request.user.pk, video=_video(video_id), favorited=False
+        )
+        return Response({"active": False, "count": count})
+
+
+class VideoShareApi(APIView):
+    """Count a share; anyone may share, the count is public."""
+
+    class InputSerializer(serializers.Serializer):
+        channel = serializers.ChoiceField(
+            choices=["link", "wechat", "weibo", "other"], default="link"
+        )
+
+        class Meta:
+            ref_name = "ShareInput"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: CountSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user_id = request.user.pk if request.user.is_authenticated else None
+        count = engagement.share_record(
+            user_id=user_id, video=_video(video_id), channel=data.validated_data["channel"]
+        )
+        return Response({"active": True, "count": count})
+
+
+class CommentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    author = serializers.CharField(source="author.public_name")
+    author_id = serializers.IntegerField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Comment"
+
+
+class CommentThreadSerializer(CommentOutputSerializer):
+    replies = CommentOutputSerializer(many=True, source="replies.all")
+
+    class Meta:
+        ref_name = "CommentThread"
+
+
+class CommentBodySerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+    class Meta:
+        ref_name = "CommentBody"
+
+
+class VideoCommentsApi(APIView):
+    """List a video's comments (anyone) or add one (logged in)."""
+
+    class InputSerializer(CommentBodySerializer):
+        parent_id = serializers.IntegerField(required=False, min_value=1)
+
+        class Meta:
+            ref_name = "CommentCreate"
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        return [IsAuthenticated()] if self.request.method == "POST" else []
+
+    @extend_schema(responses={200: CommentThreadSerializer(many=True), 404: ErrorSerializer})
+    def get(self, request: Request, video_id: int) -> Response:
+        video = _video(video_id)
+        return Response(CommentThreadSerializer(comment_list(video_id=video.pk), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CommentOutputSerializer, **AUTH_ERRORS})
+    def post(self, request: Request, video_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = engagement.comment_create(
+            author_id=request.user.pk, video=_video(video_id), **data.validated_data
+        )
+        return Response(CommentOutputSerializer(comment).data, status=201)
+
+
+class CommentDetailApi(APIView):
+    """Edit or delete one's own comment."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=CommentBodySerializer, responses={200: CommentOutputSerializer, **AUTH_ERRORS}
+    )
+    def patch(self, request: Request, comment_id: int) -> Response:
+        data = CommentBodySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = engagement.comment_edit(
+            comment_id=comment_id, user_id=request.user.pk, body=data.validated_data["body"]
+        )
+        return Response(CommentOutputSerializer(comment).data)
+
+    @extend_schema(request=None, responses={204: None, **AUTH_ERRORS})
+    def delete(self, request: Request, comment_id: int) -> Response:
+        engagement.comment_delete(comment_id=comment_id, user_id=request.user.pk)
+        return Response(status=204)
+
+
+class ReportInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Report.Reason.choices)
+    details = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+    class Meta:
+        ref_name = "ReportInput"
+
+
+class ReportOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+    class Meta:
+        ref_name = "ReportOutput"
+
+
+class VideoReportApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ReportInputSerializer, responses={201: ReportOutputSerializer, **AUTH_ERRORS}
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        data = ReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = engagement.report_create(
+            reporter_id=request.user.pk, video=_video(video_id), **data.validated_data
+        )
+        return Response(ReportOutputSerializer(report).data, status=201)
+
+
+class CommentReportApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ReportInputSerializer, responses={201: ReportOutputSerializer, **AUTH_ERRORS}
+    )
+    def post(self, request: Request, comment_id: int) -> Response:
+        data = ReportInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = Comment.objects.filter(pk=comment_id, is_removed=False).first()
+        if comment is None:
+            raise Http404("No such comment.")
+        report = engagement.report_create(
+            reporter_id=request.user.pk, comment=comment, **data.validated_data
+        )
+        return Response(ReportOutputSerializer(report).data, status=201)
+
+
+class VideoNotInterestedApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None, **AUTH_ERRORS})
+    def post(self, request: Request, video_id: int) -> Response:
+        engagement.not_interested_mark(user_id=request.user.pk, video=_video(video_id))
+        return Response(status=204)
+
+
+class WatchStateApi(APIView):
+    """Save where the viewer is in a video and the speed, to resume on any device."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        position_seconds = serializers.FloatField(min_value=0, max_value=24 * 3600)
+        playback_rate = serializers.FloatField(min_value=0.25, max_value=4, default=1.0)
+
+        class Meta:
+            ref_name = "WatchStateInput"
+
+    @extend_schema(request=InputSerializer, responses={200: InputSerializer, **AUTH_ERRORS})
+    def put(self, request: Request, video_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        state = engagement.watch_state_save(
+            user_id=request.user.pk, video=_video(video_id), **data.validated_data
+        )
+        return Response(self.InputSerializer(state).data)
+
+
+class LessonProgressApi(APIView):
+    """Save a student's place in a lesson; 95% watched marks it complete."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        position_seconds = serializers.FloatField(min_value=0, max_value=24 * 3600)
+        watched_seconds = serializers.FloatField(min_value=0, max_value=24 * 3600)
+
+        class Meta:
+            ref_name = "LessonProgressInput"
+
+    class OutputSerializer(serializers.Serializer):
+        position_seconds = serializers.FloatField()
+        watched_seconds = serializers.FloatField()
+        completed = serializers.BooleanField(source="completed_at")
+
+        class Meta:
+            ref_name = "LessonProgress"
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **AUTH_ERRORS})
+    def put(self, request: Request, lesson_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lesson = lesson_get(lesson_id=lesson_id)
+        if lesson is None or not lesson_can_play(user_id=request.user.pk, lesson=lesson):
+            raise Http404("No such lesson.")
+        progress = engagement.lesson_progress_save(
+            user_id=request.user.pk, lesson=lesson, **data.validated_data
+        )
+        return Response(self.OutputSerializer(progress).data)
+
+
+class CourseReviewApi(APIView):
+    """Rate and review a course you are a student of (one review, editable)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        rating = serializers.IntegerField(min_value=1, max_value=5)
+        body = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+        class Meta:
+            ref_name = "ReviewInput"
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        rating = serializers.IntegerField()
+        body = serializers.CharField()
+
+        class Meta:
+            ref_name = "Review"
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **AUTH_ERRORS})
+    def put(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        course = course_get_published(slug=slug)
+        if course is None:
+            raise Http404("No such course.")
+        review = engagement.review_upsert(
+            author_id=request.user.pk, course=course, **data.validated_data
+        )
+        return Response(self.OutputSerializer(review).data)

@@ -1,0 +1,256 @@
+"""Writes for what viewers do with content: react, comment, report, learn.
+
+Counters move with F() updates inside the same transaction as the row that
+justifies them, and unique constraints decide races: a double click or two
+tabs can never count twice. Re-exported from courses.services.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from analytics.models import Event
+from analytics.services import event_record
+from common.exceptions import ApplicationError
+
+from .models import (
+    Comment,
+    Course,
+    Favorite,
+    Lesson,
+    LessonProgress,
+    Like,
+    NotInterested,
+    Report,
+    Review,
+    ShortVideo,
+    WatchState,
+)
+from .selectors import user_has_course_access
+
+LESSON_COMPLETE_RATIO = 0.95
+
+
+def _event(type_: str, user_id: int, video: ShortVideo, **extra: object) -> None:
+    event_record(
+        type=type_,
+        user_id=user_id,
+        video_id=video.pk,
+        creator_id=video.creator_id,
+        course_id=video.course_id,
+        props=dict(extra),
+    )
+
+
+def like_set(*, user_id: int, video: ShortVideo, liked: bool) -> int:
+    """Like or unlike; returns the video's like count. Repeating is harmless."""
+    changed = _toggle(Like, user_id=user_id, video=video, on=liked, counter="like_count")
+    if changed and liked:
+        _event(Event.Type.LIKE, user_id, video)
+    return ShortVideo.objects.values_list("like_count", flat=True).get(pk=video.pk)
+
+
+def favorite_set(*, user_id: int, video: ShortVideo, favorited: bool) -> int:
+    """Favourite or un-favourite; returns the video's favourite count."""
+    changed = _toggle(
+        Favorite, user_id=user_id, video=video, on=favorited, counter="favorite_count"
+    )
+    if changed and favorited:
+        _event(Event.Type.FAVORITE, user_id, video)
+    return ShortVideo.objects.values_list("favorite_count", flat=True).get(pk=video.pk)
+
+
+def _toggle(
+    model: type[Like] | type[Favorite], *, user_id: int, video: ShortVideo, on: bool, counter: str
+) -> bool:
+    """Create or delete the (user, video) row and move the counter with it."""
+    try:
+        with transaction.atomic():
+            if on:
+                model.objects.create(user_id=user_id, video=video)
+                delta = 1
+            else:
+                deleted, _ = model.objects.filter(user_id=user_id, video=video).delete()
+                if not deleted:
+                    return False
+                delta = -1
+            ShortVideo.objects.filter(pk=video.pk).update(**{counter: F(counter) + delta})
+    except IntegrityError:  # already liked: the unique constraint won the race
+        return False
+    return True
+
+
+def share_record(*, user_id: int | None, video: ShortVideo, channel: str) -> int:
+    """Count a share (copy link, …); returns the share count."""
+    ShortVideo.objects.filter(pk=video.pk).update(share_count=F("share_count") + 1)
+    if user_id is not None:
+        _event(Event.Type.SHARE, user_id, video, channel=channel)
+    return ShortVideo.objects.values_list("share_count", flat=True).get(pk=video.pk)
+
+
+@transaction.atomic
+def comment_create(
+    *, author_id: int, video: ShortVideo, body: str, parent_id: int | None = None
+) -> Comment:
+    """Comment on a video, or reply to a top-level comment (one level deep)."""
+    parent = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(pk=parent_id, video=video, is_removed=False).first()
+        if parent is None:
+            raise ApplicationError(
+                "That comment no longer exists.", code="parent_not_found", status=404
+            )
+        if parent.parent_id is not None:
+            parent = parent.parent  # replies to a reply join its thread
+    comment = Comment(author_id=author_id, video=video, parent=parent, body=body.strip())
+    comment.full_clean()
+    comment.save()
+    ShortVideo.objects.filter(pk=video.pk).update(comment_count=F("comment_count") + 1)
+    _event(Event.Type.COMMENT, author_id, video)
+    return comment
+
+
+def _own_comment(*, comment_id: int, user_id: int) -> Comment:
+    comment = Comment.objects.select_for_update().filter(pk=comment_id, is_removed=False).first()
+    if comment is None:
+        raise ApplicationError("No such comment.", code="not_found", status=404)
+    if comment.author_id != user_id:
+        raise ApplicationError(
+            "You can only change your own comments.", code="forbidden", status=403
+        )
+    return comment
+
+
+@transaction.atomic
+def comment_edit(*, comment_id: int, user_id: int, body: str) -> Comment:
+    """Edit one's own comment; the page shows it as edited."""
+    comment = _own_comment(comment_id=comment_id, user_id=user_id)
+    comment.body = body.strip()
+    comment.edited_at = timezone.now()
+    comment.full_clean()
+    comment.save(update_fields=["body", "edited_at", "updated_at"])
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment_id: int, user_id: int) -> None:
+    """Remove one's own comment (soft: replies keep their thread)."""
+    comment = _own_comment(comment_id=comment_id, user_id=user_id)
+    comment.is_removed = True
+    comment.save(update_fields=["is_removed", "updated_at"])
+    ShortVideo.objects.filter(pk=comment.video_id, comment_count__gt=0).update(
+        comment_count=F("comment_count") - 1
+    )
+
+
+def report_create(
+    *,
+    reporter_id: int,
+    reason: str,
+    details: str = "",
+    video: ShortVideo | None = None,
+    comment: Comment | None = None,
+) -> Report:
+    """File a report for the moderation queue; reporting twice keeps the first."""
+    report = Report(
+        reporter_id=reporter_id,
+        reason=reason,
+        details=details.strip(),
+        video=video,
+        comment=comment,
+    )
+    report.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:
+        target = {"video": video} if video is not None else {"comment": comment}
+        return Report.objects.get(reporter_id=reporter_id, **target)
+    return report
+
+
+def not_interested_mark(*, user_id: int, video: ShortVideo) -> None:
+    """Hide a video from this viewer's feeds; the recommender reads it as negative."""
+    _, created = NotInterested.objects.get_or_create(user_id=user_id, video=video)
+    if created:
+        _event(Event.Type.NOT_INTERESTED, user_id, video)
+
+
+def watch_state_save(
+    *, user_id: int, video: ShortVideo, position_seconds: float, playback_rate: float
+) -> WatchState:
+    """Remember where a viewer is in a video and at what speed, across devices."""
+    position = min(max(position_seconds, 0.0), video.duration_seconds or position_seconds)
+    state, _ = WatchState.objects.update_or_create(
+        user_id=user_id,
+        video=video,
+        defaults={
+            "position_seconds": position,
+            "playback_rate": playback_rate,
+            "updated_at": timezone.now(),
+        },
+    )
+    return state
+
+
+def watch_history_clear(*, user_id: int) -> int:
+    """Forget a viewer's watch history; returns how many entries went."""
+    deleted, _ = WatchState.objects.filter(user_id=user_id).delete()
+    return deleted
+
+
+@transaction.atomic
+def lesson_progress_save(
+    *, user_id: int, lesson: Lesson, position_seconds: float, watched_seconds: float
+) -> LessonProgress:
+    """Save a student's place in a lesson; it counts complete at 95% watched.
+
+    Watched seconds only grow (a rewind does not undo learning) and never
+    exceed the lesson's length.
+    """
+    length = float(lesson.duration_seconds or 0)
+    progress, _ = LessonProgress.objects.select_for_update().get_or_create(
+        user_id=user_id, lesson=lesson, defaults={"course_id": lesson.course_id}
+    )
+    progress.position_seconds = min(max(position_seconds, 0.0), length or position_seconds)
+    progress.watched_seconds = max(
+        progress.watched_seconds, min(max(watched_seconds, 0.0), length or watched_seconds)
+    )
+    newly_complete = (
+        progress.completed_at is None
+        and length > 0
+        and progress.watched_seconds >= LESSON_COMPLETE_RATIO * length
+    )
+    if newly_complete:
+        progress.completed_at = timezone.now()
+    progress.save()
+    if newly_complete:
+        event_record(
+            type=Event.Type.LESSON_COMPLETE,
+            user_id=user_id,
+            course_id=lesson.course_id,
+            props={"lesson_id": lesson.pk},
+        )
+    return progress
+
+
+@transaction.atomic
+def review_upsert(*, author_id: int, course: Course, rating: int, body: str = "") -> Review:
+    """Rate a course you own; one review per buyer, editable. Keeps the average exact."""
+    if course.creator_id == author_id or not user_has_course_access(
+        user_id=author_id, course=course
+    ):
+        raise ApplicationError(
+            "Only students of this course can review it.", code="not_a_student", status=403
+        )
+    review = Review.objects.select_for_update().filter(course=course, author_id=author_id).first()
+    old_rating = review.rating if review else 0
+    review = review or Review(course=course, author_id=author_id)
+    review.rating, review.body = rating, body.strip()
+    review.full_clean(validate_constraints=False)
+    review.save()
+    Course.objects.filter(pk=course.pk).update(
+        rating_sum=F("rating_sum") + rating - old_rating,
+        rating_count=F("rating_count") + (0 if old_rating else 1),
+    )
+    return review

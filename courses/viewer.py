@@ -1,0 +1,172 @@
+"""Reads for viewers: feeds, what a viewer did to a page of videos, their library.
+
+Every function answers in a fixed number of queries whatever the page
+size. Re-exported from courses.selectors.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import Follow
+
+from .models import (
+    Comment,
+    Course,
+    Favorite,
+    Lesson,
+    LessonProgress,
+    Like,
+    NotInterested,
+    Review,
+    ShortVideo,
+    WatchState,
+)
+from .selectors import course_list_published, video_list_published
+
+
+def video_list_following(*, user_id: int) -> QuerySet[ShortVideo]:
+    """Published videos from creators the viewer follows, newest first."""
+    followed = Follow.objects.filter(follower_id=user_id).values("creator_id")
+    return video_list_published().filter(creator_id__in=followed)
+
+
+def video_list_trending() -> QuerySet[ShortVideo]:
+    """Published videos by trending score (recent engagement, time-decayed)."""
+    return video_list_published().order_by("-trending_score", "-id")
+
+
+def videos_hidden_for(*, user_id: int) -> set[int]:
+    """Videos the viewer marked "not interested"."""
+    return set(NotInterested.objects.filter(user_id=user_id).values_list("video_id", flat=True))
+
+
+def videos_by_ids(*, ids: list[int]) -> list[ShortVideo]:
+    """Published videos in the order of ``ids``, skipping any no longer visible."""
+    found = {v.pk: v for v in video_list_published().filter(pk__in=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass(frozen=True)
+class ViewerMarks:
+    """What one viewer has done to a set of videos, for card buttons."""
+
+    liked: set[int] = field(default_factory=set)
+    favorited: set[int] = field(default_factory=set)
+    following: set[int] = field(default_factory=set)
+    positions: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+
+def viewer_marks(*, user_id: int | None, videos: list[ShortVideo]) -> ViewerMarks:
+    """Likes, favourites, follows and resume points for these videos, in four queries."""
+    if user_id is None or not videos:
+        return ViewerMarks()
+    ids = [v.pk for v in videos]
+    creators = {v.creator_id for v in videos}
+    states = WatchState.objects.filter(user_id=user_id, video_id__in=ids)
+    return ViewerMarks(
+        liked=set(
+            Like.objects.filter(user_id=user_id, video_id__in=ids).values_list(
+                "video_id", flat=True
+            )
+        ),
+        favorited=set(
+            Favorite.objects.filter(user_id=user_id, video_id__in=ids).values_list(
+                "video_id", flat=True
+            )
+        ),
+        following=set(
+            Follow.objects.filter(follower_id=user_id, creator_id__in=creators).values_list(
+                "creator_id", flat=True
+            )
+        ),
+        positions={s.video_id: (s.position_seconds, s.playback_rate) for s in states},
+    )
+
+
+def comment_list(*, video_id: int) -> list[Comment]:
+    """Top-level comments of a video, newest first, each with its replies (oldest first)."""
+    replies = (
+        Comment.objects.filter(is_removed=False).select_related("author").order_by("created_at")
+    )
+    return list(
+        Comment.objects.filter(video_id=video_id, parent__isnull=True, is_removed=False)
+        .select_related("author")
+        .prefetch_related(Prefetch("replies", queryset=replies))
+        .order_by("-created_at")[:200]
+    )
+
+
+def liked_videos(*, user_id: int) -> QuerySet[ShortVideo]:
+    return video_list_published().filter(likes__user_id=user_id).order_by("-likes__created_at")
+
+
+def favorite_videos(*, user_id: int) -> QuerySet[ShortVideo]:
+    return (
+        video_list_published().filter(favorites__user_id=user_id).order_by("-favorites__created_at")
+    )
+
+
+def watch_history(*, user_id: int) -> QuerySet[ShortVideo]:
+    return (
+        video_list_published()
+        .filter(watch_states__user_id=user_id)
+        .order_by("-watch_states__updated_at")
+    )
+
+
+def purchased_courses(*, user_id: int) -> QuerySet[Course]:
+    return course_list_published().filter(enrollments__user_id=user_id, enrollments__is_active=True)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    percent: int
+    next_lesson: Lesson | None
+
+
+def course_progress(*, user_id: int, courses: list[Course]) -> list[CourseProgress]:
+    """Percent complete and the lesson to continue with, per course, in two queries."""
+    course_ids = [c.pk for c in courses]
+    lessons = list(
+        Lesson.objects.filter(course_id__in=course_ids).order_by(
+            "section__position", "section_id", "position", "id"
+        )
+    )
+    done = dict(
+        LessonProgress.objects.filter(user_id=user_id, course_id__in=course_ids).values_list(
+            "lesson_id", "completed_at"
+        )
+    )
+    result = []
+    for course in courses:
+        own = [lesson for lesson in lessons if lesson.course_id == course.pk]
+        completed = sum(1 for lesson in own if done.get(lesson.pk))
+        upcoming = next((lesson for lesson in own if not done.get(lesson.pk)), None)
+        percent = round(100 * completed / len(own)) if own else 0
+        result.append(CourseProgress(course=course, percent=percent, next_lesson=upcoming))
+    return result
+
+
+def continue_learning(*, user_id: int, limit: int = 4) -> list[CourseProgress]:
+    """Courses the viewer studied most recently and has not finished."""
+    recent = (
+        LessonProgress.objects.filter(user_id=user_id)
+        .order_by("-updated_at")
+        .values_list("course_id", flat=True)[:50]
+    )
+    order = list(dict.fromkeys(recent))[: limit * 2]
+    courses = {c.pk: c for c in course_list_published().filter(pk__in=order)}
+    progress = course_progress(user_id=user_id, courses=[courses[i] for i in order if i in courses])
+    return [p for p in progress if p.percent < 100][:limit]
+
+
+def lesson_progress_for(*, user_id: int, lesson_id: int) -> LessonProgress | None:
+    return LessonProgress.objects.filter(user_id=user_id, lesson_id=lesson_id).first()
+
+
+def review_list(*, course_id: int) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(course_id=course_id).select_related("author").order_by("-created_at")
+    )

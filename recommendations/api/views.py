@@ -1,0 +1,130 @@
+"""Recommendation endpoints: the feed, courses for you, similar items."""
+
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api.errors import ErrorSerializer
+from courses.api.cards import CourseCardSerializer, VideoCardSerializer
+from courses.models import ShortVideo
+from courses.viewer import viewer_marks
+
+from ..presenting import Presented, present
+from ..serving import Served, active_version_id, neighbours_of, recommend_for_user, trending
+
+
+class PageQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+    offset = serializers.IntegerField(min_value=0, max_value=1000, default=0)
+
+    class Meta:
+        ref_name = "RecommendationPageQuery"
+
+
+class RecommendedSerializer(serializers.Serializer):
+    type = serializers.CharField(source="kind")
+    video = serializers.SerializerMethodField()
+    course = serializers.SerializerMethodField()
+    score = serializers.FloatField()
+    reason = serializers.CharField(source="reason_text")
+    reason_kind = serializers.CharField()
+    because_of = serializers.CharField(source="reason_item", allow_null=True)
+
+    class Meta:
+        ref_name = "Recommended"
+
+    @extend_schema(responses=VideoCardSerializer(allow_null=True))  # type: ignore[misc]
+    def get_video(self, item: Presented) -> dict[str, Any] | None:
+        return (
+            VideoCardSerializer(item.obj, context=self.context).data
+            if item.kind == "video"
+            else None
+        )
+
+    @extend_schema(responses=CourseCardSerializer(allow_null=True))  # type: ignore[misc]
+    def get_course(self, item: Presented) -> dict[str, Any] | None:
+        return (
+            CourseCardSerializer(item.obj, context=self.context).data
+            if item.kind == "course"
+            else None
+        )
+
+
+class RecommendationListSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField(allow_null=True)
+    results = RecommendedSerializer(many=True)
+
+    class Meta:
+        ref_name = "RecommendationList"
+
+
+def _personal(request: Request) -> bool:
+    user = request.user
+    return bool(user.is_authenticated and user.is_personalization_enabled)
+
+
+def _respond(request: Request, items: list[Served], version_id: int | None) -> Response:
+    presented = present(items)
+    videos = [p.obj for p in presented if isinstance(p.obj, ShortVideo)]
+    user_id = request.user.pk if request.user.is_authenticated else None
+    context = {"request": request, "marks": viewer_marks(user_id=user_id, videos=videos)}
+    body = {"model_version": version_id, "results": presented}
+    return Response(RecommendationListSerializer(body, context=context).data)
+
+
+class _ForYouApi(APIView):
+    kind = "video"
+
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: RecommendationListSerializer, 400: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        limit, offset = query.validated_data["limit"], query.validated_data["offset"]
+        if not _personal(request):  # logged out, or personalisation switched off
+            return _respond(request, trending(kind=self.kind, limit=limit, offset=offset), None)
+        page = recommend_for_user(
+            user_id=request.user.pk, kind=self.kind, limit=limit, offset=offset
+        )
+        return _respond(request, page.items, page.version_id)
+
+
+class FeedRecommendationsApi(_ForYouApi):
+    """Short videos for the "For you" feed, each with its reason."""
+
+    kind = "video"
+
+
+class CourseRecommendationsApi(_ForYouApi):
+    """Courses for this viewer: students who watched these bought that."""
+
+    kind = "course"
+
+
+class SimilarItemsApi(APIView):
+    """Items like a video (``v12``) or a course (``c3``): videos and courses alike."""
+
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: RecommendationListSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request: Request, item_key: str) -> Response:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        version_id = active_version_id()
+        if version_id is None or not item_key[1:].isdigit() or item_key[0] not in "vc":
+            raise Http404("No such item.")
+        found = neighbours_of(version_id=version_id, item_key=item_key)
+        limit = query.validated_data["limit"]
+        items = [
+            Served(key, float(score), {"kind": "because_you_watched", "item": item_key})
+            for key, score in found[:limit]
+        ]
+        return _respond(request, items, version_id)

@@ -1,0 +1,73 @@
+"""Turn served keys into loaded videos/courses with a human reason, in fixed queries."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from courses.models import Course, ShortVideo
+from courses.selectors import course_list_published
+from courses.viewer import videos_by_ids
+
+from .serving import Served
+
+
+@dataclass(frozen=True)
+class Presented:
+    obj: ShortVideo | Course
+    kind: str
+    score: float
+    reason_kind: str
+    reason_text: str
+    reason_item: str | None
+
+
+def present(items: list[Served]) -> list[Presented]:
+    """Load the objects behind ``items`` (dropping vanished ones) and word the reasons."""
+    video_ids = [s.id for s in items if s.kind == "video"]
+    course_ids = [s.id for s in items if s.kind == "course"]
+    sources = [s.reason.get("item") for s in items if s.reason.get("item")]
+    objects: dict[str, Any] = (
+        {f"v{v.pk}": v for v in videos_by_ids(ids=video_ids)} if video_ids else {}
+    )
+    if course_ids:
+        objects |= {f"c{c.pk}": c for c in course_list_published().filter(pk__in=course_ids)}
+    titles = _titles(sources)
+    result = []
+    for item in items:
+        obj = objects.get(item.key)
+        if obj is not None:
+            kind = item.reason.get("kind", "for_you")
+            source = item.reason.get("item")
+            text = _reason_text(kind, obj, titles.get(source or "", ""))
+            result.append(Presented(obj, item.kind, item.score, kind, text, source))
+    return result
+
+
+def _titles(keys: list[str]) -> dict[str, str]:
+    video_ids = [int(k[1:]) for k in keys if k.startswith("v")]
+    course_ids = [int(k[1:]) for k in keys if k.startswith("c")]
+    titles = {}
+    if video_ids:
+        titles |= {
+            f"v{pk}": t
+            for pk, t in ShortVideo.objects.filter(pk__in=video_ids).values_list("pk", "title")
+        }
+    if course_ids:
+        titles |= {
+            f"c{pk}": t
+            for pk, t in Course.objects.filter(pk__in=course_ids).values_list("pk", "title")
+        }
+    return titles
+
+
+def _reason_text(kind: str, obj: ShortVideo | Course, source_title: str) -> str:
+    if kind == "because_you_watched" and source_title:
+        return _("Because you watched “%(title)s”") % {"title": source_title}
+    if kind == "followed_creator":
+        return _("New from a creator you follow")
+    if kind == "fresh":
+        return _("New on kfplatform")
+    if kind == "trending":
+        return _("Trending now")
+    return _("Popular in %(category)s") % {"category": obj.category.name}

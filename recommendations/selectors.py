@@ -1,0 +1,169 @@
+"""ORM → arrays for the engine, and reads of the serving store.
+
+The only schema-aware code of the recommender: it maps database ids to
+dense indices (users are rows, items columns) and back. Items are short
+videos (``"v<id>"``) and courses (``"c<id>"``) in one space.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import scipy.sparse as sp
+from django.db.models import Max, Q
+from numpy.typing import NDArray
+
+from analytics.models import Event, Subject
+from courses.models import Course, Enrollment, NotInterested, PublishStatus, ShortVideo
+from recommendations.engine.types import InteractionMatrix, ItemContent
+from recommendations.engine.weights import EventType, build_interactions
+
+from .models import ItemNeighbours, ModelVersion, UserRecommendation
+
+# Analytics event type → engine code, and which id column names the item.
+_ITEM_EVENTS = {
+    Event.Type.LIKE: (EventType.LIKE, "video"),
+    Event.Type.COMMENT: (EventType.COMMENT, "video"),
+    Event.Type.SHARE: (EventType.SHARE, "video"),
+    Event.Type.FAVORITE: (EventType.LIKE, "video"),
+    Event.Type.COURSE_VIEW: (EventType.COURSE_VIEW, "course"),
+    Event.Type.PREVIEW_PLAY: (EventType.COURSE_PREVIEW, "course"),
+    Event.Type.PURCHASE: (EventType.PURCHASE, "course"),
+}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The item space: keys in column order, plus what content models need."""
+
+    keys: list[str]
+    creator_ids: NDArray[np.int64]
+    content: ItemContent
+
+    def index(self) -> dict[str, int]:
+        return {key: i for i, key in enumerate(self.keys)}
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Everything one training run needs, with the maps back to database ids."""
+
+    interactions: InteractionMatrix
+    user_ids: NDArray[np.int64]
+    catalogue: Catalogue
+    exclusions: sp.csr_matrix  # owned courses, own content, "not interested"
+
+
+def catalogue_load() -> Catalogue:
+    """Published, approved videos and courses with title, tags and category."""
+    visible = Q(status=PublishStatus.PUBLISHED, moderation="approved")
+    videos = ShortVideo.objects.filter(visible).prefetch_related("tags").order_by("pk")
+    courses = Course.objects.filter(visible).prefetch_related("tags").order_by("pk")
+    keys, creators, titles, texts, tags, categories = [], [], [], [], [], []
+    for prefix, rows in (("v", videos), ("c", courses)):
+        for row in rows:
+            keys.append(f"{prefix}{row.pk}")
+            creators.append(row.creator_id)
+            titles.append(row.title)
+            texts.append(getattr(row, "description", "") or getattr(row, "summary", ""))
+            tags.append(tuple(t.name for t in row.tags.all()))
+            categories.append(row.category_id)
+    content = ItemContent(titles, texts, tags, np.asarray(categories, dtype=np.int64))
+    return Catalogue(keys, np.asarray(creators, dtype=np.int64), content)
+
+
+def training_data_load(*, now: datetime, half_life_days: float) -> TrainingData:
+    """Build the decayed user × item matrix from events, plus exclusions."""
+    catalogue = catalogue_load()
+    item_index = catalogue.index()
+    durations = dict(ShortVideo.objects.values_list("pk", "duration_seconds"))
+    users_of = dict(Subject.objects.filter(user_id__isnull=False).values_list("key", "user_id"))
+    rows: list[tuple[int, str, int, float, float]] = []  # user, item key, code, ratio, ts
+    views = (
+        Event.objects.filter(type=Event.Type.PROGRESS, video_id__isnull=False)
+        .values("subject_id", "video_id")
+        .annotate(seconds=Max("value"), last=Max("ts"))
+        .order_by()
+    )
+    for view in views.iterator(chunk_size=20_000):
+        user = users_of.get(view["subject_id"])
+        duration = durations.get(view["video_id"]) or 0
+        if user is not None and duration > 0:
+            ratio = min(view["seconds"] / duration, 1.0)
+            rows.append(
+                (user, f"v{view['video_id']}", EventType.VIEW, ratio, view["last"].timestamp())
+            )
+    others = Event.objects.filter(type__in=list(_ITEM_EVENTS)).values_list(
+        "subject_id", "type", "video_id", "course_id", "ts"
+    )
+    for subject, type_, video_id, course_id, ts in others.iterator(chunk_size=20_000):
+        user = users_of.get(subject)
+        code, column = _ITEM_EVENTS[type_]
+        item_id = video_id if column == "video" else course_id
+        if user is not None and item_id is not None:
+            rows.append((user, f"{column[0]}{item_id}", code, np.nan, ts.timestamp()))
+    rows = [r for r in rows if r[1] in item_index]
+    user_ids = np.unique(np.asarray([r[0] for r in rows], dtype=np.int64))
+    user_index = {int(u): i for i, u in enumerate(user_ids)}
+    interactions = build_interactions(
+        np.asarray([user_index[r[0]] for r in rows], dtype=np.int64),
+        np.asarray([item_index[r[1]] for r in rows], dtype=np.int64),
+        np.asarray([r[2] for r in rows], dtype=np.int64),
+        np.asarray([r[3] for r in rows], dtype=np.float64),
+        np.asarray([r[4] for r in rows], dtype=np.float64),
+        shape=(user_ids.size, len(catalogue.keys)),
+        now=now.timestamp(),
+        half_life_days=half_life_days,
+    )
+    exclusions = _exclusions(user_index, item_index, catalogue)
+    return TrainingData(interactions, user_ids, catalogue, exclusions)
+
+
+def _exclusions(
+    user_index: dict[int, int], item_index: dict[str, int], catalogue: Catalogue
+) -> sp.csr_matrix:
+    """Pairs never to recommend: owned courses, "not interested", own content."""
+    pairs: list[tuple[int, int]] = []
+    owned = Enrollment.objects.filter(is_active=True).values_list("user_id", "course_id")
+    pairs += [
+        (user_index[u], item_index[f"c{c}"])
+        for u, c in owned
+        if u in user_index and f"c{c}" in item_index
+    ]
+    hidden = NotInterested.objects.values_list("user_id", "video_id")
+    pairs += [
+        (user_index[u], item_index[f"v{v}"])
+        for u, v in hidden
+        if u in user_index and f"v{v}" in item_index
+    ]
+    for item, creator in enumerate(catalogue.creator_ids):
+        if int(creator) in user_index:
+            pairs.append((user_index[int(creator)], item))
+    shape = (len(user_index), len(catalogue.keys))
+    if not pairs:
+        return sp.csr_matrix(shape, dtype=np.float32)
+    rows, cols = np.asarray(pairs, dtype=np.int64).T
+    return sp.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=shape)
+
+
+def model_version_active() -> ModelVersion | None:
+    """The version serving now, if any."""
+    return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
+
+
+def model_version_recent(*, limit: int = 10) -> list[ModelVersion]:
+    return list(ModelVersion.objects.order_by("-created_at")[:limit])
+
+
+def stored_user_items(*, version_id: int, user_id: int) -> list[list[object]] | None:
+    row = (
+        UserRecommendation.objects.filter(version_id=version_id, user_id=user_id)
+        .values_list("items", flat=True)
+        .first()
+    )
+    return row
+
+
+def stored_neighbours(*, version_id: int, item_keys: list[str]) -> dict[str, list[list[object]]]:
+    rows = ItemNeighbours.objects.filter(version_id=version_id, item_key__in=item_keys)
+    return dict(rows.values_list("item_key", "items"))

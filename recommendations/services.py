@@ -1,0 +1,183 @@
+"""Retrain the recommender and publish a new serving version.
+
+selector → engine fit → temporal-holdout evaluation → ModelVersion →
+promotion gate → top-N and neighbours written under the new version →
+atomic switch. A crash or a kill anywhere before the switch leaves the
+previous version active and this one in ``training``, never half-served.
+"""
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict
+from datetime import datetime
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from recommendations.engine.evaluation import evaluate, split_temporal
+from recommendations.engine.models import production_model
+from recommendations.engine.ranking import recommend
+from recommendations.engine.types import EngineConfig
+
+from .models import ItemNeighbours, ModelVersion, UserRecommendation
+from .selectors import TrainingData, model_version_active, training_data_load
+from .serving import ACTIVE_VERSION_CACHE_KEY
+
+logger = logging.getLogger(__name__)
+ALGORITHM = "hybrid_v1"
+
+
+def engine_config() -> EngineConfig:
+    """The engine's parameters from settings (``RECOMMENDATIONS_*``)."""
+    return EngineConfig(num_threads=settings.RECOMMENDATIONS_THREADS, seed=0)
+
+
+def recommender_retrain(*, now: datetime | None = None) -> ModelVersion:
+    """Fit, evaluate, gate and publish a new version; returns it whatever its fate."""
+    started = time.perf_counter()
+    now = now or timezone.now()
+    version = ModelVersion.objects.create(algorithm=ALGORITHM, stage="loading")
+    try:
+        data = training_data_load(now=now, half_life_days=settings.RECOMMENDATIONS_HALF_LIFE_DAYS)
+        _progress(
+            version,
+            20,
+            "evaluating",
+            n_users=data.interactions.n_users,
+            n_items=data.interactions.n_items,
+            n_interactions=int(data.interactions.matrix.nnz),
+        )
+        if data.interactions.matrix.nnz == 0:
+            return _finish(
+                version, ModelVersion.Status.REJECTED, started, note="No interactions yet."
+            )
+        config = engine_config()
+        version.metrics = _holdout_metrics(data, config)
+        version.params = {k: v for k, v in asdict(config).items() if k != "seed"}
+        _progress(version, 45, "fitting")
+        model, fit_seconds = _fit(data, config)
+        version.fit_seconds = round(fit_seconds, 3)
+        if not _passes_gate(version):
+            return _finish(
+                version,
+                ModelVersion.Status.REJECTED,
+                started,
+                note="NDCG@10 below the active model's.",
+            )
+        _progress(version, 65, "writing")
+        version.artifact_checksum = _write_lists(version, data, model)
+        _activate(version)
+        return _finish(version, ModelVersion.Status.ACTIVE, started)
+    except Exception as exc:
+        _finish(
+            version, ModelVersion.Status.FAILED, started, note=f"{type(exc).__name__}: {exc}"[:300]
+        )
+        raise
+
+
+def _holdout_metrics(data: TrainingData, config: EngineConfig) -> dict[str, float]:
+    """Fit on all but the latest 20% of interactions and score on them."""
+    stamps = data.interactions.timestamps
+    if stamps is None or stamps.size < 10:
+        return {}
+    split = split_temporal(data.interactions, float(np.quantile(stamps, 0.8)))
+    if split.test.nnz == 0:
+        return {}
+    model = production_model(
+        config, n_items=data.interactions.n_items, content=data.catalogue.content
+    )
+    result = evaluate(model, split, k=10, label=ALGORITHM)
+    return {
+        "ndcg@10": round(result.ndcg, 4),
+        "recall@10": round(result.recall, 4),
+        "precision@10": round(result.precision, 4),
+        "map@10": round(result.map, 4),
+        "hit_rate@10": round(result.hit_rate, 4),
+        "coverage": round(result.coverage, 4),
+        "test_users": result.n_users,
+    }
+
+
+def _fit(data: TrainingData, config: EngineConfig):  # type: ignore[no-untyped-def]
+    model = production_model(
+        config, n_items=data.interactions.n_items, content=data.catalogue.content
+    )
+    start = time.perf_counter()
+    model.fit(data.interactions.matrix)
+    return model, time.perf_counter() - start
+
+
+def _passes_gate(version: ModelVersion) -> bool:
+    """Promote unless the active model's NDCG@10 is better beyond the tolerance."""
+    active = model_version_active()
+    if active is None or active.ndcg is None or version.ndcg is None:
+        return True
+    return version.ndcg >= active.ndcg - settings.RECOMMENDATIONS_PROMOTION_TOLERANCE
+
+
+def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # type: ignore[no-untyped-def]
+    """Bulk-write top-N per user and neighbours per item; return their checksum."""
+    keys = data.catalogue.keys
+    top = recommend(
+        model,
+        data.interactions.matrix,
+        np.arange(data.interactions.n_users),
+        settings.RECOMMENDATIONS_TOP_N,
+        extra_exclude=data.exclusions,
+    )
+    digest = hashlib.sha256()
+    rows = []
+    for row, user_id in enumerate(data.user_ids):
+        items = [[keys[s.index], round(s.score, 5)] for s in top.items(row)]
+        digest.update(repr((int(user_id), items)).encode())
+        rows.append(UserRecommendation(version=version, user_id=int(user_id), items=items))
+    UserRecommendation.objects.bulk_create(rows, batch_size=2000)
+    neighbours = [
+        ItemNeighbours(
+            version=version,
+            item_key=key,
+            items=[[keys[s.index], round(s.score, 5)] for s in model.similar_items(i, 20)],
+        )
+        for i, key in enumerate(keys)
+    ]
+    ItemNeighbours.objects.bulk_create(neighbours, batch_size=2000)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def _activate(version: ModelVersion) -> None:
+    """Retire the active version and activate this one, in one transaction."""
+    ModelVersion.objects.select_for_update().filter(status=ModelVersion.Status.ACTIVE).update(
+        status=ModelVersion.Status.RETIRED
+    )
+    version.status = ModelVersion.Status.ACTIVE
+    version.activated_at = timezone.now()
+    version.save(update_fields=["status", "activated_at", "updated_at"])
+    transaction.on_commit(lambda: cache.delete(ACTIVE_VERSION_CACHE_KEY))
+    keep = ModelVersion.objects.filter(status__in=["active", "retired"]).order_by("-activated_at")[
+        :2
+    ]
+    UserRecommendation.objects.exclude(version__in=list(keep)).delete()
+    ItemNeighbours.objects.exclude(version__in=list(keep)).delete()
+
+
+def _progress(version: ModelVersion, percent: int, stage: str, **fields: int) -> None:
+    for name, value in fields.items():
+        setattr(version, name, value)
+    version.progress_percent, version.stage = percent, stage
+    version.save(update_fields=["progress_percent", "stage", *fields, "updated_at"])
+
+
+def _finish(version: ModelVersion, status: str, started: float, *, note: str = "") -> ModelVersion:
+    if status != ModelVersion.Status.ACTIVE:
+        version.status = status
+    version.note = note
+    version.progress_percent, version.stage = 100, "done"
+    version.total_seconds = round(time.perf_counter() - started, 3)
+    version.save()
+    logger.info("recommender v%s %s %s", version.pk, version.status, note)
+    return version

@@ -1,0 +1,270 @@
+"""Serve precomputed recommendations: filter, explore, diversify, explain.
+
+Reads the active version's top-N (cache first, then the database), drops
+what the viewer has seen, owns, created or hid since training, mixes in a
+share of fresh items, re-ranks from the session's last interactions,
+keeps at most two items in a row from one creator and attaches a reason.
+Falls back to trending when nothing is stored or the cache is down.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import Follow
+from courses.models import Enrollment, Like, NotInterested, WatchState
+from courses.selectors import course_list_published, video_list_published
+
+from .models import ModelVersion
+from .selectors import stored_neighbours, stored_user_items
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_VERSION_CACHE_KEY = "rec:active-version"
+SESSION_WINDOW = timedelta(minutes=30)
+MAX_RUN_PER_CREATOR = 2
+
+
+@dataclass(frozen=True)
+class Served:
+    """One recommended item with why it is there."""
+
+    key: str  # "v12" or "c3"
+    score: float
+    reason: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return "video" if self.key[0] == "v" else "course"
+
+    @property
+    def id(self) -> int:
+        return int(self.key[1:])
+
+
+@dataclass(frozen=True)
+class ServedPage:
+    items: list[Served]
+    version_id: int | None  # None: the trending fallback served
+
+
+def _cached(key: str, load: Callable[[], Any], timeout: int) -> Any:
+    """Read through the cache; a cache outage degrades to the database."""
+    try:
+        value = cache.get(key)
+        if value is None:
+            value = load()
+            cache.set(key, value, timeout)
+        return value
+    except Exception:  # Redis down: serve from the database, log once per call
+        logger.warning("recommendation cache unavailable; reading the database", exc_info=True)
+        return load()
+
+
+def active_version_id() -> int | None:
+    version = _cached(
+        ACTIVE_VERSION_CACHE_KEY,
+        lambda: (
+            ModelVersion.objects.filter(status="active").values_list("pk", flat=True).first() or 0
+        ),
+        timeout=30,
+    )
+    return version or None
+
+
+def user_candidates(*, version_id: int, user_id: int) -> list[list[Any]]:
+    return _cached(
+        f"rec:{version_id}:u:{user_id}",
+        lambda: stored_user_items(version_id=version_id, user_id=user_id) or [],
+        timeout=3600,
+    )
+
+
+def neighbours_of(*, version_id: int, item_key: str) -> list[list[Any]]:
+    return _cached(
+        f"rec:{version_id}:i:{item_key}",
+        lambda: stored_neighbours(version_id=version_id, item_keys=[item_key]).get(item_key, []),
+        timeout=3600,
+    )
+
+
+@dataclass(frozen=True)
+class ViewerContext:
+    """What the viewer did since training: to filter and to re-rank by."""
+
+    hidden: set[str]
+    recent_positive: list[str]  # this session's likes and watches, newest first
+    history: list[str]  # the last videos watched, any time
+    followed_creators: set[int]
+
+
+def viewer_context(*, user_id: int) -> ViewerContext:
+    """Seen, owned and hidden items plus this session's signals, in four queries."""
+    since = timezone.now() - SESSION_WINDOW
+    watched = list(
+        WatchState.objects.filter(user_id=user_id)
+        .order_by("-updated_at")
+        .values_list("video_id", "updated_at")[:500]
+    )
+    hidden = {f"v{v}" for v, _ in watched}
+    hidden |= {
+        f"v{v}"
+        for v in NotInterested.objects.filter(user_id=user_id).values_list("video_id", flat=True)
+    }
+    hidden |= {
+        f"c{c}"
+        for c in Enrollment.objects.filter(user_id=user_id, is_active=True).values_list(
+            "course_id", flat=True
+        )
+    }
+    liked = Like.objects.filter(user_id=user_id, created_at__gte=since).values_list(
+        "video_id", flat=True
+    )
+    recent = [f"v{v}" for v in liked] + [f"v{v}" for v, at in watched if at >= since]
+    followed = set(Follow.objects.filter(follower_id=user_id).values_list("creator_id", flat=True))
+    return ViewerContext(
+        hidden=hidden,
+        recent_positive=list(dict.fromkeys(recent))[:10],
+        history=[f"v{v}" for v, _ in watched[:10]],
+        followed_creators=followed,
+    )
+
+
+def recommend_for_user(*, user_id: int, kind: str, limit: int, offset: int = 0) -> ServedPage:
+    """A page of videos (``kind="video"``) or courses for a viewer, best first."""
+    version_id = active_version_id()
+    stored = user_candidates(version_id=version_id, user_id=user_id) if version_id else []
+    prefix = "v" if kind == "video" else "c"
+    context = viewer_context(user_id=user_id)
+    candidates = [
+        Served(key, float(score))
+        for key, score in stored
+        if key[0] == prefix and key not in context.hidden
+    ]
+    if version_id is None or not candidates:
+        return ServedPage(
+            items=trending(kind=kind, limit=limit, offset=offset, exclude=context.hidden),
+            version_id=None,
+        )
+    candidates = _session_rerank(candidates, version_id, context)
+    candidates = _explore(
+        candidates,
+        kind=kind,
+        exclude=context.hidden,
+        share=settings.RECOMMENDATIONS_EXPLORATION_SHARE,
+    )
+    window = candidates[: offset + limit + 20]
+    creators = _creators_of(window, kind)
+    ranked = _diversify(window, creators)[offset : offset + limit]
+    return ServedPage(items=_explain(ranked, version_id, context, creators), version_id=version_id)
+
+
+def trending(
+    *, kind: str, limit: int, offset: int = 0, exclude: Iterable[str] = ()
+) -> list[Served]:
+    """The non-personalised list: by trending score (videos) or enrollments (courses)."""
+    skip = set(exclude)
+    if kind == "video":
+        ids = video_list_published().order_by("-trending_score", "-id").values_list("pk", flat=True)
+        prefix = "v"
+    else:
+        ids = (
+            course_list_published()
+            .order_by("-enrollment_count", "-id")
+            .values_list("pk", flat=True)
+        )
+        prefix = "c"
+    keys = [f"{prefix}{i}" for i in ids[: offset + limit + len(skip)] if f"{prefix}{i}" not in skip]
+    return [Served(key, 0.0, {"kind": "trending"}) for key in keys[offset : offset + limit]]
+
+
+def _session_rerank(
+    candidates: list[Served], version_id: int, context: ViewerContext
+) -> list[Served]:
+    """Lift neighbours of what the viewer just liked or watched: fresh intent, no retrain."""
+    boost: dict[str, float] = {}
+    for source in context.recent_positive:
+        for key, score in neighbours_of(version_id=version_id, item_key=source):
+            boost[key] = max(boost.get(key, 0.0), float(score))
+    if not boost:
+        return candidates
+    top = max((c.score for c in candidates), default=1.0) or 1.0
+    rescored = [
+        Served(c.key, c.score + top * 0.5 * boost.get(c.key, 0.0), c.reason) for c in candidates
+    ]
+    return sorted(rescored, key=lambda c: -c.score)
+
+
+def _explore(
+    candidates: list[Served], *, kind: str, exclude: set[str], share: float
+) -> list[Served]:
+    """Put a fresh item at every 1/share-th place, so new work gets seen."""
+    if share <= 0 or kind != "video":
+        return candidates
+    taken = {c.key for c in candidates} | exclude
+    since = timezone.now() - timedelta(days=7)
+    fresh_ids = (
+        video_list_published().filter(published_at__gte=since).values_list("pk", flat=True)[:50]
+    )
+    fresh = [Served(f"v{i}", 0.0, {"kind": "fresh"}) for i in fresh_ids if f"v{i}" not in taken]
+    step = max(round(1 / share), 2)
+    result: list[Served] = []
+    for position, item in enumerate(candidates, start=1):
+        result.append(item)
+        if position % (step - 1) == 0 and fresh:
+            result.append(fresh.pop(0))
+    return result
+
+
+def _creators_of(items: list[Served], kind: str) -> dict[str, int]:
+    ids = [s.id for s in items]
+    if kind == "video":
+        rows = video_list_published().filter(pk__in=ids).values_list("pk", "creator_id")
+    else:
+        rows = course_list_published().filter(pk__in=ids).values_list("pk", "creator_id")
+    prefix = "v" if kind == "video" else "c"
+    return {f"{prefix}{pk}": creator for pk, creator in rows}
+
+
+def _diversify(items: list[Served], creators: dict[str, int]) -> list[Served]:
+    """Greedy re-rank: never more than two in a row from one creator, else keep order."""
+    pending = [s for s in items if s.key in creators]  # drops items no longer published
+    result: list[Served] = []
+    while pending:
+        recent = [creators[s.key] for s in result[-MAX_RUN_PER_CREATOR:]]
+        blocked = (
+            creators[pending[0].key]
+            if len(recent) == MAX_RUN_PER_CREATOR and len(set(recent)) == 1
+            else None
+        )
+        pick = next((i for i, s in enumerate(pending) if creators[s.key] != blocked), 0)
+        result.append(pending.pop(pick))
+    return result
+
+
+def _explain(
+    items: list[Served], version_id: int, context: ViewerContext, creators: dict[str, int]
+) -> list[Served]:
+    """Attach a reason: a recent item it resembles, a followed creator, or popularity."""
+    similar_to: dict[str, str] = {}
+    for source in [*context.recent_positive, *context.history][:5]:
+        for key, _ in neighbours_of(version_id=version_id, item_key=source):
+            similar_to.setdefault(key, source)
+    explained = []
+    for item in items:
+        if item.reason:
+            reason = item.reason
+        elif item.key in similar_to:
+            reason = {"kind": "because_you_watched", "item": similar_to[item.key]}
+        elif creators.get(item.key) in context.followed_creators:
+            reason = {"kind": "followed_creator"}
+        else:
+            reason = {"kind": "popular_in"}
+        explained.append(Served(item.key, item.score, reason))
+    return explained

@@ -1,0 +1,61 @@
+/* The video page: interactions, resume position and speed, watch tracking. */
+(function () {
+  "use strict";
+  const root = document.getElementById("watch");
+  if (!root) return;
+  const stringsEl = document.getElementById("feed-strings");
+  window.KF_STRINGS = stringsEl ? JSON.parse(stringsEl.textContent) : {};
+  const S = window.KF_STRINGS;
+  const player = document.getElementById("player");
+  const statusEl = document.getElementById("watch-status");
+  const id = root.dataset.videoId;
+  const loggedIn = root.dataset.user === "1";
+  const ids = { video_id: Number(id), creator_id: Number(root.dataset.creatorId), course_id: Number(root.dataset.courseId) || null };
+  let watched = 0, last = 0, played = false, completed = false;
+
+  const resume = Number(root.dataset.resume) || 0;
+  player.playbackRate = Number(root.dataset.rate) || 1;
+  player.addEventListener("loadedmetadata", () => { if (resume > 1 && resume < player.duration - 1) player.currentTime = resume; });
+
+  KF.track("video.impression", ids);
+  player.addEventListener("playing", () => { if (!played) { played = true; KF.track("video.played", ids); } });
+  player.addEventListener("timeupdate", () => {
+    const delta = player.currentTime - last;
+    if (delta > 0 && delta < 1.5) watched += delta;
+    last = player.currentTime;
+    if (!completed && player.duration && player.currentTime >= player.duration * 0.95) {
+      completed = true;
+      KF.track("video.completed", Object.assign({ value: watched }, ids));
+    }
+  });
+  function heartbeat() {
+    if (player.paused) return;
+    KF.track("video.progress", Object.assign({ value: Number(watched.toFixed(2)), props: { position: player.currentTime } }, ids));
+    if (loggedIn) KF.api("PUT", "/api/v1/videos/" + id + "/watch-state", { position_seconds: player.currentTime, playback_rate: player.playbackRate });
+  }
+  setInterval(heartbeat, 5000);
+  player.addEventListener("ratechange", heartbeat);
+  window.addEventListener("pagehide", heartbeat);
+  const cta = document.getElementById("cta");
+  if (cta) cta.addEventListener("click", () => { KF.track("video.cta_clicked", ids); KF.flush(); });
+
+  root.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-action]");
+    if (!button) return;
+    const action = button.dataset.action;
+    const countEl = button.querySelector(".count");
+    if (action === "share") { await KF.share(id, countEl); statusEl.textContent = S.copied; return; }
+    if (action === "comments") { KF.drawer.open(id, (d) => { countEl.textContent = Number(countEl.textContent) + d; }); return; }
+    if (!loggedIn) { KF.loginRequired(root); return; }
+    if (action === "like" || action === "favorite") {
+      await KF.toggle(button, "/api/v1/videos/" + id + "/" + action, countEl);
+    } else if (action === "follow") {
+      if ((await KF.toggle(button, "/api/v1/creators/" + root.dataset.creatorId + "/follow")) === "ok") {
+        button.textContent = button.getAttribute("aria-pressed") === "true" ? S.following : S.follow;
+      }
+    } else if (action === "report") {
+      const result = await KF.api("POST", "/api/v1/videos/" + id + "/report", { reason: "misleading" });
+      statusEl.textContent = result.ok ? S.reported : S.error;
+    }
+  });
+})();

@@ -1,0 +1,175 @@
+import pytest
+from rest_framework.test import APIClient
+
+from courses.models import ShortVideo
+from courses.services import enrollment_grant
+from tests.factories import CourseFactory, LessonFactory, ShortVideoFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/videos/{v}/like"),
+        ("delete", "/api/v1/videos/{v}/favorite"),
+        ("post", "/api/v1/videos/{v}/comments"),
+        ("post", "/api/v1/videos/{v}/report"),
+        ("post", "/api/v1/videos/{v}/not-interested"),
+        ("put", "/api/v1/videos/{v}/watch-state"),
+        ("post", "/api/v1/creators/{c}/follow"),
+        ("patch", "/api/v1/me/preferences"),
+    ],
+)
+def test_writes_without_login_are_refused(api_client: APIClient, method: str, path: str) -> None:
+    video = ShortVideoFactory.create()
+    response = getattr(api_client, method)(
+        path.format(v=video.pk, c=video.creator_id), {}, format="json"
+    )
+    assert response.status_code in (401, 403)
+    assert set(response.json()) == {"code", "message", "extra"}
+
+
+def test_like_and_comment_round_trip(api_client: APIClient) -> None:
+    # given
+    video, user = ShortVideoFactory.create(), UserFactory.create()
+    api_client.force_authenticate(user)
+    # when
+    liked = api_client.post(f"/api/v1/videos/{video.pk}/like").json()
+    created = api_client.post(
+        f"/api/v1/videos/{video.pk}/comments", {"body": "好！"}, format="json"
+    )
+    listed = api_client.get(f"/api/v1/videos/{video.pk}/comments").json()
+    # then
+    assert liked == {"active": True, "count": 1}
+    assert created.status_code == 201
+    assert listed[0]["body"] == "好！"
+    assert ShortVideo.objects.get(pk=video.pk).comment_count == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "body"),
+        ({"body": ""}, "body"),
+        ({"body": "x" * 2001}, "body"),
+        ({"body": "ok", "parent_id": "x"}, "parent_id"),
+    ],
+)
+def test_invalid_comment_names_the_field(
+    api_client: APIClient, payload: dict[str, object], field: str
+) -> None:
+    video = ShortVideoFactory.create()
+    api_client.force_authenticate(UserFactory.create())
+    response = api_client.post(f"/api/v1/videos/{video.pk}/comments", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["extra"]["fields"]
+
+
+def test_reply_to_a_missing_comment_is_a_404(api_client: APIClient) -> None:
+    video = ShortVideoFactory.create()
+    api_client.force_authenticate(UserFactory.create())
+    response = api_client.post(
+        f"/api/v1/videos/{video.pk}/comments", {"body": "hi", "parent_id": 999999}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "parent_not_found"
+
+
+def test_follow_is_idempotent_and_self_follow_is_refused(api_client: APIClient) -> None:
+    creator, fan = UserFactory.create(), UserFactory.create()
+    api_client.force_authenticate(fan)
+    assert api_client.post(f"/api/v1/creators/{creator.pk}/follow").json()["active"] is True
+    assert api_client.post(f"/api/v1/creators/{creator.pk}/follow").status_code == 200
+    assert api_client.post(f"/api/v1/creators/{fan.pk}/follow").status_code == 400
+    assert api_client.post("/api/v1/creators/999999/follow").status_code == 404
+    assert api_client.delete(f"/api/v1/creators/{creator.pk}/follow").json()["active"] is False
+
+
+def test_lesson_progress_needs_access(api_client: APIClient) -> None:
+    lesson = LessonFactory.create(duration_seconds=10)
+    student, stranger = UserFactory.create(), UserFactory.create()
+    enrollment_grant(user_id=student.pk, course=lesson.course)
+    body = {"position_seconds": 9.6, "watched_seconds": 9.6}
+    api_client.force_authenticate(stranger)
+    assert (
+        api_client.put(f"/api/v1/lessons/{lesson.pk}/progress", body, format="json").status_code
+        == 404
+    )
+    api_client.force_authenticate(student)
+    assert (
+        api_client.put(f"/api/v1/lessons/{lesson.pk}/progress", body, format="json").json()[
+            "completed"
+        ]
+        is True
+    )
+    bad = api_client.put(
+        f"/api/v1/lessons/{lesson.pk}/progress",
+        {"position_seconds": -1, "watched_seconds": 1},
+        format="json",
+    )
+    assert "position_seconds" in bad.json()["extra"]["fields"]
+
+
+def test_preferences_switch_personalisation_off(api_client: APIClient) -> None:
+    user = UserFactory.create()
+    api_client.force_authenticate(user)
+    body = api_client.patch(
+        "/api/v1/me/preferences",
+        {"is_personalization_enabled": False, "interests": ["python"]},
+        format="json",
+    ).json()
+    assert body["is_personalization_enabled"] is False
+    assert body["interests"] == ["python"]
+    assert (
+        api_client.patch(
+            "/api/v1/me/preferences", {"interests": ["bad slug!"]}, format="json"
+        ).status_code
+        == 400
+    )
+
+
+def test_review_api_for_students_only(api_client: APIClient) -> None:
+    course = CourseFactory.create()
+    student = UserFactory.create()
+    api_client.force_authenticate(student)
+    assert (
+        api_client.put(
+            f"/api/v1/courses/{course.slug}/review", {"rating": 5}, format="json"
+        ).status_code
+        == 403
+    )
+    enrollment_grant(user_id=student.pk, course=course)
+    assert (
+        api_client.put(
+            f"/api/v1/courses/{course.slug}/review", {"rating": 5}, format="json"
+        ).status_code
+        == 200
+    )
+    assert (
+        api_client.put(
+            f"/api/v1/courses/{course.slug}/review", {"rating": 6}, format="json"
+        ).status_code
+        == 400
+    )
+
+
+def test_video_list_marks_what_the_viewer_did_in_fixed_queries(
+    api_client: APIClient, django_assert_max_num_queries
+) -> None:
+    # given
+    user = UserFactory.create()
+    videos = [ShortVideoFactory.create() for _ in range(6)]
+    api_client.force_authenticate(user)
+    api_client.post(f"/api/v1/videos/{videos[0].pk}/like")
+    # when
+    with django_assert_max_num_queries(9):
+        body = api_client.get("/api/v1/videos?limit=6").json()
+    # then
+    liked = {v["id"]: v["viewer"]["liked"] for v in body["results"]}
+    assert liked[videos[0].pk] is True
+    assert sum(liked.values()) == 1
+
+
+def test_following_tab_needs_login(api_client: APIClient) -> None:
+    assert api_client.get("/api/v1/videos?following=true").status_code in (401, 403)
