@@ -100,6 +100,7 @@ class Event(models.Model):
             models.Index(fields=["video_id", "ts"], name="event_video_ts"),
             models.Index(fields=["course_id", "ts"], name="event_course_ts"),
             models.Index(fields=["creator_id", "ts"], name="event_creator_ts"),
+            models.Index(fields=["received_at"], name="event_received_at"),
         ]
         constraints = [
             # A page may resend a batch; the client's id makes the retry harmless.
@@ -112,3 +113,316 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} @ {self.ts:%Y-%m-%d %H:%M}"
+
+
+# --- Rollups -----------------------------------------------------------------
+# Every table below is keyed by a local date in settings.KF_REPORT_TZ and is
+# rebuilt per (metric, day) by analytics.rollups: delete the day, insert it
+# again from raw events, in one transaction. Never incremented in place.
+
+
+class SubjectDay(models.Model):
+    """One subject's activity on one local day (the base of DAU/WAU/MAU).
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    local_date = models.DateField()
+    subject_id = models.CharField(max_length=32)
+    events = models.IntegerField(default=0)
+    qualifying = models.IntegerField(default=0, help_text="Events that make the subject active.")
+    plays = models.IntegerField(default=0)
+    purchases = models.IntegerField(default=0)
+    gmv_minor = models.BigIntegerField(default=0)
+    refunds_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["local_date", "subject_id"], name="subjectday_once")
+        ]
+        indexes = [models.Index(fields=["subject_id", "local_date"], name="subjectday_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.local_date}"
+
+
+class SubjectCohort(models.Model):
+    """The signup cohort of a subject: its first signup's local date.
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    subject_id = models.CharField(max_length=32, unique=True)
+    signup_date = models.DateField(db_index=True)
+    signup_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.signup_date}"
+
+
+class CohortDay(models.Model):
+    """Signup cohort ``cohort_date`` seen on local day ``local_date``.
+
+    ``active`` = cohort members active that day (classic retention), and
+    ``net_minor`` = their purchases minus refunds that day (realised LTV).
+
+    .. no_pii:
+    """
+
+    cohort_date = models.DateField()
+    local_date = models.DateField()
+    active = models.IntegerField(default=0)
+    net_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cohort_date", "local_date"], name="cohortday_once")
+        ]
+        indexes = [models.Index(fields=["local_date"], name="cohortday_local")]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_date} @ {self.local_date}"
+
+
+class RollingRetention(models.Model):
+    """Rolling ("on or after") retention of a matured cohort, day n of horizon 30.
+
+    .. no_pii:
+    """
+
+    cohort_date = models.DateField()
+    n = models.SmallIntegerField()
+    cohort_size = models.IntegerField()
+    retained = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cohort_date", "n"], name="rolling_once")]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_date} n={self.n}"
+
+
+class DailyMetric(models.Model):
+    """Platform figures for one local day.
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField(unique=True)
+    dau = models.IntegerField(default=0)
+    wau = models.IntegerField(default=0)
+    mau = models.IntegerField(default=0)
+    new_users = models.IntegerField(default=0)
+    plays = models.IntegerField(default=0)
+    engaged_views = models.IntegerField(default=0)
+    completes = models.IntegerField(default=0)
+    watch_seconds = models.FloatField(default=0)
+    purchases = models.IntegerField(default=0)
+    paying_users = models.IntegerField(default=0)
+    gmv_minor = models.BigIntegerField(default=0)
+    refunds = models.IntegerField(default=0)
+    refunds_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        permissions = [("view_dashboard", "Can view the analytics dashboard")]
+
+    def __str__(self) -> str:
+        return str(self.local_date)
+
+
+class VideoDaily(models.Model):
+    """One short video on one local day.
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    video_id = models.BigIntegerField()
+    creator_id = models.BigIntegerField(null=True)
+    plays = models.IntegerField(default=0)
+    viewers = models.IntegerField(default=0)
+    engaged_views = models.IntegerField(default=0)
+    completes = models.IntegerField(default=0)
+    watch_seconds = models.FloatField(default=0)
+    likes = models.IntegerField(default=0)
+    shares = models.IntegerField(default=0)
+    cta_clicks = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["local_date", "video_id"], name="videodaily_once")
+        ]
+        indexes = [models.Index(fields=["creator_id", "local_date"], name="videodaily_creator")]
+
+    def __str__(self) -> str:
+        return f"video {self.video_id} {self.local_date}"
+
+
+class CourseDaily(models.Model):
+    """One course on one local day (period ratios only; funnels live elsewhere).
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    course_id = models.BigIntegerField()
+    creator_id = models.BigIntegerField(null=True)
+    page_views = models.IntegerField(default=0)
+    page_viewers = models.IntegerField(default=0)
+    previewers = models.IntegerField(default=0)
+    checkouts = models.IntegerField(default=0)
+    buyers = models.IntegerField(default=0)
+    purchases = models.IntegerField(default=0)
+    gmv_minor = models.BigIntegerField(default=0)
+    refunds_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["local_date", "course_id"], name="coursedaily_once")
+        ]
+        indexes = [models.Index(fields=["creator_id", "local_date"], name="coursedaily_creator")]
+
+    def __str__(self) -> str:
+        return f"course {self.course_id} {self.local_date}"
+
+
+class CreatorDaily(models.Model):
+    """One creator on one local day (unique viewers cannot be summed from videos).
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    creator_id = models.BigIntegerField()
+    plays = models.IntegerField(default=0)
+    viewers = models.IntegerField(default=0)
+    watch_seconds = models.FloatField(default=0)
+    follows = models.IntegerField(default=0)
+    purchases = models.IntegerField(default=0)
+    buyers = models.IntegerField(default=0)
+    gmv_minor = models.BigIntegerField(default=0)
+    refunds_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["local_date", "creator_id"], name="creatordaily_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"creator {self.creator_id} {self.local_date}"
+
+
+class FunnelEntry(models.Model):
+    """A subject entering one course's funnel on a local day, with the step reached.
+
+    ``reached`` counts the ordered 5-step funnel (1..5); ``reached_4`` the
+    variant without the preview step (1..4: view, page, checkout, purchase).
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    entry_date = models.DateField()
+    course_id = models.BigIntegerField()
+    creator_id = models.BigIntegerField(null=True)
+    subject_id = models.CharField(max_length=32)
+    entered_at = models.DateTimeField()
+    window_end = models.DateTimeField()
+    t2 = models.DateTimeField(null=True)
+    t3 = models.DateTimeField(null=True)
+    t4 = models.DateTimeField(null=True)
+    t5 = models.DateTimeField(null=True)
+    t4_skip = models.DateTimeField(null=True, help_text="Checkout after the page, any preview.")
+    t5_skip = models.DateTimeField(null=True)
+    reached = models.SmallIntegerField(default=1)
+    reached_4 = models.SmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry_date", "course_id", "subject_id"], name="funnelentry_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["creator_id", "entry_date"], name="funnel_creator"),
+            models.Index(fields=["course_id", "subject_id", "entry_date"], name="funnel_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} course {self.course_id} {self.entry_date}"
+
+
+class PurchaseAttribution(models.Model):
+    """Last-touch credit of one purchase event to a short video.
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    class Touch(models.TextChoices):
+        CLICK = "click", "Click-through (7 days)"
+        VIEW = "view", "View-through (1 day)"
+        NONE = "none", "Unattributed"
+
+    purchase_event_id = models.BigIntegerField(unique=True)
+    local_date = models.DateField(db_index=True)
+    subject_id = models.CharField(max_length=32)
+    course_id = models.BigIntegerField(null=True)
+    creator_id = models.BigIntegerField(null=True)
+    purchased_at = models.DateTimeField()
+    amount_minor = models.BigIntegerField(default=0)
+    refunded_minor = models.BigIntegerField(default=0)
+    click_from = models.DateTimeField()
+    view_from = models.DateTimeField()
+    touch = models.CharField(max_length=8, choices=Touch.choices, default=Touch.NONE)
+    video_id = models.BigIntegerField(null=True)
+    touch_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"purchase {self.purchase_event_id} -> {self.video_id}"
+
+
+class RecommenderDaily(models.Model):
+    """Impressions and plays per recommender model version on one local day.
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    model_version = models.CharField(max_length=64)
+    impressions = models.IntegerField(default=0)
+    plays = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["local_date", "model_version"], name="recdaily_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_version} {self.local_date}"
+
+
+class MetricRun(models.Model):
+    """When a local day was last rolled up, and the newest event it saw.
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField(unique=True)
+    finished_at = models.DateTimeField()
+    source_max_received_at = models.DateTimeField(null=True)
+    events = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.local_date} @ {self.finished_at:%Y-%m-%d %H:%M}"
+
+
+class Watermark(models.Model):
+    """A named point in time the rollup scheduler has processed up to.
+
+    .. no_pii:
+    """
+
+    name = models.CharField(max_length=32, unique=True)
+    value = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value:%Y-%m-%d %H:%M:%S}"

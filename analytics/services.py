@@ -1,13 +1,19 @@
-"""Writes for analytics: pseudonyms and append-only events."""
+"""Writes for analytics: pseudonyms, events (single and batched), rollups."""
 
+import json
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import Event, Subject
+from . import rollups
+from .models import Event, Subject, Watermark
+from .tasks import rollups_refresh_dates_task
 
 
 def subject_key_for_user(*, user_id: int) -> str:
@@ -20,6 +26,54 @@ def subject_key_for_user(*, user_id: int) -> str:
             return Subject.objects.create(user_id=user_id).key
     except IntegrityError:  # another request created it first
         return Subject.objects.only("key").get(user_id=user_id).key
+
+
+def subject_key_for_anonymous(*, anonymous_id: str) -> str:
+    """The pseudonym of a logged-out browser (cookie ``kf_anon``), created on first use."""
+    subject = Subject.objects.filter(anonymous_id=anonymous_id).only("key").first()
+    if subject is not None:
+        return subject.key
+    try:
+        with transaction.atomic():
+            return Subject.objects.create(anonymous_id=anonymous_id).key
+    except IntegrityError:
+        return Subject.objects.only("key").get(anonymous_id=anonymous_id).key
+
+
+@transaction.atomic
+def subject_merge_anonymous(*, anonymous_id: str, user_id: int) -> int:
+    """Move a browser's anonymous history into the account that just logged in.
+
+    The anonymous subject's events are re-pointed to the user's pseudonym
+    (events the user already has under the same client id are dropped as
+    duplicates), the anonymous mapping row is deleted, and the rollups of
+    every local day those events fall on are rebuilt after commit. Safe to
+    call on every login: with nothing to merge it does nothing.
+
+    Returns:
+        The number of events moved.
+    """
+    anonymous = Subject.objects.select_for_update().filter(anonymous_id=anonymous_id).first()
+    if anonymous is None:
+        return 0
+    user_key = subject_key_for_user(user_id=user_id)
+    moving = Event.objects.filter(subject_id=anonymous.key)
+    taken = Event.objects.filter(subject_id=user_key, client_event_id__isnull=False).values(
+        "client_event_id"
+    )
+    moving.filter(client_event_id__in=taken).delete()
+    dates = sorted(
+        moving.annotate(d=TruncDate("ts", tzinfo=rollups.report_tz()))
+        .values_list("d", flat=True)
+        .distinct()
+        .order_by()
+    )
+    moved = moving.update(subject_id=user_key)
+    anonymous.delete()
+    if dates:
+        iso = [d.isoformat() for d in dates]
+        transaction.on_commit(lambda: rollups_refresh_dates_task.delay(dates=iso))
+    return moved
 
 
 def event_record(
@@ -57,3 +111,198 @@ def events_bulk_insert(events: Iterable[Event], *, batch_size: int = 2000) -> in
     """Insert many events at once; rows whose client id was already stored are skipped."""
     created = Event.objects.bulk_create(list(events), batch_size=batch_size, ignore_conflicts=True)
     return len(created)
+
+
+# --- Batch ingestion -----------------------------------------------------------
+
+EVENT_COLUMNS = _COPY_COLUMNS = (
+    "ts",
+    "received_at",
+    "subject_id",
+    "session_id",
+    "type",
+    "video_id",
+    "course_id",
+    "creator_id",
+    "value",
+    "props",
+    "source",
+    "client_event_id",
+)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    received: int
+    stored: int
+    duplicates: int
+    skew_seconds: float
+
+
+def clock_offset(*, sent_at: datetime | None, now: datetime) -> timedelta:
+    """How far to shift client timestamps: server now − client clock, beyond a tolerance."""
+    if sent_at is None:
+        return timedelta(0)
+    offset = now - sent_at
+    tolerance = timedelta(seconds=settings.ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS)
+    return offset if abs(offset) > tolerance else timedelta(0)
+
+
+def events_ingest_batch(
+    *,
+    events: list[dict[str, Any]],
+    subject_id: str,
+    sent_at: datetime | None = None,
+    source: str = Event.Source.WEB,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Store one validated batch from a page or app, once per client event id.
+
+    Timestamps are corrected by the client's clock offset; one still in the
+    future after that is set to the receive time. Repeats inside the batch
+    and ids already stored for the subject are skipped. PostgreSQL gets the
+    rows with ``COPY`` into a temporary table and one ``INSERT … ON
+    CONFLICT DO NOTHING``; other databases use ``bulk_create``.
+
+    Args:
+        events: dicts with ``type``, ``ts`` (aware), ``client_event_id`` and
+            the optional ids, ``value``, ``props``, ``session_id``.
+    """
+    now = now or timezone.now()
+    offset = clock_offset(sent_at=sent_at, now=now)
+    unique: dict[str, dict[str, Any]] = {}
+    for item in events:
+        unique.setdefault(item["client_event_id"], item)
+    rows = [_row(item, subject_id, offset, now, source) for item in unique.values()]
+    if connection.vendor == "postgresql":
+        stored = _copy_insert(rows)
+    else:
+        stored = _bulk_insert(rows, subject_id)
+    return IngestResult(
+        received=len(events),
+        stored=stored,
+        duplicates=len(events) - stored,
+        skew_seconds=offset.total_seconds(),
+    )
+
+
+def _row(
+    item: dict[str, Any], subject_id: str, offset: timedelta, now: datetime, source: str
+) -> tuple[Any, ...]:
+    ts = item["ts"] + offset
+    if ts > now:
+        ts = now
+    return (
+        ts,
+        now,
+        subject_id,
+        item.get("session_id") or "",
+        item["type"],
+        item.get("video_id"),
+        item.get("course_id"),
+        item.get("creator_id"),
+        float(item.get("value") or 0),
+        item.get("props") or {},
+        source,
+        item["client_event_id"],
+    )
+
+
+@transaction.atomic
+def _copy_insert(rows: list[tuple[Any, ...]]) -> int:
+    columns = ", ".join(_COPY_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """CREATE TEMP TABLE IF NOT EXISTS kf_event_in (
+                ts timestamptz, received_at timestamptz, subject_id varchar(32),
+                session_id varchar(64), type varchar(32), video_id bigint, course_id bigint,
+                creator_id bigint, value double precision, props jsonb, source varchar(8),
+                client_event_id varchar(64)) ON COMMIT DELETE ROWS"""
+        )
+        raw = cursor.cursor
+        with raw.copy(f"COPY kf_event_in ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row[:9], json.dumps(row[9]), *row[10:]))
+        cursor.execute(
+            f"INSERT INTO {Event._meta.db_table} ({columns}) SELECT {columns} FROM kf_event_in "
+            "ON CONFLICT DO NOTHING"
+        )
+        return int(cursor.rowcount)
+
+
+def events_load_rows(*, rows: Iterable[tuple[Any, ...]], chunk: int = 10_000) -> int:
+    """Store raw event tuples (``EVENT_COLUMNS`` order) in chunks; duplicates are skipped.
+
+    For synthetic loads and imports: no clock correction, no clamping.
+    Returns the number of rows stored.
+    """
+    stored, buffer = 0, []
+    for row in rows:
+        buffer.append(row)
+        if len(buffer) >= chunk:
+            stored += _load(buffer)
+            buffer = []
+    if buffer:
+        stored += _load(buffer)
+    return stored
+
+
+def _load(rows: list[tuple[Any, ...]]) -> int:
+    if connection.vendor == "postgresql":
+        return _copy_insert(rows)
+    events = [Event(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in rows]
+    before = Event.objects.count()
+    Event.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
+    return Event.objects.count() - before
+
+
+def _bulk_insert(rows: list[tuple[Any, ...]], subject_id: str) -> int:
+    ids = [row[-1] for row in rows]
+    known = set(
+        Event.objects.filter(subject_id=subject_id, client_event_id__in=ids).values_list(
+            "client_event_id", flat=True
+        )
+    )
+    fresh = [Event(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in rows]
+    fresh = [event for event in fresh if event.client_event_id not in known]
+    Event.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
+    return len(fresh)
+
+
+# --- Rollups ---------------------------------------------------------------------
+
+
+def rollups_refresh_dates(*, dates: list[date], now: datetime | None = None) -> list[date]:
+    """Rebuild the given local days (oldest first) and the funnels whose window covers them."""
+    now = now or timezone.now()
+    today = rollups.local_today(now)
+    days = sorted({d for d in dates if d <= today})
+    for day in days:
+        rollups.rollup_day(day=day, now=now)
+    entry_days = {
+        day - timedelta(days=back) for day in days for back in range(rollups.FUNNEL_WINDOW_DAYS + 1)
+    }
+    for day in sorted(entry_days):
+        rollups.funnel_entry_day(day=day)
+    return days
+
+
+def rollups_refresh_recent(*, days: int, now: datetime | None = None) -> list[date]:
+    """Rebuild today and the ``days - 1`` days before, plus any older day with late events.
+
+    Late events are those received since the previous run (a stored
+    watermark) whose local day lies before the window.
+    """
+    now = now or timezone.now()
+    today = rollups.local_today(now)
+    first = today - timedelta(days=max(days, 1) - 1)
+    mark = Watermark.objects.filter(name="late_events").first()
+    late = rollups.late_event_dates(since=mark.value if mark else None, before=first)
+    done = rollups_refresh_dates(dates=late + rollups.days_between(first, today), now=now)
+    Watermark.objects.update_or_create(name="late_events", defaults={"value": now})
+    return done
+
+
+def rollups_backfill(*, first: date, last: date, now: datetime | None = None) -> list[date]:
+    """Rebuild every local day in ``first..last`` (management command, tests)."""
+    return rollups_refresh_dates(dates=rollups.days_between(first, last), now=now)
