@@ -1,90 +1,25 @@
 """Writes for the catalogue: media processing, publishing and enrollment."""
 
-import io
 import logging
-from pathlib import Path
 
-from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from common.exceptions import ApplicationError
 
-from .media_probe import MediaProbeError, poster_frame, probe
+from .media_services import _asset_claim as _asset_claim  # media writes, re-exported
+from .media_services import _asset_fail as _asset_fail
+from .media_services import media_asset_create as media_asset_create
+from .media_services import media_asset_delete as media_asset_delete
+from .media_services import media_asset_is_retryable as media_asset_is_retryable
+from .media_services import media_asset_process as media_asset_process
+from .media_services import media_asset_retry as media_asset_retry
+from .media_services import media_assets_requeue_stale as media_assets_requeue_stale
 from .models import Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
 from .search_text import segment
-from .tasks import media_asset_process_task
 
 logger = logging.getLogger(__name__)
-
-
-@transaction.atomic
-def media_asset_create(
-    *, owner_id: int, file: File, kind: str = MediaAsset.Kind.VIDEO
-) -> MediaAsset:
-    """Store an uploaded file and queue its processing once the row is committed."""
-    asset = MediaAsset(owner_id=owner_id, kind=kind, size_bytes=file.size or 0)
-    asset.file.save(Path(file.name or "upload.mp4").name, file, save=False)
-    asset.full_clean()
-    asset.save()
-    transaction.on_commit(lambda: media_asset_process_task.delay(asset_id=asset.pk))
-    return asset
-
-
-def media_asset_process(*, asset_id: int) -> MediaAsset:
-    """Probe an asset, make its poster and mark it ready or failed. Safe to re-run.
-
-    The slow probe runs outside any transaction; the state moves under a row
-    lock so two workers never both process one asset to different ends.
-    """
-    asset = _asset_claim(asset_id=asset_id)
-    if asset.status == MediaAsset.Status.READY:
-        return asset
-    path = Path(asset.file.path)
-    try:
-        info = probe(path)
-        if not info.is_browser_playable:
-            raise MediaProbeError(
-                f"{info.video_codec or 'unknown'} video in {info.container} is not "
-                "H.264 MP4; upload an H.264 MP4 file."
-            )
-        poster = poster_frame(path)
-    except MediaProbeError as exc:
-        return _asset_fail(asset_id=asset_id, reason=str(exc))
-    buffer = io.BytesIO()
-    poster.convert("RGB").save(buffer, format="JPEG", quality=80)
-    with transaction.atomic():
-        asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
-        if not asset.poster:
-            asset.poster.save(f"{path.stem}.jpg", ContentFile(buffer.getvalue()), save=False)
-        asset.status = MediaAsset.Status.READY
-        asset.failure_reason = ""
-        asset.duration_seconds = round(info.duration_seconds, 3)
-        asset.width, asset.height = info.width, info.height
-        asset.video_codec, asset.audio_codec = info.video_codec, info.audio_codec
-        asset.size_bytes = path.stat().st_size
-        asset.save()
-    return asset
-
-
-@transaction.atomic
-def _asset_claim(*, asset_id: int) -> MediaAsset:
-    asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
-    if asset.status != MediaAsset.Status.READY:
-        asset.status = MediaAsset.Status.PROCESSING
-        asset.save(update_fields=["status", "updated_at"])
-    return asset
-
-
-@transaction.atomic
-def _asset_fail(*, asset_id: int, reason: str) -> MediaAsset:
-    asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
-    asset.status = MediaAsset.Status.FAILED
-    asset.failure_reason = reason[:300]
-    asset.save(update_fields=["status", "failure_reason", "updated_at"])
-    logger.info("media asset %s failed: %s", asset_id, reason)
-    return asset
 
 
 def short_video_search_text(video: ShortVideo, tag_names: list[str]) -> str:
@@ -126,3 +61,19 @@ def enrollment_grant(
         enrollment.is_active = True
         enrollment.save(update_fields=["is_active", "updated_at"])
     return enrollment
+
+
+# --- Commerce: refunds end access (owned by the commerce area) ---------------
+
+
+@transaction.atomic
+def enrollment_revoke(*, user_id: int, course_id: int) -> bool:
+    """End a user's access at once (a full refund). True if access was active.
+
+    The row stays as history; a later purchase re-activates it through
+    ``enrollment_grant``.
+    """
+    changed = Enrollment.objects.filter(
+        user_id=user_id, course_id=course_id, is_active=True
+    ).update(is_active=False, updated_at=timezone.now())
+    return changed > 0

@@ -1,5 +1,39 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from . import views
 
 app_name = "studio"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("become/", views.become, name="become"),
+    path("library/", views.library, name="library"),
+    path("assets/<int:asset_id>/retry", views.asset_retry, name="asset-retry"),
+    path("assets/<int:asset_id>/delete", views.asset_delete, name="asset-delete"),
+    path("videos/new/", views.video_create, name="video-create"),
+    path("videos/<int:video_id>/", views.video_edit, name="video-edit"),
+    re_path(
+        r"^videos/(?P<video_id>\d+)/(?P<action>publish|unpublish)$",
+        views.video_publish,
+        name="video-publish",
+    ),
+    path("courses/new/", views.course_create, name="course-create"),
+    path("courses/<int:course_id>/", views.course_edit, name="course-edit"),
+    path("courses/<int:course_id>/sections", views.section_create, name="section-create"),
+    re_path(
+        r"^courses/(?P<course_id>\d+)/(?P<action>publish|unpublish)$",
+        views.course_publish,
+        name="course-publish",
+    ),
+    path("sections/<int:section_id>/lessons", views.lesson_create, name="lesson-create"),
+    re_path(
+        r"^sections/(?P<section_id>\d+)/(?P<action>up|down|rename|delete)$",
+        views.section_action,
+        name="section-action",
+    ),
+    re_path(
+        r"^lessons/(?P<lesson_id>\d+)/(?P<action>up|down|edit|delete)$",
+        views.lesson_action,
+        name="lesson-action",
+    ),
+]

@@ -5,12 +5,16 @@ configured, unless KF_REQUIRE_SERVICES=1 (CI), where it fails instead.
 """
 
 import os
-from collections.abc import Callable
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from kfplatform.demo.clips import ClipSpec, render_clip
@@ -71,6 +75,41 @@ def broker_url() -> str:
     url = os.environ.get("CELERY_BROKER_URL", "")
     require(bool(url), "CELERY_BROKER_URL is not set")
     return url
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(postgres, broker_url: str) -> Iterator[str]:
+    """Start a real worker on a queue of its own, pointed at this test's database.
+
+    Yields the queue name: send tasks there with ``apply_async(queue=...)``,
+    with ``task_always_eager`` switched off. Needs ``transaction=True`` so
+    the worker's connection sees the test's rows.
+    """
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kfplatform.settings.test",
+        "DATABASE_URL": _database_url(),
+        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CELERY_BROKER_URL": broker_url,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "kfplatform", "worker", "-Q", queue]
+    options = ["--concurrency", "1", "--pool", "prefork", "--without-gossip"]
+    options += ["--without-mingle", "--without-heartbeat", "-l", "warning"]
+    worker = subprocess.Popen(
+        command + options, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+        sys.stderr.write(output)  # pytest shows it when the test fails
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views import AssetDetailApi, AssetRetryApi, UploadCreateApi, UploadDetailApi
+
+app_name = "studio"
+
+urlpatterns = [
+    path("uploads", UploadCreateApi.as_view(), name="upload-create"),
+    path("uploads/<uuid:session_id>", UploadDetailApi.as_view(), name="upload-detail"),
+    path("assets/<int:asset_id>", AssetDetailApi.as_view(), name="asset-detail"),
+    path("assets/<int:asset_id>/retry", AssetRetryApi.as_view(), name="asset-retry"),
+]

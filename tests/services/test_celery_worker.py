@@ -1,15 +1,11 @@
-"""A task travels through Redis to a real Celery worker process and changes PostgreSQL."""
+"""A task travels through Redis to a real Celery worker process and changes PostgreSQL.
 
-import os
-import subprocess
-import sys
+The ``celery_worker`` fixture lives in tests/conftest.py.
+"""
+
 import time
-import uuid
-from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from courses.models import MediaAsset
 from courses.tasks import media_asset_process_task
@@ -17,55 +13,6 @@ from kfplatform.celery import app
 from tests.factories import MediaAssetFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-@pytest.fixture
-def celery_worker(postgres, broker_url: str) -> Iterator[str]:
-    """Start a worker on a queue of its own, pointed at this test's database."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kfplatform.settings.test",
-        "DATABASE_URL": _database_url(),
-        "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "CELERY_BROKER_URL": broker_url,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kfplatform",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency",
-            "1",
-            "--pool",
-            "prefork",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield queue
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
-        sys.stderr.write(output)  # pytest shows it when the test fails
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> bool:

@@ -1,0 +1,266 @@
+"""Media writes: create an asset from an upload, process it, retry it.
+
+``uploaded → processing → ready | failed``. Processing probes the file with
+PyAV, refuses what is not a usable video (deleting the file, so no orphan is
+left), transcodes to H.264/AAC MP4 ≤720p when the source would not play as
+is, writes a poster and moves the result to its public or private folder.
+The slow work runs outside transactions; every state change happens under a
+row lock, so re-running (a redelivered task, a second click on retry) only
+ever finishes the same asset once.
+
+Re-exported from ``courses.services``.
+"""
+
+import io
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from common.exceptions import ApplicationError
+
+from .media_probe import MediaInfo, MediaProbeError, poster_frame, probe
+from .media_transcode import transcode
+from .models import MediaAsset
+from .tasks import media_asset_process_task
+
+logger = logging.getLogger(__name__)
+
+INCOMING_DIR = "private/incoming"
+_REASON_MAX = 300
+
+
+def media_incoming_name(token: str) -> str:
+    """Storage name of a file still being uploaded or waiting to be processed."""
+    return f"{INCOMING_DIR}/{token}"
+
+
+@transaction.atomic
+def media_asset_create(
+    *,
+    owner_id: int,
+    file: File | None = None,
+    stored_name: str | None = None,
+    kind: str = MediaAsset.Kind.VIDEO,
+    is_private: bool = False,
+) -> MediaAsset:
+    """Register an uploaded file and queue its processing once the row is committed.
+
+    Args:
+        file: a file to copy into storage, or
+        stored_name: a file already in storage (a finished resumable upload),
+            taken over without copying.
+    """
+    asset = MediaAsset(owner_id=owner_id, kind=kind, is_private=is_private)
+    if stored_name is not None:
+        asset.file.name = stored_name
+        asset.size_bytes = asset.file.size
+    elif file is not None:
+        asset.size_bytes = file.size or 0
+        asset.file.save(Path(file.name or "upload.mp4").name, file, save=False)
+    else:
+        raise ApplicationError("No file was given.", code="no_file")
+    asset.full_clean()
+    asset.save()
+    transaction.on_commit(lambda: media_asset_process_task.delay(asset_id=asset.pk))
+    return asset
+
+
+def media_asset_process(*, asset_id: int) -> MediaAsset:
+    """Probe, check, transcode if needed, make a poster; end ready or failed. Safe to re-run.
+
+    A file that is not a usable video is deleted and the asset fails with a
+    reason for the creator. An unexpected error keeps the file, marks the
+    asset failed (retryable) and propagates.
+    """
+    asset = _asset_claim(asset_id=asset_id)
+    if asset.status == MediaAsset.Status.READY:
+        return asset
+    if not asset.file or not Path(asset.file.path).is_file():
+        return _asset_fail(asset_id=asset_id, reason="The file is gone; upload it again.")
+    source = Path(asset.file.path)
+    work = source.with_name(f"{source.stem}.work.mp4")
+    try:
+        info = probe(source)
+        _check_limits(asset, info)
+        output = source
+        if info.needs_transcode:
+            transcode(source, work)
+            output, info = work, probe(work)
+        poster = _jpeg(output)
+    except MediaProbeError as exc:
+        work.unlink(missing_ok=True)
+        return _asset_reject(asset_id=asset_id, reason=str(exc))
+    except Exception:
+        work.unlink(missing_ok=True)
+        _asset_fail(asset_id=asset_id, reason="Processing stopped unexpectedly; try again.")
+        raise
+    return _asset_finish(asset_id=asset_id, output=output, info=info, poster=poster)
+
+
+def _check_limits(asset: MediaAsset, info: MediaInfo) -> None:
+    """Short videos (public assets) and lessons (private) have their own length limits."""
+    limit = (
+        settings.KF_LESSON_MAX_SECONDS if asset.is_private else settings.KF_SHORT_VIDEO_MAX_SECONDS
+    )
+    if info.duration_seconds > limit:
+        kind = "lesson videos" if asset.is_private else "short videos"
+        raise MediaProbeError(
+            f"The video is {info.duration_seconds:.0f} s long; {kind} may be at most {limit} s."
+        )
+    if info.duration_seconds <= 0:
+        raise MediaProbeError("The video has no duration; is the file complete?")
+
+
+def _jpeg(path: Path) -> bytes:
+    buffer = io.BytesIO()
+    poster_frame(path).convert("RGB").save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def _final_name(asset: MediaAsset, stem: str) -> str:
+    root = "private/videos" if asset.is_private else "videos"
+    return asset.file.storage.get_available_name(f"{root}/{timezone.now():%Y/%m}/{stem}.mp4")
+
+
+def _asset_finish(*, asset_id: int, output: Path, info: MediaInfo, poster: bytes) -> MediaAsset:
+    """Move the playable file into place and mark the asset ready, once."""
+    with transaction.atomic():
+        asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
+        source = Path(asset.file.path)
+        if asset.status == MediaAsset.Status.READY:
+            if output != source:
+                output.unlink(missing_ok=True)
+            return asset
+        name = asset.file.name
+        if output != source or name.startswith(f"{INCOMING_DIR}/"):
+            name = _final_name(asset, source.name.split(".")[0])
+            target = Path(asset.file.storage.path(name))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            output.replace(target)
+            asset.file.name = name
+        if not asset.poster:
+            asset.poster.save(f"{Path(name).stem}.jpg", ContentFile(poster), save=False)
+        asset.status = MediaAsset.Status.READY
+        asset.failure_reason = ""
+        asset.duration_seconds = round(info.duration_seconds, 3)
+        asset.width, asset.height = info.width, info.height
+        asset.video_codec, asset.audio_codec = info.video_codec, info.audio_codec
+        asset.size_bytes = asset.file.size
+        asset.save()
+        if source != Path(asset.file.path):
+            transaction.on_commit(lambda: source.unlink(missing_ok=True))
+    return asset
+
+
+@transaction.atomic
+def _asset_claim(*, asset_id: int) -> MediaAsset:
+    asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
+    if asset.status != MediaAsset.Status.READY:
+        asset.status = MediaAsset.Status.PROCESSING
+        asset.save(update_fields=["status", "updated_at"])
+    return asset
+
+
+@transaction.atomic
+def _asset_fail(*, asset_id: int, reason: str) -> MediaAsset:
+    """Mark failed and keep the file, so a retry can run again."""
+    asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
+    if asset.status == MediaAsset.Status.READY:
+        return asset
+    asset.status = MediaAsset.Status.FAILED
+    asset.failure_reason = reason[:_REASON_MAX]
+    asset.save(update_fields=["status", "failure_reason", "updated_at"])
+    logger.info("media asset %s failed: %s", asset_id, reason)
+    return asset
+
+
+@transaction.atomic
+def _asset_reject(*, asset_id: int, reason: str) -> MediaAsset:
+    """Mark failed and delete the file: it is not a video we can serve."""
+    asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
+    if asset.status == MediaAsset.Status.READY:
+        return asset
+    if asset.file:
+        path = Path(asset.file.path)
+        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    asset.file.name = ""
+    asset.status = MediaAsset.Status.FAILED
+    asset.failure_reason = reason[:_REASON_MAX]
+    asset.size_bytes = 0
+    asset.save(update_fields=["file", "status", "failure_reason", "size_bytes", "updated_at"])
+    logger.info("media asset %s rejected: %s", asset_id, reason)
+    return asset
+
+
+def media_stale_before(*, now: datetime) -> datetime:
+    """Assets still ``uploaded``/``processing`` since before this are stuck."""
+    return now - timedelta(seconds=settings.KF_MEDIA_STALE_SECONDS)
+
+
+def media_asset_is_retryable(asset: MediaAsset, *, now: datetime) -> bool:
+    """Failed with its file kept, or stuck past the worker's time limit."""
+    if asset.status == MediaAsset.Status.FAILED:
+        return bool(asset.file)
+    if asset.status in (MediaAsset.Status.UPLOADED, MediaAsset.Status.PROCESSING):
+        return asset.updated_at < media_stale_before(now=now)
+    return False
+
+
+@transaction.atomic
+def media_asset_retry(*, asset: MediaAsset, now: datetime | None = None) -> MediaAsset:
+    """Queue a failed or stuck asset again; refuse when there is nothing to retry."""
+    now = now or timezone.now()
+    asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
+    if not media_asset_is_retryable(asset, now=now):
+        if asset.status == MediaAsset.Status.FAILED:
+            message = "The file was refused and deleted; upload it again."
+        else:
+            message = "This video is not failed or stuck; nothing to retry."
+        raise ApplicationError(message, code="not_retryable", status=409)
+    asset.status = MediaAsset.Status.UPLOADED
+    asset.failure_reason = ""
+    asset.save(update_fields=["status", "failure_reason", "updated_at"])
+    transaction.on_commit(lambda: media_asset_process_task.delay(asset_id=asset.pk))
+    return asset
+
+
+@transaction.atomic
+def media_assets_requeue_stale(*, now: datetime | None = None) -> int:
+    """Queue again every asset stuck in ``uploaded``/``processing`` (a lost task or worker)."""
+    now = now or timezone.now()
+    stuck = MediaAsset.objects.select_for_update(skip_locked=True).filter(
+        Q(status=MediaAsset.Status.UPLOADED) | Q(status=MediaAsset.Status.PROCESSING),
+        updated_at__lt=media_stale_before(now=now),
+    )
+    ids = list(stuck.values_list("pk", flat=True)[:500])
+    MediaAsset.objects.filter(pk__in=ids).update(status=MediaAsset.Status.UPLOADED, updated_at=now)
+    for asset_id in ids:
+        transaction.on_commit(partial(media_asset_process_task.delay, asset_id=asset_id))
+    return len(ids)
+
+
+@transaction.atomic
+def media_asset_delete(*, asset: MediaAsset) -> None:
+    """Delete an asset nothing uses, with its files."""
+    asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
+    if asset.short_videos.exists() or asset.lessons.exists():
+        raise ApplicationError(
+            "A video or lesson still uses this file; remove it there first.",
+            code="asset_in_use",
+            status=409,
+        )
+    paths = [Path(f.path) for f in (asset.file, asset.poster) if f]
+    asset.delete()
+
+    def unlink_files() -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    transaction.on_commit(unlink_files)

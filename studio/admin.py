@@ -1,0 +1,133 @@
+"""The review queue in Django admin: approve, or reject with a reason the creator sees.
+
+Videos and courses appear through proxy models (no tables of their own);
+viewers' reports (courses.Report) sit in the same "Creator studio" section,
+and upholding one hides the reported video or comment.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from .models import CourseReview, PublishSchedule, ReportReview, UploadSession, VideoReview
+from .services import moderation_decide, report_resolve
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), strip=True
+    )
+
+
+def _reject_with_reason(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, decide: Any
+) -> HttpResponse | None:
+    """The usual two-step admin action: ask for the reason, then apply it."""
+    form = RejectForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        count = 0
+        for item in queryset:
+            decide(item, form.cleaned_data["reason"])
+            count += 1
+        modeladmin.message_user(request, f"{count} rejected.", messages.SUCCESS)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Reject with a reason",
+        "form": form,
+        "queryset": queryset,
+        "action": request.POST.get("action"),
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "studio/admin_reject.html", context)
+
+
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["title", "creator", "status", "moderation", "moderation_reason", "updated_at"]
+    list_filter = ["moderation", "status"]
+    search_fields = ["title", "creator__username"]
+    readonly_fields = ["moderation", "moderation_reason"]
+    actions = ["approve", "reject"]
+    list_select_related = ["creator"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Approve selected")
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for item in queryset:
+            moderation_decide(item=item, approve=True)
+        self.message_user(request, f"{queryset.count()} approved.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected, with a reason…")
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _reject_with_reason(
+            self,
+            request,
+            queryset,
+            lambda item, reason: moderation_decide(item=item, approve=False, reason=reason),
+        )
+
+
+@admin.register(VideoReview)
+class VideoReviewAdmin(ReviewAdmin):
+    list_display = [*ReviewAdmin.list_display, "open_reports"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_report_count=Count("reports", filter=Q(reports__status="open")))
+        )
+
+    @admin.display(ordering="open_report_count", description="Open reports")
+    def open_reports(self, obj: Any) -> int:
+        return int(obj.open_report_count)
+
+
+@admin.register(CourseReview)
+class CourseReviewAdmin(ReviewAdmin):
+    pass
+
+
+@admin.register(ReportReview)
+class ReportReviewAdmin(admin.ModelAdmin):
+    list_display = ["id", "video", "comment", "reason", "details", "status", "created_at"]
+    list_filter = ["status", "reason"]
+    list_select_related = ["video", "comment"]
+    actions = ["uphold", "dismiss"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Uphold: hide the video or comment…")
+    def uphold(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return _reject_with_reason(
+            self,
+            request,
+            queryset,
+            lambda report, reason: report_resolve(report=report, uphold=True, reason=reason),
+        )
+
+    @admin.action(description="Dismiss selected")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
+        closed = sum(report_resolve(report=r, uphold=False) for r in queryset)
+        self.message_user(request, f"{closed} report(s) dismissed.", messages.SUCCESS)
+
+
+@admin.register(UploadSession)
+class UploadSessionAdmin(admin.ModelAdmin):
+    list_display = ["id", "owner", "purpose", "filename", "offset", "size_bytes", "status"]
+    list_filter = ["status", "purpose"]
+    readonly_fields = [f.name for f in UploadSession._meta.fields]
+
+
+@admin.register(PublishSchedule)
+class PublishScheduleAdmin(admin.ModelAdmin):
+    list_display = ["id", "course", "video", "publish_at", "done_at", "failure_reason"]

@@ -1,0 +1,113 @@
+"""Studio reads, always scoped to the requesting creator: another creator's
+object is simply not found (the views answer 404)."""
+
+from typing import TypeVar
+
+from django.db.models import Count, Model, Prefetch, QuerySet
+from django.http import Http404
+
+from courses.models import Course, Lesson, MediaAsset, Section, ShortVideo
+
+from .models import PublishSchedule, UploadSession
+
+M = TypeVar("M", bound=Model)
+
+
+def _own(qs: "QuerySet[M]", **lookup: object) -> M:
+    obj = qs.filter(**lookup).first()
+    if obj is None:
+        raise Http404("Not found.")
+    return obj
+
+
+def upload_session_get_own(*, owner_id: int, session_id: object) -> UploadSession:
+    """The creator's own upload session, or 404."""
+    return _own(UploadSession.objects.select_related("asset"), owner_id=owner_id, pk=session_id)
+
+
+def asset_list_own(*, owner_id: int) -> QuerySet[MediaAsset]:
+    """The creator's media library, newest first, with the original file names."""
+    return (
+        MediaAsset.objects.filter(owner_id=owner_id, kind=MediaAsset.Kind.VIDEO)
+        .select_related("upload_session")
+        .annotate(use_count=Count("short_videos", distinct=True) + Count("lessons", distinct=True))
+        .order_by("-created_at", "-id")
+    )
+
+
+def asset_get_own(*, owner_id: int, asset_id: int) -> MediaAsset:
+    """One of the creator's assets, or 404."""
+    return _own(MediaAsset.objects.select_related("upload_session"), owner_id=owner_id, pk=asset_id)
+
+
+def lesson_assets_own(*, owner_id: int) -> QuerySet[MediaAsset]:
+    """Lesson media a creator can attach (not refused ones)."""
+    return (
+        MediaAsset.objects.filter(owner_id=owner_id, is_private=True, kind=MediaAsset.Kind.VIDEO)
+        .exclude(status=MediaAsset.Status.FAILED)
+        .select_related("upload_session")
+        .order_by("-created_at")
+    )
+
+
+def video_list_own(*, creator_id: int) -> QuerySet[ShortVideo]:
+    """The creator's short videos with status, asset and schedule."""
+    return (
+        ShortVideo.objects.filter(creator_id=creator_id)
+        .select_related("asset", "course", "category", "publish_schedule")
+        .order_by("-created_at", "-id")
+    )
+
+
+def video_get_own(*, creator_id: int, video_id: int) -> ShortVideo:
+    """One of the creator's videos, or 404."""
+    return _own(video_list_own(creator_id=creator_id).prefetch_related("tags"), pk=video_id)
+
+
+def course_list_own(*, creator_id: int) -> QuerySet[Course]:
+    """The creator's courses with lesson counts and schedule."""
+    return (
+        Course.objects.filter(creator_id=creator_id)
+        .select_related("category", "publish_schedule")
+        .annotate(lesson_total=Count("lessons"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def course_get_own(*, creator_id: int, course_id: int) -> Course:
+    """One of the creator's courses with its syllabus prefetched, or 404."""
+    lessons = Lesson.objects.select_related("asset").order_by("position", "id")
+    sections = Section.objects.order_by("position", "id").prefetch_related(
+        Prefetch("lessons", queryset=lessons)
+    )
+    qs = (
+        Course.objects.filter(creator_id=creator_id)
+        .select_related("category", "publish_schedule")
+        .prefetch_related("tags", Prefetch("sections", queryset=sections))
+    )
+    return _own(qs, pk=course_id)
+
+
+def section_get_own(*, creator_id: int, section_id: int) -> Section:
+    """A section of one of the creator's courses, or 404."""
+    return _own(
+        Section.objects.select_related("course"), course__creator_id=creator_id, pk=section_id
+    )
+
+
+def lesson_get_own(*, creator_id: int, lesson_id: int) -> Lesson:
+    """A lesson of one of the creator's courses, or 404."""
+    return _own(
+        Lesson.objects.select_related("course", "section"),
+        course__creator_id=creator_id,
+        pk=lesson_id,
+    )
+
+
+def schedule_for(item: ShortVideo | Course) -> PublishSchedule | None:
+    """The pending schedule of a video or course, if any (uses the selected relation)."""
+    try:
+        schedule = item.publish_schedule
+    except PublishSchedule.DoesNotExist:
+        return None
+    return schedule if schedule.done_at is None else None
