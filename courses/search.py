@@ -191,7 +191,7 @@ def creator_search(*, terms: list[str], limit: int = 10, offset: int = 0) -> Sea
     relevance = _summed_length(matches, terms)
     popularity = F("creator_profile__follower_count")
     qs = qs.select_related("creator_profile")
-    return _section(qs, matches, relevance, popularity, limit=limit, offset=offset)
+    return _section(qs, matches, terms, relevance, popularity, limit=limit, offset=offset)
 
 
 def highlight(text: str, terms: list[str]) -> SafeString:
@@ -234,20 +234,26 @@ def _ranked_section(
         qs = qs.annotate(search_padded=padded)
         matches = [Q(search_padded__contains=f" {t} ") for t in terms]
         relevance = _summed_length(matches, terms)
-    return _section(qs, matches, relevance, popularity, limit=limit, offset=offset)
+    return _section(qs, matches, terms, relevance, popularity, limit=limit, offset=offset)
 
 
 def _section(
     qs: QuerySet[Any],
     matches: list[Q],
+    terms: list[str],
     relevance: Any,
     popularity: Any,
     *,
     limit: int,
     offset: int,
 ) -> SearchSection:
-    """Count AND and OR matches in one query, then fetch the page of the mode used."""
-    match_all, match_any = _combine(matches, all_=True), _combine(matches, all_=False)
+    """Count AND and OR matches in one query, then fetch the page of the mode used.
+
+    The OR fallback ignores one-character terms when longer ones exist: 的 or
+    a lone letter alone says little about what the person wanted.
+    """
+    telling = [m for m, t in zip(matches, terms, strict=True) if len(t) > 1] or matches
+    match_all, match_any = _combine(matches, all_=True), _combine(telling, all_=False)
     counts = qs.filter(match_any).aggregate(n_all=Count("pk", filter=match_all), n_any=Count("pk"))
     matched_all = counts["n_all"] > 0
     count = counts["n_all"] if matched_all else counts["n_any"]

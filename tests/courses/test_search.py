@@ -88,6 +88,17 @@ def test_all_terms_first_then_any_term_when_nothing_has_all() -> None:
     assert only_python.pk in {v.pk for v in apart.videos.results}
 
 
+def test_any_term_fallback_ignores_single_characters() -> None:
+    # given: 不存在的词 segments to 不存在 / 存在 / 的 / 词
+    _video("我的Python笔记")
+    exists = _video("存在主义入门")
+    # when
+    results = search(query="不存在的词", type="videos")
+    # then: 的 alone is not enough to be a result
+    assert results.videos is not None
+    assert [v.pk for v in results.videos.results] == [exists.pk]
+
+
 def test_search_sees_description_and_tags_after_refresh() -> None:
     # given: a tag added after creation
     video = ShortVideoFactory.create(title="Untitled clip", description="")
