@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "commerce"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("buy/<int:course_id>/", views.buy, name="buy"),
+    path("orders/", views.order_list, name="order-list"),
+    path("orders/<str:number>/", views.order_detail, name="order-detail"),
+    path("orders/<str:number>/refund/", views.order_refund, name="order-refund"),
+    path("orders/<str:number>/cancel/", views.order_cancel_view, name="order-cancel"),
+    path("checkout/return/", views.checkout_return, name="checkout-return"),
+    path("sandbox/checkout/<str:session_id>/", views.sandbox_checkout, name="sandbox-checkout"),
+    path("creator/ledger/", views.creator_ledger_page, name="creator-ledger"),
+    path("creator/ledger.csv", views.creator_ledger_csv, name="creator-ledger-csv"),
+]

@@ -157,10 +157,9 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | Streami
     user_id = request.user.pk if request.user.is_authenticated else None
     if {"u", "e", "s"} & request.GET.keys():
         try:
-            grant = media_verify(params=request.GET.dict(), lesson_id=lesson.pk, user_id=user_id)
+            media_verify(params=request.GET.dict(), lesson_id=lesson.pk, user_id=user_id)
         except MediaLinkError as exc:
             return HttpResponse(str(exc), status=exc.status, content_type="text/plain")
-        user_id = user_id if user_id is not None else (grant.user_id or None)
     if not lesson_can_play(user_id=user_id, lesson=lesson):
         raise Http404("No such lesson media.")
     name = lesson.asset.file.name

@@ -1,3 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views import (
+    CouponQuoteApi,
+    OrderCreateApi,
+    OrderDetailApi,
+    OrderListApi,
+    PaymentWebhookView,
+    RefundRequestApi,
+)
+
+urlpatterns = [
+    path("orders", OrderCreateApi.as_view(), name="commerce-order-create"),
+    path("orders/mine", OrderListApi.as_view(), name="commerce-order-list"),
+    path("orders/<str:number>", OrderDetailApi.as_view(), name="commerce-order-detail"),
+    path("orders/<str:number>/refunds", RefundRequestApi.as_view(), name="commerce-refund-request"),
+    path("coupons/quote", CouponQuoteApi.as_view(), name="commerce-coupon-quote"),
+    path(
+        "payments/webhook/<str:provider>/",
+        PaymentWebhookView.as_view(),
+        name="commerce-webhook",
+    ),
+]

@@ -1,0 +1,12 @@
+from django import template
+
+from commerce.selectors import refund_rule_for_course
+
+register = template.Library()
+
+
+@register.simple_tag
+def refund_rule(course_id: int) -> str:
+    """The refund rule a buyer can read before paying, e.g. on the course page."""
+    days, percent = refund_rule_for_course(course_id=course_id)
+    return f"Refundable within {days} days if you have watched under {percent}% of the course."
