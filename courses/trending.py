@@ -9,10 +9,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDay
 from django.utils import timezone
 
 from analytics.models import Event
-from analytics.selectors import video_event_counts_by_day
 
 from .models import ShortVideo
 
@@ -29,6 +30,20 @@ WEIGHTS = {
 HALF_LIFE_DAYS = 2.0
 WINDOW_DAYS = 7
 NEW_VIDEO_BOOST = 5.0
+
+
+def video_event_counts_by_day(
+    *, since: datetime, types: list[str]
+) -> list[tuple[int, str, datetime, int]]:
+    """(video_id, type, day, count) for events of ``types`` since ``since``, in one query."""
+    rows = (
+        Event.objects.filter(ts__gte=since, type__in=types, video_id__isnull=False)
+        .annotate(day=TruncDay("ts"))
+        .values_list("video_id", "type", "day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [(int(video_id), type_, day, int(n)) for video_id, type_, day, n in rows]
 
 
 def trending_scores(*, now: datetime) -> dict[int, float]:

@@ -98,7 +98,8 @@ def neighbours_of(*, version_id: int, item_key: str) -> list[list[Any]]:
 class ViewerContext:
     """What the viewer did since training: to filter and to re-rank by."""
 
-    hidden: set[str]
+    hidden: set[str]  # seen, owned or refused: never recommended
+    refused: set[str]  # owned or "not interested": not even in fallbacks
     recent_positive: list[str]  # this session's likes and watches, newest first
     history: list[str]  # the last videos watched, any time
     followed_creators: set[int]
@@ -112,24 +113,21 @@ def viewer_context(*, user_id: int) -> ViewerContext:
         .order_by("-updated_at")
         .values_list("video_id", "updated_at")[:500]
     )
-    hidden = {f"v{v}" for v, _ in watched}
-    hidden |= {
-        f"v{v}"
-        for v in NotInterested.objects.filter(user_id=user_id).values_list("video_id", flat=True)
-    }
-    hidden |= {
-        f"c{c}"
-        for c in Enrollment.objects.filter(user_id=user_id, is_active=True).values_list(
-            "course_id", flat=True
-        )
-    }
+    not_interested = NotInterested.objects.filter(user_id=user_id).values_list(
+        "video_id", flat=True
+    )
+    owned = Enrollment.objects.filter(user_id=user_id, is_active=True).values_list(
+        "course_id", flat=True
+    )
+    refused = {f"v{v}" for v in not_interested} | {f"c{c}" for c in owned}
     liked = Like.objects.filter(user_id=user_id, created_at__gte=since).values_list(
         "video_id", flat=True
     )
     recent = [f"v{v}" for v in liked] + [f"v{v}" for v, at in watched if at >= since]
     followed = set(Follow.objects.filter(follower_id=user_id).values_list("creator_id", flat=True))
     return ViewerContext(
-        hidden=hidden,
+        hidden=refused | {f"v{v}" for v, _ in watched},
+        refused=refused,
         recent_positive=list(dict.fromkeys(recent))[:10],
         history=[f"v{v}" for v, _ in watched[:10]],
         followed_creators=followed,
@@ -148,10 +146,10 @@ def recommend_for_user(*, user_id: int, kind: str, limit: int, offset: int = 0) 
         if key[0] == prefix and key not in context.hidden
     ]
     if version_id is None or not candidates:
-        return ServedPage(
-            items=trending(kind=kind, limit=limit, offset=offset, exclude=context.hidden),
-            version_id=None,
-        )
+        fallback = trending(kind=kind, limit=limit, offset=offset, exclude=context.hidden)
+        if not fallback and offset == 0:  # seen everything: rewatching beats an empty feed
+            fallback = trending(kind=kind, limit=limit, exclude=context.refused)
+        return ServedPage(items=fallback, version_id=None)
     candidates = _session_rerank(candidates, version_id, context)
     candidates = _explore(
         candidates,

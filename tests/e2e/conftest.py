@@ -40,4 +40,8 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     yield page
+    # Leave the page first and let its unload beacons land while the test's
+    # database is still there; then nothing is in flight during teardown.
+    page.goto("about:blank")
+    page.wait_for_timeout(500)
     context.close()

@@ -1,0 +1,148 @@
+"""The recommender's Django side: retrain, promotion gate, crash safety, serving rules."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from courses.engagement import not_interested_mark
+from kfplatform.demo import seed
+from courses.models import Enrollment, ShortVideo, WatchState
+from recommendations import services
+from recommendations.models import ModelVersion, UserRecommendation
+from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user
+
+pytestmark = pytest.mark.django_db
+
+SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600"]
+
+
+@pytest.fixture
+def platform(monkeypatch) -> None:
+    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)  # rows matter here, not pixels
+    call_command("seed_demo", *SMALL)
+
+
+def _active_viewer() -> User:
+    user_id = (
+        UserRecommendation.objects.order_by("user_id").values_list("user_id", flat=True).first()
+    )
+    return User.objects.get(pk=user_id)
+
+
+def test_retrain_publishes_a_version_with_lists_and_metrics(platform) -> None:
+    # when
+    version = services.recommender_retrain()
+    # then
+    assert version.status == ModelVersion.Status.ACTIVE
+    assert version.n_users > 0
+    assert version.n_items == 52
+    assert 0 <= version.metrics["ndcg@10"] <= 1
+    assert version.artifact_checksum
+    assert UserRecommendation.objects.filter(version=version).count() == version.n_users
+
+
+def test_a_crash_mid_training_leaves_the_old_version_serving(platform, monkeypatch) -> None:
+    # given
+    first = services.recommender_retrain()
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise MemoryError("killed")
+
+    monkeypatch.setattr(services, "_write_lists", crash)
+    # when
+    with pytest.raises(MemoryError):
+        services.recommender_retrain()
+    # then
+    assert ModelVersion.objects.get(status="active").pk == first.pk
+    failed = ModelVersion.objects.exclude(pk=first.pk).get()
+    assert failed.status == ModelVersion.Status.FAILED
+    assert (
+        recommend_for_user(user_id=_active_viewer().pk, kind="video", limit=5).version_id
+        == first.pk
+    )
+
+
+def test_the_gate_rejects_a_worse_model(platform) -> None:
+    # given: an active model that scored far better
+    ModelVersion.objects.create(algorithm="old", status="active", metrics={"ndcg@10": 0.99})
+    # when
+    version = services.recommender_retrain()
+    # then
+    assert version.status == ModelVersion.Status.REJECTED
+    assert ModelVersion.objects.get(status="active").algorithm == "old"
+
+
+def test_served_feed_skips_seen_owned_and_hidden(platform) -> None:
+    # given
+    services.recommender_retrain()
+    viewer = _active_viewer()
+    page = recommend_for_user(user_id=viewer.pk, kind="video", limit=6)
+    hidden = page.items[0].id
+    not_interested_mark(user_id=viewer.pk, video=ShortVideo.objects.get(pk=hidden))
+    # when
+    videos = recommend_for_user(user_id=viewer.pk, kind="video", limit=50).items
+    courses = recommend_for_user(user_id=viewer.pk, kind="course", limit=50).items
+    # then
+    seen = set(WatchState.objects.filter(user=viewer).values_list("video_id", flat=True))
+    owned = set(Enrollment.objects.filter(user=viewer).values_list("course_id", flat=True))
+    served = {v.id for v in videos}
+    assert hidden not in served
+    assert not served & seen
+    assert not {c.id for c in courses} & owned
+    assert all(item.reason.get("kind") for item in videos)
+
+
+def test_diversity_allows_at_most_two_in_a_row_per_creator() -> None:
+    # given: creator 1 dominates the ranking
+    items = [Served(f"v{i}", 10 - i) for i in range(8)]
+    creators = {f"v{i}": 1 if i < 6 else 2 for i in range(8)}
+    # when
+    ranked = _diversify(items, creators)
+    # then
+    runs = [creators[s.key] for s in ranked]
+    assert all(
+        len(set(runs[i : i + MAX_RUN_PER_CREATOR + 1])) > 1
+        for i in range(len(runs) - MAX_RUN_PER_CREATOR - 1)
+    )
+    assert [s.key for s in ranked][:3] == ["v0", "v1", "v6"]
+
+
+def test_feed_api_personal_then_trending_when_switched_off(platform) -> None:
+    # given
+    version = services.recommender_retrain()
+    viewer = _active_viewer()
+    client = APIClient()
+    client.force_authenticate(viewer)
+    # when
+    personal = client.get("/api/v1/recommendations/feed?limit=5").json()
+    viewer.is_personalization_enabled = False
+    viewer.save(update_fields=["is_personalization_enabled"])
+    plain = client.get("/api/v1/recommendations/feed?limit=5").json()
+    # then
+    assert personal["model_version"] == version.pk
+    assert personal["results"][0]["reason"]
+    assert plain["model_version"] is None
+    assert {r["reason_kind"] for r in plain["results"]} == {"trending"}
+
+
+def test_serving_survives_a_cache_outage(platform, monkeypatch) -> None:
+    services.recommender_retrain()
+    viewer = _active_viewer()
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    page = recommend_for_user(user_id=viewer.pk, kind="video", limit=5)
+    assert page.items
+
+
+def test_similar_items_cross_videos_and_courses(platform) -> None:
+    services.recommender_retrain()
+    video = ShortVideo.objects.filter(course__isnull=False).first()
+    assert video is not None
+    body = APIClient().get(f"/api/v1/recommendations/similar/v{video.pk}?limit=20").json()
+    assert body["results"]
+    assert APIClient().get("/api/v1/recommendations/similar/x1").status_code == 404
