@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from courses.engagement import not_interested_mark
-from kfplatform.demo import seed
 from courses.models import Enrollment, ShortVideo, WatchState
+from kfplatform.demo import seed
 from recommendations import services
 from recommendations.models import ModelVersion, UserRecommendation
 from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user
