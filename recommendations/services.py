@@ -10,7 +10,7 @@ import hashlib
 import logging
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -40,6 +40,7 @@ def recommender_retrain(*, now: datetime | None = None) -> ModelVersion:
     """Fit, evaluate, gate and publish a new version; returns it whatever its fate."""
     started = time.perf_counter()
     now = now or timezone.now()
+    _abandon_stale_runs(now=now)
     version = ModelVersion.objects.create(algorithm=ALGORITHM, stage="loading")
     try:
         data = training_data_load(now=now, half_life_days=settings.RECOMMENDATIONS_HALF_LIFE_DAYS)
@@ -77,6 +78,22 @@ def recommender_retrain(*, now: datetime | None = None) -> ModelVersion:
             version, ModelVersion.Status.FAILED, started, note=f"{type(exc).__name__}: {exc}"[:300]
         )
         raise
+
+
+def _abandon_stale_runs(*, now: datetime) -> None:
+    """Mark runs left in ``training`` by a killed process as failed, and drop their rows.
+
+    A run older than the task's hard time limit cannot still be alive.
+    """
+    cutoff = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    stale = ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING, created_at__lt=cutoff)
+    stale_ids = list(stale.values_list("pk", flat=True))
+    if stale_ids:
+        UserRecommendation.objects.filter(version_id__in=stale_ids).delete()
+        ItemNeighbours.objects.filter(version_id__in=stale_ids).delete()
+        stale.update(
+            status=ModelVersion.Status.FAILED, note="Abandoned: the training process died."
+        )
 
 
 def _holdout_metrics(data: TrainingData, config: EngineConfig) -> dict[str, float]:
