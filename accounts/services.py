@@ -6,6 +6,7 @@ from django.db.models import F
 from analytics.models import Event
 from analytics.services import event_record
 from common.exceptions import ApplicationError
+from common.viewer_cache import viewer_generation_bump
 
 from .models import CreatorProfile, Follow, User
 
@@ -43,6 +44,7 @@ def follow_create(*, follower_id: int, creator_id: int) -> bool:
             event_record(type=Event.Type.FOLLOW, user_id=follower_id, creator_id=creator_id)
     except IntegrityError:
         return False
+    viewer_generation_bump(follower_id)
     return True
 
 
@@ -77,4 +79,5 @@ def preferences_update(
         fields.append("language")
     if fields:
         user.save(update_fields=fields)
+        viewer_generation_bump(user.pk)
     return user

@@ -12,6 +12,7 @@ from django.utils import timezone
 from analytics.models import Event
 from analytics.services import event_record
 from common.exceptions import ApplicationError
+from common.viewer_cache import viewer_generation_bump
 
 from .models import (
     Comment,
@@ -32,6 +33,8 @@ LESSON_COMPLETE_RATIO = 0.95
 
 
 def _event(type_: str, user_id: int, video: ShortVideo, **extra: object) -> None:
+    """Record what the viewer did; their cached feed pages are now stale."""
+    viewer_generation_bump(user_id)
     event_record(
         type=type_,
         user_id=user_id,

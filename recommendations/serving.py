@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import Follow
+from common.viewer_cache import viewer_generation
 from courses.models import Enrollment, Like, NotInterested, WatchState
 from courses.selectors import course_list_published, video_list_published
 
@@ -54,17 +55,36 @@ class ServedPage:
     version_id: int | None  # None: the trending fallback served
 
 
+def cache_get(key: str) -> Any:
+    """A cache read that treats an outage as a miss."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("recommendation cache unavailable", exc_info=True)
+        return None
+
+
+def cache_set(key: str, value: Any, *, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("recommendation cache unavailable", exc_info=True)
+
+
 def _cached(key: str, load: Callable[[], Any], timeout: int) -> Any:
     """Read through the cache; a cache outage degrades to the database."""
-    try:
-        value = cache.get(key)
-        if value is None:
-            value = load()
-            cache.set(key, value, timeout)
-        return value
-    except Exception:  # Redis down: serve from the database, log once per call
-        logger.warning("recommendation cache unavailable; reading the database", exc_info=True)
-        return load()
+    value = cache_get(key)
+    if value is None:
+        value = load()
+        cache_set(key, value, timeout=timeout)
+    return value
+
+
+def page_cache_key(*, user_id: int, kind: str, limit: int, offset: int) -> str:
+    """Key of a served page: stale once the model or the viewer's state changes."""
+    version = active_version_id() or 0
+    generation = viewer_generation(user_id)
+    return f"rec:page:{version}:{user_id}:{generation}:{kind}:{offset}:{limit}"
 
 
 def active_version_id() -> int | None:

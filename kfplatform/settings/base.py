@@ -101,6 +101,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions read from the cache (Redis in production), written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -219,6 +221,8 @@ RECOMMENDATIONS_HALF_LIFE_DAYS = env.float("RECOMMENDATIONS_HALF_LIFE_DAYS", def
 RECOMMENDATIONS_PROMOTION_TOLERANCE = env.float("RECOMMENDATIONS_PROMOTION_TOLERANCE", default=0.01)
 RECOMMENDATIONS_EXPLORATION_SHARE = env.float("RECOMMENDATIONS_EXPLORATION_SHARE", default=0.10)
 RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=2)
+# A served feed page is reused this long unless the viewer acts (like, hide, follow).
+RECOMMENDATIONS_PAGE_CACHE_SECONDS = env.int("RECOMMENDATIONS_PAGE_CACHE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

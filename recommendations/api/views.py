@@ -15,7 +15,13 @@ from courses.models import ShortVideo
 from courses.viewer import viewer_marks
 
 from ..presenting import Presented, present
-from ..serving import Served, active_version_id, neighbours_of, recommend_for_user, trending
+from ..serving import (
+    Served,
+    active_version_id,
+    neighbours_of,
+    recommend_for_user,
+    trending,
+)
 
 
 class PageQuerySerializer(serializers.Serializer):

@@ -146,3 +146,19 @@ def test_similar_items_cross_videos_and_courses(platform) -> None:
     body = APIClient().get(f"/api/v1/recommendations/similar/v{video.pk}?limit=20").json()
     assert body["results"]
     assert APIClient().get("/api/v1/recommendations/similar/x1").status_code == 404
+
+
+def test_a_like_refreshes_the_cached_feed_page(platform) -> None:
+    # given: a served (and now cached) first page
+    services.recommender_retrain()
+    viewer = _active_viewer()
+    client = APIClient()
+    client.force_authenticate(viewer)
+    first = client.get("/api/v1/recommendations/feed?limit=5").json()
+    top = first["results"][0]["video"]["id"]
+    assert client.get("/api/v1/recommendations/feed?limit=5").json() == first
+    # when: the viewer hides the top video
+    client.post(f"/api/v1/videos/{top}/not-interested")
+    # then: the next page is recomputed without it
+    again = client.get("/api/v1/recommendations/feed?limit=5").json()
+    assert top not in {r["video"]["id"] for r in again["results"]}
