@@ -140,7 +140,15 @@ class SubjectDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["local_date", "subject_id"], name="subjectday_once")
         ]
-        indexes = [models.Index(fields=["subject_id", "local_date"], name="subjectday_subject")]
+        indexes = [
+            models.Index(fields=["subject_id", "local_date"], name="subjectday_subject"),
+            # distinct active subjects of a period: an index-only scan
+            models.Index(
+                fields=["local_date", "subject_id"],
+                condition=models.Q(qualifying__gt=0),
+                name="subjectday_active",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.local_date}"

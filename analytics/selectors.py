@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from . import rollups
@@ -72,6 +73,12 @@ def rollups_as_of() -> Any:
     return MetricRun.objects.aggregate(m=Max("finished_at"))["m"]
 
 
+def rollups_version() -> str:
+    """Changes whenever any day is rolled up again: a cache key for reports."""
+    stamp = MetricRun.objects.aggregate(m=Max("finished_at"), n=Count("id"))
+    return f"{stamp['m'].isoformat() if stamp['m'] else '-'}:{stamp['n']}"
+
+
 # --- Time series ---------------------------------------------------------------
 
 
@@ -86,7 +93,7 @@ def daily_metrics_table(*, first: date, last: date, grain: str = "day") -> Table
         ("new_users", "New users"),
         ("plays", "Plays"),
         ("engaged_views", "Engaged views"),
-        ("watch_hours", "Watch hours"),
+        ("watch_seconds", "Watch seconds"),
         ("purchases", "Purchases"),
         ("gmv_minor", "GMV (fen)"),
         ("refunds_minor", "Refunds (fen)"),
@@ -124,7 +131,7 @@ def daily_metrics_table(*, first: date, last: date, grain: str = "day") -> Table
                 "wau": end.wau if end else 0,
                 "mau": end.mau if end else 0,
                 **total,
-                "watch_hours": round(sum(m.watch_seconds for m in metrics) / 3600, 2),
+                "watch_seconds": float(sum(m.watch_seconds for m in metrics)),
                 "net_minor": total["gmv_minor"] - total["refunds_minor"],
             }
         )
@@ -158,7 +165,7 @@ def creator_daily_table(*, creator_id: int, first: date, last: date) -> Table:
     for day in rollups.days_between(first, last):
         row = stored.get(day)
         values = {name: getattr(row, name) if row else 0 for name in names}
-        hours = round(row.watch_seconds / 3600, 2) if row else 0.0
+        hours = row.watch_seconds / 3600 if row else 0.0
         table.rows.append({"period": day.isoformat(), **values, "watch_hours": hours})
     return table
 
@@ -426,28 +433,48 @@ def funnel_entries(
     last: date,
     course_id: int | None = None,
     creator_id: int | None = None,
-) -> list[tuple[int, int, float | None]]:
-    """(reached, reached_4, seconds to purchase) of each subject's first entry per course.
+) -> tuple[dict[tuple[int, int], int], list[float]]:
+    """Counts by (reached, reached_4) of each subject's first entry per course in the range.
 
     An entry is a (subject, course) whose first engaged view in [first, last]
-    starts the window; later entries of the same pair in the range are ignored.
+    starts the window; later entries of the same pair in the range are
+    ignored. Also returns the seconds from entry to purchase of converters.
+    One SQL statement each (window function), so the cost stays in the database.
     """
-    qs = FunnelEntry.objects.filter(entry_date__range=(first, last))
+    where = ["entry_date >= %s", "entry_date <= %s"]
+    params: list[Any] = [
+        connection.ops.adapt_datefield_value(first),
+        connection.ops.adapt_datefield_value(last),
+    ]
     if course_id is not None:
-        qs = qs.filter(course_id=course_id)
+        where.append("course_id = %s")
+        params.append(course_id)
     if creator_id is not None:
-        qs = qs.filter(creator_id=creator_id)
-    rows = qs.order_by("course_id", "subject_id", "entry_date").values_list(
-        "course_id", "subject_id", "reached", "reached_4", "entered_at", "t5"
-    )
-    out: list[tuple[int, int, float | None]] = []
-    previous: tuple[int, str] | None = None
-    for course, subject, reached, reached_4, entered, t5 in rows.iterator(chunk_size=5000):
-        if (course, subject) == previous:
-            continue
-        previous = (course, subject)
-        out.append((reached, reached_4, (t5 - entered).total_seconds() if t5 else None))
-    return out
+        where.append("creator_id = %s")
+        params.append(creator_id)
+    firsts = f"""SELECT reached, reached_4, entered_at, t5, ROW_NUMBER() OVER (
+            PARTITION BY course_id, subject_id ORDER BY entry_date) AS rn
+        FROM {FunnelEntry._meta.db_table} WHERE {" AND ".join(where)}"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT reached, reached_4, COUNT(*) FROM ({firsts}) x WHERE rn = 1 "
+            "GROUP BY reached, reached_4",
+            params,
+        )
+        counts = {(int(r), int(r4)): int(n) for r, r4, n in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT entered_at, t5 FROM ({firsts}) x WHERE rn = 1 AND t5 IS NOT NULL", params
+        )
+        times = [
+            (_aware(t5) - _aware(entered)).total_seconds() for entered, t5 in cursor.fetchall()
+        ]
+    return counts, times
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite returns text from raw SQL
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def funnel_table(
@@ -459,7 +486,9 @@ def funnel_table(
     creator_id: int | None = None,
 ) -> Table:
     """Ordered 5-step funnel, 7-day window, with step and overall conversion."""
-    entries = funnel_entries(first=first, last=last, course_id=course_id, creator_id=creator_id)
+    counts_by, times = funnel_entries(
+        first=first, last=last, course_id=course_id, creator_id=creator_id
+    )
     closed = last + timedelta(days=rollups.FUNNEL_WINDOW_DAYS) <= last_complete_day(today)
     table = Table(
         "funnel",
@@ -472,7 +501,7 @@ def funnel_table(
             ("overall_rate", "From step 1"),
         ],
     )
-    counts = [sum(1 for e in entries if e[0] >= j) for j in range(1, 6)]
+    counts = [sum(n for (r, _), n in counts_by.items() if r >= j) for j in range(1, 6)]
     for j, label in enumerate(FUNNEL_STEPS):
         table.rows.append(
             {
@@ -484,9 +513,8 @@ def funnel_table(
         )
     for row in table.rows:
         row["in_progress"] = not closed
-    times = sorted(e[2] for e in entries if e[2] is not None)
     table.rows[-1]["median_hours_to_purchase"] = median(times) / 3600 if times else None
-    counts_4 = [sum(1 for e in entries if e[1] >= j) for j in range(1, 5)]
+    counts_4 = [sum(n for (_, r4), n in counts_by.items() if r4 >= j) for j in range(1, 5)]
     for j, label in enumerate(FUNNEL_4_STEPS):
         table.rows.append(
             {
@@ -550,7 +578,7 @@ def top_videos_table(
                 "creator_id": r["creator_id"],
                 "plays": r["plays"],
                 "engaged": r["engaged"],
-                "watch_hours": round(r["watch"] / 3600, 3),
+                "watch_hours": r["watch"] / 3600,
                 "avg_view_seconds": ratio(r["watch"], r["plays"]),
                 "completion_rate": ratio(r["completes"], r["plays"]),
                 "likes": r["likes"],
@@ -651,7 +679,7 @@ def top_creators_table(*, first: date, last: date, limit: int = 10) -> Table:
             {
                 "creator_id": r["creator_id"],
                 "plays": r["plays"],
-                "watch_hours": round(r["watch"] / 3600, 3),
+                "watch_hours": r["watch"] / 3600,
                 "follows": r["follows"],
                 "gmv_minor": r["gmv"],
                 "net_minor": r["gmv"] - r["refunds"],

@@ -19,6 +19,8 @@ from analytics.services import (
 )
 from common.api.errors import ErrorSerializer
 
+from .event_check import check_events
+
 ANON_COOKIE = "kf_anon"
 ANON_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Business events (money, signup, enrollment, login, lesson completion) are
@@ -33,6 +35,7 @@ SERVER_ONLY = {
     Event.Type.LOGIN,
 }
 CLIENT_TYPES = [(value, label) for value, label in Event.Type.choices if value not in SERVER_ONLY]
+CLIENT_TYPE_VALUES = {value for value, _ in CLIENT_TYPES}
 MAX_PROPS_CHARS = 2000
 
 
@@ -86,7 +89,7 @@ class EventBatchApi(APIView):
     """
 
     class InputSerializer(serializers.Serializer):
-        events = serializers.ListField(child=serializers.DictField(), allow_empty=False)
+        events = serializers.ListField(allow_empty=False)  # checked by check_events
         sent_at = serializers.DateTimeField(
             required=False, help_text="The client's clock when the batch was sent."
         )
@@ -101,9 +104,7 @@ class EventBatchApi(APIView):
             limit = settings.EVENTS_MAX_BATCH
             if len(value) > limit:
                 raise serializers.ValidationError(f"At most {limit} events per batch.")
-            items = EventInSerializer(data=value, many=True)
-            items.is_valid(raise_exception=True)
-            return list(items.validated_data)
+            return check_events(value, CLIENT_TYPE_VALUES, MAX_PROPS_CHARS)
 
     class DocInputSerializer(InputSerializer):
         events = serializers.ListField(child=EventInSerializer(), allow_empty=False, max_length=500)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -95,7 +96,20 @@ def _with_titles(table: Table, key: str, titles: dict[int, str]) -> Table:
     return table
 
 
+REPORT_CACHE_SECONDS = 600
+
+
 def platform_report(*, first: date, last: date, grain: str, today: date) -> Report:
+    """Everything the staff dashboard shows, cached until the rollups change."""
+    key = f"kf-dash:v1:{first}:{last}:{grain}:{today}:{a.rollups_version()}"
+    report = cache.get(key)
+    if report is None:
+        report = _platform_report(first=first, last=last, grain=grain, today=today)
+        cache.set(key, report, REPORT_CACHE_SECONDS)
+    return report
+
+
+def _platform_report(*, first: date, last: date, grain: str, today: date) -> Report:
     """Everything the staff dashboard shows, read from rollups."""
     daily = a.daily_metrics_table(first=first, last=last, grain=grain)
     videos = a.top_videos_table(first=first, last=last)

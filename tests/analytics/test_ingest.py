@@ -148,3 +148,33 @@ def test_schema_documents_the_batch_request(api_client):
     assert "video.progress" in enum
     assert "order.paid" not in enum
     assert {"type", "ts", "client_event_id"} <= set(event["required"])
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"ts": "2026-11-28T08:00:00Z", "client_event_id": "a"}, "type"),
+        ({"type": "video.played", "ts": 5, "client_event_id": "a"}, "ts"),
+        ({"type": "video.played", "ts": "2026-11-28T08:00:00Z"}, "client_event_id"),
+        (_event(1, value="many"), "value"),
+        (_event(1, value=True), "value"),
+        (_event(1, value=1e13), "value"),
+        (_event(1, course_id=1.5), "course_id"),
+        (_event(1, session_id="s" * 65), "session_id"),
+        (_event(1, props=[1]), "props"),
+        (_event(1, extra=1), "non_field_errors"),
+        ("not an object", "non_field_errors"),
+    ],
+)
+def test_each_bad_event_is_reported_by_index_and_field(api_client, event, field):
+    response = api_client.post(URL, {"events": [_event(0), event]}, format="json")
+    assert response.status_code == 400
+    errors = response.json()["extra"]["fields"]["events"]
+    assert errors[0] == {}
+    assert field in errors[1]
+    assert Event.objects.count() == 0
+
+
+def test_naive_timestamps_are_read_as_utc(api_client):
+    api_client.post(URL, {"events": [_event(1, ts="2026-01-28T08:00:00")]}, format="json")
+    assert Event.objects.get().ts == datetime(2026, 1, 28, 8, 0, tzinfo=UTC)
