@@ -17,6 +17,10 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 FPS = 24
+CJK_FONTS = (  # Debian's fonts-noto-cjk, if installed
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+)
 SAMPLE_RATE = 44_100
 
 
@@ -69,12 +73,22 @@ def _gradient(spec: ClipSpec) -> NDArray[np.float32]:
     return (np.broadcast_to(column, (spec.height, spec.width, 3)) * 255).astype(np.float32)
 
 
+def _caption_font(size: int) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
+    """A CJK-capable font if the machine has one, else Pillow's own (Latin only)."""
+    for path in CJK_FONTS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size), True
+    return ImageFont.load_default(size=size), False
+
+
 def _caption_layer(spec: ClipSpec) -> NDArray[np.float32]:
     """An alpha mask (height, width) with the caption drawn in white."""
     layer = Image.new("L", (spec.width, spec.height), 0)
     draw = ImageDraw.Draw(layer)
-    font = ImageFont.load_default(size=max(spec.width // 12, 12))
-    draw.text((spec.width // 2, spec.height // 2), spec.caption, fill=255, font=font, anchor="mm")
+    font, has_cjk = _caption_font(max(spec.width // 12, 12))
+    # Without a CJK font, Chinese would draw as empty boxes: keep the Latin part.
+    text = spec.caption if has_cjk else spec.caption.encode("ascii", "ignore").decode().strip()
+    draw.text((spec.width // 2, spec.height // 2), text or "kf", fill=255, font=font, anchor="mm")
     return np.asarray(layer, dtype=np.float32)[:, :, None] / np.float32(255)
 
 
