@@ -485,6 +485,9 @@ def webhook_receive(*, provider: str, body: bytes, headers: Mapping[str, str]) -
     except WebhookSignatureError as exc:
         logger.warning("webhook %s refused: %s", provider, exc)
         return 400, "bad signature"
+    except GatewayError as exc:
+        logger.error("webhook %s cannot be verified: %s", provider, exc)
+        return 503, "not configured"
     try:
         with transaction.atomic():
             try:

@@ -133,6 +133,8 @@ class StripeGateway:
 
     def webhook_parse(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         secret = str(settings.STRIPE_WEBHOOK_SECRET)
+        if not secret:  # a deploy mistake, not the sender's: 503 so Stripe retries
+            raise GatewayError("STRIPE_WEBHOOK_SECRET is not configured.")
         tolerance = int(settings.COMMERCE_WEBHOOK_TOLERANCE_SECONDS)
         try:
             event = stripe.Webhook.construct_event(

@@ -312,3 +312,12 @@ def test_stripe_checkout_session_is_created_with_the_order_key(
     assert params["client_reference_id"] == result.order.number
     assert params["line_items"][0]["price_data"]["unit_amount"] == 2500
     assert user_has_course_access(user_id=buyer.pk, course=result.order.course) is False
+
+
+def test_stripe_without_a_configured_secret_is_503_and_changes_nothing(
+    client: Client, order: Order, settings
+) -> None:
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    assert _stripe_post(client, _stripe_session_event(order)).status_code == 503
+    assert Order.objects.get(pk=order.pk).status == "pending"
+    assert not WebhookEvent.objects.exists()
