@@ -81,7 +81,8 @@ class Event(models.Model):
     id = models.BigAutoField(primary_key=True)
     ts = models.DateTimeField(help_text="When it happened (UTC, skew-corrected).")
     received_at = models.DateTimeField(auto_now_add=True)
-    subject_id = models.CharField(max_length=32, db_index=True)
+    # No single-column index: (subject_id, ts) and the client-id key serve lookups.
+    subject_id = models.CharField(max_length=32)
     session_id = models.CharField(max_length=64, blank=True, default="")
     type = models.CharField(max_length=32, choices=Type.choices)
     video_id = models.BigIntegerField(null=True, blank=True)
@@ -137,16 +138,15 @@ class SubjectDay(models.Model):
     refunds_minor = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["local_date", "subject_id"], name="subjectday_once")
-        ]
+        # One index only: a day rewrites ~DAU rows, and each extra btree on a
+        # text key costs as much as the aggregate. (local_date, subject_id) is
+        # unique by construction (the only writer groups by it); INCLUDE lets
+        # distinct-active counts run as index-only scans on PostgreSQL.
         indexes = [
-            models.Index(fields=["subject_id", "local_date"], name="subjectday_subject"),
-            # distinct active subjects of a period: an index-only scan
             models.Index(
                 fields=["local_date", "subject_id"],
-                condition=models.Q(qualifying__gt=0),
-                name="subjectday_active",
+                include=["qualifying"],
+                name="subjectday_day_subject",
             ),
         ]
 
@@ -345,14 +345,10 @@ class FunnelEntry(models.Model):
     reached_4 = models.SmallIntegerField(default=1)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["entry_date", "course_id", "subject_id"], name="funnelentry_once"
-            )
-        ]
+        # (entry_date, course_id, subject_id) is unique by construction.
         indexes = [
+            models.Index(fields=["entry_date", "course_id"], name="funnel_day_course"),
             models.Index(fields=["creator_id", "entry_date"], name="funnel_creator"),
-            models.Index(fields=["course_id", "subject_id", "entry_date"], name="funnel_first"),
         ]
 
     def __str__(self) -> str:

@@ -9,15 +9,16 @@ window bounds are stored on the rows). Definitions: docs/metrics.md.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -241,60 +242,47 @@ def _cohort_day(day: date) -> None:
 
 
 def _video_daily(day: date, start: datetime, end: datetime) -> None:
-    """Plays, viewers and engagement per video.
+    """Plays, viewers and engagement per video, in one scan of the day.
 
     Watch time of one viewer on one video on one day is the largest
     cumulative ``video.progress`` value they sent (duplicated or lost
     heartbeats do not change it); the view is *engaged* when that reaches
-    3 s or the video was completed.
+    3 s or the video was completed. Viewers are counted from a (video,
+    subject) pre-aggregate, cheaper than ``COUNT(DISTINCT …)``.
     """
     _delete(VideoDaily, local_date=day)
-    ev, rng = _Sql.event, [_Sql.ts(start), _Sql.ts(end)]
     _run(
         f"""
         INSERT INTO {VideoDaily._meta.db_table}
             (local_date, video_id, creator_id, plays, viewers, engaged_views, completes,
              watch_seconds, likes, shares, cta_clicks)
-        SELECT %s, a.video_id, a.creator_id, a.plays, a.viewers, COALESCE(b.engaged, 0),
-            a.completes, COALESCE(b.watch, 0), a.likes, a.shares, a.cta
+        SELECT %s, video_id, MAX(creator_id), SUM(plays),
+            SUM(CASE WHEN plays > 0 THEN 1 ELSE 0 END),
+            SUM(CASE WHEN w >= %s OR completes > 0 THEN 1 ELSE 0 END),
+            SUM(completes), SUM(w), SUM(likes), SUM(shares), SUM(cta)
         FROM (
-            SELECT video_id, MAX(creator_id) AS creator_id,
+            SELECT video_id, subject_id, MAX(creator_id) AS creator_id,
                 SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS plays,
-                COUNT(DISTINCT CASE WHEN type = %s THEN subject_id END) AS viewers,
                 SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS completes,
                 SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS likes,
                 SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS shares,
-                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS cta
-            FROM {ev} WHERE ts >= %s AND ts < %s AND video_id IS NOT NULL
-            GROUP BY video_id
-        ) a LEFT JOIN (
-            SELECT video_id, SUM(CASE WHEN w >= %s OR c = 1 THEN 1 ELSE 0 END) AS engaged,
-                SUM(w) AS watch
-            FROM (
-                SELECT video_id, subject_id,
-                    MAX(CASE WHEN type = %s THEN value ELSE 0 END) AS w,
-                    MAX(CASE WHEN type = %s THEN 1 ELSE 0 END) AS c
-                FROM {ev} WHERE ts >= %s AND ts < %s AND video_id IS NOT NULL
-                    AND type IN (%s, %s)
-                GROUP BY video_id, subject_id
-            ) g GROUP BY video_id
-        ) b ON a.video_id = b.video_id
+                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS cta,
+                MAX(CASE WHEN type = %s THEN value ELSE 0 END) AS w
+            FROM {_Sql.event} WHERE ts >= %s AND ts < %s AND video_id IS NOT NULL
+            GROUP BY video_id, subject_id
+        ) g GROUP BY video_id
         """,
         [
             _Sql.d(day),
-            T.PLAY,
+            ENGAGED_SECONDS,
             T.PLAY,
             T.COMPLETE,
             T.LIKE,
             T.SHARE,
             T.CTA_CLICK,
-            *rng,
-            ENGAGED_SECONDS,
             T.PROGRESS,
-            T.COMPLETE,
-            *rng,
-            T.PROGRESS,
-            T.COMPLETE,
+            _Sql.ts(start),
+            _Sql.ts(end),
         ],
     )
 
@@ -307,26 +295,29 @@ def _course_daily(day: date, start: datetime, end: datetime) -> None:
         INSERT INTO {CourseDaily._meta.db_table}
             (local_date, course_id, creator_id, page_views, page_viewers, previewers,
              checkouts, buyers, purchases, gmv_minor, refunds_minor)
-        SELECT %s, course_id, MAX(creator_id),
-            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
-            COUNT(DISTINCT CASE WHEN type = %s THEN subject_id END),
-            COUNT(DISTINCT CASE WHEN type = %s THEN subject_id END),
-            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
-            COUNT(DISTINCT CASE WHEN type = %s THEN subject_id END),
-            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
-            CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT),
-            CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT)
-        FROM {_Sql.event}
-        WHERE ts >= %s AND ts < %s AND course_id IS NOT NULL AND type IN ({_in(types)})
-        GROUP BY course_id
+        SELECT %s, course_id, MAX(creator_id), SUM(views),
+            SUM(CASE WHEN views > 0 THEN 1 ELSE 0 END),
+            SUM(CASE WHEN previews > 0 THEN 1 ELSE 0 END),
+            SUM(checkouts), SUM(CASE WHEN purchases > 0 THEN 1 ELSE 0 END), SUM(purchases),
+            CAST(ROUND(SUM(gmv)) AS BIGINT), CAST(ROUND(SUM(refunds)) AS BIGINT)
+        FROM (
+            SELECT course_id, subject_id, MAX(creator_id) AS creator_id,
+                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS views,
+                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS previews,
+                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS checkouts,
+                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS purchases,
+                SUM(CASE WHEN type = %s THEN value ELSE 0 END) AS gmv,
+                SUM(CASE WHEN type = %s THEN value ELSE 0 END) AS refunds
+            FROM {_Sql.event}
+            WHERE ts >= %s AND ts < %s AND course_id IS NOT NULL AND type IN ({_in(types)})
+            GROUP BY course_id, subject_id
+        ) g GROUP BY course_id
         """,
         [
             _Sql.d(day),
             T.COURSE_VIEW,
-            T.COURSE_VIEW,
             T.PREVIEW_PLAY,
             T.CHECKOUT,
-            T.PURCHASE,
             T.PURCHASE,
             T.PURCHASE,
             T.REFUND,
@@ -347,17 +338,22 @@ def _creator_daily(day: date, start: datetime, end: datetime) -> None:
         SELECT %s, a.creator_id, a.plays, a.viewers, COALESCE(v.watch, 0), a.follows,
             a.purchases, a.buyers, a.gmv, a.refunds
         FROM (
-            SELECT creator_id,
-                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS plays,
-                COUNT(DISTINCT CASE WHEN type = %s THEN subject_id END) AS viewers,
-                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS follows,
-                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS purchases,
-                COUNT(DISTINCT CASE WHEN type = %s THEN subject_id END) AS buyers,
-                CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT) AS gmv,
-                CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT)
-                    AS refunds
-            FROM {_Sql.event} WHERE ts >= %s AND ts < %s AND creator_id IS NOT NULL
-            GROUP BY creator_id
+            SELECT creator_id, SUM(plays) AS plays,
+                SUM(CASE WHEN plays > 0 THEN 1 ELSE 0 END) AS viewers,
+                SUM(follows) AS follows, SUM(purchases) AS purchases,
+                SUM(CASE WHEN purchases > 0 THEN 1 ELSE 0 END) AS buyers,
+                CAST(ROUND(SUM(gmv)) AS BIGINT) AS gmv,
+                CAST(ROUND(SUM(refunds)) AS BIGINT) AS refunds
+            FROM (
+                SELECT creator_id, subject_id,
+                    SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS plays,
+                    SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS follows,
+                    SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS purchases,
+                    SUM(CASE WHEN type = %s THEN value ELSE 0 END) AS gmv,
+                    SUM(CASE WHEN type = %s THEN value ELSE 0 END) AS refunds
+                FROM {_Sql.event} WHERE ts >= %s AND ts < %s AND creator_id IS NOT NULL
+                GROUP BY creator_id, subject_id
+            ) g GROUP BY creator_id
         ) a LEFT JOIN (
             SELECT creator_id, SUM(watch_seconds) AS watch FROM {VideoDaily._meta.db_table}
             WHERE local_date = %s GROUP BY creator_id
@@ -366,9 +362,7 @@ def _creator_daily(day: date, start: datetime, end: datetime) -> None:
         [
             _Sql.d(day),
             T.PLAY,
-            T.PLAY,
             T.FOLLOW,
-            T.PURCHASE,
             T.PURCHASE,
             T.PURCHASE,
             T.REFUND,
@@ -407,63 +401,105 @@ def _attribution(day: date, start: datetime, end: datetime) -> None:
     A click touch is a ``video.cta_clicked`` or ``course.viewed`` of the same
     course that names its source ``video_id``; a view touch is an engaged
     view (progress ≥ 3 s or completion) of any video of the course's creator.
-    Ties go to the higher event id.
+    Ties go to the higher event id. Candidate touches and refunds of the
+    day's buyers are read in three set-based queries and matched in Python.
     """
     _delete(PurchaseAttribution, local_date=day)
-    purchases = Event.objects.filter(type=T.PURCHASE, ts__gte=start, ts__lt=end).values_list(
-        "id", "subject_id", "course_id", "creator_id", "value", "ts"
+    purchases = list(
+        Event.objects.filter(type=T.PURCHASE, ts__gte=start, ts__lt=end).values_list(
+            "id", "subject_id", "course_id", "creator_id", "value", "ts"
+        )
     )
-    PurchaseAttribution.objects.bulk_create(
+    if not purchases:
+        return
+    buyers = f"""SELECT DISTINCT subject_id, course_id, creator_id FROM {_Sql.event}
+        WHERE type = %s AND ts >= %s AND ts < %s"""
+    bp = [T.PURCHASE, _Sql.ts(start), _Sql.ts(end)]
+    clicks = _touches(
+        f"""SELECT e.subject_id, e.course_id, e.ts, e.id, e.video_id FROM {_Sql.event} e
+        JOIN ({buyers}) p ON e.subject_id = p.subject_id AND e.course_id = p.course_id
+        WHERE e.type IN (%s, %s) AND e.video_id IS NOT NULL AND e.ts > %s AND e.ts < %s""",
         [
-            PurchaseAttribution(
-                purchase_event_id=pk,
-                local_date=day,
-                subject_id=subject,
-                course_id=course,
-                creator_id=creator,
-                amount_minor=round(value),
-                purchased_at=ts,
-                click_from=ts - timedelta(days=CLICK_WINDOW_DAYS),
-                view_from=ts - timedelta(days=VIEW_WINDOW_DAYS),
-            )
-            for pk, subject, course, creator, value, ts in purchases
-        ],
-        batch_size=2000,
-    )
-    pa, ev = PurchaseAttribution._meta.db_table, _Sql.event
-    click = f"""
-        FROM {ev} e WHERE e.subject_id = {pa}.subject_id AND e.course_id = {pa}.course_id
-          AND e.type IN (%s, %s) AND e.video_id IS NOT NULL
-          AND e.ts > {pa}.click_from AND e.ts <= {pa}.purchased_at
-        ORDER BY e.ts DESC, e.id DESC LIMIT 1"""
-    view = f"""
-        FROM {ev} e WHERE e.subject_id = {pa}.subject_id AND e.creator_id = {pa}.creator_id
-          AND e.video_id IS NOT NULL
-          AND ((e.type = %s AND e.value >= %s) OR e.type = %s)
-          AND e.ts > {pa}.view_from AND e.ts <= {pa}.purchased_at
-        ORDER BY e.ts DESC, e.id DESC LIMIT 1"""
-    click_p = [T.CTA_CLICK, T.COURSE_VIEW]
-    view_p = [T.PROGRESS, ENGAGED_SECONDS, T.COMPLETE]
-    _run(
-        f"""UPDATE {pa} SET touch = %s,
-            video_id = (SELECT e.video_id {click}), touch_at = (SELECT e.ts {click})
-        WHERE local_date = %s AND EXISTS (SELECT 1 {click})""",
-        [PurchaseAttribution.Touch.CLICK, *click_p, *click_p, _Sql.d(day), *click_p],
-    )
-    _run(
-        f"""UPDATE {pa} SET touch = %s,
-            video_id = (SELECT e.video_id {view}), touch_at = (SELECT e.ts {view})
-        WHERE local_date = %s AND touch = %s AND EXISTS (SELECT 1 {view})""",
-        [
-            PurchaseAttribution.Touch.VIEW,
-            *view_p,
-            *view_p,
-            _Sql.d(day),
-            PurchaseAttribution.Touch.NONE,
-            *view_p,
+            *bp,
+            T.CTA_CLICK,
+            T.COURSE_VIEW,
+            _Sql.ts(start - timedelta(days=CLICK_WINDOW_DAYS)),
+            _Sql.ts(end),
         ],
     )
-    _refunded_amounts("local_date = %s", [_Sql.d(day)])
+    views = _touches(
+        f"""SELECT e.subject_id, e.creator_id, e.ts, e.id, e.video_id FROM {_Sql.event} e
+        JOIN ({buyers}) p ON e.subject_id = p.subject_id AND e.creator_id = p.creator_id
+        WHERE e.video_id IS NOT NULL AND ((e.type = %s AND e.value >= %s) OR e.type = %s)
+          AND e.ts > %s AND e.ts < %s""",
+        [
+            *bp,
+            T.PROGRESS,
+            ENGAGED_SECONDS,
+            T.COMPLETE,
+            _Sql.ts(start - timedelta(days=VIEW_WINDOW_DAYS)),
+            _Sql.ts(end),
+        ],
+    )
+    refunds = _touches(
+        f"""SELECT r.subject_id, r.course_id, r.ts, r.id, r.value FROM {_Sql.event} r
+        JOIN ({buyers}) p ON r.subject_id = p.subject_id AND r.course_id = p.course_id
+        WHERE r.type = %s AND r.ts >= %s""",
+        [*bp, T.REFUND, _Sql.ts(start)],
+    )
+    rows = [_attribute(day, purchase, clicks, views, refunds) for purchase in purchases]
+    PurchaseAttribution.objects.bulk_create(rows, batch_size=2000)
+
+
+Touches = dict[tuple[Any, Any], list[tuple[datetime, int, Any]]]
+
+
+def _touches(sql: str, params: list[Any]) -> Touches:
+    """Rows (key1, key2, ts, id, payload) grouped by (key1, key2), oldest first."""
+    out: Touches = defaultdict(list)
+    for a, b, ts, pk, payload in _fetch(sql, params):
+        out[(a, b)].append((as_aware(ts), pk, payload))
+    for items in out.values():
+        items.sort()
+    return out
+
+
+def _latest(items: list[tuple[datetime, int, Any]], after: datetime, until: datetime) -> Any:
+    hits = [item for item in items if after < item[0] <= until]
+    return max(hits) if hits else None
+
+
+def _attribute(
+    day: date, purchase: tuple[Any, ...], clicks: Touches, views: Touches, refunds: Touches
+) -> PurchaseAttribution:
+    pk, subject, course, creator, value, tp = purchase
+    amount = round(value)
+    click = _latest(clicks.get((subject, course), []), tp - timedelta(days=CLICK_WINDOW_DAYS), tp)
+    view = _latest(views.get((subject, creator), []), tp - timedelta(days=VIEW_WINDOW_DAYS), tp)
+    touch, kind = (click, "click") if click else (view, "view") if view else (None, "none")
+    refunded = sum(float(v) for ts, _, v in refunds.get((subject, course), []) if ts >= tp)
+    return PurchaseAttribution(
+        purchase_event_id=pk,
+        local_date=day,
+        subject_id=subject,
+        course_id=course,
+        creator_id=creator,
+        amount_minor=amount,
+        refunded_minor=min(round(refunded), amount),
+        purchased_at=tp,
+        click_from=tp - timedelta(days=CLICK_WINDOW_DAYS),
+        view_from=tp - timedelta(days=VIEW_WINDOW_DAYS),
+        touch=kind,
+        video_id=touch[2] if touch else None,
+        touch_at=touch[0] if touch else None,
+    )
+
+
+def as_aware(value: Any) -> datetime:
+    """A timestamp from raw SQL as an aware datetime (SQLite returns text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _refunded_amounts(where: str, params: list[Any]) -> None:
@@ -586,62 +622,81 @@ def funnel_entry_day(*, day: date) -> int:
 
     S1 is the first engaged view that day of a video linking the course;
     S2..S5 (page, preview, checkout, purchase of the same course) are each the
-    earliest event after the previous step and before S1 + 7 days. The
-    4-step variant skips the preview. Returns the number of entries.
+    earliest event at or after the previous step and before S1 + 7 days. The
+    4-step variant skips the preview. The entrants' step events are read in
+    one query and matched in Python. Returns the number of entries.
     """
     _lock_day(day)
     start, end = day_bounds(day)
     _delete(FunnelEntry, entry_date=day)
-    fe, ev = FunnelEntry._meta.db_table, _Sql.event
-    entries = (
-        Event.objects.filter(ts__gte=start, ts__lt=end, course_id__isnull=False)
-        .filter(video_id__isnull=False)
-        .filter(Q(type=T.PROGRESS, value__gte=ENGAGED_SECONDS) | Q(type=T.COMPLETE))
-        .values("subject_id", "course_id")
-        .annotate(t1=Min("ts"), creator=Max("creator_id"))
-        .order_by()
-    )
     window = timedelta(days=FUNNEL_WINDOW_DAYS)
-    FunnelEntry.objects.bulk_create(
+    engaged = """course_id IS NOT NULL AND video_id IS NOT NULL
+        AND ((type = %s AND value >= %s) OR type = %s)"""
+    ep = [T.PROGRESS, ENGAGED_SECONDS, T.COMPLETE]
+    entrants = f"""SELECT subject_id, course_id, MIN(ts) AS t1, MAX(creator_id) AS creator
+        FROM {_Sql.event} WHERE ts >= %s AND ts < %s AND {engaged}
+        GROUP BY subject_id, course_id"""
+    rng = [_Sql.ts(start), _Sql.ts(end)]
+    entries = _fetch(entrants, [*rng, *ep])
+    steps = _touches(
+        f"""SELECT e.subject_id, e.course_id, e.ts, e.id, e.type FROM {_Sql.event} e
+        JOIN ({entrants}) f ON e.subject_id = f.subject_id AND e.course_id = f.course_id
+        WHERE e.type IN (%s, %s, %s, %s) AND e.ts >= %s AND e.ts < %s AND e.ts >= f.t1""",
         [
+            *rng,
+            *ep,
+            T.COURSE_VIEW,
+            T.PREVIEW_PLAY,
+            T.CHECKOUT,
+            T.PURCHASE,
+            _Sql.ts(start),
+            _Sql.ts(end + window),
+        ],
+    )
+    rows = []
+    for subject, course, t1, creator in entries:
+        t1 = as_aware(t1)
+        events = steps.get((subject, course), [])
+        five = _walk(
+            events, t1, t1 + window, [T.COURSE_VIEW, T.PREVIEW_PLAY, T.CHECKOUT, T.PURCHASE]
+        )
+        skip = _walk(events, five[0], t1 + window, [T.CHECKOUT, T.PURCHASE]) if five else []
+        times = (five + [None] * 4)[:4]
+        skips = (skip + [None] * 2)[:2]
+        rows.append(
             FunnelEntry(
                 entry_date=day,
-                course_id=row["course_id"],
-                creator_id=row["creator"],
-                subject_id=row["subject_id"],
-                entered_at=row["t1"],
-                window_end=row["t1"] + window,
+                course_id=course,
+                creator_id=creator,
+                subject_id=subject,
+                entered_at=t1,
+                window_end=t1 + window,
+                t2=times[0],
+                t3=times[1],
+                t4=times[2],
+                t5=times[3],
+                t4_skip=skips[0],
+                t5_skip=skips[1],
+                reached=1 + len(five),
+                reached_4=1 + min(len(five), 1) + len(skip),
             )
-            for row in entries
-        ],
-        batch_size=2000,
-    )
-
-    def step(column: str, after: str, event_type: str) -> None:
-        _run(
-            f"""UPDATE {fe} SET {column} = (SELECT MIN(e.ts) FROM {ev} e
-                WHERE e.subject_id = {fe}.subject_id AND e.course_id = {fe}.course_id
-                  AND e.type = %s AND e.ts >= {fe}.{after} AND e.ts < {fe}.window_end)
-            WHERE entry_date = %s AND {after} IS NOT NULL""",
-            [event_type, _Sql.d(day)],
         )
+    FunnelEntry.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
-    step("t2", "entered_at", T.COURSE_VIEW)
-    step("t3", "t2", T.PREVIEW_PLAY)
-    step("t4", "t3", T.CHECKOUT)
-    step("t5", "t4", T.PURCHASE)
-    step("t4_skip", "t2", T.CHECKOUT)
-    step("t5_skip", "t4_skip", T.PURCHASE)
-    _run(
-        f"""UPDATE {fe} SET
-            reached = CASE WHEN t5 IS NOT NULL THEN 5 WHEN t4 IS NOT NULL THEN 4
-                WHEN t3 IS NOT NULL THEN 3 WHEN t2 IS NOT NULL THEN 2 ELSE 1 END,
-            reached_4 = CASE WHEN t5_skip IS NOT NULL THEN 4 WHEN t4_skip IS NOT NULL THEN 3
-                WHEN t2 IS NOT NULL THEN 2 ELSE 1 END
-        WHERE entry_date = %s""",
-        [_Sql.d(day)],
-    )
-    return len(entries)
+
+def _walk(
+    events: list[tuple[datetime, int, Any]], after: datetime, before: datetime, kinds: list[str]
+) -> list[datetime]:
+    """Greedy ordered match: the earliest event of each kind at or after the previous one."""
+    found: list[datetime] = []
+    for kind in kinds:
+        hit = next((ts for ts, _, k in events if k == kind and after <= ts < before), None)
+        if hit is None:
+            break
+        found.append(hit)
+        after = hit
+    return found
 
 
 # --- Orchestration ------------------------------------------------------------

@@ -341,3 +341,34 @@ def test_late_events_are_picked_up_by_the_next_recent_refresh():
     rollups_refresh_recent(days=1, now=now + timedelta(minutes=10))
     # then that old day was recomputed
     assert DailyMetric.objects.get(local_date=D + timedelta(days=10)).dau == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_rolling_up_the_same_day_leave_one_copy(postgres):
+    import threading
+
+    from django.db import connection
+
+    # given a day with activity
+    for n in range(20):
+        engaged_view(at(D, 10), f"u{n}", 70, 9, 50)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            rollups.rollup_day(day=D, now=NOW)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when two threads rebuild it at once (the advisory lock serialises them)
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then
+    assert errors == []
+    assert SubjectDay.objects.filter(local_date=D).count() == 20
+    assert VideoDaily.objects.get(local_date=D).engaged_views == 20

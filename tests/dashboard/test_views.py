@@ -183,3 +183,16 @@ def test_creator_page_is_for_creators_only(client):
     course = CourseFactory.create()
     client.force_login(course.creator)
     assert client.get("/dashboard/creator/").status_code == 200
+
+
+def test_cached_report_refreshes_when_a_day_is_rolled_up_again(staff, data):
+    # given the page was rendered (and cached)
+    url = f"/dashboard/export/daily.csv?from={data.day}&to={data.day}"
+    before = b"".join(staff.get(url).streaming_content).decode()
+    # when more activity arrives and the day is rolled up again
+    _events(data.mine, "late-viewer", data.day)
+    rollups_backfill(first=data.day, last=data.day)
+    after = b"".join(staff.get(url).streaming_content).decode()
+    # then the new numbers show at once
+    assert f"{data.day},4," in before
+    assert f"{data.day},5," in after
