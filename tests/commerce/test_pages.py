@@ -147,3 +147,24 @@ def test_sandbox_checkout_rejects_unknown_actions_and_sessions() -> None:
     response = client.post(order.checkout_url, {"action": "steal"})
     assert response.status_code == 400
     assert Order.objects.get(pk=order.pk).status == "pending"
+
+
+def test_creator_ledger_page_queries_do_not_grow_with_sales(django_assert_max_num_queries) -> None:
+    course = paid_course(price=10000)
+    client = Client()
+    client.force_login(course.creator)
+    for _ in range(2):
+        _paid(UserFactory.create(), course)
+    with django_assert_max_num_queries(9):
+        assert client.get("/shop/creator/ledger/").status_code == 200
+    for _ in range(6):
+        _paid(UserFactory.create(), paid_course_for(course.creator))
+    with django_assert_max_num_queries(9):
+        page = client.get("/shop/creator/ledger/")
+    assert page.content.decode().count("<tr><td>") == 8
+
+
+def paid_course_for(creator):
+    from tests.factories import CourseFactory
+
+    return CourseFactory.create(creator=creator, price_minor=10000)
