@@ -1,3 +1,1 @@
-"""Reuse the Playwright browser fixtures of tests/e2e for the dashboard journey."""
-
-from tests.e2e.conftest import browser, page  # noqa: F401
+"""Dashboard tests use the shared Playwright fixtures of tests/conftest.py."""

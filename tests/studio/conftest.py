@@ -7,7 +7,6 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from kfplatform.demo.clips import ClipSpec, render_clip
-from tests.e2e.conftest import browser, page  # noqa: F401  (Playwright fixtures, shared)
 from tests.factories import CategoryFactory, CreatorProfileFactory
 
 
