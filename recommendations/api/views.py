@@ -2,9 +2,11 @@
 
 from typing import Any
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,7 +20,10 @@ from ..presenting import Presented, present
 from ..serving import (
     Served,
     active_version_id,
+    cache_get,
+    cache_set,
     neighbours_of,
+    page_cache_key,
     recommend_for_user,
     trending,
 )
@@ -90,16 +95,21 @@ class _ForYouApi(APIView):
         parameters=[PageQuerySerializer],
         responses={200: RecommendationListSerializer, 400: ErrorSerializer},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | HttpResponse:
         query = PageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         limit, offset = query.validated_data["limit"], query.validated_data["offset"]
         if not _personal(request):  # logged out, or personalisation switched off
             return _respond(request, trending(kind=self.kind, limit=limit, offset=offset), None)
-        page = recommend_for_user(
-            user_id=request.user.pk, kind=self.kind, limit=limit, offset=offset
-        )
-        return _respond(request, page.items, page.version_id)
+        user_id = request.user.pk
+        key = page_cache_key(user_id=user_id, kind=self.kind, limit=limit, offset=offset)
+        rendered = cache_get(key)
+        if rendered is None:  # cache the JSON bytes: a hit then costs one read
+            page = recommend_for_user(user_id=user_id, kind=self.kind, limit=limit, offset=offset)
+            body = _respond(request, page.items, page.version_id).data
+            rendered = JSONRenderer().render(body)
+            cache_set(key, rendered, timeout=settings.RECOMMENDATIONS_PAGE_CACHE_SECONDS)
+        return HttpResponse(rendered, content_type="application/json")
 
 
 class FeedRecommendationsApi(_ForYouApi):
