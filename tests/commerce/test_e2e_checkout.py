@@ -1,17 +1,10 @@
 """Browser journey: coupon → sandbox checkout → lessons unlock → refund granted."""
 
-import os
 import re
-import shutil
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
 from commerce.models import Coupon, Order
-from tests.conftest import require
-from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.factories import LessonFactory, UserFactory
 
 from .conftest import paid_course
@@ -19,36 +12,8 @@ from .conftest import paid_course
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _in_browser(journey: Callable[[Any], None]) -> None:
-    """Run ``journey(page)`` with its own Playwright in a fresh thread.
-
-    Other test modules keep session-wide Playwright instances open in the
-    main thread, and a second sync Playwright cannot start on a thread whose
-    event loop is taken; a thread of its own always can.
-    """
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    require(os.path.exists(executable), "Chromium is not installed (apt-get install chromium)")
-
-    def run() -> None:
-        from django.db import connection
-        from playwright.sync_api import sync_playwright
-
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-                try:
-                    journey(browser.new_page(viewport={"width": 1280, "height": 900}))
-                finally:
-                    browser.close()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(run).result()
-
-
 def test_viewer_buys_with_a_coupon_learns_and_gets_a_refund(
-    live_server, make_clip, settings
+    live_server, page, make_clip, settings
 ) -> None:
     # given: a course with a locked lesson, a 20% coupon, and a viewer
     settings.COMMERCE_SANDBOX_WEBHOOK_TRANSPORT = "http"  # webhooks over real HTTP
@@ -61,43 +26,40 @@ def test_viewer_buys_with_a_coupon_learns_and_gets_a_refund(
     Coupon.objects.create(code="E2E20", creator=course.creator, course=course, value=20)
     viewer = UserFactory.create(username="viewer")
 
-    def journey(page: Any) -> None:
-        page.goto(f"{live_server.url}/accounts/login/?next=/c/{course.slug}/")
-        page.fill("input[name=username]", viewer.username)
-        page.fill("input[name=password]", "pass-word-123")
-        page.click("form button[type=submit]:has-text('Log in')")
-        page.wait_for_url(f"**/c/{course.slug}/")
-        assert page.locator(".locked", has_text="Lesson one").count() == 1
-        assert "Refundable within 7 days" in page.inner_text("#refund-rule")
-        # when: the viewer applies the coupon and pays on the sandbox page
-        page.fill("#coupon-code", "e2e20")
-        page.click("#buy-button")
-        page.wait_for_url("**/shop/sandbox/checkout/**")
-        assert "¥39.20" in page.inner_text("h1")
-        page.click("button[value=pay]")
-        page.wait_for_url(re.compile(r".*/shop/orders/KF\w+/$"))
-        # then: the order is paid (through the signed webhook) and lessons unlock
-        assert page.inner_text("#order-status") == "Paid"
-        order = Order.objects.get(user=viewer)
-        assert (order.status, order.amount_minor, order.coupon_id is not None) == (
-            "paid",
-            3920,
-            True,
-        )
-        assert order.webhook_events.filter(type="checkout.session.completed").exists()
-        page.goto(f"{live_server.url}/c/{course.slug}/")
-        page.get_by_role("link", name="第一课 Lesson one").click()
-        page.wait_for_function("document.querySelector('#player').readyState >= 1", timeout=15_000)
-        # when: the viewer asks for a refund, seeing the rule and the meter first
-        page.goto(f"{live_server.url}/shop/orders/{order.number}/")
-        assert page.inner_text("#refund-eligibility") == "Eligible for a refund."
-        assert page.locator("#refund-meter").get_attribute("max") == "30"
-        page.click("form[action$='/refund/'] button")
-        # then: it is granted and access ends at once
-        page.wait_for_selector("text=Your refund was granted.")
-        assert page.inner_text("#order-status") == "Refunded"
-        response = page.goto(f"{live_server.url}/lessons/{lesson.pk}/")
-        assert response is not None
-        assert response.status == 403
-
-    _in_browser(journey)
+    page.goto(f"{live_server.url}/accounts/login/?next=/c/{course.slug}/")
+    page.fill("input[name=username]", viewer.username)
+    page.fill("input[name=password]", "pass-word-123")
+    page.click("form button[type=submit]:has-text('Log in')")
+    page.wait_for_url(f"**/c/{course.slug}/")
+    assert page.locator(".locked", has_text="Lesson one").count() == 1
+    assert "Refundable within 7 days" in page.inner_text("#refund-rule")
+    # when: the viewer applies the coupon and pays on the sandbox page
+    page.fill("#coupon-code", "e2e20")
+    page.click("#buy-button")
+    page.wait_for_url("**/shop/sandbox/checkout/**")
+    assert "¥39.20" in page.inner_text("h1")
+    page.click("button[value=pay]")
+    page.wait_for_url(re.compile(r".*/shop/orders/KF\w+/$"))
+    # then: the order is paid (through the signed webhook) and lessons unlock
+    assert page.inner_text("#order-status") == "Paid"
+    order = Order.objects.get(user=viewer)
+    assert (order.status, order.amount_minor, order.coupon_id is not None) == (
+        "paid",
+        3920,
+        True,
+    )
+    assert order.webhook_events.filter(type="checkout.session.completed").exists()
+    page.goto(f"{live_server.url}/c/{course.slug}/")
+    page.get_by_role("link", name="第一课 Lesson one").click()
+    page.wait_for_function("document.querySelector('#player').readyState >= 1", timeout=15_000)
+    # when: the viewer asks for a refund, seeing the rule and the meter first
+    page.goto(f"{live_server.url}/shop/orders/{order.number}/")
+    assert page.inner_text("#refund-eligibility") == "Eligible for a refund."
+    assert page.locator("#refund-meter").get_attribute("max") == "30"
+    page.click("form[action$='/refund/'] button")
+    # then: it is granted and access ends at once
+    page.wait_for_selector("text=Your refund was granted.")
+    assert page.inner_text("#order-status") == "Refunded"
+    response = page.goto(f"{live_server.url}/lessons/{lesson.pk}/")
+    assert response is not None
+    assert response.status == 403
