@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from analytics.models import Event
-from analytics.services import event_record
+from analytics.services import event_record, subject_merge_anonymous
 from common.exceptions import ApplicationError
 from common.viewer_cache import viewer_generation_bump
 
@@ -81,3 +81,14 @@ def preferences_update(
         user.save(update_fields=fields)
         viewer_generation_bump(user.pk)
     return user
+
+
+def session_started(*, user_id: int, anonymous_id: str = "") -> int:
+    """Record a login and fold the browser's anonymous history into the account.
+
+    Returns the number of anonymous events that now belong to the user.
+    """
+    event_record(type=Event.Type.LOGIN, user_id=user_id)
+    if not anonymous_id:
+        return 0
+    return subject_merge_anonymous(anonymous_id=anonymous_id, user_id=user_id)

@@ -1,10 +1,27 @@
 from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .forms import SignupForm
-from .services import user_create
+from .services import session_started, user_create
+
+# The cookie analytics keys logged-out browsers by (analytics/api/views.py).
+ANONYMOUS_COOKIE = "kf_anon"
+
+
+class KfLoginView(LoginView):
+    """Django's login, plus the login event and the anonymous-history merge."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        response = super().form_valid(form)
+        anonymous_id = self.request.COOKIES.get(ANONYMOUS_COOKIE, "")
+        session_started(user_id=form.get_user().pk, anonymous_id=anonymous_id)
+        return response
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -19,6 +36,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        session_started(user_id=user.pk, anonymous_id=request.COOKIES.get(ANONYMOUS_COOKIE, ""))
         next_url = request.GET.get("next", "")
         if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
             return redirect(next_url)

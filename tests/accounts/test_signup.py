@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from analytics.models import Event, Subject
@@ -64,3 +65,21 @@ def test_logout_is_a_post(client: Client) -> None:
 def test_signup_ignores_an_offsite_next(client: Client) -> None:
     response = client.post("/accounts/signup/?next=https://evil.example/", GOOD)
     assert response["Location"] == "/"
+
+
+def test_login_folds_the_browsers_anonymous_history_into_the_account(client: Client) -> None:
+    # given: events recorded for an anonymous browser
+    anonymous = Subject.objects.create(anonymous_id="browser-123")
+    Event.objects.create(
+        subject_id=anonymous.key, type=Event.Type.PLAY, ts=timezone.now(), video_id=1
+    )
+    UserFactory.create(username="someone")
+    client.cookies["kf_anon"] = "browser-123"
+    # when
+    response = client.post("/accounts/login/", {"username": "someone", "password": "pass-word-123"})
+    # then
+    assert response.status_code == 302
+    user_key = Subject.objects.get(user_id=User.objects.get(username="someone").pk).key
+    assert Event.objects.filter(subject_id=user_key, type=Event.Type.PLAY).count() == 1
+    assert Event.objects.filter(subject_id=user_key, type=Event.Type.LOGIN).count() == 1
+    assert not Subject.objects.filter(anonymous_id="browser-123").exists()
