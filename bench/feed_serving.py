@@ -140,6 +140,13 @@ def warm(keys: list[str]) -> None:
         urllib.request.urlopen(request, timeout=30).read()
 
 
+def _find(pattern: str, text: str) -> tuple[str, ...]:
+    match = re.search(pattern, text)
+    if match is None:
+        sys.exit(f"wrk output without {pattern!r}:\n{text}")
+    return match.groups()
+
+
 def run_wrk(path: str, script: Path | None, seconds: int, connections: int) -> dict[str, float]:
     args = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     if script is not None:
@@ -147,9 +154,9 @@ def run_wrk(path: str, script: Path | None, seconds: int, connections: int) -> d
     out = subprocess.run(
         [*args, f"http://127.0.0.1:{PORT}{path}"], check=True, capture_output=True, text=True
     ).stdout
-    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    figures = {"rps": float(_find(r"Requests/sec:\s+([\d.]+)", out)[0])}
     for pct in ("50", "90", "99"):
-        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
+        value, unit = _find(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
         figures[f"p{pct}_ms"] = float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     figures["errors"] = float(non_2xx.group(1)) if non_2xx else 0.0

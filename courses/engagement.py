@@ -167,8 +167,9 @@ def report_create(
         with transaction.atomic():
             report.save()
     except IntegrityError:
-        target = {"video": video} if video is not None else {"comment": comment}
-        return Report.objects.get(reporter_id=reporter_id, **target)
+        if video is not None:
+            return Report.objects.get(reporter_id=reporter_id, video=video)
+        return Report.objects.get(reporter_id=reporter_id, comment=comment)
     return report
 
 

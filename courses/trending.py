@@ -52,7 +52,7 @@ def trending_scores(*, now: datetime) -> dict[int, float]:
     scores: dict[int, float] = defaultdict(float)
     for video_id, type_, day, count in video_event_counts_by_day(since=since, types=list(WEIGHTS)):
         age_days = max((now - day).total_seconds() / 86400, 0.0)
-        scores[video_id] += WEIGHTS[type_] * count * 0.5 ** (age_days / HALF_LIFE_DAYS)
+        scores[video_id] += WEIGHTS[Event.Type(type_)] * count * 0.5 ** (age_days / HALF_LIFE_DAYS)
     return scores
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from common.api.auth import user_id_of, user_id_or_none
 from common.exceptions import ApplicationError
 from common.http import ranged_file_response
 from common.strings import page_strings
@@ -37,7 +38,7 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
     if video is None:
         raise Http404("No such video.")
     more = video_list_published().filter(creator_id=video.creator_id).exclude(pk=video.pk)[:6]
-    user_id = request.user.pk if request.user.is_authenticated else None
+    user_id = user_id_or_none(request)
     marks = viewer_marks(user_id=user_id, videos=[video])
     position, rate = marks.positions.get(video.pk, (0.0, 1.0))
     context = {
@@ -74,7 +75,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _course_page(
     request: HttpRequest, course: Course, review_form: "ReviewForm", status: int = 200
 ) -> HttpResponse:
-    user_id = request.user.pk if request.user.is_authenticated else None
+    user_id = user_id_or_none(request)
     lessons = [lesson for section in course.sections.all() for lesson in section.lessons.all()]
     has_access = user_has_course_access(user_id=user_id, course=course)
     reviews = list(review_list(course_id=course.pk)[:50])
@@ -107,7 +108,7 @@ def course_review(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
-            review_upsert(author_id=request.user.pk, course=course, **form.cleaned_data)
+            review_upsert(author_id=user_id_of(request), course=course, **form.cleaned_data)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
@@ -120,7 +121,7 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = lesson_get(lesson_id=lesson_id)
     if lesson is None:
         raise Http404("No such lesson.")
-    user_id = request.user.pk if request.user.is_authenticated else None
+    user_id = user_id_or_none(request)
     if not lesson_can_play(user_id=user_id, lesson=lesson):
         return render(request, "courses/lesson_locked.html", {"lesson": lesson}, status=403)
     ordered = list(
@@ -154,7 +155,7 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | Streami
     lesson = lesson_get(lesson_id=lesson_id)
     if lesson is None or lesson.asset is None:
         raise Http404("No such lesson media.")
-    user_id = request.user.pk if request.user.is_authenticated else None
+    user_id = user_id_or_none(request)
     if {"u", "e", "s"} & request.GET.keys():
         try:
             media_verify(params=request.GET.dict(), lesson_id=lesson.pk, user_id=user_id)

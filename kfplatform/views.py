@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import preferences_update
+from common.api.auth import user_id_or_none
 from common.http import ranged_file_response
 from common.strings import page_strings
 from courses.engagement import watch_history_clear
@@ -31,7 +32,7 @@ FEED_TABS = ("for_you", "following", "trending")
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    user_id = request.user.pk if request.user.is_authenticated else None
+    user_id = user_id_or_none(request)
     context = {
         "videos": video_list_published()[:24],
         "courses": course_list_published()[:12],

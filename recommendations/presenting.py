@@ -26,7 +26,7 @@ def present(items: list[Served]) -> list[Presented]:
     """Load the objects behind ``items`` (dropping vanished ones) and word the reasons."""
     video_ids = [s.id for s in items if s.kind == "video"]
     course_ids = [s.id for s in items if s.kind == "course"]
-    sources = [s.reason.get("item") for s in items if s.reason.get("item")]
+    sources = [str(s.reason["item"]) for s in items if s.reason.get("item")]
     objects: dict[str, Any] = (
         {f"v{v.pk}": v for v in videos_by_ids(ids=video_ids)} if video_ids else {}
     )
@@ -47,7 +47,7 @@ def present(items: list[Served]) -> list[Presented]:
 def _titles(keys: list[str]) -> dict[str, str]:
     video_ids = [int(k[1:]) for k in keys if k.startswith("v")]
     course_ids = [int(k[1:]) for k in keys if k.startswith("c")]
-    titles = {}
+    titles: dict[str, str] = {}
     if video_ids:
         titles |= {
             f"v{pk}": t

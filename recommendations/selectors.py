@@ -98,7 +98,7 @@ def training_data_load(*, now: datetime, half_life_days: float) -> TrainingData:
     )
     for subject, type_, video_id, course_id, ts in others.iterator(chunk_size=20_000):
         user = users_of.get(subject)
-        code, column = _ITEM_EVENTS[type_]
+        code, column = _ITEM_EVENTS[Event.Type(type_)]
         item_id = video_id if column == "video" else course_id
         if user is not None and item_id is not None:
             rows.append((user, f"{column[0]}{item_id}", code, np.nan, ts.timestamp()))

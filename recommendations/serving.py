@@ -188,16 +188,13 @@ def trending(
 ) -> list[Served]:
     """The non-personalised list: by trending score (videos) or enrollments (courses)."""
     skip = set(exclude)
-    if kind == "video":
-        ids = video_list_published().order_by("-trending_score", "-id").values_list("pk", flat=True)
-        prefix = "v"
-    else:
-        ids = (
-            course_list_published()
-            .order_by("-enrollment_count", "-id")
-            .values_list("pk", flat=True)
-        )
-        prefix = "c"
+    ranked = (
+        video_list_published().order_by("-trending_score", "-id")
+        if kind == "video"
+        else course_list_published().order_by("-enrollment_count", "-id")
+    )
+    ids = ranked.values_list("pk", flat=True)
+    prefix = "v" if kind == "video" else "c"
     keys = [f"{prefix}{i}" for i in ids[: offset + limit + len(skip)] if f"{prefix}{i}" not in skip]
     return [Served(key, 0.0, {"kind": "trending"}) for key in keys[offset : offset + limit]]
 
@@ -242,10 +239,8 @@ def _explore(
 
 def _creators_of(items: list[Served], kind: str) -> dict[str, int]:
     ids = [s.id for s in items]
-    if kind == "video":
-        rows = video_list_published().filter(pk__in=ids).values_list("pk", "creator_id")
-    else:
-        rows = course_list_published().filter(pk__in=ids).values_list("pk", "creator_id")
+    catalogue = video_list_published() if kind == "video" else course_list_published()
+    rows = catalogue.filter(pk__in=ids).values_list("pk", "creator_id")
     prefix = "v" if kind == "video" else "c"
     return {f"{prefix}{pk}": creator for pk, creator in rows}
 

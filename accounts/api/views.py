@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import CreatorProfile, User
 from accounts.services import follow_create, follow_delete, preferences_update
+from common.api.auth import user_id_of
 from common.api.errors import ErrorSerializer
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -41,12 +42,12 @@ class CreatorFollowApi(APIView):
     def post(self, request: Request, creator_id: int) -> Response:
         if not User.objects.filter(pk=creator_id, is_active=True).exists():
             raise Http404("No such creator.")
-        follow_create(follower_id=request.user.pk, creator_id=creator_id)
+        follow_create(follower_id=user_id_of(request), creator_id=creator_id)
         return Response({"active": True, "count": _follower_count(creator_id)})
 
     @extend_schema(request=None, responses={200: FollowStateSerializer, **ERRORS})
     def delete(self, request: Request, creator_id: int) -> Response:
-        follow_delete(follower_id=request.user.pk, creator_id=creator_id)
+        follow_delete(follower_id=user_id_of(request), creator_id=creator_id)
         return Response({"active": False, "count": _follower_count(creator_id)})
 
 
@@ -75,5 +76,7 @@ class PreferencesApi(APIView):
     def patch(self, request: Request) -> Response:
         data = self.PreferencesSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = preferences_update(user=request.user, **data.validated_data)
+        user = preferences_update(
+            user=User.objects.get(pk=user_id_of(request)), **data.validated_data
+        )
         return Response(self.PreferencesSerializer(user).data)

@@ -3,11 +3,12 @@
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
 from courses import engagement
 from courses.models import Comment, Report, ShortVideo
@@ -37,12 +38,14 @@ class VideoLikeApi(APIView):
 
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def post(self, request: Request, video_id: int) -> Response:
-        count = engagement.like_set(user_id=request.user.pk, video=_video(video_id), liked=True)
+        count = engagement.like_set(user_id=user_id_of(request), video=_video(video_id), liked=True)
         return Response({"active": True, "count": count})
 
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def delete(self, request: Request, video_id: int) -> Response:
-        count = engagement.like_set(user_id=request.user.pk, video=_video(video_id), liked=False)
+        count = engagement.like_set(
+            user_id=user_id_of(request), video=_video(video_id), liked=False
+        )
         return Response({"active": False, "count": count})
 
 
@@ -52,14 +55,14 @@ class VideoFavoriteApi(APIView):
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def post(self, request: Request, video_id: int) -> Response:
         count = engagement.favorite_set(
-            user_id=request.user.pk, video=_video(video_id), favorited=True
+            user_id=user_id_of(request), video=_video(video_id), favorited=True
         )
         return Response({"active": True, "count": count})
 
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def delete(self, request: Request, video_id: int) -> Response:
         count = engagement.favorite_set(
-            user_id=request.user.pk, video=_video(video_id), favorited=False
+            user_id=user_id_of(request), video=_video(video_id), favorited=False
         )
         return Response({"active": False, "count": count})
 
@@ -82,7 +85,7 @@ class VideoShareApi(APIView):
     def post(self, request: Request, video_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user_id = request.user.pk if request.user.is_authenticated else None
+        user_id = user_id_or_none(request)
         count = engagement.share_record(
             user_id=user_id, video=_video(video_id), channel=data.validated_data["channel"]
         )
@@ -125,7 +128,7 @@ class VideoCommentsApi(APIView):
         class Meta:
             ref_name = "CommentCreate"
 
-    def get_permissions(self):  # type: ignore[no-untyped-def]
+    def get_permissions(self) -> list[BasePermission]:
         return [IsAuthenticated()] if self.request.method == "POST" else []
 
     @extend_schema(responses={200: CommentThreadSerializer(many=True), 404: ErrorSerializer})
@@ -138,7 +141,7 @@ class VideoCommentsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = engagement.comment_create(
-            author_id=request.user.pk, video=_video(video_id), **data.validated_data
+            author_id=user_id_of(request), video=_video(video_id), **data.validated_data
         )
         return Response(CommentOutputSerializer(comment).data, status=201)
 
@@ -155,13 +158,13 @@ class CommentDetailApi(APIView):
         data = CommentBodySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = engagement.comment_edit(
-            comment_id=comment_id, user_id=request.user.pk, body=data.validated_data["body"]
+            comment_id=comment_id, user_id=user_id_of(request), body=data.validated_data["body"]
         )
         return Response(CommentOutputSerializer(comment).data)
 
     @extend_schema(request=None, responses={204: None, **AUTH_ERRORS})
     def delete(self, request: Request, comment_id: int) -> Response:
-        engagement.comment_delete(comment_id=comment_id, user_id=request.user.pk)
+        engagement.comment_delete(comment_id=comment_id, user_id=user_id_of(request))
         return Response(status=204)
 
 
@@ -191,7 +194,7 @@ class VideoReportApi(APIView):
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = engagement.report_create(
-            reporter_id=request.user.pk, video=_video(video_id), **data.validated_data
+            reporter_id=user_id_of(request), video=_video(video_id), **data.validated_data
         )
         return Response(ReportOutputSerializer(report).data, status=201)
 
@@ -209,7 +212,7 @@ class CommentReportApi(APIView):
         if comment is None:
             raise Http404("No such comment.")
         report = engagement.report_create(
-            reporter_id=request.user.pk, comment=comment, **data.validated_data
+            reporter_id=user_id_of(request), comment=comment, **data.validated_data
         )
         return Response(ReportOutputSerializer(report).data, status=201)
 
@@ -219,7 +222,7 @@ class VideoNotInterestedApi(APIView):
 
     @extend_schema(request=None, responses={204: None, **AUTH_ERRORS})
     def post(self, request: Request, video_id: int) -> Response:
-        engagement.not_interested_mark(user_id=request.user.pk, video=_video(video_id))
+        engagement.not_interested_mark(user_id=user_id_of(request), video=_video(video_id))
         return Response(status=204)
 
 
@@ -240,7 +243,7 @@ class WatchStateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         state = engagement.watch_state_save(
-            user_id=request.user.pk, video=_video(video_id), **data.validated_data
+            user_id=user_id_of(request), video=_video(video_id), **data.validated_data
         )
         return Response(self.InputSerializer(state).data)
 
@@ -270,10 +273,10 @@ class LessonProgressApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         lesson = lesson_get(lesson_id=lesson_id)
-        if lesson is None or not lesson_can_play(user_id=request.user.pk, lesson=lesson):
+        if lesson is None or not lesson_can_play(user_id=user_id_of(request), lesson=lesson):
             raise Http404("No such lesson.")
         progress = engagement.lesson_progress_save(
-            user_id=request.user.pk, lesson=lesson, **data.validated_data
+            user_id=user_id_of(request), lesson=lesson, **data.validated_data
         )
         return Response(self.OutputSerializer(progress).data)
 
@@ -306,6 +309,6 @@ class CourseReviewApi(APIView):
         if course is None:
             raise Http404("No such course.")
         review = engagement.review_upsert(
-            author_id=request.user.pk, course=course, **data.validated_data
+            author_id=user_id_of(request), course=course, **data.validated_data
         )
         return Response(self.OutputSerializer(review).data)

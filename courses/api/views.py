@@ -1,5 +1,6 @@
 """Catalogue API: one APIView per operation, plain serializers."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -9,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.auth import user_id_or_none
 from common.api.errors import ErrorSerializer
 from courses.selectors import course_get_published, video_list_published
 from courses.viewer import viewer_marks
@@ -24,8 +26,8 @@ class VideoCursorPagination(CursorPagination):
     page_size_query_param = "limit"
     ordering = ("-published_at", "-id")
 
-    def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
-        return tuple(queryset.query.order_by) or self.ordering
+    def get_ordering(self, request: Request, queryset: QuerySet, view: APIView) -> tuple[str, ...]:
+        return tuple(str(field) for field in queryset.query.order_by) or self.ordering
 
 
 class VideoListApi(APIView):
@@ -46,7 +48,7 @@ class VideoListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        user_id = request.user.pk if request.user.is_authenticated else None
+        user_id = user_id_or_none(request)
         if filters.validated_data["following"] and user_id is None:
             raise NotAuthenticated("Log in to see videos from creators you follow.")
         videos = video_list_published(category_slug=filters.validated_data.get("category"))

@@ -10,7 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ViewportSize, sync_playwright
 
 HERE = Path(__file__).resolve().parent
 ARGS = [
@@ -23,7 +23,10 @@ ARGS = [
     "--disable-quic",
     "--autoplay-policy=no-user-gesture-required",
 ]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 812}}
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 375, "height": 812},
+}
 
 
 def main(base: str) -> None:

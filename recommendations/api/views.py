@@ -4,13 +4,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
 from courses.api.cards import CourseCardSerializer, VideoCardSerializer
 from courses.models import ShortVideo
@@ -49,7 +50,7 @@ class RecommendedSerializer(serializers.Serializer):
     class Meta:
         ref_name = "Recommended"
 
-    @extend_schema(responses=VideoCardSerializer(allow_null=True))  # type: ignore[misc]
+    @extend_schema_field(VideoCardSerializer(allow_null=True))
     def get_video(self, item: Presented) -> dict[str, Any] | None:
         return (
             VideoCardSerializer(item.obj, context=self.context).data
@@ -57,7 +58,7 @@ class RecommendedSerializer(serializers.Serializer):
             else None
         )
 
-    @extend_schema(responses=CourseCardSerializer(allow_null=True))  # type: ignore[misc]
+    @extend_schema_field(CourseCardSerializer(allow_null=True))
     def get_course(self, item: Presented) -> dict[str, Any] | None:
         return (
             CourseCardSerializer(item.obj, context=self.context).data
@@ -82,7 +83,7 @@ def _personal(request: Request) -> bool:
 def _respond(request: Request, items: list[Served], version_id: int | None) -> Response:
     presented = present(items)
     videos = [p.obj for p in presented if isinstance(p.obj, ShortVideo)]
-    user_id = request.user.pk if request.user.is_authenticated else None
+    user_id = user_id_or_none(request)
     context = {"request": request, "marks": viewer_marks(user_id=user_id, videos=videos)}
     body = {"model_version": version_id, "results": presented}
     return Response(RecommendationListSerializer(body, context=context).data)
@@ -101,7 +102,7 @@ class _ForYouApi(APIView):
         limit, offset = query.validated_data["limit"], query.validated_data["offset"]
         if not _personal(request):  # logged out, or personalisation switched off
             return _respond(request, trending(kind=self.kind, limit=limit, offset=offset), None)
-        user_id = request.user.pk
+        user_id = user_id_of(request)
         key = page_cache_key(user_id=user_id, kind=self.kind, limit=limit, offset=offset)
         rendered = cache_get(key)
         if rendered is None:  # cache the JSON bytes: a hit then costs one read

@@ -2,6 +2,7 @@
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -28,7 +29,7 @@ def catalogue(make_clip):
             title=title,
             asset__file=clip,
             course=course if i == 0 else None,
-            published_at=timezone.now() - timezone.timedelta(minutes=i),
+            published_at=timezone.now() - timedelta(minutes=i),
             search_text=search,
         )
         for i, (title, search) in enumerate(

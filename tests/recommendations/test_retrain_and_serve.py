@@ -25,10 +25,9 @@ def platform(monkeypatch) -> None:
 
 
 def _active_viewer() -> User:
-    user_id = (
-        UserRecommendation.objects.order_by("user_id").values_list("user_id", flat=True).first()
-    )
-    return User.objects.get(pk=user_id)
+    return User.objects.filter(pk__in=UserRecommendation.objects.values("user_id")).order_by("pk")[
+        0
+    ]
 
 
 def test_retrain_publishes_a_version_with_lists_and_metrics(platform) -> None:
