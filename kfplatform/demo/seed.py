@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import CreatorProfile, User
@@ -97,6 +97,7 @@ def seed_demo(size: SeedSize) -> dict[str, int]:
         seed=size.seed,
     )
     trending_refresh()
+    _refresh_planner_statistics()
     return {"new_videos": new_videos, "new_viewers": len(viewers), **counts}
 
 
@@ -284,3 +285,11 @@ def _ensure_demo_accounts() -> None:
         User.objects.create_superuser("admin", "admin@demo.kf", "admin")
     if not User.objects.filter(username="demo").exists():
         User.objects.create_user("demo", "demo@demo.kf", DEMO_PASSWORD, display_name="Demo Viewer")
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load PostgreSQL plans with stale row counts (sorting whole
+    tables for a ten-row page) until autovacuum catches up; ANALYZE now."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
