@@ -67,3 +67,34 @@ def test_course_page_shows_access_to_the_buyer(client: Client) -> None:
     enrollment_grant(user_id=buyer.pk, course=course)
     client.force_login(buyer)
     assert "You have access" in client.get(f"/c/{course.slug}/").content.decode()
+
+
+def _count_queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_course_page_queries_do_not_grow_with_the_syllabus(client: Client) -> None:
+    # given: two courses, one with three lessons and one with twelve
+    small, large = CourseFactory.create(), CourseFactory.create()
+    for course, lessons in ((small, 3), (large, 12)):
+        for _ in range(lessons):
+            LessonFactory.create(section__course=course)
+    client.force_login(UserFactory.create())
+    # then
+    assert _count_queries(client, f"/c/{small.slug}/") == _count_queries(
+        client, f"/c/{large.slug}/"
+    )
+
+
+def test_video_page_and_home_queries_do_not_grow_with_content(client: Client) -> None:
+    first = ShortVideoFactory.create()
+    before = _count_queries(client, "/")
+    for _ in range(6):
+        ShortVideoFactory.create(creator=first.creator)
+    assert _count_queries(client, "/") == before
+    assert _count_queries(client, f"/v/{first.pk}/") <= 12

@@ -161,3 +161,23 @@ def test_a_like_refreshes_the_cached_feed_page(platform) -> None:
     # then: the next page is recomputed without it
     again = client.get("/api/v1/recommendations/feed?limit=5").json()
     assert top not in {r["video"]["id"] for r in again["results"]}
+
+
+def test_an_uncached_feed_page_costs_the_same_queries_whatever_its_length(platform) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.recommender_retrain()
+    viewer = _active_viewer()
+    client = APIClient()
+    client.force_authenticate(viewer)
+    counts = []
+    for limit in (3, 12):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                len(client.get(f"/api/v1/recommendations/feed?limit={limit}").json()["results"])
+                == limit
+            )
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
