@@ -25,6 +25,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -111,7 +112,7 @@ def bench_ingest(batches: int, http_batches: int) -> None:
     from analytics.services import events_ingest_batch
 
     now = timezone.now()
-    payloads = []
+    payloads: list[list[dict[str, Any]]] = []
     for b in range(batches):
         payloads.append(
             [
@@ -178,6 +179,15 @@ def bench_day(day_events: int) -> None:
     seconds = _generate(start, 1, day_events, subjects=150_000)
     n = _count(start, start + timedelta(days=1))
     print(f"generated {n:,} events on {day} in {seconds:.1f} s (generate_series)")
+    time_day_rollup()
+
+
+def time_day_rollup() -> None:
+    from analytics import rollups
+
+    day = rollups.local_today() - timedelta(days=1)
+    start, end = rollups.day_bounds(day)
+    print(f"{_count(start, end):,} events on {day}")
     for attempt in (1, 2):
         print(f"  load average before run {attempt}: {os.getloadavg()}")
         began = time.perf_counter()
@@ -253,8 +263,14 @@ def main() -> None:
     parser.add_argument("--total-events", type=int, default=10_000_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--skip-load", action="store_true", help="Reuse loaded data.")
+    parser.add_argument(
+        "--rollup-only", action="store_true", help="Only re-time yesterday's roll-up."
+    )
     args = parser.parse_args()
     _setup()
+    if args.rollup_only:
+        time_day_rollup()
+        return
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()}")
     bench_ingest(args.batches, args.http_batches)
     if not args.skip_load:
