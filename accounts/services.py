@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from analytics.models import Event
 from analytics.services import event_record, subject_merge_anonymous
@@ -34,7 +35,7 @@ def creator_profile_create(*, user: User, handle: str, bio: str = "") -> Creator
 def follow_create(*, follower_id: int, creator_id: int) -> bool:
     """Follow a creator. Returns False when already following; counts stay exact."""
     if follower_id == creator_id:
-        raise ApplicationError("You cannot follow yourself.", code="follow_self")
+        raise ApplicationError(gettext("You cannot follow yourself."), code="follow_self")
     try:
         with transaction.atomic():
             Follow.objects.create(follower_id=follower_id, creator_id=creator_id)

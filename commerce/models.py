@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
 
@@ -28,13 +29,13 @@ class Order(BaseModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PAID = "paid", "Paid"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-        REFUNDED = "refunded", "Refunded"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REFUNDED = "refunded", _("Refunded")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     LIVE = ("pending", "paid", "partially_refunded")
     TRANSITIONS: dict[str, frozenset[str]] = {
@@ -125,9 +126,9 @@ class Payment(BaseModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        CAPTURED = "captured", "Captured"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        CAPTURED = "captured", _("Captured")
+        FAILED = "failed", _("Failed")
 
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="payment")
     provider = models.CharField(max_length=16)
@@ -192,8 +193,8 @@ class Coupon(BaseModel):
     """
 
     class Kind(models.TextChoices):
-        PERCENT = "percent", "Percent off"
-        FIXED = "fixed", "Fixed amount off"
+        PERCENT = "percent", _("Percent off")
+        FIXED = "fixed", _("Fixed amount off")
 
     code = models.CharField(max_length=32, unique=True, help_text="Stored upper-case.")
     creator = models.ForeignKey(
@@ -287,9 +288,9 @@ class Refund(BaseModel):
     """
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        SUCCEEDED = "succeeded", "Refunded"
-        DENIED = "denied", "Denied"
+        REQUESTED = "requested", _("Requested")
+        SUCCEEDED = "succeeded", _("Refunded")
+        DENIED = "denied", _("Denied")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount_minor = models.PositiveIntegerField()
@@ -337,8 +338,8 @@ class Payout(BaseModel):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PAID = "paid", "Paid"
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
 
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts"
@@ -368,8 +369,8 @@ class EarningEntry(models.Model):
     """
 
     class Kind(models.TextChoices):
-        SALE = "sale", "Sale"
-        REFUND = "refund", "Refund reversal"
+        SALE = "sale", _("Sale")
+        REFUND = "refund", _("Refund reversal")
 
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="earnings"
@@ -446,11 +447,11 @@ class SandboxSession(BaseModel):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        PAID = "paid", "Paid"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     session_id = models.CharField(max_length=40, unique=True)
     idempotency_key = models.CharField(max_length=120, unique=True)

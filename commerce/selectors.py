@@ -11,6 +11,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Coupon, EarningEntry, Order, Payout, Refund, RefundPolicy
 
@@ -103,11 +104,14 @@ def refund_eligibility(
     )
     reason = ""
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
-        reason = "Only a paid order can be refunded."
+        reason = _("Only a paid order can be refunded.")
     elif deadline is None or now > deadline:
-        reason = f"The {order.refund_days}-day refund window has closed."
+        reason = _("The %(days)s-day refund window has closed.") % {"days": order.refund_days}
     elif watched >= order.refund_max_watched_percent:
-        reason = f"{watched}% of the course is watched; the limit is {order.refund_max_watched_percent}%."
+        reason = _("%(watched)s%% of the course is watched; the limit is %(limit)s%%.") % {
+            "watched": watched,
+            "limit": order.refund_max_watched_percent,
+        }
     return RefundEligibility(
         eligible=not reason,
         deadline=deadline,
@@ -116,7 +120,7 @@ def refund_eligibility(
         max_watched_percent=order.refund_max_watched_percent,
         refund_days=order.refund_days,
         refundable_minor=order.refundable_minor,
-        reason=reason or "Eligible for a refund.",
+        reason=reason or _("Eligible for a refund."),
     )
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from analytics.services import event_record
 from common.exceptions import ApplicationError
@@ -106,7 +107,7 @@ def order_create(
     now = now or timezone.now()
     course = course_list_published().filter(pk=course_id).first()
     if course is None:
-        raise ApplicationError("No such course.", code="not_found", status=404)
+        raise ApplicationError(_("No such course."), code="not_found", status=404)
     if user_has_course_access(user_id=user_id, course=course):
         enrollment = (
             enrollment_grant(user_id=user_id, course=course)
@@ -144,7 +145,7 @@ def order_create(
             order = _live_order(user_id, course_id)
             if order is None:  # the winner failed between our insert and this read
                 raise ApplicationError(
-                    "Another checkout just changed; try again.", code="conflict", status=409
+                    _("Another checkout just changed; try again."), code="conflict", status=409
                 ) from None
     if order.status == Order.Status.PENDING and not order.checkout_url:
         order = _checkout_start(order, success_url=success_url, cancel_url=cancel_url)
@@ -215,7 +216,7 @@ def coupon_quote(
 
     coupon = coupon_get_by_code(code=code)
     if coupon is None:
-        raise ApplicationError("No such coupon.", code="coupon_invalid")
+        raise ApplicationError(_("No such coupon."), code="coupon_invalid")
     _coupon_check(coupon, course, user_id, now or timezone.now())
     return _coupon_discount(coupon, course.price_minor)
 
@@ -223,24 +224,24 @@ def coupon_quote(
 def _coupon_check(coupon: Coupon, course: Any, user_id: int | None, now: datetime) -> None:
     problem = ""
     if not coupon.is_active:
-        problem = "This coupon is no longer active."
+        problem = _("This coupon is no longer active.")
     elif coupon.valid_from and now < coupon.valid_from:
-        problem = "This coupon is not valid yet."
+        problem = _("This coupon is not valid yet.")
     elif coupon.valid_until and now > coupon.valid_until:
-        problem = "This coupon has expired."
+        problem = _("This coupon has expired.")
     elif coupon.course_id is not None and coupon.course_id != course.pk:
-        problem = "This coupon is for another course."
+        problem = _("This coupon is for another course.")
     elif coupon.creator_id != course.creator_id:
-        problem = "This coupon is for another creator's courses."
+        problem = _("This coupon is for another creator's courses.")
     elif coupon.kind == Coupon.Kind.FIXED and coupon.currency != course.currency:
-        problem = "This coupon is in another currency."
+        problem = _("This coupon is in another currency.")
     elif coupon.max_redemptions is not None and coupon.redeemed_count >= coupon.max_redemptions:
-        problem = "This coupon has been used up."
+        problem = _("This coupon has been used up.")
     elif user_id is not None and (
         CouponRedemption.objects.filter(coupon=coupon, user_id=user_id).count()
         >= coupon.per_user_limit
     ):
-        problem = "You have already used this coupon."
+        problem = _("You have already used this coupon.")
     if problem:
         raise ApplicationError(problem, code="coupon_invalid", extra={"coupon": coupon.code})
 
@@ -258,7 +259,7 @@ def _coupon_redeem(*, order: Order, code: str, now: datetime) -> None:
     """Reserve one use of a coupon for ``order`` under the coupon's row lock."""
     coupon = Coupon.objects.select_for_update().filter(code=code.strip().upper()).first()
     if coupon is None:
-        raise ApplicationError("No such coupon.", code="coupon_invalid")
+        raise ApplicationError(_("No such coupon."), code="coupon_invalid")
     _coupon_check(coupon, order.course, order.user_id, now)
     discount = _coupon_discount(coupon, order.list_price_minor)
     Coupon.objects.filter(pk=coupon.pk).update(redeemed_count=F("redeemed_count") + 1)
@@ -288,7 +289,7 @@ def _checkout_start(order: Order, *, success_url: str, cancel_url: str) -> Order
         start = gateway.checkout_create(order=order, success_url=success_url, cancel_url=cancel_url)
     except GatewayError as exc:
         raise ApplicationError(
-            "The payment provider is not reachable; try again in a moment.",
+            _("The payment provider is not reachable; try again in a moment."),
             code="gateway_unavailable",
             status=503,
         ) from exc
@@ -303,7 +304,7 @@ def order_cancel(*, order_id: int, user_id: int) -> Order:
     """The buyer gives up a pending checkout; the provider session is closed too."""
     order = Order.objects.filter(pk=order_id, user_id=user_id).first()
     if order is None:
-        raise ApplicationError("No such order.", code="not_found", status=404)
+        raise ApplicationError(_("No such order."), code="not_found", status=404)
     state = gateway_get(order.provider).checkout_expire(order=order)
     if state is not None and state.status == "paid":  # paid meanwhile: honour it
         order_apply_state(state=state)
@@ -605,10 +606,10 @@ def refund_request(
     now = now or timezone.now()
     order = Order.objects.filter(user_id=user_id, number=order_number).first()
     if order is None:
-        raise ApplicationError("No such order.", code="not_found", status=404)
+        raise ApplicationError(_("No such order."), code="not_found", status=404)
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
         raise ApplicationError(
-            "Only a paid order can be refunded.", code="not_refundable", status=409
+            _("Only a paid order can be refunded."), code="not_refundable", status=409
         )
     eligibility = refund_eligibility(order=order, now=now)
     try:
@@ -625,7 +626,7 @@ def refund_request(
             )
     except IntegrityError:
         raise ApplicationError(
-            "A refund request for this order is already open.", code="refund_open", status=409
+            _("A refund request for this order is already open."), code="refund_open", status=409
         ) from None
     if eligibility.eligible and settings.COMMERCE_REFUND_AUTO_APPROVE:
         refund = refund_approve(refund_id=refund.pk, decided_by_id=None)
@@ -642,7 +643,7 @@ def refund_approve(
     order = refund.order
     amount = min(amount_minor or refund.amount_minor, order.refundable_minor)
     if amount <= 0:
-        raise ApplicationError("Nothing is left to refund.", code="not_refundable", status=409)
+        raise ApplicationError(_("Nothing is left to refund."), code="not_refundable", status=409)
     if amount != refund.amount_minor:
         Refund.objects.filter(pk=refund.pk).update(amount_minor=amount)
     Refund.objects.filter(pk=refund.pk).update(

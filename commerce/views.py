@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.exceptions import ApplicationError
@@ -55,7 +56,7 @@ def buy(request: HttpRequest, course_id: int) -> HttpResponse:
     order = result.order
     if order is not None and order.status == Order.Status.PENDING and order.checkout_url:
         return HttpResponseRedirect(order.checkout_url)
-    messages.info(request, "You already have access to this course.")
+    messages.info(request, _("You already have access to this course."))
     return redirect("courses:course-detail", course.slug)
 
 
@@ -93,9 +94,9 @@ def order_refund(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         if refund.status == "succeeded":
-            messages.success(request, "Your refund was granted.")
+            messages.success(request, _("Your refund was granted."))
         else:
-            messages.info(request, "Your refund request was sent for review.")
+            messages.info(request, _("Your refund request was sent for review."))
     return redirect("commerce:order-detail", number)
 
 

@@ -8,6 +8,7 @@ tabs can never count twice. Re-exported from courses.services.
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from analytics.models import Event
 from analytics.services import event_record
@@ -101,7 +102,7 @@ def comment_create(
         parent = Comment.objects.filter(pk=parent_id, video=video, is_removed=False).first()
         if parent is None:
             raise ApplicationError(
-                "That comment no longer exists.", code="parent_not_found", status=404
+                gettext("That comment no longer exists."), code="parent_not_found", status=404
             )
         if parent.parent_id is not None:
             parent = parent.parent  # replies to a reply join its thread
@@ -116,10 +117,10 @@ def comment_create(
 def _own_comment(*, comment_id: int, user_id: int) -> Comment:
     comment = Comment.objects.select_for_update().filter(pk=comment_id, is_removed=False).first()
     if comment is None:
-        raise ApplicationError("No such comment.", code="not_found", status=404)
+        raise ApplicationError(gettext("No such comment."), code="not_found", status=404)
     if comment.author_id != user_id:
         raise ApplicationError(
-            "You can only change your own comments.", code="forbidden", status=403
+            gettext("You can only change your own comments."), code="forbidden", status=403
         )
     return comment
 
@@ -245,7 +246,7 @@ def review_upsert(*, author_id: int, course: Course, rating: int, body: str = ""
         user_id=author_id, course=course
     ):
         raise ApplicationError(
-            "Only students of this course can review it.", code="not_a_student", status=403
+            gettext("Only students of this course can review it."), code="not_a_student", status=403
         )
     review = Review.objects.select_for_update().filter(course=course, author_id=author_id).first()
     old_rating = review.rating if review else 0

@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 
@@ -65,7 +66,7 @@ def media_asset_create(
         asset.size_bytes = file.size or 0
         asset.file.save(Path(file.name or "upload.mp4").name, file, save=False)
     else:
-        raise ApplicationError("No file was given.", code="no_file")
+        raise ApplicationError(_("No file was given."), code="no_file")
     asset.full_clean()
     asset.save()
     transaction.on_commit(lambda: media_asset_process_task.delay(asset_id=asset.pk))
@@ -220,9 +221,9 @@ def media_asset_retry(*, asset: MediaAsset, now: datetime | None = None) -> Medi
     asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
     if not media_asset_is_retryable(asset, now=now):
         if asset.status == MediaAsset.Status.FAILED:
-            message = "The file was refused and deleted; upload it again."
+            message = _("The file was refused and deleted; upload it again.")
         else:
-            message = "This video is not failed or stuck; nothing to retry."
+            message = _("This video is not failed or stuck; nothing to retry.")
         raise ApplicationError(message, code="not_retryable", status=409)
     asset.status = MediaAsset.Status.UPLOADED
     asset.failure_reason = ""
@@ -252,7 +253,7 @@ def media_asset_delete(*, asset: MediaAsset) -> None:
     asset = MediaAsset.objects.select_for_update().get(pk=asset.pk)
     if asset.short_videos.exists() or asset.lessons.exists():
         raise ApplicationError(
-            "A video or lesson still uses this file; remove it there first.",
+            _("A video or lesson still uses this file; remove it there first."),
             code="asset_in_use",
             status=409,
         )

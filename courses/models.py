@@ -4,6 +4,7 @@ and the one entitlement (Enrollment) every lesson access checks."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
 
@@ -44,15 +45,15 @@ class Tag(models.Model):
 
 
 class Moderation(models.TextChoices):
-    PENDING = "pending", "Waiting for review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
 
 
 class PublishStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
-    UNPUBLISHED = "unpublished", "Unpublished"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
 
 
 def _asset_upload_to(asset: "MediaAsset", filename: str) -> str:
@@ -75,14 +76,14 @@ class MediaAsset(BaseModel):
     """
 
     class Kind(models.TextChoices):
-        VIDEO = "video", "Video"
-        IMAGE = "image", "Image"
+        VIDEO = "video", _("Video")
+        IMAGE = "image", _("Image")
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded"
-        PROCESSING = "processing", "Processing"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        UPLOADED = "uploaded", _("Uploaded")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="media_assets"
@@ -280,9 +281,9 @@ class Enrollment(BaseModel):
     """
 
     class Source(models.TextChoices):
-        PURCHASE = "purchase", "Purchase"
-        FREE = "free", "Free course"
-        GRANT = "grant", "Granted by staff"
+        PURCHASE = "purchase", _("Purchase")
+        FREE = "free", _("Free course")
+        GRANT = "grant", _("Granted by staff")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
@@ -485,16 +486,16 @@ class Report(BaseModel):
     """
 
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam or advertising"
-        ABUSE = "abuse", "Harassment or hate"
-        MISLEADING = "misleading", "Misleading or low quality"
-        ILLEGAL = "illegal", "Illegal content"
-        OTHER = "other", "Other"
+        SPAM = "spam", _("Spam or advertising")
+        ABUSE = "abuse", _("Harassment or hate")
+        MISLEADING = "misleading", _("Misleading or low quality")
+        ILLEGAL = "illegal", _("Illegal content")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Upheld (content removed)"
-        DISMISSED = "dismissed", "Dismissed"
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld (content removed)")
+        DISMISSED = "dismissed", _("Dismissed")
 
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"

@@ -5,6 +5,7 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 
@@ -37,7 +38,7 @@ def short_video_publish(*, video: ShortVideo) -> ShortVideo:
     """Publish a video whose media is ready; moderation still decides visibility."""
     video = ShortVideo.objects.select_for_update().select_related("asset").get(pk=video.pk)
     if video.asset.status != MediaAsset.Status.READY:
-        raise ApplicationError("The video is still processing.", code="media_not_ready")
+        raise ApplicationError(_("The video is still processing."), code="media_not_ready")
     video.status = PublishStatus.PUBLISHED
     video.published_at = video.published_at or timezone.now()
     video.duration_seconds = video.asset.duration_seconds

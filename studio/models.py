@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
 from courses.models import Course, Report, ShortVideo
@@ -19,15 +20,15 @@ class UploadSession(BaseModel):
     """
 
     class Purpose(models.TextChoices):
-        SHORT = "short", "Short video"
-        LESSON = "lesson", "Lesson video"
+        SHORT = "short", _("Short video")
+        LESSON = "lesson", _("Lesson video")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Uploading"
-        COMPLETE = "complete", "Complete"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
+        ACTIVE = "active", _("Uploading")
+        COMPLETE = "complete", _("Complete")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from accounts.services import creator_profile_create
@@ -65,14 +66,16 @@ def image_reencode(*, data: bytes, max_side: int = 1600) -> ContentFile:
     Re-encoding drops EXIF and anything smuggled after the image data.
     """
     if len(data) > IMAGE_MAX_BYTES:
-        raise ApplicationError("Images may be at most 10 MB.", code="image_too_large")
+        raise ApplicationError(_("Images may be at most 10 MB."), code="image_too_large")
     try:
         image = Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"])
         if image.width * image.height > IMAGE_MAX_PIXELS:
-            raise ApplicationError("The image has too many pixels.", code="image_too_large")
+            raise ApplicationError(_("The image has too many pixels."), code="image_too_large")
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise ApplicationError("Upload a JPEG, PNG or WebP image.", code="image_invalid") from exc
+        raise ApplicationError(
+            _("Upload a JPEG, PNG or WebP image."), code="image_invalid"
+        ) from exc
     rgb = image.convert("RGB")
     rgb.thumbnail((max_side, max_side))
     out = io.BytesIO()
@@ -84,7 +87,7 @@ def image_reencode(*, data: bytes, max_side: int = 1600) -> ContentFile:
 def creator_become(*, user: Any, handle: str, bio: str = "", avatar: bytes | None = None) -> Any:
     """Open the user's creator profile (handle, bio, optional avatar)."""
     if hasattr(user, "creator_profile"):
-        raise ApplicationError("You already have a creator profile.", code="already_creator")
+        raise ApplicationError(_("You already have a creator profile."), code="already_creator")
     avatar_file = image_reencode(data=avatar, max_side=512) if avatar else None
     profile = creator_profile_create(user=user, handle=handle, bio=bio)
     if avatar_file is not None:
@@ -105,11 +108,11 @@ def upload_session_create(
 ) -> UploadSession:
     """Open an upload of ``size_bytes`` bytes; it expires after KF_UPLOAD_SESSION_HOURS."""
     if size_bytes <= 0:
-        raise ApplicationError("The file is empty.", code="empty_file")
+        raise ApplicationError(_("The file is empty."), code="empty_file")
     limit = settings.KF_UPLOAD_MAX_BYTES
     if size_bytes > limit:
         raise ApplicationError(
-            f"The file is larger than the limit of {limit / 1024**3:.1f} GiB.",
+            _("The file is larger than the limit of %(size).1f GiB.") % {"size": limit / 1024**3},
             code="file_too_large",
             status=413,
             extra={"max_bytes": limit},
@@ -148,7 +151,7 @@ def upload_chunk_append(
         if rng.start == 0 and not looks_like_video(head):
             _upload_end(session, status=UploadSession.Status.FAILED, reason="Not a video file.")
             problem = ApplicationError(
-                "This is not a video file (MP4, MOV or WebM).",
+                _("This is not a video file (MP4, MOV or WebM)."),
                 code="unsupported_type",
                 status=415,
             )
@@ -169,31 +172,33 @@ def upload_chunk_append(
 def _upload_check(session: UploadSession, rng: ContentRange, *, now: datetime) -> None:
     if session.status == UploadSession.Status.ACTIVE and session.expires_at <= now:
         raise ApplicationError(
-            "This upload expired; start it again.", code="upload_expired", status=410
+            _("This upload expired; start it again."), code="upload_expired", status=410
         )
     if session.status != UploadSession.Status.ACTIVE:
         raise ApplicationError(
-            f"This upload is {session.get_status_display().lower()}; no more chunks.",
+            _("This upload is %(status)s; no more chunks.")
+            % {"status": str(session.get_status_display()).lower()},
             code="upload_closed",
             status=409,
             extra={"status": session.status},
         )
     if rng.total != session.size_bytes:
         raise ApplicationError(
-            f"The total size must be {session.size_bytes} bytes, as announced.",
+            _("The total size must be %(size)s bytes, as announced.")
+            % {"size": session.size_bytes},
             code="size_mismatch",
             extra={"size_bytes": session.size_bytes},
         )
     if rng.start != session.offset:
         raise ApplicationError(
-            f"Send the chunk that starts at byte {session.offset}.",
+            _("Send the chunk that starts at byte %(offset)s.") % {"offset": session.offset},
             code="offset_mismatch",
             status=409,
             extra={"offset": session.offset},
         )
     if rng.length > settings.KF_UPLOAD_CHUNK_MAX_BYTES:
         raise ApplicationError(
-            "The chunk is too large.",
+            _("The chunk is too large."),
             code="chunk_too_large",
             status=413,
             extra={"max_chunk_bytes": settings.KF_UPLOAD_CHUNK_MAX_BYTES},
@@ -283,9 +288,9 @@ def short_video_create(
 ) -> ShortVideo:
     """Make a draft short video from one of the creator's public uploads."""
     if asset.owner_id != creator_id or asset.is_private:
-        raise ApplicationError("Choose one of your short-video uploads.", code="asset_invalid")
+        raise ApplicationError(_("Choose one of your short-video uploads."), code="asset_invalid")
     if course is not None and course.creator_id != creator_id:
-        raise ApplicationError("Choose one of your courses.", code="course_invalid")
+        raise ApplicationError(_("Choose one of your courses."), code="course_invalid")
     video = ShortVideo(
         creator_id=creator_id,
         asset=asset,
@@ -317,7 +322,7 @@ def short_video_update(
 ) -> ShortVideo:
     """Edit a video's details; a published one goes back to review when required."""
     if course is not None and course.creator_id != video.creator_id:
-        raise ApplicationError("Choose one of your courses.", code="course_invalid")
+        raise ApplicationError(_("Choose one of your courses."), code="course_invalid")
     video.title, video.description = title, description
     video.category, video.course = category, course
     _review_again_if_required(video)
@@ -420,7 +425,7 @@ def section_delete(*, section: Section) -> None:
 
 def _lesson_asset_check(course: Course, asset: MediaAsset | None) -> None:
     if asset is not None and (asset.owner_id != course.creator_id or not asset.is_private):
-        raise ApplicationError("Choose one of your lesson uploads.", code="asset_invalid")
+        raise ApplicationError(_("Choose one of your lesson uploads."), code="asset_invalid")
 
 
 @transaction.atomic
@@ -487,7 +492,7 @@ def item_move(*, item: Section | Lesson, direction: str) -> None:
 def _course_publish_problems(course: Course) -> list[str]:
     lessons = list(Lesson.objects.filter(course=course).select_related("asset"))
     if not lessons:
-        return ["Add at least one lesson."]
+        return [_("Add at least one lesson.")]
     missing = [lesson.title for lesson in lessons if lesson.asset is None]
     not_ready = [
         lesson.title
@@ -496,9 +501,9 @@ def _course_publish_problems(course: Course) -> list[str]:
     ]
     problems = []
     if missing:
-        problems.append("These lessons have no video: " + ", ".join(missing[:5]))
+        problems.append(_("These lessons have no video: ") + ", ".join(missing[:5]))
     if not_ready:
-        problems.append("These lessons' videos are not ready: " + ", ".join(not_ready[:5]))
+        problems.append(_("These lessons' videos are not ready: ") + ", ".join(not_ready[:5]))
     return problems
 
 
@@ -507,7 +512,7 @@ def _publish_now(item: ShortVideo | Course, *, now: datetime) -> None:
         problems = _course_publish_problems(item)
     else:
         ready = item.asset.status == MediaAsset.Status.READY
-        problems = [] if ready else ["The video is not ready yet."]
+        problems = [] if ready else [_("The video is not ready yet.")]
         item.duration_seconds = item.asset.duration_seconds
     if problems:
         raise ApplicationError(" ".join(problems), code="not_publishable", status=409)
@@ -543,7 +548,7 @@ def publish(
     item = _locked(item)
     if at is not None and at > now:
         if item.status == PublishStatus.PUBLISHED:
-            raise ApplicationError("It is already published.", code="already_published")
+            raise ApplicationError(_("It is already published."), code="already_published")
         PublishSchedule.objects.update_or_create(
             **_schedule_target(item),
             defaults={"publish_at": at, "done_at": None, "failure_reason": ""},
@@ -601,7 +606,7 @@ def scheduled_publish_due(*, now: datetime | None = None) -> int:
 def moderation_decide(*, item: ShortVideo | Course, approve: bool, reason: str = "") -> None:
     """Approve, or reject with a reason the creator sees in the studio."""
     if not approve and not reason.strip():
-        raise ValidationError({"reason": "Say why, so the creator can fix it."})
+        raise ValidationError({"reason": _("Say why, so the creator can fix it.")})
     item = _locked(item)
     item.moderation = Moderation.APPROVED if approve else Moderation.REJECTED
     item.moderation_reason = "" if approve else reason.strip()[:300]
@@ -646,7 +651,7 @@ def upload_chunk_receive(
         raise ApplicationError(str(exc), code="bad_content_range") from exc
     if content_length is not None and content_length != rng.length:
         raise ApplicationError(
-            "Content-Length must equal the Content-Range length.", code="length_mismatch"
+            _("Content-Length must equal the Content-Range length."), code="length_mismatch"
         )
     _upload_check(session, rng, now=now or timezone.now())
     with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as body:
@@ -656,7 +661,7 @@ def upload_chunk_receive(
             remaining -= len(block)
         if remaining:
             raise ApplicationError(
-                "The chunk arrived incomplete; send it again.",
+                _("The chunk arrived incomplete; send it again."),
                 code="incomplete_chunk",
                 extra={"offset": session.offset},
             )

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import CreatorProfile, User
 from analytics import selectors as a
@@ -32,10 +33,12 @@ MAX_RANGE_DAYS = 366
 class RangeForm(forms.Form):
     """?from=YYYY-MM-DD&to=YYYY-MM-DD&grain=day|week, local dates; default last 30 days."""
 
-    from_ = forms.DateField(required=False, label="From")
-    to = forms.DateField(required=False, label="To")
+    from_ = forms.DateField(required=False, label=gettext_lazy("From"))
+    to = forms.DateField(required=False, label=gettext_lazy("To"))
     grain = forms.ChoiceField(
-        choices=[("day", "Day"), ("week", "ISO week")], required=False, initial="day"
+        choices=[("day", gettext_lazy("Day")), ("week", gettext_lazy("ISO week"))],
+        required=False,
+        initial="day",
     )
 
     def __init__(self, data: Any, *, today: date) -> None:
@@ -50,9 +53,11 @@ class RangeForm(forms.Form):
         last = cleaned.get("to") or a.last_complete_day(self.today)
         first = cleaned.get("from_") or last - timedelta(days=29)
         if first > last:
-            raise forms.ValidationError("'From' must be on or before 'To'.")
+            raise forms.ValidationError(gettext("'From' must be on or before 'To'."))
         if (last - first).days + 1 > MAX_RANGE_DAYS:
-            raise forms.ValidationError(f"Choose at most {MAX_RANGE_DAYS} days.")
+            raise forms.ValidationError(
+                gettext("Choose at most %(days)s days.") % {"days": MAX_RANGE_DAYS}
+            )
         cleaned.update(first=first, last=last, grain=cleaned.get("grain") or "day")
         return cleaned
 

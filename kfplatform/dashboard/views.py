@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import CreatorProfile, User
 from analytics.selectors import rollups_as_of
@@ -91,7 +92,7 @@ def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:
                 "label": row["metric"],
                 "value": reports.display(kpis, row, "value"),
                 "previous": reports.display(kpis, row, "previous"),
-                "change": "no change data"
+                "change": gettext("no change data")
                 if change is None
                 else f"{'▲' if change >= 0 else '▼'} {abs(change) * 100:.1f}%",
                 "css": "" if change is None else ("kf-up" if change >= 0 else "kf-down"),
@@ -108,10 +109,14 @@ def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:
             for chart, table in report.charts
         ],
         "headline": {
-            n: "in progress" if v is None else f"{v * 100:.1f}%" for n, v in report.headline.items()
+            n: gettext("in progress") if v is None else f"{v * 100:.1f}%"
+            for n, v in report.headline.items()
         },
-        "retention_label": f"Retention heatmap: {len(retention.rows) if retention else 0} "
-        f"signup cohorts, {len(mature)} with day 1 reached; the table cells give each value.",
+        "retention_label": gettext(
+            "Retention heatmap: %(cohorts)s signup cohorts, %(mature)s with day 1 reached; "
+            "the table cells give each value."
+        )
+        % {"cohorts": len(retention.rows) if retention else 0, "mature": len(mature)},
         "export_base": export_base,
     }
 
@@ -119,7 +124,10 @@ def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:
 def _presets(today_: date) -> list[tuple[str, str]]:
     last = today_ - timedelta(days=1)
     return [
-        (f"last {n} days", f"from={(last - timedelta(days=n - 1)).isoformat()}&to={last}")
+        (
+            gettext("last %(n)s days") % {"n": n},
+            f"from={(last - timedelta(days=n - 1)).isoformat()}&to={last}",
+        )
         for n in (7, 30, 90)
     ]
 
@@ -129,7 +137,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, period = _range(request)
     context: dict[str, Any] = {
         **admin.site.each_context(request),
-        "title": "Analytics",
+        "title": gettext("Analytics"),
         "form": form,
         "as_of": rollups_as_of(),
         "tz": settings.KF_REPORT_TZ,

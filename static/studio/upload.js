@@ -18,6 +18,17 @@
 
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
+  // Translated texts come from common.strings.upload_strings (json_script "upload-strings").
+  var STRINGS = (function () {
+    var node = document.getElementById("upload-strings");
+    try { return node ? JSON.parse(node.textContent) : {}; } catch (e) { return {}; }
+  })();
+  function t(key, fallback, values) {
+    var text = STRINGS[key] || fallback;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
+
   async function api(url, opts) {
     opts = opts || {};
     opts.headers = Object.assign({ "X-CSRFToken": csrf(), "Accept": "application/json" }, opts.headers || {});
@@ -45,7 +56,7 @@
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ purpose: el.dataset.uploadPurpose, filename: file.name, size_bytes: file.size })
     });
-    if (!made.res.ok) throw new Error((made.body && made.body.message) || "Could not start the upload.");
+    if (!made.res.ok) throw new Error((made.body && made.body.message) || t("start_failed", "Could not start the upload."));
     localStorage.setItem(key, made.body.upload_url);
     return made.body;
   }
@@ -66,8 +77,8 @@
         });
       } catch (err) {
         failures += 1;
-        if (failures > 8) throw new Error("The connection keeps dropping; choose the file again to resume.");
-        say("Connection lost; resuming…");
+        if (failures > 8) throw new Error(t("dropping", "The connection keeps dropping; choose the file again to resume."));
+        say(t("resuming", "Connection lost; resuming…"));
         await sleep(Math.min(250 * Math.pow(2, failures), 8000));
         try {
           var now = await api(session.upload_url);
@@ -81,7 +92,7 @@
       }
       if (!reply.res.ok) {
         localStorage.removeItem(storageKey(el.dataset.uploadPurpose, file));
-        throw new Error((reply.body && reply.body.message) || ("Upload failed (" + reply.res.status + ")."));
+        throw new Error((reply.body && reply.body.message) || t("upload_failed", "Upload failed ({status}).", { status: reply.res.status }));
       }
       failures = 0;
       session = reply.body;
@@ -89,7 +100,7 @@
       var pct = Math.floor((100 * offset) / file.size);
       bar.value = pct;
       bar.textContent = pct + "%";
-      say("Uploaded " + pct + "%");
+      say(t("uploaded", "Uploaded {percent}%", { percent: pct }));
     }
     localStorage.removeItem(storageKey(el.dataset.uploadPurpose, file));
     return session.asset;
@@ -101,7 +112,7 @@
     if (target.tagName === "SELECT") {
       var option = document.createElement("option");
       option.value = asset.id;
-      option.textContent = "#" + asset.id + " · new upload";
+      option.textContent = "#" + asset.id + " · " + t("new_upload", "new upload");
       target.appendChild(option);
     }
     target.value = asset.id;
@@ -112,17 +123,17 @@
     for (;;) {
       if (asset.status === "ready") {
         el.dataset.state = "ready";
-        say("Ready: " + Math.round(asset.duration_seconds) + " s, " + asset.width + "×" + asset.height + ".");
+        say(t("ready", "Ready: {seconds} s, {width}×{height}.", { seconds: Math.round(asset.duration_seconds), width: asset.width, height: asset.height }));
         return;
       }
       if (asset.status === "failed") {
         el.dataset.state = "failed";
-        say("Failed: " + asset.failure_reason);
+        say(t("failed", "Failed: {reason}", { reason: asset.failure_reason }));
         if (asset.retryable) offerRetry(el, asset, say);
         return;
       }
       el.dataset.state = "processing";
-      say("Processing…");
+      say(t("processing", "Processing…"));
       await sleep(1500);
       var now = await api(url);
       if (now.res.ok) asset = now.body;
@@ -133,11 +144,11 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "button small";
-    button.textContent = "Retry";
+    button.textContent = t("retry", "Retry");
     button.addEventListener("click", async function () {
       button.remove();
       var r = await api(el.dataset.assetUrl + asset.id + "/retry", { method: "POST" });
-      if (r.res.ok) watch(el, r.body, say); else say((r.body && r.body.message) || "Retry failed.");
+      if (r.res.ok) watch(el, r.body, say); else say((r.body && r.body.message) || t("retry_failed", "Retry failed."));
     });
     el.querySelector(".upload-status").after(button);
   }

@@ -1,0 +1,214 @@
+"""English and Simplified Chinese: Accept-Language, the switcher, and a complete catalogue."""
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from commerce.models import Order
+from tests.factories import CreatorProfileFactory, LessonFactory, ShortVideoFactory, UserFactory
+
+LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
+PO_FILE = LOCALE_DIR / "django.po"
+MO_FILE = LOCALE_DIR / "django.mo"
+ZH = "zh-hans"
+
+
+def _page(client: Client, url: str, accept_language: str = "") -> str:
+    headers = {"accept-language": accept_language} if accept_language else {}
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_accept_language_zh_gives_chinese_pages(client: Client) -> None:
+    # given a catalogue with a video and a paid course with a free preview
+    ShortVideoFactory.create()
+    lesson = LessonFactory.create(is_preview=True, section__course__price_minor=1990)
+    # when a Chinese browser opens the pages, then they are in Chinese
+    home = _page(client, "/", ZH)
+    assert '<html lang="zh-hans">' in home
+    for text in ("短视频", "课程", "注册", "登录", "首页"):
+        assert text in home
+    assert "Short videos" not in home
+    feed = _page(client, "/feed/", ZH)
+    for text in ("推荐", "热门", "关注", "点赞", "评论"):
+        assert text in feed
+    assert "For you" not in feed
+    course = _page(client, f"/c/{lesson.course.slug}/", ZH)
+    for text in ("课程目录", "免费试看", "登录后购买"):
+        assert text in course
+    assert "19.90 元" in course  # the price, formatted for the locale
+    assert "Free preview" not in course
+    login = _page(client, "/accounts/login/", ZH)
+    assert "第一次来？" in login
+    assert "用户名" in login  # Django's own catalogue, for the form labels
+    signup = _page(client, "/accounts/signup/", ZH)
+    for text in ("创建账号", "已有账号？", "邮箱"):
+        assert text in signup
+
+
+@pytest.mark.django_db
+def test_english_stays_the_default(client: Client) -> None:
+    # given a catalogue
+    lesson = LessonFactory.create(is_preview=True, section__course__price_minor=1990)
+    # when a browser sends no Accept-Language, then the pages are in English
+    home = _page(client, "/")
+    assert '<html lang="en">' in home
+    assert "Short videos" in home
+    assert "短视频" not in home
+    course = _page(client, f"/c/{lesson.course.slug}/")
+    assert "Free preview" in course
+    assert "¥19.90" in course
+    assert "免费试看" not in course
+
+
+@pytest.mark.django_db
+def test_the_switcher_sets_the_language_over_accept_language(client: Client) -> None:
+    # given an English browser
+    assert "Short videos" in _page(client, "/", "en")
+    # when the viewer picks 中文 in the switcher
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    # then the choice is remembered in the cookie and wins over the header
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    assert "短视频" in _page(client, "/", "en")
+    # and switching back gives English again
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Short videos" in _page(client, "/", ZH)
+
+
+@pytest.mark.django_db
+def test_server_messages_and_choice_labels_are_translated(api_client) -> None:
+    # given a logged-in Chinese viewer
+    viewer = UserFactory.create()
+    api_client.force_authenticate(viewer)
+    # when they try to follow themselves
+    response = api_client.post(
+        f"/api/v1/creators/{viewer.pk}/follow", headers={"accept-language": ZH}
+    )
+    # then the error message is in Chinese, the code unchanged
+    assert response.status_code == 400
+    assert response.json()["code"] == "follow_self"
+    assert response.json()["message"] == "不能关注自己。"
+    # and the status labels pages show follow the language
+    with translation.override("zh-hans"):
+        assert str(Order.Status.PAID.label) == "已支付"
+        assert str(Order.Status.REFUNDED.label) == "已退款"
+    with translation.override("en"):
+        assert str(Order.Status.PAID.label) == "Paid"
+
+
+@pytest.mark.django_db
+def test_buy_box_and_refund_rule_are_translated(client: Client) -> None:
+    # given a logged-in viewer and a paid course
+    lesson = LessonFactory.create(section__course__price_minor=4900)
+    client.force_login(UserFactory.create())
+    # when they open the course page in Chinese
+    page = _page(client, f"/c/{lesson.course.slug}/", ZH)
+    # then the buy button and the refund rule are in Chinese
+    for text in ("立即购买", "优惠码", "49.00 元"):
+        assert text in page
+    assert re.search(r"购买后 \d+ 天内且课程观看不足 \d+% 可退款。", page)
+    assert "Refundable within" not in page
+
+
+def _po_entries() -> list[dict[str, str]]:
+    """A small .po reader: flags, msgctxt, msgid, msgid_plural, msgstr / msgstr[n]."""
+    entries: list[dict[str, str]] = []
+    for block in PO_FILE.read_text(encoding="utf-8").strip().split("\n\n"):
+        entry: dict[str, str] = {"flags": ""}
+        key = ""
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                entry["flags"] += line[2:]
+            elif line.startswith("#~"):
+                entry["obsolete"] = "1"
+            elif match := re.match(
+                r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (\".*\")$", line
+            ):
+                key = match.group(1)
+                entry[key] = _unquote(match.group(2))
+            elif line.startswith('"') and key:
+                entry[key] += _unquote(line)
+        entries.append(entry)
+    return entries
+
+
+def _unquote(text: str) -> str:
+    body = text[1:-1]
+    return re.sub(r'\\(["\\nt])', lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), body)
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(re.findall(r"%\([a-z0-9_]+\)[-+ #0-9.]*[sdif]|\{[a-z0-9_]+\}", text))
+
+
+def test_every_msgid_has_a_chinese_msgstr_and_none_is_fuzzy() -> None:
+    # given the committed catalogue
+    entries = _po_entries()
+    header, messages = entries[0], entries[1:]
+    assert header["msgid"] == ""
+    assert "fuzzy" not in header["flags"]
+    assert len(messages) > 300
+    for entry in messages:
+        # then every entry is live, not fuzzy, translated, with the same placeholders
+        assert "obsolete" not in entry, entry
+        assert "fuzzy" not in entry["flags"], entry["msgid"]
+        translations = [v for k, v in entry.items() if k.startswith("msgstr")]
+        assert translations, entry["msgid"]
+        for text in translations:
+            assert text.strip(), entry["msgid"]
+            assert _placeholders(text) == _placeholders(entry["msgid"]), entry["msgid"]
+
+
+def test_the_compiled_catalogue_matches_the_po_file() -> None:
+    # given the committed .mo (CI has no gettext to compile it)
+    catalog = gettext.GNUTranslations(MO_FILE.open("rb"))
+    # then every .po translation is in it: nobody forgot to run compilemessages
+    for entry in _po_entries()[1:]:
+        if "msgid_plural" in entry:
+            got = catalog.ngettext(entry["msgid"], entry["msgid_plural"], 1)
+            assert got == entry["msgstr[0]"], entry["msgid"]
+        elif "msgctxt" in entry:
+            assert catalog.pgettext(entry["msgctxt"], entry["msgid"]) == entry["msgstr"]
+        else:
+            assert catalog.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+
+
+def _untranslated_text(template: str) -> list[str]:
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", "", template, flags=re.S)
+    text = re.sub(r"{%\s*blocktrans.*?endblocktrans\s*%}", "", text, flags=re.S)
+    text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", "", text, flags=re.S)
+    found = re.findall(r'(?:aria-label|placeholder|title|alt)="([^"]*[A-Za-z]{2,}[^"]*)"', text)
+    text = re.sub(r"<[^>]*>", " ", text)
+    found += [line.strip() for line in text.splitlines() if re.search(r"[A-Za-z]{2,}", line)]
+    # the brand name and CSV table names are not words to translate
+    return [s for s in found if not re.fullmatch(r"(\s|·|kf\s*platform|kf|platform|\(\w+\))*", s)]
+
+
+def test_no_template_has_text_outside_translation_tags() -> None:
+    # given every page template
+    templates = sorted((Path(settings.BASE_DIR) / "templates").rglob("*.html"))
+    assert templates
+    # then no visible word or label is left outside {% trans %} / {% blocktrans %}
+    leftovers = {str(p): _untranslated_text(p.read_text()) for p in templates}
+    assert {k: v for k, v in leftovers.items() if v} == {}
+
+
+@pytest.mark.django_db
+def test_studio_uploader_gets_its_texts_in_chinese(client: Client) -> None:
+    # given a creator
+    creator = CreatorProfileFactory.create().user
+    client.force_login(creator)
+    # when they open the uploads page in Chinese
+    page = _page(client, reverse("studio:library"), ZH)
+    # then the page and the uploader script's texts are in Chinese, placeholders intact
+    assert "上传管理" in page
+    assert '"uploaded": "\\u5df2\\u4e0a\\u4f20 {percent}%"' in page
