@@ -1,0 +1,48 @@
+"""The model interface and the sparse helpers the models share."""
+
+from __future__ import annotations
+
+from typing import Protocol, Self, runtime_checkable
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommendations.engine.types import ScoredItem
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    """What :func:`recommendations.engine.ranking.recommend` needs of a model.
+
+    ``fit`` takes the user x item CSR training matrix (never item x user);
+    ``score_users`` returns ``(len(user_indices), n_items)`` float32 scores
+    where higher is better. Filtering seen items is the caller's job.
+    """
+
+    name: str
+
+    def fit(self, X: sp.csr_matrix) -> Self:
+        """Learn from ``X`` ``(n_users, n_items)`` and return ``self``."""
+        ...
+
+    def score_users(self, X: sp.csr_matrix, user_indices: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Score every item for the given rows of ``X``."""
+        ...
+
+
+@runtime_checkable
+class ItemSimilarity(Protocol):
+    """Models that can answer "similar items" (item neighbours)."""
+
+    def similar_items(self, item_index: int, k: int) -> list[ScoredItem]:
+        """Return up to ``k`` most similar other items, best first."""
+        ...
+
+
+def binarize(X: sp.csr_matrix) -> sp.csr_matrix:
+    """Return a float32 copy of ``X`` with every positive entry set to 1."""
+    B = X.astype(np.float32)
+    B.data = (B.data > 0).astype(np.float32)
+    B.eliminate_zeros()
+    return B

@@ -1,0 +1,114 @@
+"""Score fusion of the personal models with cold-start routing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Self
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommendations.engine.base import ItemSimilarity, Recommender
+from recommendations.engine.content import ContentModel
+from recommendations.engine.itemknn import ItemKNN
+from recommendations.engine.popularity import Popularity
+from recommendations.engine.types import ScoredItem
+
+
+def scale_rows(scores: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Divide each row by its largest absolute value, in place (zero rows stay 0).
+
+    Puts models with different score ranges on one scale without moving
+    zero, so "no evidence" stays neutral in the blend.
+    """
+    peak = np.maximum(scores.max(axis=1), -scores.min(axis=1))[:, None]
+    np.divide(scores, peak, out=scores, where=peak > 0)
+    return scores
+
+
+class Hybrid:
+    """Weighted sum of row-scaled scores of several personal models.
+
+    Routing:
+      * a user with no interactions gets item popularity;
+      * an item with no interactions at fit time (a new item) gets no
+        collaborative score; it is scored by content similarity to the
+        user's profile, ``cold_item_weight * sum(weights) * scaled``, so a
+        new item matching the profile as well as the best item does ranks
+        like an item with ``cold_item_weight`` of a perfect blended score.
+
+    Args:
+        members: ``(model, weight)`` pairs; weights need not sum to 1.
+        popularity: the cold-user fallback (fitted here on ``X``).
+        content: optional content model for cold items and similar lists.
+        cold_item_weight: see routing above.
+        similar_content_weight: weight of content next to kNN (1.0) in
+            :meth:`similar_items`.
+    """
+
+    name = "hybrid"
+
+    def __init__(
+        self,
+        members: Sequence[tuple[Recommender, float]],
+        *,
+        popularity: Popularity,
+        content: ContentModel | None = None,
+        cold_item_weight: float = 0.5,
+        similar_content_weight: float = 0.3,
+    ) -> None:
+        self.members = [(model, weight) for model, weight in members if weight > 0]
+        self.popularity = popularity
+        self.content = content
+        self.cold_item_weight = cold_item_weight
+        self.similar_content_weight = similar_content_weight
+        self.cold_items_ = np.zeros(0, dtype=np.int64)
+
+    def fit(self, X: sp.csr_matrix) -> Self:
+        """Fit every member, popularity and content; remember the cold items."""
+        for model, _ in self.members:
+            model.fit(X)
+        self.popularity.fit(X)
+        if self.content is not None:
+            self.content.fit(X)
+        self.cold_items_ = np.flatnonzero(X.getnnz(axis=0) == 0)
+        return self
+
+    def score_users(self, X: sp.csr_matrix, user_indices: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Return ``(n, n_items)`` float32 blended scores, routed as above."""
+        blend = np.zeros((len(user_indices), X.shape[1]), dtype=np.float32)
+        for model, weight in self.members:
+            blend += weight * scale_rows(model.score_users(X, user_indices))
+        blend[:, self.cold_items_] = 0.0
+        if self.content is not None and self.cold_items_.size:
+            content = scale_rows(self.content.score_users(X, user_indices))
+            total = sum(weight for _, weight in self.members)
+            blend[:, self.cold_items_] = (
+                self.cold_item_weight * total * content[:, self.cold_items_]
+            )
+        no_history = np.flatnonzero(X[user_indices].getnnz(axis=1) == 0)
+        blend[no_history] = self.popularity.scores_
+        return blend
+
+    def similar_items(self, item_index: int, k: int) -> list[ScoredItem]:
+        """Blend kNN and content neighbours, each scaled by its best score.
+
+        A new item has no kNN neighbours, so its list is pure content.
+        """
+        totals: dict[int, float] = {}
+        for source, weight in self._similarity_sources():
+            found = source.similar_items(item_index, k)
+            for item in found:
+                share = weight * item.score / found[0].score
+                totals[item.index] = totals.get(item.index, 0.0) + share
+        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:k]
+        return [ScoredItem(index=index, score=score) for index, score in ranked]
+
+    def _similarity_sources(self) -> list[tuple[ItemSimilarity, float]]:
+        sources: list[tuple[ItemSimilarity, float]] = [
+            (model, 1.0) for model, _ in self.members if isinstance(model, ItemKNN)
+        ]
+        if self.content is not None:
+            sources.append((self.content, self.similar_content_weight))
+        return sources

@@ -1,0 +1,88 @@
+"""Build models by name from an :class:`EngineConfig`, and the production model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from recommendations.engine.als import ALS
+from recommendations.engine.base import Recommender
+from recommendations.engine.content import ContentModel
+from recommendations.engine.ease import EASE
+from recommendations.engine.hybrid import Hybrid
+from recommendations.engine.itemknn import ItemKNN
+from recommendations.engine.popularity import Popularity
+from recommendations.engine.types import EngineConfig, ItemContent
+
+ALGORITHMS = ("popularity", "itemknn", "ease", "als", "content", "hybrid", "als-default")
+
+
+def make_model(
+    name: str, config: EngineConfig, *, n_items: int, content: ItemContent | None = None
+) -> Recommender:
+    """Return an unfitted model called ``name`` (one of :data:`ALGORITHMS`).
+
+    ``"als-default"`` is implicit's ALS at the library defaults
+    (regularisation 0.01, alpha 1), kept as an untuned peer baseline.
+    """
+    categories = content.categories if content is not None else None
+    builders: dict[str, Callable[[], Recommender]] = {
+        "popularity": lambda: Popularity(categories),
+        "itemknn": lambda: ItemKNN(config.knn_neighbours, config.knn_shrink),
+        "ease": lambda: EASE(config.ease_lambda),
+        "als": lambda: _als(config),
+        "als-default": lambda: ALS(
+            config.als_factors,
+            config.als_iterations,
+            regularization=0.01,
+            alpha=1.0,
+            num_threads=config.num_threads,
+            seed=config.seed,
+        ),
+        "content": lambda: _content(config, content),
+        "hybrid": lambda: production_model(config, n_items=n_items, content=content),
+    }
+    if name not in builders:
+        raise ValueError(f"unknown algorithm {name!r}; choose from {', '.join(ALGORITHMS)}")
+    return builders[name]()
+
+
+def production_model(
+    config: EngineConfig, *, n_items: int, content: ItemContent | None = None
+) -> Hybrid:
+    """Return the production hybrid for a catalogue of ``n_items`` items.
+
+    EASE's fit grows with ``n_items^3`` and its weights with ``n_items^2``,
+    so above ``config.ease_max_items`` the hybrid drops EASE and keeps ALS
+    plus ItemKNN, whose cost is linear in the interactions.
+    """
+    weights = config.hybrid_weights
+    members: list[tuple[Recommender, float]] = [
+        (_als(config), weights.get("als", 0.0)),
+        (ItemKNN(config.knn_neighbours, config.knn_shrink), weights.get("itemknn", 0.0)),
+    ]
+    if n_items <= config.ease_max_items:
+        members.insert(0, (EASE(config.ease_lambda), weights.get("ease", 0.0)))
+    categories = content.categories if content is not None else None
+    return Hybrid(
+        members,
+        popularity=Popularity(categories),
+        content=_content(config, content) if content is not None else None,
+        cold_item_weight=weights.get("cold_items", 0.0),
+    )
+
+
+def _als(config: EngineConfig) -> ALS:
+    return ALS(
+        config.als_factors,
+        config.als_iterations,
+        config.als_regularization,
+        config.als_alpha,
+        num_threads=config.num_threads,
+        seed=config.seed,
+    )
+
+
+def _content(config: EngineConfig, content: ItemContent | None) -> ContentModel:
+    if content is None:
+        raise ValueError("the content model needs item content")
+    return ContentModel(content, config.content_neighbours)

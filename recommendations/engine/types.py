@@ -1,0 +1,153 @@
+"""Frozen value types shared by the engine and its Django glue.
+
+The engine speaks in dense indices: user ``u`` is row ``u`` and item ``i``
+is column ``i`` of an :class:`InteractionMatrix`. Mapping database ids to
+indices and back is the glue's job (``recommendations.selectors``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class InteractionMatrix:
+    """Aggregated user-item weights.
+
+    Attributes:
+        matrix: CSR ``(n_users, n_items)`` float32 with sorted indices and one
+            entry per pair; values are summed (decayed) event weights.
+        timestamps: ``(nnz,)`` float64 unix seconds of the latest event of
+            each stored pair, aligned with ``matrix.data``; ``None`` if the
+            source had no times.
+    """
+
+    matrix: sp.csr_matrix
+    timestamps: NDArray[np.float64] | None = None
+
+    @property
+    def n_users(self) -> int:
+        """Number of user rows."""
+        return int(self.matrix.shape[0])
+
+    @property
+    def n_items(self) -> int:
+        """Number of item columns."""
+        return int(self.matrix.shape[1])
+
+
+@dataclass(frozen=True)
+class ScoredItem:
+    """One recommended item index with the score that ranked it."""
+
+    index: int
+    score: float
+
+
+@dataclass(frozen=True)
+class TopK:
+    """Top-k lists for a batch of users (or items).
+
+    Attributes:
+        indices: ``(n_rows, k)`` int64 item indices, best first; rows with
+            fewer than ``k`` admissible items are padded with ``-1``.
+        scores: ``(n_rows, k)`` float32 matching scores, ``-inf`` where padded.
+    """
+
+    indices: NDArray[np.int64]
+    scores: NDArray[np.float32]
+
+    def items(self, row: int) -> list[ScoredItem]:
+        """Return row ``row`` as scored items, padding dropped."""
+        keep = self.indices[row] >= 0
+        return [
+            ScoredItem(index=int(i), score=float(s))
+            for i, s in zip(self.indices[row][keep], self.scores[row][keep], strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class Split:
+    """A train/test pair of CSR ``(n_users, n_items)`` matrices of equal shape.
+
+    A user's test items are the relevant items to retrieve; their train
+    items are what the model sees and are excluded from the ranking.
+    """
+
+    train: sp.csr_matrix
+    test: sp.csr_matrix
+
+
+@dataclass(frozen=True)
+class ItemContent:
+    """Text and category of every item, in item-index order.
+
+    Attributes:
+        titles: one title per item (Chinese and/or English).
+        descriptions: one description per item (may be empty strings).
+        tags: a tuple of tag strings per item.
+        categories: ``(n_items,)`` int64 category code per item, ``-1`` if
+            none; ``None`` when the catalogue has no categories.
+    """
+
+    titles: Sequence[str]
+    descriptions: Sequence[str]
+    tags: Sequence[Sequence[str]]
+    categories: NDArray[np.int64] | None = None
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Hyper-parameters of every model; defaults are tuned on MovieLens-100K.
+
+    The glue builds one from ``settings.RECOMMENDATIONS_*``. See
+    docs/recommender.md for the grids behind each default.
+    """
+
+    knn_neighbours: int = 200
+    knn_shrink: float = 10.0
+    ease_lambda: float = 400.0
+    ease_max_items: int = 12_000
+    als_factors: int = 64
+    als_iterations: int = 30
+    als_regularization: float = 50.0
+    als_alpha: float = 10.0
+    content_neighbours: int = 50
+    hybrid_weights: dict[str, float] = field(
+        default_factory=lambda: {"ease": 1.0, "als": 2.0, "itemknn": 0.4, "cold_items": 0.5}
+    )
+    num_threads: int = 2
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """Ranking quality of one model on one split, averaged over test users.
+
+    Attributes:
+        precision, recall, ndcg, map, hit_rate: metrics at ``k`` as defined
+            in reference protocol A (docs/recommender.md).
+        coverage: distinct recommended items / catalogue size.
+        fit_seconds: wall-clock time of ``fit`` on the training matrix.
+        n_users: users with at least one test item (the averaging base).
+    """
+
+    model: str
+    k: int
+    precision: float
+    recall: float
+    ndcg: float
+    map: float
+    hit_rate: float
+    coverage: float
+    fit_seconds: float
+    n_users: int
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        """Return the fields as a JSON-ready dict."""
+        return asdict(self)
