@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from common.exceptions import ApplicationError
 from recommendations.engine.evaluation import evaluate, split_temporal
 from recommendations.engine.models import production_model
 from recommendations.engine.ranking import recommend
@@ -180,6 +181,17 @@ def _activate(version: ModelVersion) -> None:
     ]
     UserRecommendation.objects.exclude(version__in=list(keep)).delete()
     ItemNeighbours.objects.exclude(version__in=list(keep)).delete()
+
+
+def model_version_rollback(*, version_id: int) -> ModelVersion:
+    """Serve a retired version again (its lists are kept for the last two versions)."""
+    version = ModelVersion.objects.filter(pk=version_id).first()
+    if version is None or version.status != ModelVersion.Status.RETIRED:
+        raise ApplicationError("Only a retired version can serve again.", code="not_retired")
+    if not UserRecommendation.objects.filter(version=version).exists():
+        raise ApplicationError("That version's lists were already deleted.", code="no_lists")
+    _activate(version)
+    return version
 
 
 def _progress(version: ModelVersion, percent: int, stage: str, **fields: int) -> None:

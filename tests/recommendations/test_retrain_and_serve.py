@@ -6,6 +6,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from common.exceptions import ApplicationError
 from courses.engagement import not_interested_mark
 from courses.models import Enrollment, ShortVideo, WatchState
 from kfplatform.demo import seed
@@ -181,3 +182,23 @@ def test_an_uncached_feed_page_costs_the_same_queries_whatever_its_length(platfo
             )
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_admin_can_roll_back_to_the_previous_version(platform) -> None:
+    # given: two trained versions, the second active
+    first = services.recommender_retrain()
+    second = services.recommender_retrain()
+    assert second.status == ModelVersion.Status.ACTIVE
+    # when
+    services.model_version_rollback(version_id=first.pk)
+    # then
+    assert ModelVersion.objects.get(status="active").pk == first.pk
+    with pytest.raises(ApplicationError):
+        services.model_version_rollback(version_id=first.pk)  # already serving
+
+
+def test_admin_lists_versions_with_progress(platform, admin_client) -> None:
+    services.recommender_retrain()
+    page = admin_client.get("/admin/recommendations/modelversion/")
+    assert page.status_code == 200
+    assert "NDCG@10" in page.content.decode()
