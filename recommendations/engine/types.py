@@ -112,7 +112,7 @@ class EngineConfig:
     knn_neighbours: int = 200
     knn_shrink: float = 10.0
     ease_lambda: float = 400.0
-    ease_max_items: int = 12_000
+    ease_max_items: int = 10_000
     als_factors: int = 64
     als_iterations: int = 30
     als_regularization: float = 50.0
