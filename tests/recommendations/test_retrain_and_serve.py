@@ -1,8 +1,10 @@
 """The recommender's Django side: retrain, promotion gate, crash safety, serving rules."""
 
+import json
+
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -202,3 +204,14 @@ def test_admin_lists_versions_with_progress(platform, admin_client) -> None:
     page = admin_client.get("/admin/recommendations/modelversion/")
     assert page.status_code == 200
     assert "NDCG@10" in page.content.decode()
+
+
+def test_rec_evaluate_prints_every_algorithm_on_platform_data(platform, capsys) -> None:
+    # when
+    call_command("rec_evaluate", "--json", "--algorithms", "popularity", "ease", "hybrid")
+    # then
+    results = json.loads(capsys.readouterr().out)
+    assert [r["model"] for r in results] == ["popularity", "ease", "hybrid"]
+    assert all(0 <= r["ndcg"] <= 1 and r["n_users"] > 0 for r in results)
+    with pytest.raises(CommandError):
+        call_command("rec_evaluate", "--holdout", "1.5")
