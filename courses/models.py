@@ -301,42 +301,48 @@ class Enrollment(BaseModel):
         return f"{self.user_id} in {self.course_id}"
 
 
-class Like(models.Model):
+class VideoReaction(models.Model):
+    """One viewer's one-off reaction to a video; subclasses name the kind.
+
+    .. no_pii: two ids and a time.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)ss"
+    )
+    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="%(class)ss")
+    # A default, not auto_now_add, so imports and demo data can keep real times.
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["user", "video"], name="%(class)s_once"),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="%(class)s_user_recent")]
+
+
+class Like(VideoReaction):
     """A viewer liked a video.
 
     .. no_pii: two ids and a time.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
-    )
-    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="likes")
-    # A default, not auto_now_add, so imports and demo data can keep real times.
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "video"], name="like_once")]
-        indexes = [models.Index(fields=["user", "-created_at"], name="like_user_recent")]
+    class Meta(VideoReaction.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.video_id}"
 
 
-class Favorite(models.Model):
+class Favorite(VideoReaction):
     """A viewer saved a video to watch again.
 
     .. no_pii: two ids and a time.
     """
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
-    )
-    video = models.ForeignKey(ShortVideo, on_delete=models.CASCADE, related_name="favorites")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "video"], name="favorite_once")]
-        indexes = [models.Index(fields=["user", "-created_at"], name="favorite_user_recent")]
+    class Meta(VideoReaction.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"{self.user_id} ★ {self.video_id}"
