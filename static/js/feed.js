@@ -12,7 +12,7 @@
   const loggedIn = root.dataset.user === "1";
   const HEARTBEAT_MS = 5000;
 
-  const state = { tab: null, next: null, offset: 0, loading: false, done: false, modelVersion: null };
+  const state = { tab: null, next: null, offset: 0, loading: false, done: false, modelVersion: null, shown: new Set() };
 
   function endpoint() {
     if (state.tab === "for_you") return "/api/v1/recommendations/feed?limit=8&offset=" + state.offset;
@@ -41,7 +41,11 @@
       state.next = result.data.next;
       state.done = !result.data.next;
     }
-    entries.forEach((entry) => list.append(render(entry)));
+    /* A like between pages re-ranks the rest: never show one video twice. */
+    entries.filter((entry) => !state.shown.has(entry.video.id)).forEach((entry) => {
+      state.shown.add(entry.video.id);
+      list.append(render(entry));
+    });
     statusEl.textContent = state.done ? (list.children.length ? S.end : S.empty) : "";
   }
 
@@ -222,7 +226,7 @@
 
   function selectTab(tab) {
     if (state.tab === tab) return;
-    Object.assign(state, { tab, next: null, offset: 0, loading: false, done: false });
+    Object.assign(state, { tab, next: null, offset: 0, loading: false, done: false, shown: new Set() });
     for (const button of root.querySelectorAll("[data-tab]")) button.setAttribute("aria-selected", String(button.dataset.tab === tab));
     if (current) leave(current);
     current = null;
