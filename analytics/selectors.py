@@ -178,6 +178,24 @@ def _orders(first: date, last: date, creator_id: int | None) -> QuerySet[Purchas
     return qs.filter(creator_id=creator_id) if creator_id is not None else qs
 
 
+def _period_actives(first: date, last: date, end: DailyMetric | None) -> int:
+    """Distinct active subjects of [first, last].
+
+    A 1-, 7- or 30-day period is exactly the stored DAU, WAU or MAU of its
+    last day (no scan); other lengths count distinct subjects in SubjectDay.
+    """
+    length = (last - first).days + 1
+    stored = {1: "dau", 7: "wau", 30: "mau"}.get(length)
+    if stored and end is not None:
+        return int(getattr(end, stored))
+    return (
+        SubjectDay.objects.filter(local_date__range=(first, last), qualifying__gt=0)
+        .values("subject_id")
+        .distinct()
+        .count()
+    )
+
+
 def _period_kpis(first: date, last: date, today: date) -> dict[str, float | None]:
     t = last_complete_day(today)
     days = DailyMetric.objects.filter(local_date__range=(first, last))
@@ -193,12 +211,7 @@ def _period_kpis(first: date, last: date, today: date) -> dict[str, float | None
     end = DailyMetric.objects.filter(local_date=last).first()
     window = DailyMetric.objects.filter(local_date__range=(last - timedelta(days=29), last))
     mean_dau_30 = (window.aggregate(s=Sum("dau"))["s"] or 0) / 30
-    actives = (
-        SubjectDay.objects.filter(local_date__range=(first, last), qualifying__gt=0)
-        .values("subject_id")
-        .distinct()
-        .count()
-    )
+    actives = _period_actives(first, last, end)
     orders = _orders(first, last, None).aggregate(
         amount=Sum("amount_minor"),
         refunded=Sum("refunded_minor"),
@@ -455,19 +468,21 @@ def funnel_entries(
     firsts = f"""SELECT reached, reached_4, entered_at, t5, ROW_NUMBER() OVER (
             PARTITION BY course_id, subject_id ORDER BY entry_date) AS rn
         FROM {FunnelEntry._meta.db_table} WHERE {" AND ".join(where)}"""
+    # one pass: non-converters collapse into few groups, converters keep their times
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT reached, reached_4, COUNT(*) FROM ({firsts}) x WHERE rn = 1 "
-            "GROUP BY reached, reached_4",
+            f"""SELECT reached, reached_4, CASE WHEN t5 IS NULL THEN NULL ELSE entered_at END,
+                t5, COUNT(*) FROM ({firsts}) x WHERE rn = 1 GROUP BY reached, reached_4,
+                CASE WHEN t5 IS NULL THEN NULL ELSE entered_at END, t5""",
             params,
         )
-        counts = {(int(r), int(r4)): int(n) for r, r4, n in cursor.fetchall()}
-        cursor.execute(
-            f"SELECT entered_at, t5 FROM ({firsts}) x WHERE rn = 1 AND t5 IS NOT NULL", params
-        )
-        times = [
-            (_aware(t5) - _aware(entered)).total_seconds() for entered, t5 in cursor.fetchall()
-        ]
+        counts: dict[tuple[int, int], int] = defaultdict(int)
+        times: list[float] = []
+        for reached, reached_4, entered, t5, n in cursor.fetchall():
+            counts[(int(reached), int(reached_4))] += int(n)
+            if t5 is not None:
+                seconds = (_aware(t5) - _aware(entered)).total_seconds()
+                times.extend([seconds] * int(n))
     return counts, times
 
 
