@@ -140,15 +140,8 @@ class SubjectDay(models.Model):
     class Meta:
         # One index only: a day rewrites ~DAU rows, and each extra btree on a
         # text key costs as much as the aggregate. (local_date, subject_id) is
-        # unique by construction (the only writer groups by it); INCLUDE lets
-        # distinct-active counts run as index-only scans on PostgreSQL.
-        indexes = [
-            models.Index(
-                fields=["local_date", "subject_id"],
-                include=["qualifying"],
-                name="subjectday_day_subject",
-            ),
-        ]
+        # unique by construction (the only writer groups by it).
+        indexes = [models.Index(fields=["local_date", "subject_id"], name="subjectday_day_subj")]
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.local_date}"
