@@ -322,3 +322,19 @@ def table_html(table: Table, *, heatmap: bool = False) -> SafeString:
         f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+PRESET_DAYS = (7, 30, 90)
+
+
+def platform_reports_warm(*, today: date) -> int:
+    """Build the preset ranges' reports ahead of the first visitor; returns how many.
+
+    The cache key carries the rollups' version, so every rollup run makes the
+    next dashboard load cold (0.8 s for 30 days, 5.5 s for 90 on a 10M-event
+    bench); beat calls this right after the rollups instead.
+    """
+    last = a.last_complete_day(today)
+    for days in PRESET_DAYS:
+        platform_report(first=last - timedelta(days=days - 1), last=last, grain="day", today=today)
+    return len(PRESET_DAYS)

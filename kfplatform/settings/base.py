@@ -198,6 +198,12 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"days": 1},
         "options": {"expires": 9 * 60},
     },
+    # Two minutes after each rollup run, rebuild the dashboard's preset reports.
+    "dashboard-warm": {
+        "task": "kfplatform.tasks.dashboard_warm_task",
+        "schedule": crontab(minute="2-59/10"),
+        "options": {"expires": 7 * 60, "queue": "analytics"},
+    },
     # Yesterday plus the three days before, once late events have arrived.
     "analytics-rollup-nightly": {
         "task": "analytics.tasks.rollups_refresh_recent_task",
