@@ -9,10 +9,12 @@ the analytics events the real pages would have sent.
 """
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import CreatorProfile, Follow, User
 from analytics.models import Event, Subject
-from commerce.models import Order
+from commerce.models import EarningEntry, Order, Payment
 from courses.models import Comment, Course, Enrollment, Favorite, Like, ShortVideo, WatchState
 
 COMMENTS = [
@@ -63,6 +65,17 @@ class Batch:
         return cls([], [], [], [], [], [], [], [])
 
 
+@dataclass
+class Visitor:
+    """One simulated viewer while their history is generated."""
+
+    user: User
+    subject: str
+    batch: Batch
+    watched_creators: Counter[int] = field(default_factory=Counter)
+    bought: set[int] = field(default_factory=set)
+
+
 class ViewerSimulation:
     """Simulates one viewer at a time; shares the catalogue and the RNG."""
 
@@ -95,14 +108,11 @@ class ViewerSimulation:
         )
         span = (self.now - joined).total_seconds()
         times = sorted(joined + timedelta(seconds=float(s)) for s in rng.uniform(60, span, n_views))
-        watched_creators: Counter[int] = Counter()
-        bought: set[int] = set()
+        visitor = Visitor(user, subject, batch)
         for ts, j in zip(times, chosen, strict=True):
             affinity = interests[self.videos[j].topic] / interests.max()
-            self._watch(
-                user, subject, self.videos[j], ts, float(affinity), batch, watched_creators, bought
-            )
-        for creator_id, strong_views in watched_creators.items():
+            self._watch(visitor, self.videos[j], ts, float(affinity))
+        for creator_id, strong_views in visitor.watched_creators.items():
             if strong_views >= 2 and rng.random() < 0.7:
                 batch.follows.append(
                     Follow(
@@ -113,29 +123,29 @@ class ViewerSimulation:
                 )
                 batch.events.append(
                     self._event(
-                        E.FOLLOW, subject, self.now - timedelta(hours=1), creator_id=creator_id
+                        E.FOLLOW, subject, self.now - timedelta(hours=1), {"creator_id": creator_id}
                     )
                 )
 
-    def _watch(self, user, subject, video, ts, affinity, batch, watched_creators, bought):
-        rng = self.rng
+    def _watch(self, visitor: Visitor, video: VideoRow, ts: datetime, affinity: float) -> None:
+        rng, user, subject, batch = self.rng, visitor.user, visitor.subject, visitor.batch
         ratio = float(rng.beta(0.6 + 3 * affinity, 1.2))
         seconds = round(ratio * video.duration, 2)
         ids = {"video_id": video.id, "creator_id": video.creator_id, "course_id": video.course_id}
-        batch.events.append(self._event(E.IMPRESSION, subject, ts, **ids))
-        batch.events.append(self._event(E.PLAY, subject, ts + timedelta(seconds=1), **ids))
+        batch.events.append(self._event(E.IMPRESSION, subject, ts, ids))
+        batch.events.append(self._event(E.PLAY, subject, ts + timedelta(seconds=1), ids))
         batch.events.append(
             self._event(
-                E.PROGRESS, subject, ts + timedelta(seconds=1 + seconds), value=seconds, **ids
+                E.PROGRESS, subject, ts + timedelta(seconds=1 + seconds), ids, value=seconds
             )
         )
         if ratio >= 0.9:
             batch.events.append(
-                self._event(E.COMPLETE, subject, ts + timedelta(seconds=1 + seconds), **ids)
+                self._event(E.COMPLETE, subject, ts + timedelta(seconds=1 + seconds), ids)
             )
         elif ratio < 0.25:
             batch.events.append(
-                self._event(E.SWIPE_AWAY, subject, ts + timedelta(seconds=1 + seconds), **ids)
+                self._event(E.SWIPE_AWAY, subject, ts + timedelta(seconds=1 + seconds), ids)
             )
         later = ts + timedelta(seconds=2 + seconds)
         batch.watch_states.append(
@@ -144,13 +154,13 @@ class ViewerSimulation:
             )
         )
         if ratio > 0.6:
-            watched_creators[video.creator_id] += 1
+            visitor.watched_creators[video.creator_id] += 1
         if rng.random() < 0.6 * affinity * ratio:
             batch.likes.append(Like(user_id=user.pk, video_id=video.id, created_at=later))
-            batch.events.append(self._event(E.LIKE, subject, later, **ids))
+            batch.events.append(self._event(E.LIKE, subject, later, ids))
         if rng.random() < 0.12 * affinity:
             batch.favorites.append(Favorite(user_id=user.pk, video_id=video.id, created_at=later))
-            batch.events.append(self._event(E.FAVORITE, subject, later, **ids))
+            batch.events.append(self._event(E.FAVORITE, subject, later, ids))
         if rng.random() < 0.05 * affinity:
             batch.comments.append(
                 Comment(
@@ -159,23 +169,26 @@ class ViewerSimulation:
                     body=COMMENTS[int(rng.integers(len(COMMENTS)))],
                 )
             )
-            batch.events.append(self._event(E.COMMENT, subject, later, **ids))
+            batch.events.append(self._event(E.COMMENT, subject, later, ids))
         if (
             video.course_id
-            and video.course_id not in bought
+            and video.course_id not in visitor.bought
             and rng.random() < 0.35 * affinity * ratio
         ):
-            self._consider_course(user, subject, video, later, affinity, batch, bought)
+            self._consider_course(visitor, video, later, affinity)
 
-    def _consider_course(self, user, subject, video, ts, affinity, batch, bought):
-        rng = self.rng
+    def _consider_course(
+        self, visitor: Visitor, video: VideoRow, ts: datetime, affinity: float
+    ) -> None:
+        rng, user, subject, batch = self.rng, visitor.user, visitor.subject, visitor.batch
+        assert video.course_id is not None  # only videos with a call to action get here
         course = self.courses[video.course_id]
         ids = {"video_id": video.id, "creator_id": course.creator_id, "course_id": course.pk}
-        batch.events.append(self._event(E.CTA_CLICK, subject, ts, **ids))
-        batch.events.append(self._event(E.COURSE_VIEW, subject, ts + timedelta(seconds=2), **ids))
+        batch.events.append(self._event(E.CTA_CLICK, subject, ts, ids))
+        batch.events.append(self._event(E.COURSE_VIEW, subject, ts + timedelta(seconds=2), ids))
         if rng.random() < 0.6:
             batch.events.append(
-                self._event(E.PREVIEW_PLAY, subject, ts + timedelta(seconds=30), **ids)
+                self._event(E.PREVIEW_PLAY, subject, ts + timedelta(seconds=30), ids)
             )
         if rng.random() >= 0.4 * affinity:
             return
@@ -186,8 +199,8 @@ class ViewerSimulation:
                     E.CHECKOUT,
                     subject,
                     paid_at - timedelta(seconds=40),
+                    ids,
                     value=course.price_minor,
-                    **ids,
                 )
             )
             if rng.random() >= 0.85:
@@ -205,19 +218,29 @@ class ViewerSimulation:
                 )
             )
             batch.events.append(
-                self._event(E.PURCHASE, subject, paid_at, value=course.price_minor, **ids)
+                self._event(E.PURCHASE, subject, paid_at, ids, value=course.price_minor)
             )
         source = Enrollment.Source.PURCHASE if course.price_minor else Enrollment.Source.FREE
         batch.enrollments.append(Enrollment(user_id=user.pk, course_id=course.pk, source=source))
-        batch.events.append(self._event(E.ENROLLMENT, subject, paid_at, **ids))
-        bought.add(course.pk)
+        batch.events.append(self._event(E.ENROLLMENT, subject, paid_at, ids))
+        visitor.bought.add(course.pk)
 
     @staticmethod
     def _event(
-        type_: str, subject: str, ts: datetime, value: float = 0, **ids: int | None
+        type_: str,
+        subject: str,
+        ts: datetime,
+        ids: Mapping[str, int | None] | None = None,
+        *,
+        value: float = 0,
     ) -> Event:
         return Event(
-            type=type_, subject_id=subject, ts=ts, value=value, source=Event.Source.SEED, **ids
+            type=type_,
+            subject_id=subject,
+            ts=ts,
+            value=value,
+            source=Event.Source.SEED,
+            **(ids or {}),
         )
 
 
@@ -270,11 +293,50 @@ def _store(batch: Batch, users: list[User]) -> None:
     Favorite.objects.bulk_create(batch.favorites, batch_size=5000, ignore_conflicts=True)
     Comment.objects.bulk_create(batch.comments, batch_size=5000, ignore_conflicts=True)
     Follow.objects.bulk_create(batch.follows, batch_size=5000, ignore_conflicts=True)
-    Order.objects.bulk_create(batch.orders, batch_size=5000, ignore_conflicts=True)
+    # One order per buyer and course by construction, so the rows get their ids back.
+    Order.objects.bulk_create(batch.orders, batch_size=5000)
+    _store_payments_and_earnings(batch.orders)
     Enrollment.objects.bulk_create(batch.enrollments, batch_size=5000, ignore_conflicts=True)
     WatchState.objects.bulk_create(batch.watch_states, batch_size=5000, ignore_conflicts=True)
     Event.objects.bulk_create(batch.events, batch_size=5000)
     refresh_counters()
+
+
+def _store_payments_and_earnings(orders: list[Order]) -> None:
+    """The captured payment and the creator's ledger line each paid order carries."""
+    fee_percent = int(settings.KF_PLATFORM_FEE_PERCENT)
+    creators = dict(Course.objects.values_list("pk", "creator_id"))
+    payments, earnings = [], []
+    for order in orders:
+        assert order.paid_at is not None  # demo orders are created paid
+        fee = order.amount_minor * fee_percent // 100
+        payments.append(
+            Payment(
+                order=order,
+                provider="sandbox",
+                provider_payment_id=f"demo_{order.number}",
+                status=Payment.Status.CAPTURED,
+                amount_minor=order.amount_minor,
+                captured_minor=order.amount_minor,
+                currency=order.currency,
+                idempotency_key=f"{order.number}:charge",
+                captured_at=order.paid_at,
+            )
+        )
+        earnings.append(
+            EarningEntry(
+                creator_id=creators[order.course_id],
+                order=order,
+                kind=EarningEntry.Kind.SALE,
+                gross_minor=order.amount_minor,
+                fee_minor=fee,
+                net_minor=order.amount_minor - fee,
+                currency=order.currency,
+                available_at=order.paid_at + timedelta(days=order.refund_days),
+            )
+        )
+    Payment.objects.bulk_create(payments, batch_size=5000)
+    EarningEntry.objects.bulk_create(earnings, batch_size=5000)
 
 
 def refresh_counters() -> None:

@@ -33,8 +33,11 @@ def test_seed_builds_a_consistent_platform_and_is_idempotent(tmp_path) -> None:
     assert ShortVideo.objects.filter(course__isnull=False).exists()
     assert Event.objects.filter(type=Event.Type.PROGRESS, value__gt=0).exists()
     # every paid order has its enrollment, and counters match rows
+    assert Order.objects.filter(status="paid").exists()
     for order in Order.objects.filter(status="paid"):
         assert Enrollment.objects.filter(user_id=order.user_id, course_id=order.course_id).exists()
+        assert order.payment.captured_minor == order.amount_minor
+        assert order.earnings.get().net_minor == order.amount_minor - order.earnings.get().fee_minor
     video = ShortVideo.objects.order_by("-like_count").first()
     assert video is not None
     assert video.like_count == video.likes.count()
