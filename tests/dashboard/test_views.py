@@ -211,7 +211,9 @@ def test_warming_builds_the_preset_reports_so_the_first_visit_is_a_cache_hit(
     # when beat's warm task runs
     dashboard_warm_task.delay()
     # then the default 30-day page reads its report from the cache
-    last = reports.a.last_complete_day(local_today())
-    key_range = {"first": last - timedelta(days=29), "last": last, "grain": "day"}
+    today = local_today()
+    last = reports.a.last_complete_day(today)
     with django_assert_max_num_queries(4):  # rollups version only; no report queries
-        reports.platform_report(**key_range, today=local_today())
+        reports.platform_report(
+            first=last - timedelta(days=29), last=last, grain="day", today=today
+        )
