@@ -8,6 +8,7 @@ another.
 
 import os
 import tempfile
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .base import *  # noqa: F403
@@ -21,6 +22,13 @@ CELERY_TASK_ALWAYS_EAGER = True
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _worker_number = int(_worker[2:]) if _worker[2:].isdigit() else 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: browser tests hit the live server from
+    # several threads, and shared-cache SQLite answers "table is locked" at
+    # once where a file database in WAL mode waits its turn.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"kf-test-{_worker}.sqlite3")
+    }
 if REDIS_URL:  # noqa: F405
     TEST_REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker_number % 15}").geturl()  # noqa: F405
     CACHES = {
