@@ -170,3 +170,16 @@ def review_list(*, course_id: int) -> QuerySet[Review]:
     return (
         Review.objects.filter(course_id=course_id).select_related("author").order_by("-created_at")
     )
+
+
+def lesson_after(*, lesson: Lesson) -> Lesson | None:
+    """The next lesson of the course in syllabus order, across sections."""
+    ordered = list(
+        Lesson.objects.filter(course_id=lesson.course_id)
+        .order_by("section__position", "section_id", "position", "id")
+        .values_list("pk", flat=True)
+    )
+    index = ordered.index(lesson.pk)
+    return (
+        Lesson.objects.filter(pk=ordered[index + 1]).first() if index + 1 < len(ordered) else None
+    )

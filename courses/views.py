@@ -21,7 +21,7 @@ from common.strings import page_strings
 
 from .engagement import review_upsert
 from .media_urls import MediaLinkError, media_query, media_verify
-from .models import Course, Lesson
+from .models import Course
 from .selectors import (
     course_get_published,
     lesson_can_play,
@@ -30,7 +30,7 @@ from .selectors import (
     video_get_published,
     video_list_published,
 )
-from .viewer import lesson_progress_for, review_list, viewer_marks
+from .viewer import lesson_after, lesson_progress_for, review_list, viewer_marks
 
 
 def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
@@ -91,9 +91,7 @@ def _course_page(
         "reviews": reviews,
         "my_review": my_review,
         "review_form": review_form,
-        "from_video": request.GET.get("from_video", "")[:12]
-        if request.GET.get("from_video", "").isdigit()
-        else "",
+        "from_video": _video_id_param(request.GET.get("from_video", "")),
     }
     return render(request, "courses/course_detail.html", context, status=status)
 
@@ -117,6 +115,11 @@ def course_review(request: HttpRequest, slug: str) -> HttpResponse:
     return _course_page(request, course, form, status=400)
 
 
+def _video_id_param(value: str) -> str:
+    """The short video a viewer came from (for attribution), if the parameter is an id."""
+    return value if value.isdigit() and len(value) <= 12 else ""
+
+
 def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = lesson_get(lesson_id=lesson_id)
     if lesson is None:
@@ -124,13 +127,6 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
     user_id = user_id_or_none(request)
     if not lesson_can_play(user_id=user_id, lesson=lesson):
         return render(request, "courses/lesson_locked.html", {"lesson": lesson}, status=403)
-    ordered = list(
-        Lesson.objects.filter(course_id=lesson.course_id)
-        .order_by("section__position", "section_id", "position", "id")
-        .values_list("pk", flat=True)
-    )
-    index = ordered.index(lesson.pk)
-    next_id = ordered[index + 1] if index + 1 < len(ordered) else None
     query = media_query(
         user_id=user_id, lesson_id=lesson.pk, duration_seconds=lesson.duration_seconds
     )
@@ -139,7 +135,7 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
         "media_src": f"{reverse('courses:lesson-media', args=[lesson.pk])}?{query}",
         "progress": lesson_progress_for(user_id=user_id, lesson_id=lesson.pk) if user_id else None,
         "can_save": user_id is not None,
-        "next_lesson": Lesson.objects.filter(pk=next_id).first() if next_id else None,
+        "next_lesson": lesson_after(lesson=lesson),
     }
     return render(request, "courses/lesson_watch.html", context)
 

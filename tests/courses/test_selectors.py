@@ -7,7 +7,15 @@ from courses.selectors import (
     video_list_published,
 )
 from courses.services import enrollment_grant
-from tests.factories import CourseFactory, LessonFactory, ShortVideoFactory, TagFactory, UserFactory
+from courses.viewer import lesson_after
+from tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    SectionFactory,
+    ShortVideoFactory,
+    TagFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +82,17 @@ def test_previews_play_for_anyone_and_other_lessons_for_students() -> None:
     locked = LessonFactory.create(section=preview.section)
     assert lesson_can_play(user_id=None, lesson=preview)
     assert not lesson_can_play(user_id=None, lesson=locked)
+
+
+def test_the_next_lesson_follows_syllabus_order_across_sections() -> None:
+    # given: section 0 with lessons at positions 1 and 0, then section 1
+    first_section = SectionFactory.create(position=0)
+    second = LessonFactory.create(section=first_section, position=1)
+    first = LessonFactory.create(section=first_section, position=0)
+    third = LessonFactory.create(
+        section=SectionFactory.create(course=first_section.course, position=1)
+    )
+    # then
+    assert lesson_after(lesson=first) == second
+    assert lesson_after(lesson=second) == third
+    assert lesson_after(lesson=third) is None
