@@ -51,7 +51,8 @@ def test_viewer_buys_with_a_coupon_learns_and_gets_a_refund(
     assert order.webhook_events.filter(type="checkout.session.completed").exists()
     page.goto(f"{live_server.url}/c/{course.slug}/")
     page.get_by_role("link", name="第一课 Lesson one").click()
-    page.wait_for_function("document.querySelector('#player').readyState >= 1", timeout=15_000)
+    page.wait_for_url(f"**/lessons/{lesson.pk}/")
+    page.wait_for_function("document.querySelector('#player')?.readyState >= 1", timeout=15_000)
     # when: the viewer asks for a refund, seeing the rule and the meter first
     page.goto(f"{live_server.url}/shop/orders/{order.number}/")
     assert page.inner_text("#refund-eligibility") == "Eligible for a refund."

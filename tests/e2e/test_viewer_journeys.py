@@ -59,7 +59,7 @@ def test_logged_out_viewer_scrolls_the_feed_and_events_arrive(live_server, page,
     first.wait_for()
     # when: the first video plays, then the viewer swipes to the next
     page.wait_for_function(
-        "document.querySelector('.feed-item video').currentTime > 1.2", timeout=15_000
+        "document.querySelector('.feed-item video')?.currentTime > 1.2", timeout=15_000
     )
     page.keyboard.press("ArrowDown")
     page.wait_for_function(

@@ -70,7 +70,7 @@ def test_upload_survives_a_dropped_request_and_the_video_plays(
     video = ShortVideo.objects.get()
     assert (video.status, video.moderation) == ("published", "approved")
     page.goto(f"{live_server.url}/v/{video.pk}/")
-    page.wait_for_function("document.querySelector('#player').readyState >= 2", timeout=15_000)
+    page.wait_for_function("document.querySelector('#player')?.readyState >= 2", timeout=15_000)
     start = page.evaluate("document.querySelector('#player').currentTime")
     page.wait_for_function(
         f"document.querySelector('#player').currentTime > {start} + 0.5", timeout=15_000
