@@ -53,7 +53,9 @@ def user(db):
 def make_clip() -> Callable[..., str]:
     """Render a real H.264 clip under MEDIA_ROOT; returns its media name."""
 
-    def make(name: str = "videos/test/real.mp4", seconds: float = 2.0) -> str:
+    def make(name: str = "", seconds: float = 2.0) -> str:
+        # Files persist for the test process, so the default name carries the length.
+        name = name or f"videos/test/real-{seconds:g}s.mp4"
         path = Path(settings.MEDIA_ROOT) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
