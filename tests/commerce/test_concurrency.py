@@ -22,7 +22,9 @@ from tests.factories import UserFactory
 
 from .conftest import make_coupon, paid_course
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Every many-connection test shares one xdist group, so two never overlap and
+# exceed PostgreSQL's 100 connections.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("db_threads")]
 PARALLEL = 50
 
 

@@ -25,6 +25,7 @@ def test_liking_twice_counts_once_and_unlike_undoes() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("db_threads")  # with the other many-connection tests
 def test_concurrent_likes_keep_the_count_exact(postgres) -> None:
     # given: 8 viewers each clicking like 3 times at once
     video = ShortVideoFactory.create()
