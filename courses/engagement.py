@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 
 from analytics.models import Event
 from analytics.services import event_record
+from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
-from common.viewer_cache import viewer_generation_bump
 
 from .models import (
     Comment,

@@ -14,11 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import Follow
-from common.viewer_cache import viewer_generation
+from common.cache import cache_get, cache_set, viewer_generation
 from courses.models import Enrollment, Like, NotInterested, WatchState
 from courses.selectors import course_list_published, video_list_published
 
@@ -53,22 +52,6 @@ class Served:
 class ServedPage:
     items: list[Served]
     version_id: int | None  # None: the trending fallback served
-
-
-def cache_get(key: str) -> Any:
-    """A cache read that treats an outage as a miss."""
-    try:
-        return cache.get(key)
-    except Exception:
-        logger.warning("recommendation cache unavailable", exc_info=True)
-        return None
-
-
-def cache_set(key: str, value: Any, *, timeout: int) -> None:
-    try:
-        cache.set(key, value, timeout)
-    except Exception:
-        logger.warning("recommendation cache unavailable", exc_info=True)
 
 
 def _cached(key: str, load: Callable[[], Any], timeout: int) -> Any:

@@ -1,21 +1,28 @@
 """Catalogue API: one APIView per operation, plain serializers."""
 
+from typing import Any
+
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api.auth import user_id_or_none
 from common.api.errors import ErrorSerializer
+from common.cache import cache_get, cache_set
 from courses.selectors import course_get_published, video_list_published
 from courses.viewer import viewer_marks
 
 from .cards import CreatorSerializer, VideoCardSerializer
+
+# Logged-out visitors all see the same list pages; this long they may be stale.
+PUBLIC_PAGE_SECONDS = 30
 
 
 class VideoCursorPagination(CursorPagination):
@@ -45,16 +52,28 @@ class VideoListApi(APIView):
         parameters=[FilterSerializer],
         responses={200: VideoCardSerializer(many=True), 400: ErrorSerializer},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Response | HttpResponse:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         user_id = user_id_or_none(request)
         if filters.validated_data["following"] and user_id is None:
             raise NotAuthenticated("Log in to see videos from creators you follow.")
-        videos = video_list_published(category_slug=filters.validated_data.get("category"))
-        if filters.validated_data["following"]:
+        if user_id is None:  # the same page for every visitor: cache its JSON briefly
+            key = f"videos:public:{request.build_absolute_uri()}"
+            rendered = cache_get(key)
+            if rendered is None:
+                rendered = JSONRenderer().render(
+                    self._page(request, filters.validated_data, None).data
+                )
+                cache_set(key, rendered, timeout=PUBLIC_PAGE_SECONDS)
+            return HttpResponse(rendered, content_type="application/json")
+        return self._page(request, filters.validated_data, user_id)
+
+    def _page(self, request: Request, filters: dict[str, Any], user_id: int | None) -> Response:
+        videos = video_list_published(category_slug=filters.get("category"))
+        if filters["following"]:
             videos = videos.filter(creator__followers__follower_id=user_id)
-        if filters.validated_data["sort"] == "trending":
+        if filters["sort"] == "trending":
             videos = videos.order_by("-trending_score", "-id")
         paginator = VideoCursorPagination()
         page = paginator.paginate_queryset(videos, request, view=self) or []

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
+from common.cache import cache_get, cache_set
 from courses.api.cards import CourseCardSerializer, VideoCardSerializer
 from courses.models import ShortVideo
 from courses.viewer import viewer_marks
@@ -21,8 +22,6 @@ from ..presenting import Presented, present
 from ..serving import (
     Served,
     active_version_id,
-    cache_get,
-    cache_set,
     neighbours_of,
     page_cache_key,
     recommend_for_user,

@@ -53,3 +53,16 @@ def test_course_detail_has_its_syllabus(api_client: APIClient) -> None:
 def test_schema_generates_without_warnings(tmp_path) -> None:
     call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert "/api/v1/videos" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_logged_out_list_pages_are_served_from_cache(
+    api_client: APIClient, django_assert_max_num_queries
+) -> None:
+    # given: a first page served once
+    for _ in range(3):
+        ShortVideoFactory.create()
+    first = api_client.get("/api/v1/videos?sort=trending&limit=2").json()
+    # then: the same page again reads no table, and the cursor still works
+    with django_assert_max_num_queries(0):
+        assert api_client.get("/api/v1/videos?sort=trending&limit=2").json() == first
+    assert len(api_client.get(first["next"]).json()["results"]) == 1

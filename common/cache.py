@@ -1,0 +1,51 @@
+"""Cache reads and writes that survive a cache outage, and per-viewer generations.
+
+A cache (Redis in production) speeds pages up but must never take them
+down: reads that fail count as misses and writes that fail are dropped.
+Personal pages are keyed by a viewer's generation number; writes that
+change what the viewer should see next (a like, "not interested", a
+follow) bump it, so old pages are simply never read again. Lives at the
+bottom layer so every app can use it.
+"""
+
+import logging
+from typing import Any
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+
+def cache_get(key: str) -> Any:
+    """The cached value, or None on a miss or an outage."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("cache unavailable reading %s", key, exc_info=True)
+        return None
+
+
+def cache_set(key: str, value: Any, *, timeout: int) -> None:
+    """Store a value; an outage only costs the next reader a recomputation."""
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("cache unavailable writing %s", key, exc_info=True)
+
+
+def _generation_key(user_id: int) -> str:
+    return f"viewer:{user_id}:generation"
+
+
+def viewer_generation(user_id: int) -> int:
+    """The viewer's current generation (0 when unknown or the cache is down)."""
+    return int(cache_get(_generation_key(user_id)) or 0)
+
+
+def viewer_generation_bump(user_id: int) -> None:
+    """Invalidate every cached personal page of this viewer."""
+    try:
+        cache.add(_generation_key(user_id), 0, timeout=None)
+        cache.incr(_generation_key(user_id))
+    except Exception:
+        logger.warning("cache unavailable bumping a viewer generation", exc_info=True)
