@@ -1,0 +1,24 @@
+"""Idempotent per-day rollups: delete a local day's rows, rebuild them from raw events.
+
+Every statement filters raw events by the UTC range of the local day (so the
+``ts`` index applies), and runs in one transaction per day under a lock, so a
+rerun, a retry or two workers at once give identical rows. SQL is portable
+between PostgreSQL and SQLite (CASE instead of FILTER, no interval maths:
+window bounds are stored on the rows). Definitions: docs/metrics.md.
+"""
+
+from .days import day_bounds, days_between, late_event_dates, local_today, report_tz
+from .definitions import FUNNEL_WINDOW_DAYS
+from .funnel import funnel_entry_day
+from .rebuild import rollup_day
+
+__all__ = [
+    "FUNNEL_WINDOW_DAYS",
+    "day_bounds",
+    "days_between",
+    "funnel_entry_day",
+    "late_event_dates",
+    "local_today",
+    "report_tz",
+    "rollup_day",
+]

@@ -1,0 +1,52 @@
+"""Local reporting days: their UTC bounds, ranges of them, and days that received late events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ..models import Event
+
+
+def report_tz() -> ZoneInfo:
+    return ZoneInfo(settings.KF_REPORT_TZ)
+
+
+def local_date_of(moment: datetime) -> date:
+    """The reporting-zone calendar date of an aware datetime."""
+    return moment.astimezone(report_tz()).date()
+
+
+def local_today(now: datetime | None = None) -> date:
+    return local_date_of(now or timezone.now())
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC half-open range [start, end) of a local day."""
+    tz = report_tz()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def late_event_dates(*, since: datetime | None, before: date) -> list[date]:
+    """Local dates older than ``before`` that received events after ``since``."""
+    if since is None:
+        return []
+    start, _ = day_bounds(before)
+    dates = (
+        Event.objects.filter(received_at__gt=since, ts__lt=start)
+        .annotate(d=TruncDate("ts", tzinfo=report_tz()))
+        .values_list("d", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return sorted(dates)

@@ -1,0 +1,122 @@
+"""Platform-wide rollups of a day: per-subject activity, recommender CTR, the daily metrics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import F
+
+from ..models import (
+    DailyMetric,
+    Event,
+    PurchaseAttribution,
+    RecommenderDaily,
+    SubjectCohort,
+    SubjectDay,
+    VideoDaily,
+)
+from .definitions import QUALIFYING_TYPES, T
+from .sql import _delete, _fetch, _in, _run, _Sql
+
+
+def _subject_day(day: date, start: datetime, end: datetime) -> None:
+    _delete(SubjectDay, local_date=day)
+    q = QUALIFYING_TYPES
+    _run(
+        f"""
+        INSERT INTO {SubjectDay._meta.db_table}
+            (local_date, subject_id, events, qualifying, plays, purchases, gmv_minor,
+             refunds_minor)
+        SELECT %s, subject_id, COUNT(*),
+            SUM(CASE WHEN type IN ({_in(q)}) OR (type = %s AND value >= 1) THEN 1 ELSE 0 END),
+            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
+            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
+            CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT),
+            CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT)
+        FROM {_Sql.event} WHERE ts >= %s AND ts < %s
+        GROUP BY subject_id
+        """,
+        [
+            _Sql.d(day),
+            *q,
+            T.PROGRESS,
+            T.PLAY,
+            T.PURCHASE,
+            T.PURCHASE,
+            T.REFUND,
+            _Sql.ts(start),
+            _Sql.ts(end),
+        ],
+    )
+
+
+def _recommender_daily(day: date, start: datetime, end: datetime) -> None:
+    """Impressions and plays carrying ``props.model_version`` (CTR per variant)."""
+    _delete(RecommenderDaily, local_date=day)
+    if connection.vendor == "postgresql":
+        version = "props->>'model_version'"
+    else:
+        version = "json_extract(props, '$.model_version')"
+    _run(
+        f"""
+        INSERT INTO {RecommenderDaily._meta.db_table}
+            (local_date, model_version, impressions, plays)
+        SELECT %s, mv, SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
+            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END)
+        FROM (
+            SELECT CAST({version} AS VARCHAR(64)) AS mv, type FROM {_Sql.event}
+            WHERE ts >= %s AND ts < %s AND type IN (%s, %s)
+        ) x WHERE mv IS NOT NULL AND mv <> '' GROUP BY mv
+        """,
+        [_Sql.d(day), T.IMPRESSION, T.PLAY, _Sql.ts(start), _Sql.ts(end), T.IMPRESSION, T.PLAY],
+    )
+
+
+def _count_distinct_active(first: date, last: date) -> int:
+    return (
+        SubjectDay.objects.filter(local_date__gte=first, local_date__lte=last, qualifying__gt=0)
+        .values("subject_id")
+        .distinct()
+        .count()
+    )
+
+
+def _daily_metric(day: date, start: datetime, end: datetime) -> None:
+    _delete(DailyMetric, local_date=day)
+    sd = SubjectDay._meta.db_table
+    [(dau, purchases, gmv, refunds_minor)] = _fetch(
+        f"""SELECT COALESCE(SUM(CASE WHEN qualifying > 0 THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(purchases), 0), COALESCE(SUM(gmv_minor), 0),
+            COALESCE(SUM(refunds_minor), 0) FROM {sd} WHERE local_date = %s""",
+        [_Sql.d(day)],
+    )
+    [(plays, engaged, completes, watch)] = _fetch(
+        f"""SELECT COALESCE(SUM(plays), 0), COALESCE(SUM(engaged_views), 0),
+            COALESCE(SUM(completes), 0), COALESCE(SUM(watch_seconds), 0)
+        FROM {VideoDaily._meta.db_table} WHERE local_date = %s""",
+        [_Sql.d(day)],
+    )
+    paying = (
+        PurchaseAttribution.objects.filter(local_date=day)
+        .exclude(refunded_minor__gte=F("amount_minor"))
+        .values("subject_id")
+        .distinct()
+        .count()
+    )
+    DailyMetric.objects.create(
+        local_date=day,
+        dau=dau,
+        wau=_count_distinct_active(day - timedelta(days=6), day),
+        mau=_count_distinct_active(day - timedelta(days=29), day),
+        new_users=SubjectCohort.objects.filter(signup_date=day).count(),
+        plays=plays,
+        engaged_views=engaged,
+        completes=completes,
+        watch_seconds=float(watch),
+        purchases=purchases,
+        paying_users=paying,
+        gmv_minor=gmv,
+        refunds=Event.objects.filter(type=T.REFUND, ts__gte=start, ts__lt=end).count(),
+        refunds_minor=refunds_minor,
+    )

@@ -1,0 +1,100 @@
+"""Portable raw SQL for the rollups: statements, fast inserts, the per-day lock, touches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import connection, models
+
+from ..models import Event
+
+ROLLUP_WORK_MEM = "96MB"  # per rollup transaction on PostgreSQL
+
+
+@dataclass(frozen=True)
+class _Sql:
+    """Table names and parameter adapters for the current connection."""
+
+    event: str = Event._meta.db_table
+
+    @staticmethod
+    def d(value: date) -> Any:
+        return connection.ops.adapt_datefield_value(value)
+
+    @staticmethod
+    def ts(value: datetime) -> Any:
+        return connection.ops.adapt_datetimefield_value(value)
+
+
+def _run(sql: str, params: Sequence[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.rowcount
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return list(cursor.fetchall())
+
+
+def _in(values: Sequence[str]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _lock_day(day: date) -> None:
+    """Serialise work on one local day (PostgreSQL advisory lock, released at commit).
+
+    SQLite needs nothing: its IMMEDIATE transactions already serialise writers.
+    """
+    if connection.vendor == "postgresql":
+        _run(
+            "SELECT pg_advisory_xact_lock(hashtext('analytics'), hashtext(%s))",
+            [f"day:{day.isoformat()}"],
+        )
+        # a day's (video, subject) hash aggregates spill to disk at the 4 MB default
+        _run(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'", [])
+
+
+def _insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Insert model instances fast: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows, batch_size=2000)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([getattr(row, f.attname) for f in fields])
+
+
+def _delete(model: type, **filters: Any) -> None:
+    model._default_manager.filter(**filters).delete()  # type: ignore[attr-defined]
+
+
+Touches = dict[tuple[Any, Any], list[tuple[datetime, int, Any]]]
+
+
+def _touches(sql: str, params: list[Any]) -> Touches:
+    """Rows (key1, key2, ts, id, payload) grouped by (key1, key2), oldest first."""
+    out: Touches = defaultdict(list)
+    for a, b, ts, pk, payload in _fetch(sql, params):
+        out[(a, b)].append((as_aware(ts), pk, payload))
+    for items in out.values():
+        items.sort()
+    return out
+
+
+def as_aware(value: Any) -> datetime:
+    """A timestamp from raw SQL as an aware datetime (SQLite returns text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

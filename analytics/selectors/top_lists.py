@@ -1,0 +1,169 @@
+"""Top videos, courses and creators of a period."""
+
+# mypy: disallow-untyped-defs
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Max, Sum
+
+from ..models import CourseDaily, CreatorDaily, PurchaseAttribution, VideoDaily
+from .tables import Table, _orders, ratio
+
+
+def top_videos_table(
+    *, first: date, last: date, creator_id: int | None = None, limit: int = 10
+) -> Table:
+    """Videos by plays, with watch time, completion and attributed orders."""
+    qs = VideoDaily.objects.filter(local_date__range=(first, last))
+    if creator_id is not None:
+        qs = qs.filter(creator_id=creator_id)
+    rows = list(
+        qs.values("video_id")
+        .annotate(
+            creator_id=Max("creator_id"),
+            plays=Sum("plays"),
+            engaged=Sum("engaged_views"),
+            completes=Sum("completes"),
+            watch=Sum("watch_seconds"),
+            likes=Sum("likes"),
+        )
+        .order_by("-plays", "video_id")[:limit]
+    )
+    attributed = dict(
+        _orders(first, last, creator_id)
+        .filter(video_id__in=[r["video_id"] for r in rows])
+        .values("video_id")
+        .annotate(n=Count("id"))
+        .values_list("video_id", "n")
+    )
+    table = Table(
+        "videos",
+        "Top videos by plays",
+        [
+            ("video_id", "Video"),
+            ("plays", "Plays"),
+            ("engaged", "Engaged views"),
+            ("watch_hours", "Watch hours"),
+            ("avg_view_seconds", "Avg view (s)"),
+            ("completion_rate", "Completion rate"),
+            ("likes", "Likes"),
+            ("attributed_orders", "Attributed orders"),
+        ],
+    )
+    for r in rows:
+        table.rows.append(
+            {
+                "video_id": r["video_id"],
+                "creator_id": r["creator_id"],
+                "plays": r["plays"],
+                "engaged": r["engaged"],
+                "watch_hours": r["watch"] / 3600,
+                "avg_view_seconds": ratio(r["watch"], r["plays"]),
+                "completion_rate": ratio(r["completes"], r["plays"]),
+                "likes": r["likes"],
+                "attributed_orders": attributed.get(r["video_id"], 0),
+            }
+        )
+    return table
+
+
+def top_courses_table(
+    *, first: date, last: date, creator_id: int | None = None, limit: int = 10
+) -> Table:
+    """Courses by GMV, with the page → buyer period ratio."""
+    qs = CourseDaily.objects.filter(local_date__range=(first, last))
+    if creator_id is not None:
+        qs = qs.filter(creator_id=creator_id)
+    rows = (
+        qs.values("course_id")
+        .annotate(
+            creator_id=Max("creator_id"),
+            page_viewers=Sum("page_viewers"),
+            previewers=Sum("previewers"),
+            checkouts=Sum("checkouts"),
+            buyers=Sum("buyers"),
+            gmv=Sum("gmv_minor"),
+            refunds=Sum("refunds_minor"),
+        )
+        .order_by("-gmv", "-page_viewers", "course_id")[:limit]
+    )
+    table = Table(
+        "courses",
+        "Top courses by GMV",
+        [
+            ("course_id", "Course"),
+            ("page_viewers", "Page viewer-days"),
+            ("previewers", "Previewer-days"),
+            ("checkouts", "Checkouts"),
+            ("buyers", "Buyers"),
+            ("period_ratio", "Buyers / page viewers (period ratio)"),
+            ("gmv_minor", "GMV (fen)"),
+            ("refunds_minor", "Refunds (fen)"),
+        ],
+    )
+    for r in rows:
+        table.rows.append(
+            {
+                "course_id": r["course_id"],
+                "creator_id": r["creator_id"],
+                "page_viewers": r["page_viewers"],
+                "previewers": r["previewers"],
+                "checkouts": r["checkouts"],
+                "buyers": r["buyers"],
+                "period_ratio": ratio(r["buyers"], r["page_viewers"]),
+                "gmv_minor": r["gmv"],
+                "refunds_minor": r["refunds"],
+            }
+        )
+    return table
+
+
+def top_creators_table(*, first: date, last: date, limit: int = 10) -> Table:
+    """Creators by GMV, with watch time and attributed GMV."""
+    rows = list(
+        CreatorDaily.objects.filter(local_date__range=(first, last))
+        .values("creator_id")
+        .annotate(
+            plays=Sum("plays"),
+            watch=Sum("watch_seconds"),
+            follows=Sum("follows"),
+            gmv=Sum("gmv_minor"),
+            refunds=Sum("refunds_minor"),
+        )
+        .order_by("-gmv", "-plays", "creator_id")[:limit]
+    )
+    attributed = dict(
+        _orders(first, last, None)
+        .filter(creator_id__in=[r["creator_id"] for r in rows])
+        .exclude(touch=PurchaseAttribution.Touch.NONE)
+        .values("creator_id")
+        .annotate(n=Sum("amount_minor"))
+        .values_list("creator_id", "n")
+    )
+    table = Table(
+        "creators",
+        "Top creators by GMV",
+        [
+            ("creator_id", "Creator"),
+            ("plays", "Plays"),
+            ("watch_hours", "Watch hours"),
+            ("follows", "New follows"),
+            ("gmv_minor", "GMV (fen)"),
+            ("net_minor", "Net (fen)"),
+            ("attributed_gmv_minor", "GMV attributed to videos (fen)"),
+        ],
+    )
+    for r in rows:
+        table.rows.append(
+            {
+                "creator_id": r["creator_id"],
+                "plays": r["plays"],
+                "watch_hours": r["watch"] / 3600,
+                "follows": r["follows"],
+                "gmv_minor": r["gmv"],
+                "net_minor": r["gmv"] - r["refunds"],
+                "attributed_gmv_minor": attributed.get(r["creator_id"], 0),
+            }
+        )
+    return table
