@@ -1,0 +1,253 @@
+# mypy: disallow-untyped-defs
+"""Drafting what a creator makes: short videos, and the course builder
+(courses, sections, lessons and their order)."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from common.exceptions import ApplicationError
+from courses.models import (
+    Category,
+    Course,
+    Lesson,
+    MediaAsset,
+    Moderation,
+    PublishStatus,
+    Section,
+    ShortVideo,
+    Tag,
+)
+from courses.services import course_search_text, short_video_search_text
+
+from .images import image_reencode
+
+# --- Short videos -------------------------------------------------------------
+
+
+def _tags_from_text(text: str) -> list[Tag]:
+    tags = []
+    for name in dict.fromkeys(part.strip().lstrip("#") for part in text.split(",")):
+        slug = slugify(name, allow_unicode=True)[:60]
+        if slug:
+            tags.append(Tag.objects.get_or_create(slug=slug, defaults={"name": name[:60]})[0])
+    return tags[:10]
+
+
+def _moderation_start() -> str:
+    return Moderation.PENDING if settings.KF_MODERATION_REQUIRED else Moderation.APPROVED
+
+
+@transaction.atomic
+def short_video_create(
+    *,
+    creator_id: int,
+    asset: MediaAsset,
+    title: str,
+    category: Category,
+    description: str = "",
+    tags: str = "",
+    course: Course | None = None,
+) -> ShortVideo:
+    """Make a draft short video from one of the creator's public uploads."""
+    if asset.owner_id != creator_id or asset.is_private:
+        raise ApplicationError(_("Choose one of your short-video uploads."), code="asset_invalid")
+    if course is not None and course.creator_id != creator_id:
+        raise ApplicationError(_("Choose one of your courses."), code="course_invalid")
+    video = ShortVideo(
+        creator_id=creator_id,
+        asset=asset,
+        title=title,
+        description=description,
+        category=category,
+        course=course,
+        moderation=_moderation_start(),
+        duration_seconds=asset.duration_seconds,
+    )
+    video.full_clean()
+    video.save()
+    tag_list = _tags_from_text(tags)
+    video.tags.set(tag_list)
+    video.search_text = short_video_search_text(video, [t.name for t in tag_list])
+    video.save(update_fields=["search_text", "updated_at"])
+    return video
+
+
+@transaction.atomic
+def short_video_update(
+    *,
+    video: ShortVideo,
+    title: str,
+    category: Category,
+    description: str = "",
+    tags: str = "",
+    course: Course | None = None,
+) -> ShortVideo:
+    """Edit a video's details; a published one goes back to review when required."""
+    if course is not None and course.creator_id != video.creator_id:
+        raise ApplicationError(_("Choose one of your courses."), code="course_invalid")
+    video.title, video.description = title, description
+    video.category, video.course = category, course
+    _review_again_if_required(video)
+    video.full_clean()
+    tag_list = _tags_from_text(tags)
+    video.search_text = short_video_search_text(video, [t.name for t in tag_list])
+    video.save()
+    video.tags.set(tag_list)
+    return video
+
+
+def _review_again_if_required(item: ShortVideo | Course) -> None:
+    if settings.KF_MODERATION_REQUIRED and item.status == PublishStatus.PUBLISHED:
+        item.moderation = Moderation.PENDING
+        item.moderation_reason = ""
+
+
+# --- Course builder -------------------------------------------------------------
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title, allow_unicode=True)[:120] or "course"
+    slug, n = base, 1
+    while Course.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def course_create(*, creator_id: int, title: str, category: Category, **fields: Any) -> Course:
+    """Start a draft course; details as in course_update."""
+    course = Course(
+        creator_id=creator_id,
+        title=title,
+        category=category,
+        slug=_unique_slug(title),
+        moderation=_moderation_start(),
+    )
+    return _course_fill(course, **fields)
+
+
+@transaction.atomic
+def course_update(*, course: Course, title: str, category: Category, **fields: Any) -> Course:
+    """Edit a course; a published one goes back to review when moderation is required."""
+    course.title, course.category = title, category
+    _review_again_if_required(course)
+    return _course_fill(course, **fields)
+
+
+def _course_fill(
+    course: Course,
+    *,
+    summary: str = "",
+    description: str = "",
+    tags: str = "",
+    price_minor: int = 0,
+    currency: str = "CNY",
+    cover: bytes | None = None,
+) -> Course:
+    course.summary, course.description = summary, description
+    course.price_minor, course.currency = price_minor, currency.upper()
+    if cover:
+        course.cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
+    course.full_clean()
+    tag_list = _tags_from_text(tags)
+    course.search_text = course_search_text(course, [t.name for t in tag_list])
+    course.save()
+    course.tags.set(tag_list)
+    return course
+
+
+def _next_position(qs: Any) -> int:
+    return (qs.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+@transaction.atomic
+def section_create(*, course: Course, title: str) -> Section:
+    """Add a section at the end of the course."""
+    section = Section(course=course, title=title, position=_next_position(course.sections))
+    section.full_clean()
+    section.save()
+    return section
+
+
+@transaction.atomic
+def section_update(*, section: Section, title: str) -> Section:
+    """Rename a section."""
+    section.title = title
+    section.full_clean()
+    section.save(update_fields=["title"])
+    return section
+
+
+@transaction.atomic
+def section_delete(*, section: Section) -> None:
+    """Delete a section with its lessons (their media stays in the library)."""
+    section.delete()
+
+
+def _lesson_asset_check(course: Course, asset: MediaAsset | None) -> None:
+    if asset is not None and (asset.owner_id != course.creator_id or not asset.is_private):
+        raise ApplicationError(_("Choose one of your lesson uploads."), code="asset_invalid")
+
+
+@transaction.atomic
+def lesson_create(
+    *, section: Section, title: str, is_preview: bool = False, asset: MediaAsset | None = None
+) -> Lesson:
+    """Add a lesson at the end of a section."""
+    _lesson_asset_check(section.course, asset)
+    lesson = Lesson(
+        section=section,
+        course=section.course,
+        title=title,
+        is_preview=is_preview,
+        asset=asset,
+        position=_next_position(section.lessons),
+        duration_seconds=round(asset.duration_seconds) if asset else 0,
+    )
+    lesson.full_clean()
+    lesson.save()
+    return lesson
+
+
+@transaction.atomic
+def lesson_update(
+    *, lesson: Lesson, title: str, is_preview: bool, asset: MediaAsset | None
+) -> Lesson:
+    """Edit a lesson's title, free-preview flag and video."""
+    _lesson_asset_check(lesson.course, asset)
+    lesson.title, lesson.is_preview, lesson.asset = title, is_preview, asset
+    lesson.duration_seconds = round(asset.duration_seconds) if asset else 0
+    lesson.full_clean()
+    lesson.save()
+    return lesson
+
+
+@transaction.atomic
+def lesson_delete(*, lesson: Lesson) -> None:
+    """Delete a lesson (its media stays in the library)."""
+    lesson.delete()
+
+
+@transaction.atomic
+def item_move(*, item: Section | Lesson, direction: str) -> None:
+    """Swap a section or lesson with its neighbour ("up" or "down"), renumbering 1..n."""
+    siblings: list[Any]
+    if isinstance(item, Section):
+        siblings = list(Section.objects.select_for_update().filter(course_id=item.course_id))
+    else:
+        siblings = list(Lesson.objects.select_for_update().filter(section_id=item.section_id))
+    siblings.sort(key=lambda s: (s.position, s.pk))
+    index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, sibling in enumerate(siblings, start=1):
+        if sibling.position != position:
+            sibling.position = position
+            sibling.save(update_fields=["position"])
