@@ -1,0 +1,38 @@
+"""Writes for commerce: orders, fulfilment, provider events, refunds, payouts.
+
+Every state change is a locked, guarded transition (``orders._transition``).
+Locks are taken in one order — order row, then payment row, then coupon — so
+two requests never deadlock. Provider events converge our rows onto the
+provider's snapshot, which makes duplicates and reordering harmless.
+
+Modules, lowest first (each imports only those above it):
+
+- ``coupons``: quote, redeem and release coupons.
+- ``orders``: the state machine (``_transition``), closing and fulfilment.
+- ``refunds``: refund requests, decisions and provider refunds.
+- ``webhooks``: provider snapshots and webhooks applied to orders.
+- ``checkout``: create, cancel and expire orders.
+- ``payouts``: creator payouts.
+"""
+
+from .checkout import order_cancel, order_create, order_expire, orders_expire_due
+from .coupons import coupon_quote
+from .payouts import payout_create, payout_mark_paid
+from .refunds import refund_approve, refund_deny, refund_request
+from .webhooks import order_apply_state, order_sync, webhook_receive
+
+__all__ = [
+    "coupon_quote",
+    "order_apply_state",
+    "order_cancel",
+    "order_create",
+    "order_expire",
+    "order_sync",
+    "orders_expire_due",
+    "payout_create",
+    "payout_mark_paid",
+    "refund_approve",
+    "refund_deny",
+    "refund_request",
+    "webhook_receive",
+]
