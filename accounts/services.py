@@ -6,8 +6,8 @@ from django.utils.translation import gettext
 
 from analytics.models import Event
 from analytics.services import event_record, subject_merge_anonymous
-from common.exceptions import ApplicationError
 from common.cache import viewer_generation_bump
+from common.exceptions import ApplicationError
 
 from .models import CreatorProfile, Follow, User
 

@@ -1,6 +1,5 @@
 """One creator's figures per day and KPIs against the previous period."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -1,6 +1,5 @@
 """How fresh the rollups are: the page's "as of" stamp and the reports' cache key."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from typing import Any

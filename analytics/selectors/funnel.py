@@ -1,6 +1,5 @@
 """The ordered course funnel, 7-day window, 5- and 4-step."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from collections import defaultdict

@@ -1,6 +1,5 @@
 """Platform figures: per period, KPIs against the previous period, recommender CTR."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from collections import defaultdict

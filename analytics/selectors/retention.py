@@ -1,6 +1,5 @@
 """Cohort retention (classic and rolling) and realised LTV."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from collections import defaultdict

@@ -1,6 +1,5 @@
 """Pseudonyms of users."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from ..models import Subject

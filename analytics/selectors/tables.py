@@ -1,6 +1,5 @@
 """The Table every report returns, and the helpers the reports share."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,6 +1,5 @@
 """Top videos, courses and creators of a period."""
 
-# mypy: disallow-untyped-defs
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Checkout: start (or resume) an order, cancel it, expire it."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Coupons: quoting a discount, reserving a use for an order, releasing it."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """The order state machine: guarded transitions, closing and fulfilment.
 
 Every state change is a locked, guarded transition (``_transition``). Locks

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Payouts: gather a creator's payable ledger lines, mark them paid."""
 
 from __future__ import annotations

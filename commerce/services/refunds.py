@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Refunds: requests, staff decisions, and recording what the provider refunded."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Provider events: converge our rows onto the provider's snapshot.
 
 Applying a snapshot only moves forward, which makes duplicate and reordered

@@ -25,9 +25,10 @@ _worker_number = int(_worker[2:]) if _worker[2:].isdigit() else 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: browser tests hit the live server from
     # several threads, and shared-cache SQLite answers "table is locked" at
-    # once where a file database in WAL mode waits its turn.
+    # once where a file database in WAL mode waits its turn. One file per
+    # process, so parallel runs on one machine never share a database.
     DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": str(Path(tempfile.gettempdir()) / f"kf-test-{_worker}.sqlite3")
+        "NAME": str(Path(tempfile.gettempdir()) / f"kf-test-{os.getpid()}.sqlite3")
     }
 if REDIS_URL:  # noqa: F405
     TEST_REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker_number % 15}").geturl()  # noqa: F405

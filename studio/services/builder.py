@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Drafting what a creator makes: short videos, and the course builder
 (courses, sections, lessons and their order)."""
 

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Image uploads (avatars, course covers): checked, shrunk and re-encoded."""
 
 import io

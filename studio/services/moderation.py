@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Moderation decisions: approving or rejecting items, resolving reports."""
 
 from typing import Any

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Becoming a creator: the creator profile, with an optional avatar."""
 
 from typing import Any

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Publishing short videos and courses: now, on a schedule, or taking them down."""
 
 from datetime import datetime

@@ -1,4 +1,3 @@
-# mypy: disallow-untyped-defs
 """Resumable uploads: upload sessions and their chunks; the last chunk
 creates the media asset."""
 
