@@ -5,6 +5,7 @@ the Django test client; each thread has its own database connection.
 """
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,8 +29,26 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("
 PARALLEL = 50
 
 
+def _wait_for_closed_backends(limit: int = 20, timeout: float = 15.0) -> None:
+    """Let the previous race's server processes exit before opening 50 more.
+
+    A closed client connection's PostgreSQL backend exits a moment later;
+    racing straight on can briefly need more than the server's 100 slots.
+    """
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            if cursor.fetchone()[0] <= limit:
+                return
+            time.sleep(0.1)
+
+
 def _race(work: Callable[[int], int]) -> Counter:
     """Run ``work(i)`` in PARALLEL threads released at once; count the statuses."""
+    _wait_for_closed_backends()
     barrier = threading.Barrier(PARALLEL)
 
     def run(i: int) -> int:
