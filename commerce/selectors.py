@@ -176,22 +176,26 @@ def creator_ledger(
     )
 
 
+# The ledger export's columns, in order; the view names its header from them.
+LEDGER_CSV_COLUMNS = (
+    "created_at",
+    "kind",
+    "order__number",
+    "order__course__title",
+    "gross_minor",
+    "fee_minor",
+    "net_minor",
+    "currency",
+    "available_at",
+    "payout_id",
+)
+
+
 def creator_ledger_rows(*, creator_id: int) -> list[dict[str, Any]]:
     """Every ledger line as plain values, for the CSV export."""
     values = (
         EarningEntry.objects.filter(creator_id=creator_id)
         .order_by("created_at", "id")
-        .values(
-            "created_at",
-            "kind",
-            "order__number",
-            "order__course__title",
-            "gross_minor",
-            "fee_minor",
-            "net_minor",
-            "currency",
-            "available_at",
-            "payout_id",
-        )
+        .values(*LEDGER_CSV_COLUMNS)
     )
     return [dict(row) for row in values]

@@ -20,6 +20,7 @@ from .api.views import checkout_urls, user_id_of
 from .gateways.sandbox import session_transition
 from .models import Order, SandboxSession
 from .selectors import (
+    LEDGER_CSV_COLUMNS,
     creator_ledger,
     creator_ledger_rows,
     order_get_for_user,
@@ -155,18 +156,7 @@ def creator_ledger_csv(request: HttpRequest) -> HttpResponse:
     stamp = timezone.now().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="ledger-{stamp}.csv"'
     writer = csv.writer(response)
-    columns = [
-        "created_at",
-        "kind",
-        "order__number",
-        "order__course__title",
-        "gross_minor",
-        "fee_minor",
-        "net_minor",
-        "currency",
-        "available_at",
-        "payout_id",
-    ]
+    columns = LEDGER_CSV_COLUMNS
     writer.writerow(
         [c.replace("order__", "order_").replace("course__", "course_") for c in columns]
     )

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,19 @@ from kfplatform.demo.clips import ClipSpec, render_clip
 from .factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False).
+
+    For effects that arrive from another process: a worker, a browser.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.25)
+    return False
 
 
 def require(condition: bool, reason: str) -> None:

@@ -1,7 +1,6 @@
 """A viewer's journeys in a real browser: the feed, interactions, a course preview."""
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -9,6 +8,7 @@ from django.utils import timezone
 
 from analytics.models import Event
 from courses.models import Comment, Like
+from tests.conftest import wait_until
 from tests.factories import CourseFactory, LessonFactory, ShortVideoFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,15 +43,6 @@ def catalogue(make_clip):
     return course, videos
 
 
-def _wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
-
-
 def test_logged_out_viewer_scrolls_the_feed_and_events_arrive(live_server, page, catalogue) -> None:
     # given
     page.goto(live_server.url + "/feed/?tab=trending")
@@ -67,7 +58,9 @@ def test_logged_out_viewer_scrolls_the_feed_and_events_arrive(live_server, page,
     )
     page.evaluate("KF.flush()")
     # then
-    assert _wait_for(lambda: Event.objects.filter(type="video.progress", value__gt=0.5).exists())
+    assert wait_until(
+        lambda: Event.objects.filter(type="video.progress", value__gt=0.5).exists(), timeout=20
+    )
     assert Event.objects.filter(type="video.impression").count() >= 2
     assert Event.objects.filter(type="video.played").exists()
 
@@ -88,7 +81,7 @@ def test_a_new_viewer_signs_up_likes_comments_follows_searches_and_previews(
     page.goto(f"{live_server.url}/v/{videos[0].pk}/")
     page.click("[data-action=like]")
     page.wait_for_selector("[data-action=like][aria-pressed=true]")
-    assert _wait_for(lambda: Like.objects.filter(video=videos[0]).exists())
+    assert wait_until(lambda: Like.objects.filter(video=videos[0]).exists(), timeout=20)
     page.click("[data-action=follow]")
     page.wait_for_selector("[data-action=follow][aria-pressed=true]")
     page.click("[data-action=comments]")

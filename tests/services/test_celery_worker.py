@@ -3,25 +3,15 @@
 The ``celery_worker`` fixture lives in tests/conftest.py.
 """
 
-import time
-
 import pytest
 
 from courses.models import MediaAsset
 from courses.tasks import media_asset_process_task
 from kfplatform.celery import app
+from tests.conftest import wait_until
 from tests.factories import MediaAssetFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(predicate, timeout: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def test_media_processing_runs_on_a_real_worker(celery_worker: str, make_clip, monkeypatch) -> None:
@@ -31,7 +21,7 @@ def test_media_processing_runs_on_a_real_worker(celery_worker: str, make_clip, m
     # when
     media_asset_process_task.apply_async(kwargs={"asset_id": asset.pk}, queue=celery_worker)
     # then
-    assert _wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).status == MediaAsset.Status.READY)
+    assert wait_until(lambda: MediaAsset.objects.get(pk=asset.pk).status == MediaAsset.Status.READY)
     asset.refresh_from_db()
     assert (asset.width, asset.height, asset.video_codec) == (360, 640, "h264")
     assert asset.poster.name

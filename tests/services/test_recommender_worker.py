@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from recommendations.models import ModelVersion, UserRecommendation
 from recommendations.services import recommender_retrain
 from recommendations.serving import recommend_for_user
 from recommendations.tasks import recommender_retrain_task
-from tests.conftest import _database_url
+from tests.conftest import _database_url, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -43,22 +42,13 @@ def platform(monkeypatch) -> None:
     call_command("seed_demo", *SMALL)
 
 
-def _wait_for(predicate, timeout: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def test_retraining_runs_on_a_real_worker(platform, celery_worker: str, monkeypatch) -> None:
     # given
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     # when
     recommender_retrain_task.apply_async(queue=celery_worker)
     # then
-    assert _wait_for(lambda: ModelVersion.objects.filter(status="active").exists())
+    assert wait_until(lambda: ModelVersion.objects.filter(status="active").exists(), timeout=90)
     version = ModelVersion.objects.get(status="active")
     assert version.n_users > 0
     assert UserRecommendation.objects.filter(version=version).count() == version.n_users

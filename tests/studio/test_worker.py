@@ -1,6 +1,5 @@
 """An upload is processed by a real Celery worker over Redis, against PostgreSQL."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -10,19 +9,11 @@ from courses.models import MediaAsset
 from courses.tasks import media_asset_process_task
 from kfplatform.celery import app
 from kfplatform.demo.clips import ClipSpec, render_clip
+from tests.conftest import wait_until
 
 from .helpers import upload_all
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(predicate, timeout: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
 
 
 def test_an_upload_is_transcoded_on_a_real_worker(
@@ -42,8 +33,9 @@ def test_an_upload_is_transcoded_on_a_real_worker(
     # then: the request returns at once; the worker transcodes to 720 wide
     assert response.status_code == 201
     asset_id = response.json()["asset"]["id"]
-    assert _wait_for(
-        lambda: MediaAsset.objects.get(pk=asset_id).status == MediaAsset.Status.READY
+    assert wait_until(
+        lambda: MediaAsset.objects.get(pk=asset_id).status == MediaAsset.Status.READY,
+        timeout=90,
     ), MediaAsset.objects.get(pk=asset_id).failure_reason
     asset = MediaAsset.objects.get(pk=asset_id)
     assert (asset.width, asset.height, asset.video_codec) == (720, 1280, "h264")
