@@ -17,7 +17,6 @@ from .models import (
     Lesson,
     LessonProgress,
     Like,
-    NotInterested,
     Review,
     ShortVideo,
     WatchState,
@@ -25,20 +24,18 @@ from .models import (
 from .selectors import course_list_published, video_list_published
 
 
-def video_list_following(*, user_id: int) -> QuerySet[ShortVideo]:
-    """Published videos from creators the viewer follows, newest first."""
-    followed = Follow.objects.filter(follower_id=user_id).values("creator_id")
-    return video_list_published().filter(creator_id__in=followed)
-
-
-def video_list_trending() -> QuerySet[ShortVideo]:
-    """Published videos by trending score (recent engagement, time-decayed)."""
-    return video_list_published().order_by("-trending_score", "-id")
-
-
-def videos_hidden_for(*, user_id: int) -> set[int]:
-    """Videos the viewer marked "not interested"."""
-    return set(NotInterested.objects.filter(user_id=user_id).values_list("video_id", flat=True))
+def video_list_for_tab(
+    *, sort: str, category_slug: str | None = None, following_user_id: int | None = None
+) -> QuerySet[ShortVideo]:
+    """The feed tabs' lists: newest first, or by trending score (time-decayed
+    engagement); optionally only creators that ``following_user_id`` follows."""
+    videos = video_list_published(category_slug=category_slug)
+    if following_user_id is not None:
+        followed = Follow.objects.filter(follower_id=following_user_id).values("creator_id")
+        videos = videos.filter(creator_id__in=followed)
+    if sort == "trending":
+        videos = videos.order_by("-trending_score", "-id")
+    return videos
 
 
 def videos_by_ids(*, ids: list[int]) -> list[ShortVideo]:

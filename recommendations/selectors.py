@@ -151,10 +151,6 @@ def model_version_active() -> ModelVersion | None:
     return ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).first()
 
 
-def model_version_recent(*, limit: int = 10) -> list[ModelVersion]:
-    return list(ModelVersion.objects.order_by("-created_at")[:limit])
-
-
 def stored_user_items(*, version_id: int, user_id: int) -> list[list[object]] | None:
     row = (
         UserRecommendation.objects.filter(version_id=version_id, user_id=user_id)

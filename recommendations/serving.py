@@ -20,6 +20,7 @@ from accounts.models import Follow
 from common.cache import cache_get, cache_set, viewer_generation
 from courses.models import Enrollment, Like, NotInterested, WatchState
 from courses.selectors import course_list_published, video_list_published
+from courses.viewer import video_list_for_tab
 
 from .models import ModelVersion
 from .selectors import stored_neighbours, stored_user_items
@@ -172,7 +173,7 @@ def trending(
     """The non-personalised list: by trending score (videos) or enrollments (courses)."""
     skip = set(exclude)
     ranked = (
-        video_list_published().order_by("-trending_score", "-id")
+        video_list_for_tab(sort="trending")
         if kind == "video"
         else course_list_published().order_by("-enrollment_count", "-id")
     )

@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 from common.api.auth import user_id_or_none
 from common.api.errors import ErrorSerializer
 from common.cache import cache_get, cache_set
-from courses.selectors import course_get_published, video_list_published
-from courses.viewer import viewer_marks
+from courses.selectors import course_get_published
+from courses.viewer import video_list_for_tab, viewer_marks
 
 from .cards import CreatorSerializer, VideoCardSerializer
 
@@ -70,11 +70,11 @@ class VideoListApi(APIView):
         return self._page(request, filters.validated_data, user_id)
 
     def _page(self, request: Request, filters: dict[str, Any], user_id: int | None) -> Response:
-        videos = video_list_published(category_slug=filters.get("category"))
-        if filters["following"]:
-            videos = videos.filter(creator__followers__follower_id=user_id)
-        if filters["sort"] == "trending":
-            videos = videos.order_by("-trending_score", "-id")
+        videos = video_list_for_tab(
+            sort=filters["sort"],
+            category_slug=filters.get("category"),
+            following_user_id=user_id if filters["following"] else None,
+        )
         paginator = VideoCursorPagination()
         page = paginator.paginate_queryset(videos, request, view=self) or []
         context = {"request": request, "marks": viewer_marks(user_id=user_id, videos=page)}
