@@ -29,26 +29,37 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("
 PARALLEL = 50
 
 
-def _wait_for_closed_backends(limit: int = 20, timeout: float = 15.0) -> None:
-    """Let the previous race's server processes exit before opening 50 more.
+def _wait_for_free_connection_slots(timeout: float = 30.0) -> None:
+    """Wait until the server has room for PARALLEL more connections.
 
-    A closed client connection's PostgreSQL backend exits a moment later;
-    racing straight on can briefly need more than the server's 100 slots.
+    A closed client connection's PostgreSQL backend exits a moment later, and
+    other clients of the same server (the other xdist worker, a Celery worker,
+    a live server) hold slots too; racing straight on can exceed
+    ``max_connections`` and turn every request of a round into a 500.
     """
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+        )
+        capacity = cursor.fetchone()[0]
+        while True:
             cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                "SELECT coalesce(datname, '?'), count(*) FROM pg_stat_activity"
+                " WHERE backend_type = 'client backend' GROUP BY 1"
             )
-            if cursor.fetchone()[0] <= limit:
+            holders = dict(cursor.fetchall())
+            if sum(holders.values()) + PARALLEL + 5 <= capacity:
                 return
+            if time.monotonic() > deadline:
+                pytest.fail(f"no room for {PARALLEL} connections in {capacity}: {holders}")
             time.sleep(0.1)
 
 
 def _race(work: Callable[[int], int]) -> Counter:
     """Run ``work(i)`` in PARALLEL threads released at once; count the statuses."""
-    _wait_for_closed_backends()
+    _wait_for_free_connection_slots()
     barrier = threading.Barrier(PARALLEL)
 
     def run(i: int) -> int:
