@@ -103,17 +103,30 @@ class Event(models.Model):
             models.Index(fields=["creator_id", "ts"], name="event_creator_ts"),
             models.Index(fields=["received_at"], name="event_received_at"),
         ]
-        constraints = [
-            # A page may resend a batch; the client's id makes the retry harmless.
-            models.UniqueConstraint(
-                fields=["subject_id", "client_event_id"],
-                condition=models.Q(client_event_id__isnull=False),
-                name="event_client_id_once",
-            ),
-        ]
+        # No unique constraint: on PostgreSQL the table is partitioned by month
+        # (analytics.partitions) and a unique index there must include ``ts``,
+        # which a resent event may carry differently (clock-skew correction).
+        # EventKey below holds the client ids instead.
 
     def __str__(self) -> str:
         return f"{self.type} @ {self.ts:%Y-%m-%d %H:%M}"
+
+
+class EventKey(models.Model):
+    """A client event id already stored for a subject: what makes a resent batch harmless.
+
+    The batch ingestion inserts the key and the event in one statement, and
+    only events whose key was new; see ``analytics.services.events_ingest_batch``.
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    pk = models.CompositePrimaryKey("subject_id", "client_event_id")
+    subject_id = models.CharField(max_length=32)
+    client_event_id = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}/{self.client_event_id}"
 
 
 # --- Rollups -----------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from . import rollups
-from .models import Event, Subject, Watermark
+from .models import Event, EventKey, Subject, Watermark
 from .tasks import rollups_refresh_dates_task
 
 
@@ -58,10 +58,10 @@ def subject_merge_anonymous(*, anonymous_id: str, user_id: int) -> int:
         return 0
     user_key = subject_key_for_user(user_id=user_id)
     moving = Event.objects.filter(subject_id=anonymous.key)
-    taken = Event.objects.filter(subject_id=user_key, client_event_id__isnull=False).values(
-        "client_event_id"
-    )
+    taken = EventKey.objects.filter(subject_id=user_key).values("client_event_id")
     moving.filter(client_event_id__in=taken).delete()
+    EventKey.objects.filter(subject_id=anonymous.key, client_event_id__in=taken).delete()
+    EventKey.objects.filter(subject_id=anonymous.key).update(subject_id=user_key)
     dates = sorted(
         moving.annotate(d=TruncDate("ts", tzinfo=rollups.report_tz()))
         .values_list("d", flat=True)
@@ -105,12 +105,6 @@ def event_record(
         props=props or {},
         source=source,
     )
-
-
-def events_bulk_insert(events: Iterable[Event], *, batch_size: int = 2000) -> int:
-    """Insert many events at once; rows whose client id was already stored are skipped."""
-    created = Event.objects.bulk_create(list(events), batch_size=batch_size, ignore_conflicts=True)
-    return len(created)
 
 
 # --- Batch ingestion -----------------------------------------------------------
@@ -174,10 +168,7 @@ def events_ingest_batch(
     for item in events:
         unique.setdefault(item["client_event_id"], item)
     rows = [_row(item, subject_id, offset, now, source) for item in unique.values()]
-    if connection.vendor == "postgresql":
-        stored = _copy_insert(rows)
-    else:
-        stored = _bulk_insert(rows, subject_id)
+    stored = _store_new(rows)
     return IngestResult(
         received=len(events),
         stored=stored,
@@ -208,6 +199,44 @@ def _row(
     )
 
 
+def events_load_rows(*, rows: Iterable[tuple[Any, ...]], chunk: int = 10_000) -> int:
+    """Store raw event tuples (``EVENT_COLUMNS`` order) in chunks; duplicates are skipped.
+
+    For synthetic loads and imports: no clock correction, no clamping.
+    Returns the number of rows stored.
+    """
+    stored, buffer = 0, []
+    for row in rows:
+        buffer.append(row)
+        if len(buffer) >= chunk:
+            stored += _store_new(buffer)
+            buffer = []
+    if buffer:
+        stored += _store_new(buffer)
+    return stored
+
+
+_SUBJECT, _CLIENT_ID = EVENT_COLUMNS.index("subject_id"), EVENT_COLUMNS.index("client_event_id")
+
+
+def _store_new(rows: list[tuple[Any, ...]]) -> int:
+    """Insert the rows whose (subject, client id) is not stored yet; return how many.
+
+    Each client id is recorded in EventKey in the same transaction as its event,
+    so a resent or concurrent copy finds the key and is skipped.
+    """
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for row in rows:
+        key = (row[_SUBJECT], row[_CLIENT_ID])
+        if key[1] is None or key not in seen:
+            seen.add(key)
+            unique.append(row)
+    if connection.vendor == "postgresql":
+        return _copy_insert(unique)
+    return _bulk_insert(unique)
+
+
 @transaction.atomic
 def _copy_insert(rows: list[tuple[Any, ...]]) -> int:
     columns = ", ".join(_COPY_COLUMNS)
@@ -223,49 +252,43 @@ def _copy_insert(rows: list[tuple[Any, ...]]) -> int:
         with raw.copy(f"COPY kf_event_in ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row((*row[:9], json.dumps(row[9]), *row[10:]))
+        # Keys first: ON CONFLICT waits for a concurrent batch holding the same
+        # key and then skips it, so exactly one copy of each event lands.
         cursor.execute(
-            f"INSERT INTO {Event._meta.db_table} ({columns}) SELECT {columns} FROM kf_event_in "
-            "ON CONFLICT DO NOTHING"
+            f"""WITH fresh AS (
+                INSERT INTO {EventKey._meta.db_table} (subject_id, client_event_id)
+                SELECT subject_id, client_event_id FROM kf_event_in
+                WHERE client_event_id IS NOT NULL
+                ON CONFLICT DO NOTHING RETURNING subject_id, client_event_id)
+            INSERT INTO {Event._meta.db_table} ({columns}) SELECT {columns} FROM kf_event_in i
+            WHERE i.client_event_id IS NULL OR EXISTS (SELECT 1 FROM fresh f
+                WHERE f.subject_id = i.subject_id AND f.client_event_id = i.client_event_id)"""
         )
         return int(cursor.rowcount)
 
 
-def events_load_rows(*, rows: Iterable[tuple[Any, ...]], chunk: int = 10_000) -> int:
-    """Store raw event tuples (``EVENT_COLUMNS`` order) in chunks; duplicates are skipped.
-
-    For synthetic loads and imports: no clock correction, no clamping.
-    Returns the number of rows stored.
-    """
-    stored, buffer = 0, []
-    for row in rows:
-        buffer.append(row)
-        if len(buffer) >= chunk:
-            stored += _load(buffer)
-            buffer = []
-    if buffer:
-        stored += _load(buffer)
-    return stored
-
-
-def _load(rows: list[tuple[Any, ...]]) -> int:
-    if connection.vendor == "postgresql":
-        return _copy_insert(rows)
-    events = [Event(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in rows]
-    before = Event.objects.count()
-    Event.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
-    return Event.objects.count() - before
-
-
-def _bulk_insert(rows: list[tuple[Any, ...]], subject_id: str) -> int:
-    ids = [row[-1] for row in rows]
-    known = set(
-        Event.objects.filter(subject_id=subject_id, client_event_id__in=ids).values_list(
-            "client_event_id", flat=True
+@transaction.atomic  # IMMEDIATE on SQLite: batches are serialised, so read-then-write is safe
+def _bulk_insert(rows: list[tuple[Any, ...]]) -> int:
+    keys = [(row[_SUBJECT], row[_CLIENT_ID]) for row in rows if row[_CLIENT_ID] is not None]
+    known: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), 500):
+        known.update(
+            EventKey.objects.filter(pk__in=keys[start : start + 500]).values_list(
+                "subject_id", "client_event_id"
+            )
         )
+    fresh = [row for row in rows if (row[_SUBJECT], row[_CLIENT_ID]) not in known]
+    EventKey.objects.bulk_create(
+        [
+            EventKey(subject_id=row[_SUBJECT], client_event_id=row[_CLIENT_ID])
+            for row in fresh
+            if row[_CLIENT_ID] is not None
+        ],
+        batch_size=1000,
     )
-    fresh = [Event(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in rows]
-    fresh = [event for event in fresh if event.client_event_id not in known]
-    Event.objects.bulk_create(fresh, batch_size=1000, ignore_conflicts=True)
+    Event.objects.bulk_create(
+        [Event(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in fresh], batch_size=1000
+    )
     return len(fresh)
 
 

@@ -20,3 +20,11 @@ def rollups_refresh_dates_task(*, dates: list[str]) -> int:
     from analytics.services import rollups_refresh_dates
 
     return len(rollups_refresh_dates(dates=[date.fromisoformat(d) for d in dates]))
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def event_partitions_task() -> list[str]:
+    """Create the coming months' event partitions; move stray old rows out of the default."""
+    from analytics.partitions import event_partitions_ensure_ahead, event_partitions_split_default
+
+    return event_partitions_ensure_ahead() + event_partitions_split_default()

@@ -86,7 +86,10 @@ EVENTS_PER_VIEW = 3.3
 def _generate(start: datetime, days: int, n: int, subjects: int) -> float:
     from django.db import connection
 
+    from analytics.partitions import event_partitions_ensure
+
     began = time.perf_counter()
+    event_partitions_ensure(first=start.date(), last=(start + timedelta(days=days)).date())
     with connection.cursor() as cursor:
         views = int(n / EVENTS_PER_VIEW)
         cursor.execute(GENERATE, {"start": start, "days": days, "n": views, "subjects": subjects})

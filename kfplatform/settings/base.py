@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="2-59/10"),
         "options": {"expires": 7 * 60, "queue": "analytics"},
     },
+    # Event partitions for this month and the next three (PostgreSQL only).
+    "analytics-event-partitions": {
+        "task": "analytics.tasks.event_partitions_task",
+        "schedule": crontab(hour=1, minute=15),
+    },
     # Yesterday plus the three days before, once late events have arrived.
     "analytics-rollup-nightly": {
         "task": "analytics.tasks.rollups_refresh_recent_task",

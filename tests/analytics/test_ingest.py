@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from analytics.models import Event, Subject
+from analytics.models import Event, EventKey, Subject
 from analytics.services import (
     clock_offset,
     events_ingest_batch,
@@ -111,6 +111,20 @@ def test_clock_skew_is_corrected_beyond_the_tolerance():
     assert clock_offset(sent_at=now - timedelta(seconds=30), now=now) == timedelta(0)
 
 
+def test_a_resend_from_a_skewed_clock_is_still_a_duplicate():
+    # given a batch from a client 2 hours behind, stored once
+    first = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    client_clock = first - timedelta(hours=2)
+    event = {"type": "video.played", "ts": client_clock, "client_event_id": "a"}
+    events_ingest_batch(events=[event], subject_id="s", sent_at=client_clock, now=first)
+    # when the page resends it a minute later: the corrected ts differs by a minute
+    later = first + timedelta(minutes=1)
+    result = events_ingest_batch(events=[event], subject_id="s", sent_at=client_clock, now=later)
+    # then it is recognised by its client id
+    assert (result.stored, result.duplicates) == (0, 1)
+    assert Event.objects.count() == 1
+
+
 def test_future_events_are_clamped_to_the_receive_time():
     now = timezone.now()
     events = [{"type": "video.liked", "ts": now + timedelta(days=3), "client_event_id": "f"}]
@@ -125,7 +139,8 @@ def test_merge_moves_anonymous_history_into_the_account(django_capture_on_commit
     user_key = subject_key_for_user(user_id=user.pk)
     now = timezone.now()
     for cid, key in (("x", anon_key), ("y", anon_key), ("y", user_key)):
-        Event.objects.create(type="video.liked", ts=now, subject_id=key, client_event_id=cid)
+        events = [{"type": "video.liked", "ts": now, "client_event_id": cid}]
+        events_ingest_batch(events=events, subject_id=key, now=now)
     # when the user logs in
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         moved = subject_merge_anonymous(anonymous_id="browser-42", user_id=user.pk)
@@ -134,6 +149,11 @@ def test_merge_moves_anonymous_history_into_the_account(django_capture_on_commit
     assert set(Event.objects.values_list("subject_id", flat=True)) == {user_key}
     assert Event.objects.count() == 2
     assert not Subject.objects.filter(anonymous_id="browser-42").exists()
+    # and the moved ids still dedupe a late resend from the browser
+    assert set(EventKey.objects.values_list("subject_id", "client_event_id")) == {
+        (user_key, "x"),
+        (user_key, "y"),
+    }
     assert len(callbacks) == 1
     # and a second call has nothing to do
     assert subject_merge_anonymous(anonymous_id="browser-42", user_id=user.pk) == 0

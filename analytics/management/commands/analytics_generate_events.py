@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from analytics.partitions import event_partitions_ensure
 from analytics.rollups import local_today
 from analytics.services import events_load_rows
 from analytics.synthetic import generate
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             raise CommandError("--days, --events-per-day and --users must be positive.")
         first = options["first"] or local_today() - timedelta(days=days)
         started = time.perf_counter()
+        event_partitions_ensure(first=first, last=first + timedelta(days=days))
         stored = events_load_rows(
             rows=generate(
                 first=first,
