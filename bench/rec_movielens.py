@@ -53,6 +53,17 @@ def grid(**axes: list[Any]) -> list[dict[str, Any]]:
     return [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())]
 
 
+def ease_grid() -> list[dict[str, Any]]:
+    """Return plain EASE on the reference grid plus the dropout-emphasised forms."""
+    plain = grid(ease_lambda=[50.0, 100.0, 250.0, 400.0, 500.0, 750.0, 1000.0])
+    dropout = grid(
+        ease_lambda=[50.0, 100.0, 200.0, 400.0],
+        ease_dropout=[0.25, 0.5, 0.6, 0.7, 0.8],
+        ease_variant=["edlae", "dlae"],
+    )
+    return [{"ease_dropout": 0.0, "ease_variant": "edlae", **o} for o in plain] + dropout
+
+
 def hybrid_grid() -> list[dict[str, Any]]:
     """Return hybrid weight settings (EASE fixed at 1, the others relative)."""
     return [
@@ -66,7 +77,7 @@ def hybrid_grid() -> list[dict[str, Any]]:
 PLAN: list[tuple[str, str, list[dict[str, Any]]]] = [
     ("popularity", "popularity", [{}]),
     ("itemknn", "itemknn", grid(knn_neighbours=[20, 50, 100, 200], knn_shrink=[0.0, 10.0, 50.0])),
-    ("ease", "ease", grid(ease_lambda=[50.0, 100.0, 250.0, 400.0, 500.0, 750.0, 1000.0])),
+    ("ease", "ease", ease_grid()),
     (
         "als",
         "als",

@@ -28,7 +28,7 @@ def make_model(
     builders: dict[str, Callable[[], Recommender]] = {
         "popularity": lambda: Popularity(categories),
         "itemknn": lambda: ItemKNN(config.knn_neighbours, config.knn_shrink),
-        "ease": lambda: EASE(config.ease_lambda),
+        "ease": lambda: _ease(config),
         "als": lambda: _als(config),
         "als-default": lambda: ALS(
             config.als_factors,
@@ -61,7 +61,7 @@ def production_model(
         (ItemKNN(config.knn_neighbours, config.knn_shrink), weights.get("itemknn", 0.0)),
     ]
     if n_items <= config.ease_max_items:
-        members.insert(0, (EASE(config.ease_lambda), weights.get("ease", 0.0)))
+        members.insert(0, (_ease(config), weights.get("ease", 0.0)))
     categories = content.categories if content is not None else None
     return Hybrid(
         members,
@@ -69,6 +69,10 @@ def production_model(
         content=_content(config, content) if content is not None else None,
         cold_item_weight=weights.get("cold_items", 0.0),
     )
+
+
+def _ease(config: EngineConfig) -> EASE:
+    return EASE(config.ease_lambda, dropout=config.ease_dropout, variant=config.ease_variant)
 
 
 def _als(config: EngineConfig) -> ALS:

@@ -111,7 +111,9 @@ class EngineConfig:
 
     knn_neighbours: int = 200
     knn_shrink: float = 10.0
-    ease_lambda: float = 400.0
+    ease_lambda: float = 200.0
+    ease_dropout: float = 0.7
+    ease_variant: str = "dlae"
     ease_max_items: int = 10_000
     als_factors: int = 64
     als_iterations: int = 30

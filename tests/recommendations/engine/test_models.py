@@ -77,6 +77,64 @@ def test_ease_weights_have_zero_diagonal_and_match_the_closed_form() -> None:
     assert np.all(np.diag(weights) == 0)
 
 
+@pytest.mark.parametrize("variant", ["edlae", "dlae"])
+def test_dropout_ease_beats_popularity_and_stays_in_the_cluster(
+    variant: str, planted: tuple
+) -> None:
+    # given clustered interactions and a dropout-emphasised EASE
+    X, user_cluster, item_cluster = planted
+    split = split_random(X, seed=0)
+    model = EASE(10.0, dropout=0.5, variant=variant)
+    # when
+    popular = evaluate(Popularity(), split)
+    result = evaluate(model, split)
+    top = recommend(model.fit(X), X, np.arange(20), 5)
+    # then
+    assert result.ndcg >= 2 * popular.ndcg
+    assert np.mean(item_cluster[top.indices] == user_cluster[:20, None]) >= 0.9
+
+
+@pytest.mark.parametrize("variant", ["edlae", "dlae"])
+def test_dropout_ease_matches_the_closed_form(variant: str) -> None:
+    # given a small random binary matrix and dropout p = 0.4
+    X = sp.csr_matrix((np.random.default_rng(0).random((30, 8)) < 0.4).astype(np.float32))
+    G = X.T.toarray() @ X.toarray()
+    penalty = 0.4 / 0.6 * np.diag(G) + 5.0
+    # when
+    weights = EASE(lam=5.0, dropout=0.4, variant=variant).fit(X).weights_
+    # then: EDLAE keeps the zero-diagonal constraint; DLAE is I - P Lambda, diagonal dropped
+    P = np.linalg.inv(G + np.diag(penalty))
+    expected = -P / np.diag(P) if variant == "edlae" else -P * penalty[None, :]
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(weights, expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dropout": 1.0}, "dropout"),
+        ({"dropout": -0.1}, "dropout"),
+        ({"variant": "ridge"}, "variant"),
+    ],
+)
+def test_ease_rejects_bad_dropout_settings(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        EASE(**kwargs)
+
+
+def test_make_model_passes_the_ease_dropout_settings() -> None:
+    # given a config asking for DLAE
+    config = dataclasses.replace(CONFIG, ease_lambda=7.0, ease_dropout=0.3, ease_variant="dlae")
+    # when
+    model = make_model("ease", config, n_items=10)
+    hybrid = production_model(config, n_items=10)
+    # then
+    assert isinstance(model, EASE)
+    assert (model.lam, model.dropout, model.variant) == (7.0, 0.3, "dlae")
+    members = [m for m, _ in hybrid.members if isinstance(m, EASE)]
+    assert [(m.dropout, m.variant) for m in members] == [(0.3, "dlae")]
+
+
 def test_itemknn_shrinkage_formula() -> None:
     # given two items sharing 2 of their 2 and 4 users
     X = sp.csr_matrix(np.array([[1, 1], [1, 1], [0, 1], [0, 1]], dtype=np.float32))
