@@ -149,15 +149,47 @@ class SubjectDay(models.Model):
     purchases = models.IntegerField(default=0)
     gmv_minor = models.BigIntegerField(default=0)
     refunds_minor = models.BigIntegerField(default=0)
+    prev_active_date = models.DateField(
+        null=True, help_text="The subject's previous active day, if any (active rows only)."
+    )
 
     class Meta:
-        # One index only: a day rewrites ~DAU rows, and each extra btree on a
-        # text key costs as much as the aggregate. (local_date, subject_id) is
-        # unique by construction (the only writer groups by it).
-        indexes = [models.Index(fields=["local_date", "subject_id"], name="subjectday_day_subj")]
+        # Few indexes: a day rewrites ~DAU rows, and each extra btree on a text
+        # key costs as much as the aggregate. (local_date, subject_id) is
+        # unique by construction (the only writer groups by it); the partial
+        # one finds a subject's previous active day.
+        indexes = [
+            models.Index(fields=["local_date", "subject_id"], name="subjectday_day_subj"),
+            models.Index(
+                fields=["subject_id", "local_date"],
+                name="subjectday_active_subj",
+                condition=models.Q(qualifying__gt=0),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.local_date}"
+
+
+class ActiveDay(models.Model):
+    """Active subjects of one local day, counted by their previous active day.
+
+    The distinct active subjects of any range ``[a, b]`` are the sum over its
+    days of the rows whose previous active day is before ``a`` (or none): WAU,
+    MAU and ARPU's denominator without a distinct scan (analytics.rollups.chains).
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    prev_active_date = models.DateField(null=True)
+    subjects = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["local_date"], name="activeday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.local_date} (previous {self.prev_active_date}): {self.subjects}"
 
 
 class SubjectCohort(models.Model):
@@ -349,16 +381,49 @@ class FunnelEntry(models.Model):
     t5_skip = models.DateTimeField(null=True)
     reached = models.SmallIntegerField(default=1)
     reached_4 = models.SmallIntegerField(default=1)
+    prev_entry_date = models.DateField(
+        null=True, help_text="The same subject and course's previous entry day, if any."
+    )
 
     class Meta:
         # (entry_date, course_id, subject_id) is unique by construction.
         indexes = [
             models.Index(fields=["entry_date", "course_id"], name="funnel_day_course"),
             models.Index(fields=["creator_id", "entry_date"], name="funnel_creator"),
+            # previous-entry lookups of one (subject, course)
+            models.Index(fields=["subject_id", "course_id", "entry_date"], name="funnel_pair_day"),
+            models.Index(
+                fields=["entry_date"], name="funnel_converted", condition=models.Q(t5__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.subject_id} course {self.course_id} {self.entry_date}"
+
+
+class FunnelDay(models.Model):
+    """The platform's funnel entries of one local day, counted by step reached and previous entry.
+
+    An entry is its (subject, course)'s first in a range ``[a, b]`` exactly when
+    its previous entry day is before ``a`` (or there is none), so the funnel of
+    any range sums a few hundred rows per day instead of scanning every entry.
+    ``prev_entry_date`` is NULL when the previous entry is more than 366 days
+    back: no range is longer, so it is then "none" for every range.
+
+    .. no_pii:
+    """
+
+    entry_date = models.DateField()
+    prev_entry_date = models.DateField(null=True)
+    reached = models.SmallIntegerField()
+    reached_4 = models.SmallIntegerField()
+    entries = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["entry_date"], name="funnelday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_date} reached {self.reached}: {self.entries}"
 
 
 class PurchaseAttribution(models.Model):

@@ -8,14 +8,17 @@ window bounds are stored on the rows). Definitions: docs/metrics.md.
 """
 
 from .days import day_bounds, days_between, late_event_dates, local_today, report_tz
-from .definitions import FUNNEL_WINDOW_DAYS
+from .definitions import FUNNEL_WINDOW_DAYS, MAX_RANGE_DAYS
 from .funnel import funnel_entry_day
+from .platform import distinct_active
 from .rebuild import rollup_day
 
 __all__ = [
     "FUNNEL_WINDOW_DAYS",
+    "MAX_RANGE_DAYS",
     "day_bounds",
     "days_between",
+    "distinct_active",
     "funnel_entry_day",
     "late_event_dates",
     "local_today",

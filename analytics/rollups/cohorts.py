@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from ..models import CohortDay, RollingRetention, SubjectCohort, SubjectDay
 from .definitions import RETENTION_HORIZON, T
-from .sql import _delete, _fetch, _run, _Sql
+from .sql import _delete, _fetch, _run, _Sql, as_date
 
 
 def _subject_cohort(day: date, start: datetime, end: datetime) -> None:
@@ -68,7 +67,7 @@ def _rolling_retention(cohort: date) -> None:
           AND s.qualifying > 0 GROUP BY s.subject_id""",
         [_Sql.d(cohort), _Sql.d(cohort), _Sql.d(cohort + timedelta(days=RETENTION_HORIZON))],
     )
-    last = [(_as_date(d) - cohort).days for _, d in rows]
+    last = [(as_date(d) - cohort).days for _, d in rows]
     RollingRetention.objects.bulk_create(
         [
             RollingRetention(
@@ -80,7 +79,3 @@ def _rolling_retention(cohort: date) -> None:
             for n in range(RETENTION_HORIZON + 1)
         ]
     )
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))

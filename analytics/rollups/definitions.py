@@ -36,6 +36,11 @@ ENGAGED_SECONDS = 3.0
 FUNNEL_WINDOW_DAYS = 7
 
 
+# The longest range a report may ask for, in days. Funnel entries remember
+# their pair's previous entry this far back; anything older counts as none.
+MAX_RANGE_DAYS = 366
+
+
 CLICK_WINDOW_DAYS = 7
 
 

@@ -7,10 +7,15 @@ from typing import Any
 
 from django.db import transaction
 
-from ..models import FunnelEntry
+from ..models import FunnelDay, FunnelEntry
+from .chains import Chain
 from .days import day_bounds
 from .definitions import ENGAGED_SECONDS, FUNNEL_WINDOW_DAYS, T
 from .sql import _delete, _fetch, _insert_rows, _lock_day, _Sql, _touches, as_aware
+
+ENTRIES = Chain(
+    FunnelEntry, keys=("subject_id", "course_id"), day="entry_date", prev="prev_entry_date"
+)
 
 
 @transaction.atomic
@@ -21,10 +26,14 @@ def funnel_entry_day(*, day: date) -> int:
     S2..S5 (page, preview, checkout, purchase of the same course) are each the
     earliest event at or after the previous step and before S1 + 7 days. The
     4-step variant skips the preview. The entrants' step events are read in
-    one query and matched in Python. Returns the number of entries.
+    one query and matched in Python. Each entry also records its pair's
+    previous entry day, and the day's FunnelDay counts are rebuilt; when the
+    day's set of (subject, course) pairs changed, later entries that pointed
+    past it are re-pointed and their days recounted. Returns the number of entries.
     """
     _lock_day(day)
     start, end = day_bounds(day)
+    before = ENTRIES.keys_on(day)
     _delete(FunnelEntry, entry_date=day)
     window = timedelta(days=FUNNEL_WINDOW_DAYS)
     engaged = """course_id IS NOT NULL AND video_id IS NOT NULL
@@ -50,6 +59,7 @@ def funnel_entry_day(*, day: date) -> int:
             _Sql.ts(end + window),
         ],
     )
+    pairs_changed = {(subject, course) for subject, course, _, _ in entries} != before.keys()
     rows = []
     for subject, course, t1, creator in entries:
         t1 = as_aware(t1)
@@ -76,9 +86,16 @@ def funnel_entry_day(*, day: date) -> int:
                 t5_skip=skips[1],
                 reached=1 + len(five),
                 reached_4=1 + min(len(five), 1) + len(skip),
+                prev_entry_date=before.get((subject, course)),  # re-pointed below if stale
             )
         )
     _insert_rows(FunnelEntry, rows)
+    recount = []
+    if pairs_changed:
+        ENTRIES.point(day)
+        recount = ENTRIES.repoint_after(day)
+    for counted in [day, *recount]:
+        ENTRIES.count(counted, into=FunnelDay, by=("reached", "reached_4"))
     return len(rows)
 
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import F
 
 from ..models import (
+    ActiveDay,
     DailyMetric,
     Event,
     PurchaseAttribution,
@@ -16,11 +17,33 @@ from ..models import (
     SubjectDay,
     VideoDaily,
 )
+from .chains import Chain, first_in_range
 from .definitions import QUALIFYING_TYPES, T
 from .sql import _delete, _fetch, _in, _run, _Sql
 
+ACTIVE = Chain(
+    SubjectDay,
+    keys=("subject_id",),
+    day="local_date",
+    prev="prev_active_date",
+    where="{t}.qualifying > 0",
+)
+
+
+def distinct_active(first: date, last: date) -> int:
+    """Subjects active on at least one day of [first, last] (any length up to MAX_RANGE_DAYS)."""
+    is_first, params = first_in_range("prev_active_date", first)
+    [(n,)] = _fetch(
+        f"SELECT COALESCE(SUM(subjects), 0) FROM {ActiveDay._meta.db_table}"
+        f" WHERE local_date >= %s AND local_date <= %s AND {is_first}",
+        [_Sql.d(first), _Sql.d(last), *params],
+    )
+    return int(n)
+
 
 def _subject_day(day: date, start: datetime, end: datetime) -> None:
+    """One row per subject seen on ``day``; active rows chained to their previous active day."""
+    before = ACTIVE.keys_on(day)
     _delete(SubjectDay, local_date=day)
     q = QUALIFYING_TYPES
     _run(
@@ -49,6 +72,10 @@ def _subject_day(day: date, start: datetime, end: datetime) -> None:
             _Sql.ts(end),
         ],
     )
+    ACTIVE.point(day)
+    recount = ACTIVE.repoint_after(day) if ACTIVE.keys_on(day).keys() != before.keys() else []
+    for counted in [day, *recount]:
+        ACTIVE.count(counted, into=ActiveDay)
 
 
 def _recommender_daily(day: date, start: datetime, end: datetime) -> None:
@@ -70,15 +97,6 @@ def _recommender_daily(day: date, start: datetime, end: datetime) -> None:
         ) x WHERE mv IS NOT NULL AND mv <> '' GROUP BY mv
         """,
         [_Sql.d(day), T.IMPRESSION, T.PLAY, _Sql.ts(start), _Sql.ts(end), T.IMPRESSION, T.PLAY],
-    )
-
-
-def _count_distinct_active(first: date, last: date) -> int:
-    return (
-        SubjectDay.objects.filter(local_date__gte=first, local_date__lte=last, qualifying__gt=0)
-        .values("subject_id")
-        .distinct()
-        .count()
     )
 
 
@@ -107,8 +125,8 @@ def _daily_metric(day: date, start: datetime, end: datetime) -> None:
     DailyMetric.objects.create(
         local_date=day,
         dau=dau,
-        wau=_count_distinct_active(day - timedelta(days=6), day),
-        mau=_count_distinct_active(day - timedelta(days=29), day),
+        wau=distinct_active(day - timedelta(days=6), day),
+        mau=distinct_active(day - timedelta(days=29), day),
         new_users=SubjectCohort.objects.filter(signup_date=day).count(),
         plays=plays,
         engaged_views=engaged,

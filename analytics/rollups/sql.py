@@ -98,3 +98,8 @@ def as_aware(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def as_date(value: Any) -> date:
+    """A date from raw SQL (SQLite returns text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

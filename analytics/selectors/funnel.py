@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from statistics import median
 from typing import Any
@@ -10,7 +9,8 @@ from typing import Any
 from django.db import connection
 
 from .. import rollups
-from ..models import FunnelEntry
+from ..models import FunnelDay, FunnelEntry
+from ..rollups.chains import first_in_range
 from .tables import Table, last_complete_day, ratio
 
 FUNNEL_STEPS = ["Engaged view", "Course page", "Preview", "Checkout", "Purchase"]
@@ -30,38 +30,37 @@ def funnel_entries(
 
     An entry is a (subject, course) whose first engaged view in [first, last]
     starts the window; later entries of the same pair in the range are
-    ignored. Also returns the seconds from entry to purchase of converters.
-    One SQL statement each (window function), so the cost stays in the database.
+    ignored. An entry is that first one exactly when its pair's previous entry
+    is before ``first`` (or none), so no window function is needed: the whole
+    platform sums FunnelDay, a scope filters FunnelEntry on its index. Also
+    returns the seconds from entry to purchase of converters.
     """
-    where = ["entry_date >= %s", "entry_date <= %s"]
-    params: list[Any] = [
-        connection.ops.adapt_datefield_value(first),
-        connection.ops.adapt_datefield_value(last),
-    ]
+    d = connection.ops.adapt_datefield_value
+    first_entry, first_param = first_in_range("prev_entry_date", first)
+    is_first = f"entry_date >= %s AND entry_date <= %s AND {first_entry}"
+    params: list[Any] = [d(first), d(last), *first_param]
+    scope = ""
     if course_id is not None:
-        where.append("course_id = %s")
+        scope += " AND course_id = %s"
         params.append(course_id)
     if creator_id is not None:
-        where.append("creator_id = %s")
+        scope += " AND creator_id = %s"
         params.append(creator_id)
-    firsts = f"""SELECT reached, reached_4, entered_at, t5, ROW_NUMBER() OVER (
-            PARTITION BY course_id, subject_id ORDER BY entry_date) AS rn
-        FROM {FunnelEntry._meta.db_table} WHERE {" AND ".join(where)}"""
-    # one pass: non-converters collapse into few groups, converters keep their times
+    counted = FunnelEntry._meta.db_table if scope else FunnelDay._meta.db_table
+    tally = "COUNT(*)" if scope else "SUM(entries)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT reached, reached_4, CASE WHEN t5 IS NULL THEN NULL ELSE entered_at END,
-                t5, COUNT(*) FROM ({firsts}) x WHERE rn = 1 GROUP BY reached, reached_4,
-                CASE WHEN t5 IS NULL THEN NULL ELSE entered_at END, t5""",
+            f"SELECT reached, reached_4, {tally} FROM {counted} WHERE {is_first}{scope}"
+            " GROUP BY reached, reached_4",
             params,
         )
-        counts: dict[tuple[int, int], int] = defaultdict(int)
-        times: list[float] = []
-        for reached, reached_4, entered, t5, n in cursor.fetchall():
-            counts[(int(reached), int(reached_4))] += int(n)
-            if t5 is not None:
-                seconds = (_aware(t5) - _aware(entered)).total_seconds()
-                times.extend([seconds] * int(n))
+        counts = {(int(r), int(r4)): int(n) for r, r4, n in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT entered_at, t5 FROM {FunnelEntry._meta.db_table}"
+            f" WHERE t5 IS NOT NULL AND {is_first}{scope}",
+            params,
+        )
+        times = [(_aware(t5) - _aware(entered)).total_seconds() for entered, t5 in cursor]
     return counts, times
 
 

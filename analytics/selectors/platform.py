@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.db.models import Count, F, Q, Sum
 
 from .. import rollups
-from ..models import DailyMetric, RecommenderDaily, SubjectDay
+from ..models import DailyMetric, RecommenderDaily
 from .tables import Table, _kpi_table, _orders, last_complete_day, ratio
 
 
@@ -68,24 +68,6 @@ def daily_metrics_table(*, first: date, last: date, grain: str = "day") -> Table
     return table
 
 
-def _period_actives(first: date, last: date, end: DailyMetric | None) -> int:
-    """Distinct active subjects of [first, last].
-
-    A 1-, 7- or 30-day period is exactly the stored DAU, WAU or MAU of its
-    last day (no scan); other lengths count distinct subjects in SubjectDay.
-    """
-    length = (last - first).days + 1
-    stored = {1: "dau", 7: "wau", 30: "mau"}.get(length)
-    if stored and end is not None:
-        return int(getattr(end, stored))
-    return (
-        SubjectDay.objects.filter(local_date__range=(first, last), qualifying__gt=0)
-        .values("subject_id")
-        .distinct()
-        .count()
-    )
-
-
 def _period_kpis(first: date, last: date, today: date) -> dict[str, float | None]:
     t = last_complete_day(today)
     days = DailyMetric.objects.filter(local_date__range=(first, last))
@@ -101,7 +83,7 @@ def _period_kpis(first: date, last: date, today: date) -> dict[str, float | None
     end = DailyMetric.objects.filter(local_date=last).first()
     window = DailyMetric.objects.filter(local_date__range=(last - timedelta(days=29), last))
     mean_dau_30 = (window.aggregate(s=Sum("dau"))["s"] or 0) / 30
-    actives = _period_actives(first, last, end)
+    actives = rollups.distinct_active(first, last)
     orders = _orders(first, last, None).aggregate(
         amount=Sum("amount_minor"),
         refunded=Sum("refunded_minor"),

@@ -21,13 +21,11 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import CreatorProfile, User
 from analytics import selectors as a
-from analytics.rollups import local_today
+from analytics.rollups import MAX_RANGE_DAYS, local_today
 from analytics.selectors import Table
 from courses.models import Course, ShortVideo
 
 from .charts import Chart, bar_chart, line_chart
-
-MAX_RANGE_DAYS = 366
 
 
 class RangeForm(forms.Form):
