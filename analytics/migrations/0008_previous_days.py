@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='funnelentry',
-            index=models.Index(condition=models.Q(('t5__isnull', False)), fields=['entry_date'], name='funnel_converted'),
+            index=models.Index(condition=models.Q(('t5__isnull', False)), fields=['entry_date'], include=['prev_entry_date', 'entered_at', 't5'], name='funnel_converted'),
         ),
         migrations.AddIndex(
             model_name='subjectday',

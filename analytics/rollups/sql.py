@@ -103,3 +103,10 @@ def as_aware(value: Any) -> datetime:
 def as_date(value: Any) -> date:
     """A date from raw SQL (SQLite returns text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def seconds_between(start: str, end: str) -> str:
+    """SQL for ``end - start`` in seconds as a float: cheaper than fetching two timestamps."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    return f"(julianday({end}) - julianday({start})) * 86400.0"

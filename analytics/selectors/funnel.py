@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from statistics import median
 from typing import Any
 
@@ -11,6 +11,7 @@ from django.db import connection
 from .. import rollups
 from ..models import FunnelDay, FunnelEntry
 from ..rollups.chains import first_in_range
+from ..rollups.sql import seconds_between
 from .tables import Table, last_complete_day, ratio
 
 FUNNEL_STEPS = ["Engaged view", "Course page", "Preview", "Checkout", "Purchase"]
@@ -56,18 +57,12 @@ def funnel_entries(
         )
         counts = {(int(r), int(r4)): int(n) for r, r4, n in cursor.fetchall()}
         cursor.execute(
-            f"SELECT entered_at, t5 FROM {FunnelEntry._meta.db_table}"
+            f"SELECT {seconds_between('entered_at', 't5')} FROM {FunnelEntry._meta.db_table}"
             f" WHERE t5 IS NOT NULL AND {is_first}{scope}",
             params,
         )
-        times = [(_aware(t5) - _aware(entered)).total_seconds() for entered, t5 in cursor]
+        times = [float(seconds) for (seconds,) in cursor]
     return counts, times
-
-
-def _aware(value: Any) -> datetime:
-    if isinstance(value, str):  # SQLite returns text from raw SQL
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def funnel_table(

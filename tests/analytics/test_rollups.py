@@ -239,6 +239,11 @@ def test_funnel_is_ordered_within_seven_days_and_holds_the_course_constant():
     entry = FunnelEntry.objects.get(subject_id="a")
     assert entry.reached == 5
     assert entry.t5 is not None
+    # and a, the one 5-step buyer, took 51 h less the 5 s to the engaged view
+    for scope in ({"course_id": k}, {}):  # one course's rows, and the platform's counts
+        table = selectors.funnel_table(first=D, last=D, today=TODAY, **scope)
+        assert [row["subjects"] for row in table.rows[:5]] == [5, 3, 1, 1, 1]
+        assert table.rows[4]["median_hours_to_purchase"] == pytest.approx(51 - 5 / 3600)
 
 
 def test_funnel_counts_the_first_entry_in_range_and_conversions_after_the_range_end():
