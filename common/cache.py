@@ -2,9 +2,9 @@
 
 A cache (Redis in production) speeds pages up but must never take them
 down: reads that fail count as misses and writes that fail are dropped.
-Personal pages are keyed by a viewer's generation number; writes that
-change what the viewer should see next (a like, "not interested", a
-follow) bump it, so old pages are simply never read again. Lives at the
+Personal pages carry a viewer's generation number; writes that change
+what the viewer should see next (a like, "not interested", a follow) bump
+it, so old pages no longer match and are recomputed. Lives at the
 bottom layer so every app can use it.
 """
 
@@ -33,19 +33,24 @@ def cache_set(key: str, value: Any, *, timeout: int) -> None:
         logger.warning("cache unavailable writing %s", key, exc_info=True)
 
 
-def _generation_key(user_id: int) -> str:
+def cache_get_many(keys: list[str]) -> dict[str, Any]:
+    """The cached values found, in one round trip; nothing on an outage."""
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("cache unavailable reading %s", keys, exc_info=True)
+        return {}
+
+
+def viewer_generation_key(user_id: int) -> str:
+    """Cache key of the viewer's generation (an int; absent means 0)."""
     return f"viewer:{user_id}:generation"
-
-
-def viewer_generation(user_id: int) -> int:
-    """The viewer's current generation (0 when unknown or the cache is down)."""
-    return int(cache_get(_generation_key(user_id)) or 0)
 
 
 def viewer_generation_bump(user_id: int) -> None:
     """Invalidate every cached personal page of this viewer."""
     try:
-        cache.add(_generation_key(user_id), 0, timeout=None)
-        cache.incr(_generation_key(user_id))
+        cache.add(viewer_generation_key(user_id), 0, timeout=None)
+        cache.incr(viewer_generation_key(user_id))
     except Exception:
         logger.warning("cache unavailable bumping a viewer generation", exc_info=True)

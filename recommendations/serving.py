@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Follow
-from common.cache import cache_get, cache_set, viewer_generation
+from common.cache import cache_get, cache_get_many, cache_set, viewer_generation_key
 from courses.models import Enrollment, Like, NotInterested, WatchState
 from courses.selectors import course_list_published, video_list_published
 from courses.viewer import video_list_for_tab
@@ -64,11 +64,41 @@ def _cached(key: str, load: Callable[[], Any], timeout: int) -> Any:
     return value
 
 
-def page_cache_key(*, user_id: int, kind: str, limit: int, offset: int) -> str:
-    """Key of a served page: stale once the model or the viewer's state changes."""
-    version = active_version_id() or 0
-    generation = viewer_generation(user_id)
-    return f"rec:page:{version}:{user_id}:{generation}:{kind}:{offset}:{limit}"
+@dataclass(frozen=True)
+class PageSlot:
+    """A served page's place in the cache, and the state it must have been built in."""
+
+    key: str
+    version: int  # the active model version, 0 for none
+    generation: int  # the viewer's generation
+    rendered: bytes | None  # the page, if one built in this very state is stored
+
+
+def page_slot(*, user_id: int, kind: str, limit: int, offset: int) -> PageSlot:
+    """Look a served page up in one cache round trip.
+
+    The active version, the viewer's generation and the stored page come in
+    one MGET; the page is stored with the version and generation it was
+    built under, and counts only while both are still current. So a new
+    model or a like, hide or follow (which bumps the generation) makes the
+    next request recompute, as when both were part of the key.
+    """
+    key = f"rec:page:{user_id}:{kind}:{offset}:{limit}"
+    generation_key = viewer_generation_key(user_id)
+    found = cache_get_many([ACTIVE_VERSION_CACHE_KEY, generation_key, key])
+    version = found.get(ACTIVE_VERSION_CACHE_KEY)
+    if version is None:  # expired (30 s) or flipped: read through as before
+        version = active_version_id() or 0
+    generation = int(found.get(generation_key) or 0)
+    stored = found.get(key)
+    rendered = None
+    if isinstance(stored, tuple) and stored[:2] == (version, generation):
+        rendered = stored[2]
+    return PageSlot(key, version, generation, rendered)
+
+
+def page_store(slot: PageSlot, rendered: bytes, *, timeout: int) -> None:
+    cache_set(slot.key, (slot.version, slot.generation, rendered), timeout=timeout)
 
 
 def active_version_id() -> int | None:

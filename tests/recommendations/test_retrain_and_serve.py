@@ -141,6 +141,24 @@ def test_serving_survives_a_cache_outage(platform, monkeypatch) -> None:
     assert page.items
 
 
+def test_the_feed_api_answers_during_a_cache_outage(platform, monkeypatch) -> None:
+    # given a trained model, and then every cache call failing
+    services.recommender_retrain()
+    client = APIClient()
+    client.force_authenticate(_active_viewer())
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("redis is down")
+
+    for method in ("get", "get_many", "set", "add", "incr"):
+        monkeypatch.setattr(cache, method, down)
+    # when
+    response = client.get("/api/v1/recommendations/feed?limit=5")
+    # then the page is computed from the database
+    assert response.status_code == 200
+    assert response.json()["results"]
+
+
 def test_similar_items_cross_videos_and_courses(platform) -> None:
     services.recommender_retrain()
     video = ShortVideo.objects.filter(course__isnull=False).first()
