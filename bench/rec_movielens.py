@@ -54,21 +54,35 @@ def grid(**axes: list[Any]) -> list[dict[str, Any]]:
 
 
 def ease_grid() -> list[dict[str, Any]]:
-    """Return plain EASE on the reference grid plus the dropout-emphasised forms."""
+    """Return plain EASE on the reference grid, the dropout forms and DLAE with
+    user-degree weighting (its lambda axis sits lower: the weighting shrinks G)."""
     plain = grid(ease_lambda=[50.0, 100.0, 250.0, 400.0, 500.0, 750.0, 1000.0])
     dropout = grid(
         ease_lambda=[50.0, 100.0, 200.0, 400.0],
         ease_dropout=[0.25, 0.5, 0.6, 0.7, 0.8],
         ease_variant=["edlae", "dlae"],
+        ease_user_exponent=[0.0],
     )
-    return [{"ease_dropout": 0.0, "ease_variant": "edlae", **o} for o in plain] + dropout
+    weighted = grid(
+        ease_lambda=[10.0, 20.0, 50.0, 100.0, 200.0],
+        ease_dropout=[0.5, 0.6, 0.7, 0.8],
+        ease_variant=["dlae"],
+        ease_user_exponent=[0.25, 0.5],
+    )
+    unweighted = {"ease_dropout": 0.0, "ease_variant": "edlae", "ease_user_exponent": 0.0}
+    return [{**unweighted, **o} for o in plain] + dropout + weighted
 
 
 def hybrid_grid() -> list[dict[str, Any]]:
-    """Return hybrid weight settings (EASE fixed at 1, the others relative)."""
+    """Return hybrid weights (EASE fixed at 1, the others relative) x debiasing beta."""
     return [
-        {"hybrid_weights": {"ease": 1.0, "als": a, "itemknn": k, "cold_items": c}}
-        for a, k, c in itertools.product([0.5, 1.0, 1.5, 2.0, 3.0], [0.0, 0.2, 0.4], [0.0, 0.5])
+        {
+            "hybrid_weights": {"ease": 1.0, "als": a, "itemknn": k, "cold_items": c},
+            "hybrid_popularity_exponent": beta,
+        }
+        for a, k, c, beta in itertools.product(
+            [0.5, 1.0, 1.5, 2.0, 3.0], [0.0, 0.2, 0.4], [0.0, 0.5], [0.0, 0.05, 0.1, 0.2, 0.3]
+        )
     ]
 
 

@@ -33,6 +33,13 @@ class EASE:
       items, which ranking excludes; zeroing it keeps the per-user score
       scaling of the hybrid about unseen items, as with EASE.
 
+    ``user_exponent = gamma > 0`` weights each user's row by
+    ``1 / |I_u|^gamma`` in the Gram matrix, ``G = X^T D^-gamma X`` with
+    ``D = diagMat(|I_u|)``, so a heavy user's co-occurrences count less
+    (each of their pairs says less about item-item similarity); scores
+    stay ``X_u B`` on the unweighted rows. The weighting shrinks ``G``, so
+    lambda is tuned on a smaller scale (10-50 at gamma 0.5 on ML-100K).
+
     Everything is float32 and in place: the Gram matrix is filled block by
     block, inverted with a Cholesky factorisation (``potrf`` + ``potri``,
     about half the work of a general inverse) and scaled into ``B``, so one
@@ -46,6 +53,7 @@ class EASE:
         dropout: the emphasised-dropout probability p, in ``[0, 1)``.
         variant: ``"edlae"`` (plain EASE at p = 0) or ``"dlae"`` (see above).
         binary: use the binarised matrix (reference 4.0).
+        user_exponent: gamma of the user-degree weighting, ``>= 0``.
     """
 
     name = "ease"
@@ -57,15 +65,19 @@ class EASE:
         dropout: float = 0.0,
         variant: str = "edlae",
         binary: bool = True,
+        user_exponent: float = 0.0,
     ) -> None:
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         if variant not in EASE_VARIANTS:
             raise ValueError(f"unknown EASE variant {variant!r}; choose from {EASE_VARIANTS}")
+        if user_exponent < 0.0:
+            raise ValueError(f"user_exponent must be >= 0, got {user_exponent}")
         self.lam = lam
         self.dropout = dropout
         self.variant = variant
         self.binary = binary
+        self.user_exponent = user_exponent
         self.weights_: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
 
     def fit(self, X: sp.csr_matrix) -> Self:
@@ -73,7 +85,7 @@ class EASE:
         Xf = self._prepare(X)
         n_items = Xf.shape[1]
         gram = np.empty((n_items, n_items), dtype=np.float32)
-        for rows, block in gram_blocks(Xf, Xf):
+        for rows, block in gram_blocks(self._weight_users(Xf), Xf):
             gram[rows] = block
         diagonal = np.diag_indices(n_items)
         penalty = np.float32(self.dropout / (1.0 - self.dropout)) * gram[diagonal]
@@ -90,6 +102,16 @@ class EASE:
 
     def _prepare(self, X: sp.csr_matrix) -> sp.csr_matrix:
         return binarize(X) if self.binary else X.astype(np.float32)
+
+    def _weight_users(self, Xf: sp.csr_matrix) -> sp.csr_matrix:
+        """Return ``D^-gamma Xf``: row ``u`` divided by its entry count ``^ gamma``."""
+        if self.user_exponent == 0.0:
+            return Xf
+        counts = np.maximum(np.diff(Xf.indptr), 1).astype(np.float32)
+        scale = counts ** np.float32(-self.user_exponent)
+        weighted = Xf.copy()
+        weighted.data *= np.repeat(scale, np.diff(Xf.indptr))
+        return weighted
 
     def score_users(self, X: sp.csr_matrix, user_indices: NDArray[np.int64]) -> NDArray[np.float32]:
         """Return ``(n, n_items)`` float32 ``X[users] @ B`` scores."""

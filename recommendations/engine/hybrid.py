@@ -30,6 +30,16 @@ def scale_rows(scores: NDArray[np.float32]) -> NDArray[np.float32]:
 class Hybrid:
     """Weighted sum of row-scaled scores of several personal models.
 
+    ``popularity_exponent = beta > 0`` then divides item ``i``'s blended
+    score by ``n_i^beta``, ``n_i`` its number of users at fit time (at
+    least 1), as RP3beta does: a mild push from the head of the catalogue
+    toward equally well-matched but less popular items.
+
+    Weights only steer scoring: a member with weight 0 is not scored, but
+    an :class:`ItemKNN` member is still fitted, because
+    :meth:`similar_items` reads its neighbours. Other zero-weight members
+    are dropped.
+
     Routing:
       * a user with no interactions gets item popularity;
       * an item with no interactions at fit time (a new item) gets no
@@ -43,6 +53,7 @@ class Hybrid:
         popularity: the cold-user fallback (fitted here on ``X``).
         content: optional content model for cold items and similar lists.
         cold_item_weight: see routing above.
+        popularity_exponent: beta of the popularity debiasing above.
         similar_content_weight: weight of content next to kNN (1.0) in
             :meth:`similar_items`.
     """
@@ -57,13 +68,18 @@ class Hybrid:
         content: ContentModel | None = None,
         cold_item_weight: float = 0.5,
         similar_content_weight: float = 0.3,
+        popularity_exponent: float = 0.0,
     ) -> None:
-        self.members = [(model, weight) for model, weight in members if weight > 0]
+        self.members = [
+            (model, weight) for model, weight in members if weight > 0 or isinstance(model, ItemKNN)
+        ]
         self.popularity = popularity
         self.content = content
         self.cold_item_weight = cold_item_weight
         self.similar_content_weight = similar_content_weight
+        self.popularity_exponent = popularity_exponent
         self.cold_items_ = np.zeros(0, dtype=np.int64)
+        self.item_discount_ = np.ones(0, dtype=np.float32)
 
     def fit(self, X: sp.csr_matrix) -> Self:
         """Fit every member, popularity and content; remember the cold items."""
@@ -72,14 +88,21 @@ class Hybrid:
         self.popularity.fit(X)
         if self.content is not None:
             self.content.fit(X)
-        self.cold_items_ = np.flatnonzero(X.getnnz(axis=0) == 0)
+        item_users = X.getnnz(axis=0)
+        self.cold_items_ = np.flatnonzero(item_users == 0)
+        self.item_discount_ = np.power(
+            np.maximum(item_users, 1), -self.popularity_exponent, dtype=np.float32
+        )
         return self
 
     def score_users(self, X: sp.csr_matrix, user_indices: NDArray[np.int64]) -> NDArray[np.float32]:
         """Return ``(n, n_items)`` float32 blended scores, routed as above."""
         blend = np.zeros((len(user_indices), X.shape[1]), dtype=np.float32)
         for model, weight in self.members:
-            blend += weight * scale_rows(model.score_users(X, user_indices))
+            if weight > 0:
+                blend += weight * scale_rows(model.score_users(X, user_indices))
+        if self.popularity_exponent:
+            blend *= self.item_discount_
         blend[:, self.cold_items_] = 0.0
         if self.content is not None and self.cold_items_.size:
             content = scale_rows(self.content.score_users(X, user_indices))

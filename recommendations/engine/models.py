@@ -53,7 +53,8 @@ def production_model(
 
     EASE's fit grows with ``n_items^3`` and its weights with ``n_items^2``,
     so above ``config.ease_max_items`` the hybrid drops EASE and keeps ALS
-    plus ItemKNN, whose cost is linear in the interactions.
+    plus ItemKNN, whose cost is linear in the interactions. ItemKNN is
+    fitted even at blend weight 0: ``similar_items`` reads its neighbours.
     """
     weights = config.hybrid_weights
     members: list[tuple[Recommender, float]] = [
@@ -68,11 +69,17 @@ def production_model(
         popularity=Popularity(categories),
         content=_content(config, content) if content is not None else None,
         cold_item_weight=weights.get("cold_items", 0.0),
+        popularity_exponent=config.hybrid_popularity_exponent,
     )
 
 
 def _ease(config: EngineConfig) -> EASE:
-    return EASE(config.ease_lambda, dropout=config.ease_dropout, variant=config.ease_variant)
+    return EASE(
+        config.ease_lambda,
+        dropout=config.ease_dropout,
+        variant=config.ease_variant,
+        user_exponent=config.ease_user_exponent,
+    )
 
 
 def _als(config: EngineConfig) -> ALS:

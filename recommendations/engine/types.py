@@ -111,9 +111,10 @@ class EngineConfig:
 
     knn_neighbours: int = 200
     knn_shrink: float = 10.0
-    ease_lambda: float = 200.0
-    ease_dropout: float = 0.7
+    ease_lambda: float = 20.0
+    ease_dropout: float = 0.6
     ease_variant: str = "dlae"
+    ease_user_exponent: float = 0.5
     ease_max_items: int = 10_000
     als_factors: int = 64
     als_iterations: int = 30
@@ -121,8 +122,9 @@ class EngineConfig:
     als_alpha: float = 10.0
     content_neighbours: int = 50
     hybrid_weights: dict[str, float] = field(
-        default_factory=lambda: {"ease": 1.0, "als": 2.0, "itemknn": 0.4, "cold_items": 0.5}
+        default_factory=lambda: {"ease": 1.0, "als": 1.5, "itemknn": 0.0, "cold_items": 0.0}
     )
+    hybrid_popularity_exponent: float = 0.1
     num_threads: int = 2
     seed: int = 0
 

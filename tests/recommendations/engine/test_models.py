@@ -196,3 +196,110 @@ def test_production_model_drops_ease_above_the_item_threshold() -> None:
     assert isinstance(small, Hybrid)
     assert "ease" in [m.name for m, _ in small.members]
     assert "ease" not in [m.name for m, _ in large.members]
+
+
+@pytest.mark.parametrize("variant", ["edlae", "dlae"])
+def test_user_weighted_ease_matches_the_closed_form(variant: str) -> None:
+    # given a small random binary matrix, dropout p = 0.4 and gamma = 0.5
+    X = sp.csr_matrix((np.random.default_rng(0).random((30, 8)) < 0.4).astype(np.float32))
+    dense = X.toarray()
+    degree = np.maximum(dense.sum(axis=1), 1)
+    G = dense.T @ (dense / np.sqrt(degree)[:, None])
+    penalty = 0.4 / 0.6 * np.diag(G) + 5.0
+    # when
+    model = EASE(lam=5.0, dropout=0.4, variant=variant, user_exponent=0.5).fit(X)
+    # then: G = X^T D^-1/2 X; scores still read the unweighted rows
+    P = np.linalg.inv(G + np.diag(penalty))
+    expected = -P / np.diag(P) if variant == "edlae" else -P * penalty[None, :]
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(model.weights_, expected, atol=1e-5)
+    np.testing.assert_allclose(model.score_users(X, np.arange(3)), dense[:3] @ expected, atol=1e-5)
+
+
+def test_user_weighting_discounts_heavy_users_co_occurrences() -> None:
+    # given items 0 and 1 co-watched only by one user who watched everything,
+    # items 2 and 3 co-watched by two users who watched only them
+    X = sp.csr_matrix(
+        np.array([[1, 1, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0]]),
+        dtype=np.float32,
+    )
+    # when
+    plain = EASE(1.0).fit(X).weights_
+    weighted = EASE(1.0, user_exponent=1.0).fit(X).weights_
+    # then: the heavy user's link loses weight relative to the light users' link
+    assert weighted[0, 1] / weighted[2, 3] < plain[0, 1] / plain[2, 3]
+
+
+def test_user_weighted_ease_recovers_planted_clusters(planted: tuple) -> None:
+    # given clustered interactions and DLAE with user-degree weighting
+    X, user_cluster, item_cluster = planted
+    split = split_random(X, seed=0)
+    model = EASE(1.0, dropout=0.5, variant="dlae", user_exponent=0.5)
+    # when
+    popular = evaluate(Popularity(), split)
+    result = evaluate(model, split)
+    top = recommend(model.fit(X), X, np.arange(20), 5)
+    # then
+    assert result.ndcg >= 2 * popular.ndcg
+    assert np.mean(item_cluster[top.indices] == user_cluster[:20, None]) >= 0.9
+
+
+def test_ease_rejects_a_negative_user_exponent() -> None:
+    with pytest.raises(ValueError, match="user_exponent"):
+        EASE(user_exponent=-0.5)
+
+
+def test_make_model_passes_the_new_tuning_knobs() -> None:
+    # given a config with user weighting and popularity debiasing
+    config = dataclasses.replace(CONFIG, ease_user_exponent=0.25, hybrid_popularity_exponent=0.2)
+    # when
+    ease = make_model("ease", config, n_items=10)
+    hybrid = production_model(config, n_items=10)
+    # then
+    assert isinstance(ease, EASE)
+    assert ease.user_exponent == 0.25
+    assert hybrid.popularity_exponent == 0.2
+    assert [m.user_exponent for m, _ in hybrid.members if isinstance(m, EASE)] == [0.25]
+
+
+def test_popularity_debiasing_breaks_ties_toward_the_niche_item() -> None:
+    # given items watched by 9, 2 and 1 users, and a member scoring them all alike
+    dense = np.zeros((10, 3), dtype=np.float32)
+    dense[:9, 0] = 1.0
+    dense[8:, 1] = 1.0
+    dense[9, 2] = 1.0
+    X = sp.csr_matrix(dense)
+
+    class Tied:
+        name = "tied"
+
+        def fit(self, X: sp.csr_matrix) -> "Tied":
+            return self
+
+        def score_users(self, X: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
+            return np.ones((len(users), 3), dtype=np.float32)
+
+    def scores(beta: float) -> np.ndarray:
+        model = Hybrid([(Tied(), 1.0)], popularity=Popularity(), popularity_exponent=beta)
+        return model.fit(X).score_users(X, np.array([0]))[0]
+
+    # when / then: beta = 0 leaves the tie; beta > 0 divides by n_i^beta
+    np.testing.assert_allclose(scores(0.0), [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(scores(0.5), [1 / 3, 1 / np.sqrt(2), 1.0], rtol=1e-6)
+
+
+def test_zero_weight_itemknn_still_serves_similar_items(planted: tuple) -> None:
+    # given a hybrid whose blend gives ItemKNN weight 0
+    X, _, item_cluster = planted
+    weights = {**CONFIG.hybrid_weights, "itemknn": 0.0}
+    config = dataclasses.replace(CONFIG, hybrid_weights=weights)
+    model = production_model(config, n_items=X.shape[1])
+    plain = production_model(config, n_items=X.shape[1])
+    plain.members = [(m, w) for m, w in plain.members if not isinstance(m, ItemKNN)]
+    # when
+    model.fit(X)
+    similar = model.similar_items(5, 5)
+    # then: the neighbours are there, and the blend ignores them
+    assert [item_cluster[s.index] for s in similar] == [item_cluster[5]] * 5
+    users = np.arange(30)
+    np.testing.assert_array_equal(model.score_users(X, users), plain.fit(X).score_users(X, users))
