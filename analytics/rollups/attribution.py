@@ -73,28 +73,28 @@ def _latest(items: list[tuple[datetime, int, Any]], after: datetime, until: date
 
 def _attribute(
     day: date, purchase: tuple[Any, ...], clicks: Touches, views: Touches, refunds: Touches
-) -> PurchaseAttribution:
+) -> dict[str, Any]:
     pk, subject, course, creator, value, tp = purchase
     amount = round(value)
     click = _latest(clicks.get((subject, course), []), tp - timedelta(days=CLICK_WINDOW_DAYS), tp)
     view = _latest(views.get((subject, creator), []), tp - timedelta(days=VIEW_WINDOW_DAYS), tp)
     touch, kind = (click, "click") if click else (view, "view") if view else (None, "none")
     refunded = sum(float(v) for ts, _, v in refunds.get((subject, course), []) if ts >= tp)
-    return PurchaseAttribution(
-        purchase_event_id=pk,
-        local_date=day,
-        subject_id=subject,
-        course_id=course,
-        creator_id=creator,
-        amount_minor=amount,
-        refunded_minor=min(round(refunded), amount),
-        purchased_at=tp,
-        click_from=tp - timedelta(days=CLICK_WINDOW_DAYS),
-        view_from=tp - timedelta(days=VIEW_WINDOW_DAYS),
-        touch=kind,
-        video_id=touch[2] if touch else None,
-        touch_at=touch[0] if touch else None,
-    )
+    return {
+        "purchase_event_id": pk,
+        "local_date": day,
+        "subject_id": subject,
+        "course_id": course,
+        "creator_id": creator,
+        "amount_minor": amount,
+        "refunded_minor": min(round(refunded), amount),
+        "purchased_at": tp,
+        "click_from": tp - timedelta(days=CLICK_WINDOW_DAYS),
+        "view_from": tp - timedelta(days=VIEW_WINDOW_DAYS),
+        "touch": kind,
+        "video_id": touch[2] if touch else None,
+        "touch_at": touch[0] if touch else None,
+    }
 
 
 def _refunded_amounts(where: str, params: list[Any]) -> None:

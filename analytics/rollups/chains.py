@@ -51,11 +51,27 @@ class Chain:
         )
         return {row[:-1]: (as_date(row[-1]) if row[-1] else None) for row in rows}
 
-    def _previous(self) -> str:
-        same_key = " AND ".join(f"g.{k} = {self.table}.{k}" for k in self.keys)
+    def _previous(self, outer: str | None = None, before: str | None = None) -> str:
+        """SQL of the key's latest taking-part day before ``before`` (default: the row's day).
+
+        Parameter: the oldest day to look at.
+        """
+        outer = outer or self.table
+        same_key = " AND ".join(f"g.{k} = {outer}.{k}" for k in self.keys)
         return f"""(SELECT MAX(g.{self.day}) FROM {self.table} g WHERE {same_key}
-            AND g.{self.day} < {self.table}.{self.day} AND g.{self.day} >= %s
+            AND g.{self.day} < {before or f"{outer}.{self.day}"} AND g.{self.day} >= %s
             AND {self._where("g")})"""
+
+    def previous_of(self, outer: str, day: date) -> tuple[str, list[object]]:
+        """SQL (and parameters) of the previous day of a key of ``outer`` about to get a row on ``day``.
+
+        For an INSERT … SELECT that writes the day's rows with their previous
+        day at once, instead of rewriting every row in an UPDATE.
+        """
+        return self._previous(outer, before="%s"), [
+            _Sql.d(day),
+            _Sql.d(day - timedelta(days=MAX_RANGE_DAYS)),
+        ]
 
     def point(self, day: date) -> None:
         """Set the previous day of every taking-part row on ``day``."""

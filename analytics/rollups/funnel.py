@@ -71,23 +71,23 @@ def funnel_entry_day(*, day: date) -> int:
         times = (five + [None] * 4)[:4]
         skips = (skip + [None] * 2)[:2]
         rows.append(
-            FunnelEntry(
-                entry_date=day,
-                course_id=course,
-                creator_id=creator,
-                subject_id=subject,
-                entered_at=t1,
-                window_end=t1 + window,
-                t2=times[0],
-                t3=times[1],
-                t4=times[2],
-                t5=times[3],
-                t4_skip=skips[0],
-                t5_skip=skips[1],
-                reached=1 + len(five),
-                reached_4=1 + min(len(five), 1) + len(skip),
-                prev_entry_date=before.get((subject, course)),  # re-pointed below if stale
-            )
+            {
+                "entry_date": day,
+                "course_id": course,
+                "creator_id": creator,
+                "subject_id": subject,
+                "entered_at": t1,
+                "window_end": t1 + window,
+                "t2": times[0],
+                "t3": times[1],
+                "t4": times[2],
+                "t5": times[3],
+                "t4_skip": skips[0],
+                "t5_skip": skips[1],
+                "reached": 1 + len(five),
+                "reached_4": 1 + min(len(five), 1) + len(skip),
+                "prev_entry_date": before.get((subject, course)),  # re-pointed below if stale
+            }
         )
     _insert_rows(FunnelEntry, rows)
     recount = []

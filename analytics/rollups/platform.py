@@ -41,26 +41,34 @@ def distinct_active(first: date, last: date) -> int:
     return int(n)
 
 
-def _subject_day(day: date, start: datetime, end: datetime) -> None:
-    """One row per subject seen on ``day``; active rows chained to their previous active day."""
+def _subject_day(day: date, start: datetime, end: datetime) -> int:
+    """One row per subject seen on ``day``; active rows chained to their previous active day.
+
+    Returns the number of rows (subjects seen).
+    """
     before = ACTIVE.keys_on(day)
     _delete(SubjectDay, local_date=day)
     q = QUALIFYING_TYPES
-    _run(
+    previous, previous_params = ACTIVE.previous_of("x", day)
+    seen = _run(
         f"""
         INSERT INTO {SubjectDay._meta.db_table}
             (local_date, subject_id, events, qualifying, plays, purchases, gmv_minor,
-             refunds_minor)
-        SELECT %s, subject_id, COUNT(*),
-            SUM(CASE WHEN type IN ({_in(q)}) OR (type = %s AND value >= 1) THEN 1 ELSE 0 END),
-            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
-            SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
-            CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT),
-            CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT)
-        FROM {_Sql.event} WHERE ts >= %s AND ts < %s
-        GROUP BY subject_id
+             refunds_minor, prev_active_date)
+        SELECT x.*, CASE WHEN x.qualifying > 0 THEN {previous} END FROM (
+            SELECT %s AS local_date, subject_id, COUNT(*) AS events,
+                SUM(CASE WHEN type IN ({_in(q)}) OR (type = %s AND value >= 1) THEN 1 ELSE 0 END)
+                    AS qualifying,
+                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
+                SUM(CASE WHEN type = %s THEN 1 ELSE 0 END),
+                CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT),
+                CAST(ROUND(SUM(CASE WHEN type = %s THEN value ELSE 0 END)) AS BIGINT)
+            FROM {_Sql.event} WHERE ts >= %s AND ts < %s
+            GROUP BY subject_id
+        ) x
         """,
         [
+            *previous_params,
             _Sql.d(day),
             *q,
             T.PROGRESS,
@@ -72,10 +80,10 @@ def _subject_day(day: date, start: datetime, end: datetime) -> None:
             _Sql.ts(end),
         ],
     )
-    ACTIVE.point(day)
     recount = ACTIVE.repoint_after(day) if ACTIVE.keys_on(day).keys() != before.keys() else []
     for counted in [day, *recount]:
         ACTIVE.count(counted, into=ActiveDay)
+    return seen
 
 
 def _recommender_daily(day: date, start: datetime, end: datetime) -> None:

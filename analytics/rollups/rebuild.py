@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Event, MetricRun, SubjectDay
+from ..models import Event, MetricRun
 from .attribution import _attribution, _refunds_to_purchases
 from .cohorts import _cohort_day, _rolling_retention, _subject_cohort
 from .days import day_bounds, days_between, local_date_of, local_today
@@ -26,7 +26,7 @@ def rollup_day(*, day: date, now: datetime | None = None) -> MetricRun:
     now = now or timezone.now()
     _lock_day(day)
     start, end = day_bounds(day)
-    _subject_day(day, start, end)
+    seen = _subject_day(day, start, end)
     _subject_cohort(day, start, end)
     _cohort_day(day)
     _video_daily(day, start, end)
@@ -49,7 +49,7 @@ def rollup_day(*, day: date, now: datetime | None = None) -> MetricRun:
         defaults={
             "finished_at": now,
             "source_max_received_at": stats["m"],
-            "events": SubjectDay.objects.filter(local_date=day).count(),
+            "events": seen,
         },
     )
     return run

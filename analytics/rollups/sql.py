@@ -60,20 +60,24 @@ def _lock_day(day: date) -> None:
         _run(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'", [])
 
 
-def _insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
-    """Insert model instances fast: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
+def _insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows given as column → value dicts (all with the same columns), fast.
+
+    ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere. Dicts, not model
+    instances: building 100k instances costs more than the ``COPY`` itself.
+    """
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(rows, batch_size=2000)
+        model._default_manager.bulk_create([model(**row) for row in rows], batch_size=2000)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields = list(rows[0])
+    columns = ", ".join(connection.ops.quote_name(f) for f in fields)  # keys are column names
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([getattr(row, f.attname) for f in fields])
+                copy.write_row([row[f] for f in fields])
 
 
 def _delete(model: type, **filters: Any) -> None:
