@@ -8,8 +8,16 @@ matrix of seeds 0, 1 and 2. Two ALS rows are kept apart:
 * ``als-peer``: the peer baseline, implicit ALS at the reference's 64
   factors / 15 iterations with regularisation and alpha tuned on the
   reference grid;
-* ``als``: the engine's ALS with factors, iterations, regularisation and
-  alpha tuned on a finer grid (the one the hybrid uses).
+* ``als``: the engine's ALS (plain confidences) with factors, iterations,
+  regularisation and alpha tuned on a finer grid;
+* ``als-bm25``: the same ALS on BM25-weighted input, tuned on its own small
+  grid from the ``als`` row's factors and iterations; this is the ALS the
+  hybrid blends.
+
+``hybrid`` is the tuned blend; ``production`` is ``production_model`` at the
+``EngineConfig()`` defaults, refit per seed, and is what the acceptance
+checks read (``cold_items`` is a product requirement, fixed at its
+default 0.5 in the hybrid grid, not tuned).
 
     .venv/bin/python bench/rec_movielens.py [--data DIR]   # DIR holds u.data
 """
@@ -45,7 +53,7 @@ from recommendations.engine.types import (
 
 SEEDS = (0, 1, 2)
 REFERENCE_NDCG = {"popularity": 0.158, "itemknn": 0.292, "ease": 0.323, "als-peer": 0.307}
-ALS_PEER: dict[str, Any] = {"als_factors": 64, "als_iterations": 15}
+ALS_PEER: dict[str, Any] = {"als_factors": 64, "als_iterations": 15, "als_weighting": "confidence"}
 
 
 def grid(**axes: list[Any]) -> list[dict[str, Any]]:
@@ -74,15 +82,19 @@ def ease_grid() -> list[dict[str, Any]]:
 
 
 def hybrid_grid() -> list[dict[str, Any]]:
-    """Return hybrid weights (EASE fixed at 1, the others relative) x debiasing beta."""
+    """Return the ALS weight (EASE fixed at 1) x debiasing beta.
+
+    kNN stays at 0 (chosen on validation in the earlier, wider grid) and
+    ``cold_items`` at the production value 0.5 (a cold-start requirement;
+    protocol A has too few new items to tune it).
+    """
+    cold = EngineConfig().hybrid_weights["cold_items"]
     return [
         {
-            "hybrid_weights": {"ease": 1.0, "als": a, "itemknn": k, "cold_items": c},
+            "hybrid_weights": {"ease": 1.0, "als": a, "itemknn": 0.0, "cold_items": cold},
             "hybrid_popularity_exponent": beta,
         }
-        for a, k, c, beta in itertools.product(
-            [0.5, 1.0, 1.5, 2.0, 3.0], [0.0, 0.2, 0.4], [0.0, 0.5], [0.0, 0.05, 0.1, 0.2, 0.3]
-        )
+        for a, beta in itertools.product([1.0, 1.5, 2.0, 3.0], [0.0, 0.05, 0.1, 0.2])
     ]
 
 
@@ -100,7 +112,17 @@ PLAN: list[tuple[str, str, list[dict[str, Any]]]] = [
             als_iterations=[15, 30],
             als_regularization=[20.0, 50.0, 100.0],
             als_alpha=[5.0, 10.0, 20.0],
+            als_weighting=["confidence"],
         ),
+    ),
+    (
+        "als-bm25",
+        "als",
+        [
+            {"als_weighting": "bm25", "als_bm25_k1": k1, "als_bm25_b": b, **o}
+            for k1, b in [(1.2, 0.75), (100.0, 0.8)]
+            for o in grid(als_regularization=[50.0, 100.0, 200.0], als_alpha=[5.0, 10.0, 20.0])
+        ],
     ),
     ("content", "content", [{}]),
     ("hybrid", "hybrid", hybrid_grid()),
@@ -172,6 +194,7 @@ def main() -> None:
         frozen[label] = (algorithm, config)
         if label not in ("als-peer", "als-default"):
             base = dataclasses.replace(base, **chosen)
+    frozen["production"] = ("hybrid", EngineConfig())
     splits = [split_random(X, seed=seed) for seed in SEEDS]
     runs = {
         label: [score(a, dataclasses.replace(c, seed=s), splits[s], content) for s in SEEDS]
@@ -190,12 +213,16 @@ def print_report(
     print(f"{'model':<12}" + "".join(f"{t:>14}" for t in titles))
     for label, results in runs.items():
         print(report_row(label, results, ndcg))
-    print(f"\nhybrid NDCG@10 >= 0.33:            {ndcg['hybrid']:.4f}  {ndcg['hybrid'] >= 0.33}")
-    print(f"hybrid >= 1.05 x als-peer:         {ndcg['hybrid'] / ndcg['als-peer']:.3f}")
-    print(f"hybrid >= 1.05 x als (fine grid):  {ndcg['hybrid'] / ndcg['als']:.3f}")
+    prod = ndcg["production"]
+    print(f"\nproduction NDCG@10 >= 0.33:        {prod:.4f}  {prod >= 0.33}")
+    print(f"production >= 1.05 x als-peer:     {prod / ndcg['als-peer']:.3f}")
+    print(f"production >= 1.05 x als (fine):   {prod / ndcg['als']:.3f}")
+    print(f"tuned hybrid NDCG@10:              {ndcg['hybrid']:.4f}")
     gap = ndcg["itemknn"] - REFERENCE_NDCG["itemknn"]
     print(f"itemknn within 0.01 of 0.292:      {gap:+.4f}  {abs(gap) <= 0.01}")
-    print(f"\ntuned EngineConfig: {tuned}\nwall time {seconds:.0f} s")
+    print(f"\ntuned EngineConfig:      {tuned}")
+    print(f"production EngineConfig: {EngineConfig()}")
+    print(f"tuned == production: {tuned == EngineConfig()}\nwall time {seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import resource
 import sys
 import time
@@ -40,6 +41,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Generate data, fit the production model, precompute every user's list."""
     args = parse_args()
+    load_before = os.getloadavg()[0]
     X = zipf_interactions(args.users, args.items, args.interactions, exponent=0.8, seed=0)
     config = dataclasses.replace(EngineConfig(), ease_max_items=args.ease_max_items)
     model = production_model(config, n_items=args.items)
@@ -58,6 +60,7 @@ def main() -> None:
     print(f"total       {done - started:6.1f} s  (budget 90 s)")
     print(f"CPU time    {cpu_seconds:6.1f} s  (whole process; wall on an idle 2-core box >= half)")
     print(f"peak RSS    {peak_mib:6.0f} MiB (budget 4096 MiB)")
+    print(f"load avg    {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (1-minute)")
 
 
 if __name__ == "__main__":

@@ -7,14 +7,39 @@ from typing import Self
 import numpy as np
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
+from implicit.nearest_neighbours import bm25_weight
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
 from recommendations.engine.types import ScoredItem
 
+WEIGHTINGS = ("confidence", "bm25")
+
+
+def bm25_confidences(X: sp.csr_matrix, k1: float, b: float) -> sp.csr_matrix:
+    """Return ``X`` re-weighted by BM25 (implicit's ``bm25_weight`` on the user rows).
+
+    Each user row is a document and each item a term: an entry becomes
+    ``x (k1 + 1) / (k1 L_u + x) * idf_i`` with ``L_u = 1 - b + b |u| / mean |u|``
+    (row sums) and ``idf_i = log N - log(1 + n_i)``. Repeated weight saturates
+    (``k1``), heavy users' entries shrink (``b``) and popular items count
+    less (``idf``). An item held by every user would get a negative idf; its
+    entries are dropped instead.
+    """
+    weighted = bm25_weight(X.astype(np.float32), K1=k1, B=b).tocsr()
+    weighted.data = np.maximum(weighted.data, 0.0).astype(np.float32)
+    weighted.eliminate_zeros()
+    weighted.sort_indices()
+    return weighted
+
 
 class ALS:
-    """Matrix factorisation with confidence ``1 + alpha * x_ui``.
+    """Matrix factorisation with confidence ``1 + alpha * w_ui``.
+
+    ``weighting="confidence"`` uses the interaction weights as they are
+    (``w = x``, Hu et al.); ``"bm25"`` first re-weights them with
+    :func:`bm25_confidences` (``bm25_k1``, ``bm25_b``), which on
+    MovieLens-100K blends better with the EASE-family member.
 
     Uses the CPU class explicitly (the generic entry point may pick the GPU
     build). implicit parallelises over users itself, so BLAS is limited to
@@ -25,6 +50,8 @@ class ALS:
 
     Args:
         factors, iterations, regularization, alpha: the ALS hyper-parameters.
+        weighting: ``"confidence"`` or ``"bm25"``, see above.
+        bm25_k1, bm25_b: BM25 saturation and length normalisation.
         num_threads: implicit's worker threads during ``fit``.
         seed: random state of the factor initialisation.
     """
@@ -38,13 +65,23 @@ class ALS:
         regularization: float = 100.0,
         alpha: float = 20.0,
         *,
+        weighting: str = "confidence",
+        bm25_k1: float = 1.2,
+        bm25_b: float = 0.75,
         num_threads: int = 2,
         seed: int = 0,
     ) -> None:
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
+        if bm25_k1 < 0 or not 0.0 <= bm25_b <= 1.0:
+            raise ValueError("bm25_k1 must be >= 0 and bm25_b in [0, 1]")
         self.factors = factors
         self.iterations = iterations
         self.regularization = regularization
         self.alpha = alpha
+        self.weighting = weighting
+        self.bm25_k1 = bm25_k1
+        self.bm25_b = bm25_b
         self.num_threads = num_threads
         self.seed = seed
         self.user_factors_: NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
@@ -52,6 +89,9 @@ class ALS:
 
     def fit(self, X: sp.csr_matrix) -> Self:
         """Factorise the user x item weights (used as confidences)."""
+        weights = X.astype(np.float32)
+        if self.weighting == "bm25":
+            weights = bm25_confidences(weights, self.bm25_k1, self.bm25_b)
         with threadpool_limits(limits=1, user_api="blas"):
             model = AlternatingLeastSquares(
                 factors=self.factors,
@@ -61,7 +101,7 @@ class ALS:
                 num_threads=self.num_threads,
                 random_state=self.seed,
             )
-            model.fit(X.astype(np.float32), show_progress=False)
+            model.fit(weights, show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
         return self

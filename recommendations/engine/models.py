@@ -21,8 +21,10 @@ def make_model(
 ) -> Recommender:
     """Return an unfitted model called ``name`` (one of :data:`ALGORITHMS`).
 
+    ``"als"`` follows ``config.als_weighting`` (plain confidences or BM25);
     ``"als-default"`` is implicit's ALS at the library defaults
-    (regularisation 0.01, alpha 1), kept as an untuned peer baseline.
+    (regularisation 0.01, alpha 1, plain confidences), kept as an untuned
+    peer baseline.
     """
     categories = content.categories if content is not None else None
     builders: dict[str, Callable[[], Recommender]] = {
@@ -88,6 +90,9 @@ def _als(config: EngineConfig) -> ALS:
         config.als_iterations,
         config.als_regularization,
         config.als_alpha,
+        weighting=config.als_weighting,
+        bm25_k1=config.als_bm25_k1,
+        bm25_b=config.als_bm25_b,
         num_threads=config.num_threads,
         seed=config.seed,
     )

@@ -118,13 +118,16 @@ class EngineConfig:
     ease_max_items: int = 10_000
     als_factors: int = 64
     als_iterations: int = 30
-    als_regularization: float = 50.0
+    als_regularization: float = 100.0
     als_alpha: float = 10.0
+    als_weighting: str = "bm25"
+    als_bm25_k1: float = 1.2
+    als_bm25_b: float = 0.75
     content_neighbours: int = 50
     hybrid_weights: dict[str, float] = field(
-        default_factory=lambda: {"ease": 1.0, "als": 1.5, "itemknn": 0.0, "cold_items": 0.0}
+        default_factory=lambda: {"ease": 1.0, "als": 2.0, "itemknn": 0.0, "cold_items": 0.5}
     )
-    hybrid_popularity_exponent: float = 0.1
+    hybrid_popularity_exponent: float = 0.0
     num_threads: int = 2
     seed: int = 0
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from recommendations.engine.synthetic import planted_clusters
 from recommendations.engine.types import ItemContent
@@ -26,3 +27,14 @@ def planted_content(planted: tuple) -> ItemContent:
         tags=[(f"tag{c}",) for c in item_cluster],
         categories=np.asarray(item_cluster, dtype=np.int64),
     )
+
+
+@pytest.fixture(scope="session")
+def planted_with_new_item(planted: tuple) -> tuple:
+    """``planted`` with item 0's interactions removed, as if it were just published."""
+    X, user_cluster, item_cluster = planted
+    X = sp.lil_matrix(X)
+    X[:, 0] = 0
+    X = X.tocsr()
+    X.eliminate_zeros()
+    return X, user_cluster, item_cluster

@@ -167,14 +167,10 @@ def test_hybrid_routes_cold_users_to_popularity(planted: tuple) -> None:
 
 
 def test_hybrid_reaches_new_items_through_content(
-    planted: tuple, planted_content: ItemContent
+    planted_with_new_item: tuple, planted_content: ItemContent
 ) -> None:
     # given item 0's interactions removed, as if it were just published
-    X, user_cluster, item_cluster = planted
-    X = X.tolil()
-    X[:, 0] = 0
-    X = X.tocsr()
-    X.eliminate_zeros()
+    X, user_cluster, item_cluster = planted_with_new_item
     weights = {**CONFIG.hybrid_weights, "cold_items": 1.0}  # a content match ranks like a hit
     config = dataclasses.replace(CONFIG, hybrid_weights=weights)
     model = production_model(config, n_items=X.shape[1], content=planted_content).fit(X)
