@@ -7,12 +7,14 @@ Run (it creates, migrates and fills a dedicated database; never point it at one 
 
 Stages (each prints its figures):
 1. ingest: ``analytics.services.events_ingest_batch`` (the batch API's service: COPY into a temp
-   table + INSERT … ON CONFLICT DO NOTHING) in batches of 500, and the same batches through the
+   table, then one statement inserting the new client ids into EventKey with ON CONFLICT DO
+   NOTHING and the events whose id was new) in batches of 500, and the same batches through the
    full HTTP endpoint (DRF validation included), for comparison;
 2. one local day of ``--day-events`` events generated with generate_series, then
    ``rollup_day`` and ``funnel_entry_day`` for it, timed;
-3. the rest of ``--total-events`` spread over the previous 89 days, rolled up, then
-   ``GET /dashboard/`` (30 and 90 days) timed through Django's test client (server time).
+3. the rest of ``--total-events`` spread over the previous 89 days, rolled up, ``VACUUM
+   ANALYZE``, then ``GET /dashboard/`` (30 and 90 days) timed through Django's test client
+   (server time). Event partitions for the generated months are created before loading.
 """
 
 from __future__ import annotations
@@ -137,7 +139,7 @@ def bench_ingest(batches: int, http_batches: int) -> None:
         stored += events_ingest_batch(events=events, subject_id=f"ing{b % 1000}").stored
     seconds = time.perf_counter() - began
     print(
-        f"ingest service (COPY + ON CONFLICT), {batches} batches of 500: "
+        f"ingest service (COPY + EventKey dedupe), {batches} batches of 500: "
         f"{stored / seconds:,.0f} events/s ({stored} stored in {seconds:.2f} s)"
     )
     # the same events again: every one is a duplicate
