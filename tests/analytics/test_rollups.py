@@ -6,10 +6,12 @@ import pytest
 
 from analytics import rollups, selectors
 from analytics.models import (
+    ActiveDay,
     CohortDay,
     CourseDaily,
     CreatorDaily,
     DailyMetric,
+    FunnelDay,
     FunnelEntry,
     PurchaseAttribution,
     RollingRetention,
@@ -305,6 +307,8 @@ def _snapshot() -> dict[str, list]:
         CourseDaily,
         CreatorDaily,
         FunnelEntry,
+        FunnelDay,
+        ActiveDay,
         PurchaseAttribution,
         RollingRetention,
     ]
@@ -332,6 +336,8 @@ def test_rerunning_days_changes_nothing():
     # then every rollup row is identical
     assert _snapshot() == before
     assert before["PurchaseAttribution"]
+    assert before["ActiveDay"]
+    assert before["FunnelDay"]
     assert before["RollingRetention"]
 
 
