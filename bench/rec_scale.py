@@ -46,6 +46,8 @@ def main() -> None:
     config = dataclasses.replace(EngineConfig(), ease_max_items=args.ease_max_items)
     model = production_model(config, n_items=args.items)
     members = ", ".join(member.name for member, _ in model.members)
+    if model.neighbours is not None:
+        members += f" (+ {model.neighbours.name} for similar items)"
     started = time.perf_counter()
     model.fit(X)
     fitted = time.perf_counter()

@@ -99,12 +99,14 @@ class Chain:
             _lock_day(as_date(later_day))
         lookback = _Sql.d(day - timedelta(days=MAX_RANGE_DAYS))
         changed = _fetch(
-            f"""UPDATE {self.table} SET {self.prev} = {self._previous()}
-            WHERE {self.day} > %s AND {self.day} <= %s AND {self._where()}
-                AND ({self.prev} IS NULL OR {self.prev} <= %s)
-                AND {self.prev} IS DISTINCT FROM {self._previous()}
+            f"""UPDATE {self.table} SET {self.prev} = c.new_prev FROM (
+                SELECT r.id, {self._previous("r")} AS new_prev FROM {self.table} r
+                WHERE r.{self.day} > %s AND r.{self.day} <= %s AND {self._where("r")}
+                    AND (r.{self.prev} IS NULL OR r.{self.prev} <= %s)
+            ) c
+            WHERE {self.table}.id = c.id AND {self.table}.{self.prev} IS DISTINCT FROM c.new_prev
             RETURNING {self.day}""",
-            [lookback, *[_Sql.d(d) for d in horizon], _Sql.d(day), lookback],
+            [lookback, *[_Sql.d(d) for d in horizon], _Sql.d(day)],
         )
         return sorted({as_date(d) for (d,) in changed})
 

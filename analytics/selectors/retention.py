@@ -18,15 +18,19 @@ RETENTION_COLUMNS = (0, 1, 3, 7, 14, 30)
 LTV_DAYS = (7, 30, 90, 180)
 
 
-def retention_table(*, first: date, last: date, today: date) -> Table:
-    """Classic N-day retention by signup cohort; unreached cells are None ("in progress")."""
-    t = last_complete_day(today)
-    sizes = dict(
+def _cohort_sizes(first: date, last: date) -> dict[date, int]:
+    return dict(
         SubjectCohort.objects.filter(signup_date__range=(first, last))
         .values("signup_date")
         .annotate(n=Count("id"))
         .values_list("signup_date", "n")
     )
+
+
+def retention_table(*, first: date, last: date, today: date) -> Table:
+    """Classic N-day retention by signup cohort; unreached cells are None ("in progress")."""
+    t = last_complete_day(today)
+    sizes = _cohort_sizes(first, last)
     active = {
         (c, d): a
         for c, d, a in CohortDay.objects.filter(cohort_date__range=(first, last)).values_list(
@@ -48,9 +52,8 @@ def retention_table(*, first: date, last: date, today: date) -> Table:
     return table
 
 
-def retention_headline(*, first: date, last: date, today: date) -> dict[int, float | None]:
-    """Weighted D1/D7/D30 over mature, non-empty cohorts of [first, last]."""
-    table = retention_table(first=first, last=last, today=today)
+def retention_headline(table: Table) -> dict[int, float | None]:
+    """Weighted D1/D7/D30 over the mature, non-empty cohorts of a ``retention_table``."""
     out: dict[int, float | None] = {}
     for n in (1, 7, 30):
         mature = [r for r in table.rows if r[f"d{n}_retained"] is not None and r["size"]]
@@ -81,12 +84,7 @@ def rolling_retention_table(*, first: date, last: date) -> Table:
 def ltv_table(*, first: date, last: date, today: date) -> Table:
     """Realised cohort LTV (net fen per cohort member) at 7/30/90/180 days."""
     t = last_complete_day(today)
-    sizes = dict(
-        SubjectCohort.objects.filter(signup_date__range=(first, last))
-        .values("signup_date")
-        .annotate(n=Count("id"))
-        .values_list("signup_date", "n")
-    )
+    sizes = _cohort_sizes(first, last)
     net: dict[date, list[tuple[int, int]]] = defaultdict(list)
     for c, d, value in CohortDay.objects.filter(cohort_date__range=(first, last)).values_list(
         "cohort_date", "local_date", "net_minor"

@@ -8,7 +8,7 @@ requests never deadlock.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -97,17 +97,7 @@ def order_fulfil(*, order_id: int, payment_id: str, captured_minor: int) -> Orde
         updated_at=now,
     )
     enrollment_grant(user_id=order.user_id, course=order.course)
-    fee = _fee(order.amount_minor)
-    EarningEntry.objects.create(
-        creator_id=order.course.creator_id,
-        order=order,
-        kind=EarningEntry.Kind.SALE,
-        gross_minor=order.amount_minor,
-        fee_minor=fee,
-        net_minor=order.amount_minor - fee,
-        currency=order.currency,
-        available_at=now + timedelta(days=order.refund_days),
-    )
+    sale_earning(order, creator_id=order.course.creator_id, paid_at=now).save()
     event_record(
         type=EVENT_PURCHASE,
         user_id=order.user_id,
@@ -118,6 +108,24 @@ def order_fulfil(*, order_id: int, payment_id: str, captured_minor: int) -> Orde
         props={"order": order.number},
     )
     return order
+
+
+def sale_earning(order: Order, *, creator_id: int, paid_at: datetime) -> EarningEntry:
+    """The creator's ledger line for a paid order, unsaved: gross, platform fee, net.
+
+    It becomes available once the order's refund window has passed.
+    """
+    fee = _fee(order.amount_minor)
+    return EarningEntry(
+        creator_id=creator_id,
+        order=order,
+        kind=EarningEntry.Kind.SALE,
+        gross_minor=order.amount_minor,
+        fee_minor=fee,
+        net_minor=order.amount_minor - fee,
+        currency=order.currency,
+        available_at=paid_at + timedelta(days=order.refund_days),
+    )
 
 
 def _fee(amount_minor: int) -> int:

@@ -139,7 +139,7 @@ def _platform_report(*, first: date, last: date, grain: str, today: date) -> Rep
         today=today,
         tables=tables,
         charts=_charts(tables, daily),
-        headline=a.retention_headline(first=first, last=last, today=today),
+        headline=a.retention_headline(tables["retention"]),
     )
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -23,6 +22,7 @@ from django.utils import timezone
 from accounts.models import CreatorProfile, Follow, User
 from analytics.models import Event, Subject
 from commerce.models import EarningEntry, Order, Payment
+from commerce.services.orders import sale_earning
 from courses.models import Comment, Course, Enrollment, Favorite, Like, ShortVideo, WatchState
 
 COMMENTS = [
@@ -304,12 +304,10 @@ def _store(batch: Batch, users: list[User]) -> None:
 
 def _store_payments_and_earnings(orders: list[Order]) -> None:
     """The captured payment and the creator's ledger line each paid order carries."""
-    fee_percent = int(settings.KF_PLATFORM_FEE_PERCENT)
     creators = dict(Course.objects.values_list("pk", "creator_id"))
     payments, earnings = [], []
     for order in orders:
         assert order.paid_at is not None  # demo orders are created paid
-        fee = order.amount_minor * fee_percent // 100
         payments.append(
             Payment(
                 order=order,
@@ -324,16 +322,7 @@ def _store_payments_and_earnings(orders: list[Order]) -> None:
             )
         )
         earnings.append(
-            EarningEntry(
-                creator_id=creators[order.course_id],
-                order=order,
-                kind=EarningEntry.Kind.SALE,
-                gross_minor=order.amount_minor,
-                fee_minor=fee,
-                net_minor=order.amount_minor - fee,
-                currency=order.currency,
-                available_at=order.paid_at + timedelta(days=order.refund_days),
-            )
+            sale_earning(order, creator_id=creators[order.course_id], paid_at=order.paid_at)
         )
     Payment.objects.bulk_create(payments, batch_size=5000)
     EarningEntry.objects.bulk_create(earnings, batch_size=5000)

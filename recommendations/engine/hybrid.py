@@ -35,10 +35,9 @@ class Hybrid:
     least 1), as RP3beta does: a mild push from the head of the catalogue
     toward equally well-matched but less popular items.
 
-    Weights only steer scoring: a member with weight 0 is not scored, but
-    an :class:`ItemKNN` member is still fitted, because
-    :meth:`similar_items` reads its neighbours. Other zero-weight members
-    are dropped.
+    Weights only steer scoring: a member with weight 0 is dropped. The
+    ``neighbours`` model serves :meth:`similar_items` whatever its blend
+    weight (it may also be a member; it is fitted once).
 
     Routing:
       * a user with no interactions gets item popularity;
@@ -56,6 +55,7 @@ class Hybrid:
     Args:
         members: ``(model, weight)`` pairs; weights need not sum to 1.
         popularity: the cold-user fallback (fitted here on ``X``).
+        neighbours: item-item model for :meth:`similar_items`.
         content: optional content model for cold items and similar lists.
         cold_item_weight: see routing above.
         popularity_exponent: beta of the popularity debiasing above.
@@ -70,14 +70,14 @@ class Hybrid:
         members: Sequence[tuple[Recommender, float]],
         *,
         popularity: Popularity,
+        neighbours: ItemKNN | None = None,
         content: ContentModel | None = None,
         cold_item_weight: float = 0.5,
         similar_content_weight: float = 0.3,
         popularity_exponent: float = 0.0,
     ) -> None:
-        self.members = [
-            (model, weight) for model, weight in members if weight > 0 or isinstance(model, ItemKNN)
-        ]
+        self.members = [(model, weight) for model, weight in members if weight > 0]
+        self.neighbours = neighbours
         self.popularity = popularity
         self.content = content
         self.cold_item_weight = cold_item_weight
@@ -90,6 +90,8 @@ class Hybrid:
         """Fit every member, popularity and content; remember the cold items."""
         for model, _ in self.members:
             model.fit(X)
+        if self.neighbours is not None and all(m is not self.neighbours for m, _ in self.members):
+            self.neighbours.fit(X)
         self.popularity.fit(X)
         if self.content is not None:
             self.content.fit(X)
@@ -104,8 +106,7 @@ class Hybrid:
         """Return ``(n, n_items)`` float32 blended scores, routed as above."""
         blend = np.zeros((len(user_indices), X.shape[1]), dtype=np.float32)
         for model, weight in self.members:
-            if weight > 0:
-                blend += weight * scale_rows(model.score_users(X, user_indices))
+            blend += weight * scale_rows(model.score_users(X, user_indices))
         if self.popularity_exponent:
             blend *= self.item_discount_
         blend[:, self.cold_items_] = 0.0
@@ -132,9 +133,9 @@ class Hybrid:
         return [ScoredItem(index=index, score=score) for index, score in ranked]
 
     def _similarity_sources(self) -> list[tuple[ItemSimilarity, float]]:
-        sources: list[tuple[ItemSimilarity, float]] = [
-            (model, 1.0) for model, _ in self.members if isinstance(model, ItemKNN)
-        ]
+        sources: list[tuple[ItemSimilarity, float]] = []
+        if self.neighbours is not None:
+            sources.append((self.neighbours, 1.0))
         if self.content is not None:
             sources.append((self.content, self.similar_content_weight))
         return sources

@@ -59,9 +59,10 @@ def production_model(
     fitted even at blend weight 0: ``similar_items`` reads its neighbours.
     """
     weights = config.hybrid_weights
+    knn = ItemKNN(config.knn_neighbours, config.knn_shrink)
     members: list[tuple[Recommender, float]] = [
         (_als(config), weights.get("als", 0.0)),
-        (ItemKNN(config.knn_neighbours, config.knn_shrink), weights.get("itemknn", 0.0)),
+        (knn, weights.get("itemknn", 0.0)),
     ]
     if n_items <= config.ease_max_items:
         members.insert(0, (_ease(config), weights.get("ease", 0.0)))
@@ -69,6 +70,7 @@ def production_model(
     return Hybrid(
         members,
         popularity=Popularity(categories),
+        neighbours=knn,
         content=_content(config, content) if content is not None else None,
         cold_item_weight=weights.get("cold_items", 0.0),
         popularity_exponent=config.hybrid_popularity_exponent,

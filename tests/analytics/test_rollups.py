@@ -106,7 +106,7 @@ def test_retention_cohorts_classic_with_calendar_days_and_in_progress_cells():
     assert zero["d1"] == 0.0
     assert zero["d7"] is None
     # weighted mean of mature, non-empty cohorts: (1 + 0) / (3 + 1)
-    headline = selectors.retention_headline(first=D, last=D + timedelta(days=2), today=today)
+    headline = selectors.retention_headline(table)
     assert headline[1] == pytest.approx(0.25)
     assert headline[7] == pytest.approx(1 / 3)
     assert headline[30] is None
