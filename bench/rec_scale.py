@@ -1,7 +1,8 @@
 """Time a full retrain plus top-100 precompute on synthetic Zipf data.
 
 Reference section 3: 1,000,000 interactions, 100,000 users x 10,000 items,
-Zipf(0.8) item popularity. Budget: <= 90 s and <= 4 GiB peak RSS on 2 cores.
+Zipf(0.8) item popularity, taken up in sessions (``session_times``: about a
+minute apart, a day between sessions) for the session model. Budget: <= 90 s and <= 4 GiB peak RSS on 2 cores.
 
     .venv/bin/python bench/rec_scale.py [--users 100000] [--items 10000]
         [--interactions 1000000] [--k 100] [--ease-max-items N]
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from recommendations.engine.models import production_model
 from recommendations.engine.ranking import recommend
-from recommendations.engine.synthetic import zipf_interactions
+from recommendations.engine.synthetic import session_times, zipf_interactions
 from recommendations.engine.types import EngineConfig
 
 
@@ -43,13 +44,14 @@ def main() -> None:
     args = parse_args()
     load_before = os.getloadavg()[0]
     X = zipf_interactions(args.users, args.items, args.interactions, exponent=0.8, seed=0)
+    times = session_times(X, seed=0)
     config = dataclasses.replace(EngineConfig(), ease_max_items=args.ease_max_items)
     model = production_model(config, n_items=args.items)
     members = ", ".join(member.name for member, _ in model.members)
     if model.neighbours is not None:
         members += f" (+ {model.neighbours.name} for similar items)"
     started = time.perf_counter()
-    model.fit(X)
+    model.fit(X, times)
     fitted = time.perf_counter()
     top = recommend(model, X, np.arange(args.users), args.k)
     done = time.perf_counter()

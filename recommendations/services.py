@@ -125,7 +125,7 @@ def _fit(data: TrainingData, config: EngineConfig):  # type: ignore[no-untyped-d
         config, n_items=data.interactions.n_items, content=data.catalogue.content
     )
     start = time.perf_counter()
-    model.fit(data.interactions.matrix)
+    model.fit(data.interactions.matrix, data.interactions.timestamps)
     return model, time.perf_counter() - start
 
 

@@ -87,7 +87,7 @@ class ALS:
         self.user_factors_: NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
         self.item_factors_: NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
 
-    def fit(self, X: sp.csr_matrix) -> Self:
+    def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
         """Factorise the user x item weights (used as confidences)."""
         weights = X.astype(np.float32)
         if self.weighting == "bm25":

@@ -15,15 +15,17 @@ from recommendations.engine.types import ScoredItem
 class Recommender(Protocol):
     """What :func:`recommendations.engine.ranking.recommend` needs of a model.
 
-    ``fit`` takes the user x item CSR training matrix (never item x user);
+    ``fit`` takes the user x item CSR training matrix (never item x user)
+    and, when the source has them, the unix seconds of its entries aligned
+    with ``X.data``; models that do not read time ignore them.
     ``score_users`` returns ``(len(user_indices), n_items)`` float32 scores
     where higher is better. Filtering seen items is the caller's job.
     """
 
     name: str
 
-    def fit(self, X: sp.csr_matrix) -> Self:
-        """Learn from ``X`` ``(n_users, n_items)`` and return ``self``."""
+    def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
+        """Learn from ``X`` ``(n_users, n_items)`` (and ``timestamps``); return ``self``."""
         ...
 
     def score_users(self, X: sp.csr_matrix, user_indices: NDArray[np.int64]) -> NDArray[np.float32]:
@@ -46,3 +48,15 @@ def binarize(X: sp.csr_matrix) -> sp.csr_matrix:
     B.data = (B.data > 0).astype(np.float32)
     B.eliminate_zeros()
     return B
+
+
+def keep_entries(X: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
+    """Return ``X`` with only the stored entries flagged in ``keep``, in their order.
+
+    The order matters: arrays aligned with ``X.data`` (timestamps) stay
+    aligned after ``array[keep]``.
+    """
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    kept_per_row = np.bincount(rows[keep], minlength=X.shape[0])
+    indptr = np.concatenate(([0], np.cumsum(kept_per_row)))
+    return sp.csr_matrix((X.data[keep], X.indices[keep], indptr), shape=X.shape)

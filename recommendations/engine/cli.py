@@ -81,7 +81,12 @@ def make_split(args: argparse.Namespace, dataset: Dataset) -> Split:
     """Build the requested train/test split."""
     interactions = dataset.parts[0]
     if args.split == "random":
-        return split_random(interactions.matrix, test_fraction=args.test_fraction, seed=args.seed)
+        return split_random(
+            interactions.matrix,
+            timestamps=interactions.timestamps,
+            test_fraction=args.test_fraction,
+            seed=args.seed,
+        )
     if args.split == "loo":
         return split_leave_one_out(interactions.matrix, interactions.timestamps, seed=args.seed)
     if args.split == "temporal":
@@ -89,7 +94,11 @@ def make_split(args: argparse.Namespace, dataset: Dataset) -> Split:
             raise SystemExit("--split temporal needs a timestamp column")
         cutoff = args.cutoff or float(np.quantile(interactions.timestamps, 0.8))
         return split_temporal(interactions, cutoff)
-    return Split(train=interactions.matrix, test=dataset.parts[1].matrix)
+    return Split(
+        train=interactions.matrix,
+        test=dataset.parts[1].matrix,
+        train_times=interactions.timestamps,
+    )
 
 
 def run(args: argparse.Namespace) -> list[EvaluationResult]:

@@ -116,7 +116,7 @@ class ContentModel:
         self.vectors_ = sp.csr_matrix((0, 0), dtype=np.float32)
         self.similarity_ = sp.csr_matrix((0, 0), dtype=np.float32)
 
-    def fit(self, X: sp.csr_matrix) -> Self:
+    def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
         """Vectorise the items and keep each item's top content neighbours.
 
         ``X`` is unused: content depends on the item text only.

@@ -80,7 +80,7 @@ class EASE:
         self.user_exponent = user_exponent
         self.weights_: NDArray[np.float32] = np.zeros((0, 0), dtype=np.float32)
 
-    def fit(self, X: sp.csr_matrix) -> Self:
+    def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
         """Compute the dense ``(n_items, n_items)`` float32 ``weights_`` (B)."""
         Xf = self._prepare(X)
         n_items = Xf.shape[1]

@@ -13,20 +13,28 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommendations.engine.base import Recommender
+from recommendations.engine.base import Recommender, keep_entries
 from recommendations.engine.ranking import recommend
 from recommendations.engine.types import EvaluationResult, InteractionMatrix, Split
 
 
-def split_random(X: sp.csr_matrix, *, test_fraction: float = 0.2, seed: int = 0) -> Split:
+def split_random(
+    X: sp.csr_matrix,
+    *,
+    timestamps: NDArray[np.float64] | None = None,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> Split:
     """Move ``ceil(test_fraction * n_u)`` random entries of each user to test.
 
     Users with a single entry keep it in train (protocol A, step 2).
+    ``timestamps`` (aligned with ``X.data``) follow their entries into
+    ``Split.train_times``.
     """
     counts = np.diff(X.indptr)
     n_test = np.where(counts > 1, np.ceil(np.round(counts * test_fraction, 9)), 0)
     keys = np.random.default_rng(seed).random(X.nnz)
-    return _split_by_rank(X, keys, n_test.astype(np.int64))
+    return _split_by_rank(X, timestamps, keys, n_test.astype(np.int64))
 
 
 def split_leave_one_out(
@@ -42,7 +50,7 @@ def split_leave_one_out(
     """
     noise = np.random.default_rng(seed).random(X.nnz)
     keys = noise if timestamps is None else -timestamps - noise * 1e-3
-    return _split_by_rank(X, keys, (np.diff(X.indptr) > 1).astype(np.int64))
+    return _split_by_rank(X, timestamps, keys, (np.diff(X.indptr) > 1).astype(np.int64))
 
 
 def split_temporal(interactions: InteractionMatrix, cutoff: float) -> Split:
@@ -56,29 +64,37 @@ def split_temporal(interactions: InteractionMatrix, cutoff: float) -> Split:
     if interactions.timestamps is None:
         raise ValueError("a temporal split needs timestamps")
     X = interactions.matrix
-    is_test = interactions.timestamps >= cutoff
-    train = _mask_entries(X, ~is_test)
+    stamps = interactions.timestamps
+    is_test = stamps >= cutoff
+    train = _entries(X, ~is_test)
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     has_train = np.diff(train.indptr) > 0
-    return Split(train=train, test=_mask_entries(X, is_test & has_train[rows]))
+    test = _entries(X, is_test & has_train[rows])
+    return Split(train=train, test=test, train_times=stamps[~is_test])
 
 
-def _split_by_rank(X: sp.csr_matrix, keys: NDArray[np.float64], n_test: NDArray[np.int64]) -> Split:
+def _split_by_rank(
+    X: sp.csr_matrix,
+    timestamps: NDArray[np.float64] | None,
+    keys: NDArray[np.float64],
+    n_test: NDArray[np.int64],
+) -> Split:
     """Send the ``n_test[u]`` entries of row ``u`` with the smallest keys to test."""
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     order = np.lexsort((keys, rows))
     rank = np.empty(X.nnz, dtype=np.int64)
     rank[order] = np.arange(X.nnz) - X.indptr[rows[order]]
     is_test = rank < n_test[rows]
-    return Split(train=_mask_entries(X, ~is_test), test=_mask_entries(X, is_test))
-
-
-def _mask_entries(X: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
-    """Return ``X`` with only the stored entries flagged in ``keep``."""
-    coo = X.tocoo()
-    return sp.csr_matrix(
-        (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=X.shape, dtype=np.float32
+    return Split(
+        train=_entries(X, ~is_test),
+        test=_entries(X, is_test),
+        train_times=None if timestamps is None else timestamps[~is_test],
     )
+
+
+def _entries(X: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
+    """Return the flagged entries as float32, in order (aligned times stay aligned)."""
+    return keep_entries(X, keep).astype(np.float32, copy=False)
 
 
 def ranking_metrics(ranked: NDArray[np.int64], relevant: sp.csr_matrix) -> dict[str, float]:
@@ -119,13 +135,13 @@ def ranking_metrics(ranked: NDArray[np.int64], relevant: sp.csr_matrix) -> dict[
 def evaluate(
     model: Recommender, split: Split, *, k: int = 10, label: str | None = None
 ) -> EvaluationResult:
-    """Fit ``model`` on ``split.train`` and score its top-k against ``split.test``.
+    """Fit ``model`` on ``split.train`` (and its times) and score its top-k against ``split.test``.
 
     Training items are excluded from the ranking; users without test items
     are skipped. ``label`` names the result (default ``model.name``).
     """
     started = time.perf_counter()
-    model.fit(split.train)
+    model.fit(split.train, split.train_times)
     fit_seconds = time.perf_counter() - started
     users = np.flatnonzero(np.diff(split.test.indptr) > 0)
     if users.size == 0:

@@ -86,12 +86,12 @@ class Hybrid:
         self.cold_items_ = np.zeros(0, dtype=np.int64)
         self.item_discount_ = np.ones(0, dtype=np.float32)
 
-    def fit(self, X: sp.csr_matrix) -> Self:
+    def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
         """Fit every member, popularity and content; remember the cold items."""
         for model, _ in self.members:
-            model.fit(X)
+            model.fit(X, timestamps)
         if self.neighbours is not None and all(m is not self.neighbours for m, _ in self.members):
-            self.neighbours.fit(X)
+            self.neighbours.fit(X, timestamps)
         self.popularity.fit(X)
         if self.content is not None:
             self.content.fit(X)

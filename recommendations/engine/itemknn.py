@@ -36,7 +36,7 @@ class ItemKNN:
         self.similarity_ = sp.csr_matrix((0, 0), dtype=np.float32)
         self._scorer = self.similarity_
 
-    def fit(self, X: sp.csr_matrix) -> Self:
+    def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
         """Build the sparse ``(n_items, n_items)`` neighbour matrix.
 
         Row ``i`` of ``similarity_`` holds the top-k neighbours of item

@@ -11,9 +11,19 @@ from recommendations.engine.ease import EASE
 from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.itemknn import ItemKNN
 from recommendations.engine.popularity import Popularity
+from recommendations.engine.session import SessionKNN
 from recommendations.engine.types import EngineConfig, ItemContent
 
-ALGORITHMS = ("popularity", "itemknn", "ease", "als", "content", "hybrid", "als-default")
+ALGORITHMS = (
+    "popularity",
+    "itemknn",
+    "session",
+    "ease",
+    "als",
+    "content",
+    "hybrid",
+    "als-default",
+)
 
 
 def make_model(
@@ -30,6 +40,7 @@ def make_model(
     builders: dict[str, Callable[[], Recommender]] = {
         "popularity": lambda: Popularity(categories),
         "itemknn": lambda: ItemKNN(config.knn_neighbours, config.knn_shrink),
+        "session": lambda: _session(config),
         "ease": lambda: _ease(config),
         "als": lambda: _als(config),
         "als-default": lambda: ALS(
@@ -63,6 +74,7 @@ def production_model(
     members: list[tuple[Recommender, float]] = [
         (_als(config), weights.get("als", 0.0)),
         (knn, weights.get("itemknn", 0.0)),
+        (_session(config), weights.get("session", 0.0)),
     ]
     if n_items <= config.ease_max_items:
         members.insert(0, (_ease(config), weights.get("ease", 0.0)))
@@ -84,6 +96,10 @@ def _ease(config: EngineConfig) -> EASE:
         variant=config.ease_variant,
         user_exponent=config.ease_user_exponent,
     )
+
+
+def _session(config: EngineConfig) -> SessionKNN:
+    return SessionKNN(config.session_tau, config.session_neighbours)
 
 
 def _als(config: EngineConfig) -> ALS:

@@ -30,7 +30,7 @@ class Popularity:
         self.categories = categories
         self.scores_: NDArray[np.float32] = np.zeros(0, dtype=np.float32)
 
-    def fit(self, X: sp.csr_matrix) -> Self:
+    def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
         """Sum each item's (decayed) weights over users."""
         self.scores_ = np.asarray(X.sum(axis=0), dtype=np.float32).ravel()
         return self

@@ -60,6 +60,33 @@ def planted_clusters(
     return _binary_csr(users, items, (n_users, n_items)), user_cluster, item_cluster
 
 
+def session_times(
+    X: sp.csr_matrix,
+    *,
+    gap_seconds: float = 60.0,
+    session_break: float = 0.2,
+    start: float = 1.7e9,
+    seed: int = 0,
+) -> NDArray[np.float64]:
+    """Return ``(nnz,)`` unix seconds for ``X``'s entries, as sessions.
+
+    Each user takes up their items in a random order, ``gap_seconds`` apart
+    on average (exponential gaps); with probability ``session_break`` a gap
+    is a day instead, starting a new session.
+    """
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(gap_seconds, size=X.nnz)
+    gaps[rng.random(X.nnz) < session_break] = 86_400.0
+    elapsed = np.cumsum(gaps) - gaps  # slot k's time since the first slot
+    counts = np.diff(X.indptr)
+    rows = np.repeat(np.arange(X.shape[0]), counts)
+    since_user_start = elapsed - elapsed[X.indptr[:-1]].repeat(counts) if X.nnz else elapsed
+    shuffled = np.lexsort((rng.random(X.nnz), rows))  # each row's entries in a random order
+    times = np.empty(X.nnz, dtype=np.float64)
+    times[shuffled] = start + since_user_start
+    return times
+
+
 def _binary_csr(
     users: NDArray[np.int64], items: NDArray[np.int64], shape: tuple[int, int]
 ) -> sp.csr_matrix:

@@ -77,10 +77,13 @@ class Split:
 
     A user's test items are the relevant items to retrieve; their train
     items are what the model sees and are excluded from the ranking.
+    ``train_times`` are the unix seconds of the train entries, aligned with
+    ``train.data``, when the source had times.
     """
 
     train: sp.csr_matrix
     test: sp.csr_matrix
+    train_times: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,16 @@ class EngineConfig:
     als_bm25_k1: float = 1.2
     als_bm25_b: float = 0.75
     content_neighbours: int = 50
+    session_tau: float = 1080.0
+    session_neighbours: int = 200
     hybrid_weights: dict[str, float] = field(
-        default_factory=lambda: {"ease": 1.0, "als": 2.0, "itemknn": 0.0, "cold_items": 0.5}
+        default_factory=lambda: {
+            "ease": 1.0,
+            "als": 3.0,
+            "itemknn": 0.0,
+            "session": 1.0,
+            "cold_items": 0.5,
+        }
     )
     hybrid_popularity_exponent: float = 0.0
     num_threads: int = 2

@@ -87,7 +87,7 @@ class Oracle:
     def __init__(self, split: Split) -> None:
         self.scores = (2 * split.train + split.test).toarray().astype(np.float32)
 
-    def fit(self, X: sp.csr_matrix) -> "Oracle":
+    def fit(self, X: sp.csr_matrix, timestamps: np.ndarray | None = None) -> "Oracle":
         return self
 
     def score_users(self, X: sp.csr_matrix, user_indices: np.ndarray) -> np.ndarray:

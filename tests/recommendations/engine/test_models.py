@@ -269,7 +269,7 @@ def test_popularity_debiasing_breaks_ties_toward_the_niche_item() -> None:
     class Tied:
         name = "tied"
 
-        def fit(self, X: sp.csr_matrix) -> "Tied":
+        def fit(self, X: sp.csr_matrix, timestamps: np.ndarray | None = None) -> "Tied":
             return self
 
         def score_users(self, X: sp.csr_matrix, users: np.ndarray) -> np.ndarray:

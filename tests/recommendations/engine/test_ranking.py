@@ -18,7 +18,7 @@ class FixedScores:
     def __init__(self, scores: np.ndarray) -> None:
         self.scores = scores
 
-    def fit(self, X: sp.csr_matrix) -> "FixedScores":
+    def fit(self, X: sp.csr_matrix, timestamps: np.ndarray | None = None) -> "FixedScores":
         return self
 
     def score_users(self, X: sp.csr_matrix, user_indices: np.ndarray) -> np.ndarray:
