@@ -48,8 +48,11 @@ def main() -> None:
     config = dataclasses.replace(EngineConfig(), ease_max_items=args.ease_max_items)
     model = production_model(config, n_items=args.items)
     members = ", ".join(member.name for member, _ in model.members)
-    if model.neighbours is not None:
-        members += f" (+ {model.neighbours.name} for similar items)"
+    similar_only = [
+        m.name for m, _ in model.neighbours if all(m is not n for n, _ in model.members)
+    ]
+    if similar_only:
+        members += f" (+ {', '.join(similar_only)} for similar items)"
     started = time.perf_counter()
     model.fit(X, times)
     fitted = time.perf_counter()

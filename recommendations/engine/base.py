@@ -42,6 +42,11 @@ class ItemSimilarity(Protocol):
         ...
 
 
+@runtime_checkable
+class SimilarItemsModel(ItemSimilarity, Recommender, Protocol):
+    """A model fitted like a recommender that also answers "similar items"."""
+
+
 def binarize(X: sp.csr_matrix) -> sp.csr_matrix:
     """Return a float32 copy of ``X`` with every positive entry set to 1."""
     B = X.astype(np.float32)

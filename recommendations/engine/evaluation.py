@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommendations.engine.base import Recommender, keep_entries
+from recommendations.engine.base import Recommender, SimilarItemsModel, keep_entries
 from recommendations.engine.ranking import recommend
 from recommendations.engine.types import EvaluationResult, InteractionMatrix, Split
 
@@ -148,6 +148,39 @@ def evaluate(
         raise ValueError("the split has no test user to evaluate")
     top = recommend(model, split.train, users, k)
     metrics = ranking_metrics(top.indices, split.test[users])
+    return EvaluationResult(
+        model=label or model.name, k=k, fit_seconds=fit_seconds, n_users=int(users.size), **metrics
+    )
+
+
+def evaluate_next_item(
+    model: SimilarItemsModel, split: Split, *, k: int = 10, label: str | None = None
+) -> EvaluationResult:
+    """Score "more like the latest": the list a viewer gets from their latest item.
+
+    Fits ``model`` on ``split.train`` (with its times); each user's list is
+    ``model.similar_items`` of their latest training item, minus their
+    training items, cut to ``k``; the relevant items are their test items
+    (with :func:`split_leave_one_out`, the item they took up next). Users
+    without a training or test item are skipped.
+    """
+    if split.train_times is None:
+        raise ValueError("the next-item evaluation needs training times")
+    started = time.perf_counter()
+    model.fit(split.train, split.train_times)
+    fit_seconds = time.perf_counter() - started
+    train, times = split.train, split.train_times
+    users = np.flatnonzero((np.diff(split.test.indptr) > 0) & (np.diff(train.indptr) > 0))
+    ranked = np.full((users.size, k), -1, dtype=np.int64)
+    for row, user in enumerate(users):
+        start, end = train.indptr[user], train.indptr[user + 1]
+        seen = train.indices[start:end]
+        latest = int(seen[np.argmax(times[start:end])])
+        excluded = set(seen.tolist())
+        found = model.similar_items(latest, k + len(excluded))
+        unseen = [s.index for s in found if s.index not in excluded]
+        ranked[row, : min(k, len(unseen))] = unseen[:k]
+    metrics = ranking_metrics(ranked, split.test[users])
     return EvaluationResult(
         model=label or model.name, k=k, fit_seconds=fit_seconds, n_users=int(users.size), **metrics
     )

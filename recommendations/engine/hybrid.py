@@ -13,6 +13,7 @@ from recommendations.engine.base import ItemSimilarity, Recommender
 from recommendations.engine.content import ContentModel
 from recommendations.engine.itemknn import ItemKNN
 from recommendations.engine.popularity import Popularity
+from recommendations.engine.session import SessionKNN
 from recommendations.engine.types import ScoredItem
 
 
@@ -36,8 +37,8 @@ class Hybrid:
     toward equally well-matched but less popular items.
 
     Weights only steer scoring: a member with weight 0 is dropped. The
-    ``neighbours`` model serves :meth:`similar_items` whatever its blend
-    weight (it may also be a member; it is fitted once).
+    ``neighbours`` models serve :meth:`similar_items` whatever their blend
+    weights (one may also be a member; it is fitted once).
 
     Routing:
       * a user with no interactions gets item popularity;
@@ -55,12 +56,13 @@ class Hybrid:
     Args:
         members: ``(model, weight)`` pairs; weights need not sum to 1.
         popularity: the cold-user fallback (fitted here on ``X``).
-        neighbours: item-item model for :meth:`similar_items`.
+        neighbours: ``(model, weight)`` item-item models blended by
+            :meth:`similar_items`.
         content: optional content model for cold items and similar lists.
         cold_item_weight: see routing above.
         popularity_exponent: beta of the popularity debiasing above.
-        similar_content_weight: weight of content next to kNN (1.0) in
-            :meth:`similar_items`.
+        similar_content_weight: weight of content next to ``neighbours``
+            in :meth:`similar_items`.
     """
 
     name = "hybrid"
@@ -70,14 +72,14 @@ class Hybrid:
         members: Sequence[tuple[Recommender, float]],
         *,
         popularity: Popularity,
-        neighbours: ItemKNN | None = None,
+        neighbours: Sequence[tuple[ItemKNN | SessionKNN, float]] = (),
         content: ContentModel | None = None,
         cold_item_weight: float = 0.5,
         similar_content_weight: float = 0.3,
         popularity_exponent: float = 0.0,
     ) -> None:
         self.members = [(model, weight) for model, weight in members if weight > 0]
-        self.neighbours = neighbours
+        self.neighbours = [(model, weight) for model, weight in neighbours if weight > 0]
         self.popularity = popularity
         self.content = content
         self.cold_item_weight = cold_item_weight
@@ -90,8 +92,9 @@ class Hybrid:
         """Fit every member, popularity and content; remember the cold items."""
         for model, _ in self.members:
             model.fit(X, timestamps)
-        if self.neighbours is not None and all(m is not self.neighbours for m, _ in self.members):
-            self.neighbours.fit(X, timestamps)
+        for source, _ in self.neighbours:
+            if all(member is not source for member, _ in self.members):
+                source.fit(X, timestamps)
         self.popularity.fit(X)
         if self.content is not None:
             self.content.fit(X)
@@ -119,9 +122,9 @@ class Hybrid:
         return blend
 
     def similar_items(self, item_index: int, k: int) -> list[ScoredItem]:
-        """Blend kNN and content neighbours, each scaled by its best score.
+        """Blend the neighbour models and content, each scaled by its best score.
 
-        A new item has no kNN neighbours, so its list is pure content.
+        A new item has no collaborative neighbours, so its list is pure content.
         """
         totals: dict[int, float] = {}
         for source, weight in self._similarity_sources():
@@ -133,9 +136,7 @@ class Hybrid:
         return [ScoredItem(index=index, score=score) for index, score in ranked]
 
     def _similarity_sources(self) -> list[tuple[ItemSimilarity, float]]:
-        sources: list[tuple[ItemSimilarity, float]] = []
-        if self.neighbours is not None:
-            sources.append((self.neighbours, 1.0))
+        sources: list[tuple[ItemSimilarity, float]] = list(self.neighbours)
         if self.content is not None:
             sources.append((self.content, self.similar_content_weight))
         return sources

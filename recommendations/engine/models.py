@@ -66,15 +66,18 @@ def production_model(
 
     EASE's fit grows with ``n_items^3`` and its weights with ``n_items^2``,
     so above ``config.ease_max_items`` the hybrid drops EASE and keeps ALS
-    plus ItemKNN, whose cost is linear in the interactions. ItemKNN is
-    fitted even at blend weight 0: ``similar_items`` reads its neighbours.
+    plus the session model, whose costs are linear in the interactions.
+    ItemKNN is fitted even at blend weight 0: ``similar_items`` blends its
+    neighbours with the session model's and content's
+    (``config.similar_weights``).
     """
-    weights = config.hybrid_weights
+    weights, similar = config.hybrid_weights, config.similar_weights
     knn = ItemKNN(config.knn_neighbours, config.knn_shrink)
+    session = _session(config)
     members: list[tuple[Recommender, float]] = [
         (_als(config), weights.get("als", 0.0)),
         (knn, weights.get("itemknn", 0.0)),
-        (_session(config), weights.get("session", 0.0)),
+        (session, weights.get("session", 0.0)),
     ]
     if n_items <= config.ease_max_items:
         members.insert(0, (_ease(config), weights.get("ease", 0.0)))
@@ -82,9 +85,13 @@ def production_model(
     return Hybrid(
         members,
         popularity=Popularity(categories),
-        neighbours=knn,
+        neighbours=[
+            (knn, similar.get("itemknn", 0.0)),
+            (session, similar.get("session", 0.0)),
+        ],
         content=_content(config, content) if content is not None else None,
         cold_item_weight=weights.get("cold_items", 0.0),
+        similar_content_weight=similar.get("content", 0.0),
         popularity_exponent=config.hybrid_popularity_exponent,
     )
 

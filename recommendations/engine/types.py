@@ -139,6 +139,9 @@ class EngineConfig:
         }
     )
     hybrid_popularity_exponent: float = 0.0
+    similar_weights: dict[str, float] = field(
+        default_factory=lambda: {"itemknn": 1.0, "session": 2.0, "content": 0.3}
+    )
     num_threads: int = 2
     seed: int = 0
 

@@ -7,7 +7,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommendations.engine.evaluation import evaluate, split_leave_one_out, split_random
+from recommendations.engine.evaluation import (
+    evaluate,
+    evaluate_next_item,
+    split_leave_one_out,
+    split_random,
+)
 from recommendations.engine.itemknn import ItemKNN
 from recommendations.engine.models import production_model
 from recommendations.engine.popularity import Popularity
@@ -164,3 +169,36 @@ def test_session_times_are_seeded_and_sessions_start_per_user() -> None:
     np.testing.assert_array_equal(times, session_times(X, seed=4, start=0.0))
     for user in range(10):
         assert times[X.indptr[user] : X.indptr[user + 1]].min() == 0.0
+
+
+def test_production_similar_items_follow_the_sitting() -> None:
+    # given the two-sittings data, where kNN alone ties items 1, 2 and 3 for item 0
+    X, times = two_sittings()
+    model = production_model(EngineConfig(), n_items=4)
+    # when
+    similar = model.fit(X, times).similar_items(0, 3)
+    # then the session neighbour leads
+    assert similar[0].index == 1
+    assert similar[0].score > similar[1].score
+
+
+def test_next_item_evaluation_ranks_from_the_latest_item() -> None:
+    # given the two-sittings viewers and a new one who took up 0, then 2, and next 3
+    X, times = two_sittings(n_users=30)
+    newcomer = sp.csr_matrix(np.array([[1.0, 0.0, 1.0, 0.0]], dtype=np.float32))
+    split = Split(
+        train=sp.vstack([X, newcomer], format="csr"),
+        test=sp.csr_matrix(([1.0], ([30], [3])), shape=(31, 4), dtype=np.float32),
+        train_times=np.concatenate([times, [0.0, 100.0]]),
+    )
+    # when
+    result = evaluate_next_item(SessionKNN(tau=300.0), split, k=1)
+    # then: the latest item's partner 3 is next (item 0's partner 1 would miss)
+    assert result.n_users == 1
+    assert result.ndcg == pytest.approx(1.0)
+
+
+def test_next_item_evaluation_needs_times() -> None:
+    X, _ = two_sittings()
+    with pytest.raises(ValueError, match="training times"):
+        evaluate_next_item(SessionKNN(), Split(train=X, test=X))
