@@ -82,7 +82,9 @@ class SessionKNN:
 
     name = "session"
 
-    def __init__(self, tau: float = 1080.0, neighbours: int = 200, *, window_taus: float = 10.0):
+    def __init__(
+        self, tau: float = 1080.0, neighbours: int = 200, *, window_taus: float = 10.0
+    ) -> None:
         if tau <= 0:
             raise ValueError(f"tau must be positive, got {tau}")
         self.tau = tau
