@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from . import rollups
 from .models import Event, EventKey, Subject, Watermark
+from .owners import owners_of
 from .tasks import rollups_refresh_dates_task
 
 
@@ -130,6 +131,7 @@ class IngestResult:
     received: int
     stored: int
     duplicates: int
+    too_old: int
     skew_seconds: float
 
 
@@ -153,8 +155,12 @@ def events_ingest_batch(
     """Store one validated batch from a page or app, once per client event id.
 
     Timestamps are corrected by the client's clock offset; one still in the
-    future after that is set to the receive time. Repeats inside the batch
-    and ids already stored for the subject are skipped. PostgreSQL gets the
+    future after that is set to the receive time, and one older than
+    ``ANALYTICS_MAX_EVENT_AGE_DAYS`` is dropped (a rollup day that old is
+    closed). Repeats inside the batch and ids already stored for the
+    subject are skipped. The creator of an event is the owner of its video
+    (else of its course), looked up here: a client's ``creator_id`` is not
+    trusted, or a page could move a video's plays to another creator. PostgreSQL gets the
     rows with ``COPY`` into a temporary table and one ``INSERT … ON
     CONFLICT DO NOTHING``; other databases use ``bulk_create``.
 
@@ -164,25 +170,48 @@ def events_ingest_batch(
     """
     now = now or timezone.now()
     offset = clock_offset(sent_at=sent_at, now=now)
+    oldest = now - timedelta(days=settings.ANALYTICS_MAX_EVENT_AGE_DAYS)
     unique: dict[str, dict[str, Any]] = {}
     for item in events:
         unique.setdefault(item["client_event_id"], item)
-    rows = [_row(item, subject_id, offset, now, source) for item in unique.values()]
-    stored = _store_new(rows)
+    owners = _creators_of(unique.values())
+    rows = [_row(item, subject_id, offset, now, source, owners) for item in unique.values()]
+    recent = [row for row in rows if row[0] >= oldest]
+    stored = _store_new(recent)
+    too_old = len(rows) - len(recent)
     return IngestResult(
         received=len(events),
         stored=stored,
-        duplicates=len(events) - stored,
+        duplicates=len(events) - stored - too_old,
+        too_old=too_old,
         skew_seconds=offset.total_seconds(),
     )
 
 
+def _creators_of(events: Iterable[dict[str, Any]]) -> dict[str, dict[int, int]]:
+    """Owner of each video and course the events name: ``{"video": {id: creator}, …}``."""
+    wanted: dict[str, set[int]] = {"video": set(), "course": set()}
+    for item in events:
+        if item.get("video_id"):
+            wanted["video"].add(item["video_id"])
+        elif item.get("course_id"):
+            wanted["course"].add(item["course_id"])
+    return {kind: owners_of(kind, ids) for kind, ids in wanted.items()}
+
+
 def _row(
-    item: dict[str, Any], subject_id: str, offset: timedelta, now: datetime, source: str
+    item: dict[str, Any],
+    subject_id: str,
+    offset: timedelta,
+    now: datetime,
+    source: str,
+    owners: dict[str, dict[int, int]],
 ) -> tuple[Any, ...]:
-    ts = item["ts"] + offset
-    if ts > now:
-        ts = now
+    ts = min(item["ts"] + offset, now)
+    if item.get("video_id"):
+        creator_id = owners["video"].get(item["video_id"])
+    else:
+        creator_id = owners["course"].get(item.get("course_id") or 0)
     return (
         ts,
         now,
@@ -191,7 +220,7 @@ def _row(
         item["type"],
         item.get("video_id"),
         item.get("course_id"),
-        item.get("creator_id"),
+        creator_id,
         float(item.get("value") or 0),
         item.get("props") or {},
         source,

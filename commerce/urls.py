@@ -5,7 +5,7 @@ from . import views
 app_name = "commerce"
 
 urlpatterns = [
-    path("buy/<int:course_id>/", views.buy, name="buy"),
+    path("buy/<id:course_id>/", views.buy, name="buy"),
     path("orders/", views.order_list, name="order-list"),
     path("orders/<str:number>/", views.order_detail, name="order-detail"),
     path("orders/<str:number>/refund/", views.order_refund, name="order-refund"),

@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = "Catalogue"
+
+    def ready(self) -> None:
+        from analytics.owners import OwnerLookup, owner_lookup_register
+
+        from .models import Course, ShortVideo
+
+        def creators(model: type[Course] | type[ShortVideo]) -> OwnerLookup:
+            return lambda ids: dict(
+                model.objects.filter(pk__in=ids).values_list("pk", "creator_id")
+            )
+
+        owner_lookup_register("video", creators(ShortVideo))
+        owner_lookup_register("course", creators(Course))

@@ -5,10 +5,10 @@ from . import search_views, views
 app_name = "courses"
 
 urlpatterns = [
-    path("v/<int:video_id>/", views.video_detail, name="video-detail"),
+    path("v/<id:video_id>/", views.video_detail, name="video-detail"),
     path("c/<str:slug>/", views.course_detail, name="course-detail"),
     path("c/<str:slug>/review", views.course_review, name="course-review"),
-    path("lessons/<int:lesson_id>/", views.lesson_watch, name="lesson-watch"),
-    path("lessons/<int:lesson_id>/media", views.lesson_media, name="lesson-media"),
+    path("lessons/<id:lesson_id>/", views.lesson_watch, name="lesson-watch"),
+    path("lessons/<id:lesson_id>/media", views.lesson_media, name="lesson-media"),
     path("search/", search_views.search_page, name="search"),
 ]

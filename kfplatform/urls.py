@@ -20,3 +20,8 @@ urlpatterns = [
     path("dashboard/", include("kfplatform.dashboard.urls")),
     path("", include("courses.urls")),
 ]
+
+handler400 = "common.error_pages.handler400"
+handler403 = "common.error_pages.handler403"
+handler404 = "common.error_pages.handler404"
+handler500 = "common.error_pages.handler500"

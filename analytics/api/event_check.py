@@ -15,6 +15,9 @@ from django.utils import timezone
 from rest_framework import serializers
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Any clock, however wrong, shows a year in this range; outside it the clock
+# correction itself would overflow.
+YEARS = range(1971, 3000)
 ID_FIELDS = ("video_id", "course_id", "creator_id")
 KNOWN = {"type", "ts", "client_event_id", "session_id", "value", "props", *ID_FIELDS}
 
@@ -23,6 +26,8 @@ def _ts(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValueError
     parsed = datetime.fromisoformat(value)
+    if parsed.year not in YEARS:
+        raise ValueError
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
     return parsed
@@ -41,7 +46,7 @@ def check_event(item: Any, types: set[str], max_props: int) -> tuple[dict, dict[
     try:
         clean["ts"] = _ts(item.get("ts"))
     except (TypeError, ValueError):
-        errors["ts"] = ["Datetime has wrong format. Use ISO 8601 with a time zone."]
+        errors["ts"] = ["Use ISO 8601 with a time zone, in the years 1971-2999."]
     client_id = item.get("client_event_id")
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         errors["client_event_id"] = ["Required: 1-64 letters, digits or _.:-"]
@@ -69,11 +74,18 @@ def _check_ids(item: dict, clean: dict, errors: dict) -> None:
 
 def _check_value(item: dict, clean: dict, errors: dict) -> None:
     value = item.get("value", 0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
         errors["value"] = ["A valid number is required."]
     elif abs(value) > 1e12:
         errors["value"] = ["Ensure this value is within ±1e12."]
     clean["value"] = value
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
 
 
 def _check_props(item: dict, clean: dict, errors: dict, max_props: int) -> None:

@@ -3,6 +3,7 @@
 import json
 import re
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -19,13 +20,22 @@ from analytics.services import (
 )
 from common.api.errors import ErrorSerializer
 
-from .event_check import check_events
+from .event_check import YEARS, check_events
 
 ANON_COOKIE = "kf_anon"
 ANON_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Business events (money, signup, enrollment, login, lesson completion) are
 # recorded by the server only; a page cannot claim a purchase.
 SERVER_ONLY = {
+    # ... and so are the actions the server stores and records itself (likes,
+    # follows, comments, shares, favourites, "not interested"): a page sending
+    # them too would count each twice, or count what never happened.
+    Event.Type.LIKE,
+    Event.Type.FAVORITE,
+    Event.Type.SHARE,
+    Event.Type.COMMENT,
+    Event.Type.NOT_INTERESTED,
+    Event.Type.FOLLOW,
     Event.Type.CHECKOUT,
     Event.Type.PURCHASE,
     Event.Type.REFUND,
@@ -82,9 +92,13 @@ class EventBatchApi(APIView):
     keyed by the ``kf_anon`` cookie (or the ``anonymous_id`` field), which
     the response sets when missing and the login flow merges into the
     account. Retried batches are harmless: ``client_event_id`` is unique per
-    viewer. Client clocks are corrected by ``sent_at``. Business events
-    (orders, signup, login, enrollment, lesson completion) are recorded by
-    the server and refused here. Logged-in pages must send the CSRF header
+    viewer. Client clocks are corrected by ``sent_at``; events older than
+    ``ANALYTICS_MAX_EVENT_AGE_DAYS`` after that are dropped (``too_old``).
+    Business events (orders, signup, login, enrollment, lesson completion)
+    and the actions the server records itself (likes, favourites, shares,
+    comments, "not interested", follows) are refused here, and an event's
+    creator is the owner of its video or course, whatever the client says.
+    Logged-in pages must send the CSRF header
     (``fetch`` with ``keepalive: true`` also works while the page unloads).
     """
 
@@ -99,6 +113,11 @@ class EventBatchApi(APIView):
 
         class Meta:
             ref_name = "AnalyticsEventBatchIn"
+
+        def validate_sent_at(self, value: datetime) -> datetime:
+            if value.year not in YEARS:
+                raise serializers.ValidationError("Use a date in the years 1971-2999.")
+            return value
 
         def validate_events(self, value: list) -> list:
             limit = settings.EVENTS_MAX_BATCH
@@ -116,6 +135,9 @@ class EventBatchApi(APIView):
         received = serializers.IntegerField()
         stored = serializers.IntegerField()
         duplicates = serializers.IntegerField()
+        too_old = serializers.IntegerField(
+            help_text="Events older than ANALYTICS_MAX_EVENT_AGE_DAYS, dropped."
+        )
         skew_seconds = serializers.FloatField()
 
         class Meta:

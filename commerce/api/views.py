@@ -310,6 +310,8 @@ class PaymentWebhookView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, provider: str) -> HttpResponse:
+        if request.content_type == "multipart/form-data":  # providers sign raw JSON bodies
+            return JsonResponse({"received": False, "note": "bad body"}, status=400)
         status, note = webhook_receive(
             provider=provider, body=request.body, headers=request.headers
         )

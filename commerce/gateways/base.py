@@ -107,7 +107,7 @@ def _signature_parts(header: str) -> tuple[int, list[str]]:
     candidates: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isdigit() and len(value) <= 12:
+        if name == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             t_value = int(value)
         elif name == "v1" and value:
             candidates.append(value)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from analytics.services import event_record
 from common.exceptions import ApplicationError
+from courses.models import ShortVideo
 from courses.selectors import course_list_published, user_has_course_access
 from courses.services import enrollment_grant
 
@@ -113,6 +114,14 @@ def _live_order(user_id: int, course_id: int) -> Order | None:
     )
 
 
+def _attributable(video_id: int | None, course: Any) -> int | None:
+    """The video a purchase is credited to: one of the course creator's videos, or none."""
+    if video_id is None:
+        return None
+    owned = ShortVideo.objects.filter(pk=video_id, creator_id=course.creator_id).exists()
+    return video_id if owned else None
+
+
 @transaction.atomic
 def _order_insert(
     user_id: int, course: Any, coupon_code: str, video_id: int | None, now: datetime
@@ -124,7 +133,7 @@ def _order_insert(
         list_price_minor=course.price_minor,
         amount_minor=course.price_minor,
         currency=course.currency,
-        attributed_video_id=video_id,
+        attributed_video_id=_attributable(video_id, course),
         provider=str(settings.COMMERCE_GATEWAY),
         expires_at=now + timedelta(minutes=int(settings.COMMERCE_ORDER_TTL_MINUTES)),
         refund_days=days,

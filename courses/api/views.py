@@ -2,11 +2,12 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -35,6 +36,15 @@ class VideoCursorPagination(CursorPagination):
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: APIView) -> tuple[str, ...]:
         return tuple(str(field) for field in queryset.query.order_by) or self.ordering
+
+    def paginate_queryset(
+        self, queryset: QuerySet, request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        """A cursor whose position is not a value of the sort column is invalid, not a 500."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, DjangoValidationError) as exc:
+            raise NotFound(self.invalid_cursor_message) from exc
 
 
 class VideoListApi(APIView):

@@ -27,6 +27,10 @@ from courses.models import Course, ShortVideo
 
 from .charts import Chart, bar_chart, line_chart
 
+# Before the platform existed; bounds the dates a URL can ask for, so date
+# arithmetic on them (a day before, a day after) cannot leave the calendar.
+EARLIEST_DAY = date(2020, 1, 1)
+
 
 class RangeForm(forms.Form):
     """?from=YYYY-MM-DD&to=YYYY-MM-DD&grain=day|week, local dates; default last 30 days."""
@@ -48,6 +52,14 @@ class RangeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        earliest, latest = EARLIEST_DAY, self.today + timedelta(days=366)
+        for name in ("from_", "to"):
+            chosen = cleaned.get(name)
+            if chosen is not None and not earliest <= chosen <= latest:
+                raise forms.ValidationError(
+                    gettext("Choose dates between %(earliest)s and %(latest)s.")
+                    % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
+                )
         last = cleaned.get("to") or a.last_complete_day(self.today)
         first = cleaned.get("from_") or last - timedelta(days=29)
         if first > last:

@@ -138,6 +138,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "common.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "common.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -318,6 +323,9 @@ CELERY_BEAT_SCHEDULE["commerce-idempotency-prune"] = {
 ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS = env.int(
     "ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS", default=120
 )
+# Client events older than this (after the clock correction) are dropped: the
+# rollup days they belong to are closed, and a forged old date would reopen them.
+ANALYTICS_MAX_EVENT_AGE_DAYS = env.int("ANALYTICS_MAX_EVENT_AGE_DAYS", default=30)
 # Sunday 03:00: the trailing 35 days, which keeps D30 retention and funnels exact.
 CELERY_BEAT_SCHEDULE["analytics-rollup-weekly"] = {
     "task": "analytics.tasks.rollups_refresh_recent_task",

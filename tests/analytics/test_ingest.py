@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 def _event(n: int, **fields) -> dict:
     return {
         "type": "video.played",
-        "ts": "2026-11-28T08:00:00Z",
+        "ts": (timezone.now() - timedelta(hours=1)).isoformat(),
         "client_event_id": f"e-{n}",
         "video_id": 12,
         **fields,
@@ -54,7 +54,13 @@ def test_retried_batch_is_not_counted_twice(api_client):
     # when the page resends it
     response = api_client.post(URL, body, format="json")
     # then nothing new is stored
-    assert response.json() == {"received": 3, "stored": 0, "duplicates": 3, "skew_seconds": 0.0}
+    assert response.json() == {
+        "received": 3,
+        "stored": 0,
+        "duplicates": 3,
+        "too_old": 0,
+        "skew_seconds": 0.0,
+    }
     assert Event.objects.count() == 2
 
 
@@ -196,5 +202,7 @@ def test_each_bad_event_is_reported_by_index_and_field(api_client, event, field)
 
 
 def test_naive_timestamps_are_read_as_utc(api_client):
-    api_client.post(URL, {"events": [_event(1, ts="2026-01-28T08:00:00")]}, format="json")
-    assert Event.objects.get().ts == datetime(2026, 1, 28, 8, 0, tzinfo=UTC)
+    an_hour_ago = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    naive = an_hour_ago.astimezone(UTC).replace(tzinfo=None).isoformat()
+    api_client.post(URL, {"events": [_event(1, ts=naive)]}, format="json")
+    assert Event.objects.get().ts == an_hour_ago

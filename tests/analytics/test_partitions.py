@@ -1,6 +1,7 @@
 """The events table partitioned by month on PostgreSQL, its upkeep and its migration."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -15,7 +16,7 @@ from analytics.partitions import (
     months_between,
     partition_name,
 )
-from analytics.services import events_ingest_batch
+from analytics.services import events_load_rows
 from analytics.tasks import event_partitions_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,8 +42,22 @@ def _partition_of(event_id: int) -> str:
 
 
 def _event_at(ts: datetime, cid: str) -> Event:
-    batch = [{"type": "video.played", "ts": ts, "client_event_id": cid}]
-    events_ingest_batch(events=batch, subject_id="s", now=max(ts, datetime.now(UTC)))
+    """Store one event at ``ts`` through the raw loader (client batches refuse old dates)."""
+    row: tuple[Any, ...] = (
+        ts,
+        datetime.now(UTC),
+        "s",
+        "",
+        "video.played",
+        None,
+        None,
+        None,
+        0.0,
+        {},
+        "web",
+        cid,
+    )
+    events_load_rows(rows=[row])
     return Event.objects.get(client_event_id=cid)
 
 
