@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api.errors import ErrorSerializer
+from common.error_pages import api_error
 from common.exceptions import ApplicationError
 
 from ..idempotency import (
@@ -308,6 +309,13 @@ class PaymentWebhookView(View):
     is the authentication. Bad or stale signature → 400, nothing changes."""
 
     http_method_names = ["post"]
+
+    def http_method_not_allowed(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        response = api_error(405, "method_not_allowed", "Webhooks are POSTed.")
+        response["Allow"] = "POST"
+        return response
 
     def post(self, request: HttpRequest, provider: str) -> HttpResponse:
         if request.content_type == "multipart/form-data":  # providers sign raw JSON bodies

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from common.api.auth import user_id_of, user_id_or_none
@@ -68,7 +69,15 @@ class VideoFavoriteApi(APIView):
 
 
 class VideoShareApi(APIView):
-    """Count a share; anyone may share, the count is public."""
+    """Count a share; anyone may share, the count is public.
+
+    Throttled per viewer (or address when logged out) at
+    ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["share"]``: the count is
+    public and anonymous, so a loop must not be able to inflate it.
+    """
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "share"
 
     class InputSerializer(serializers.Serializer):
         channel = serializers.ChoiceField(

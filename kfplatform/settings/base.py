@@ -145,6 +145,8 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "common.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Public counters anyone can bump (courses.api.engagement.VideoShareApi).
+    "DEFAULT_THROTTLE_RATES": {"share": env("KF_SHARE_RATE", default="60/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "kfplatform API",

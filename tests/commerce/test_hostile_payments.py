@@ -19,6 +19,9 @@ def test_webhook_refuses_multipart_and_odd_signature_digits(client: Client) -> N
     body, _ = sandbox_event("evt_1", "checkout.session.completed", {"id": "cs_1"})
     superscript = post_webhook(client, "sandbox", body, {"Kf-Sandbox-Signature": "t=\u00b2,v1=x"})
     assert multipart.status_code == superscript.status_code == 400
+    wrong_method = client.get("/api/v1/payments/webhook/sandbox/")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
 
 
 @pytest.mark.parametrize("obj", ["a string", [1, 2], 7, None])

@@ -102,6 +102,16 @@ def test_a_cursor_outside_the_sort_column_is_invalid(api_client: APIClient) -> N
     assert "cursor" in _api_error(response).lower()
 
 
+def test_a_share_loop_is_throttled_and_stops_counting(api_client: APIClient) -> None:
+    video = ShortVideoFactory.create()
+    url = f"/api/v1/videos/{video.pk}/share"
+    answers = [api_client.post(url, {}, format="json").status_code for _ in range(61)]
+    assert answers[:60] == [200] * 60
+    assert answers[60] == 429
+    video.refresh_from_db()
+    assert video.share_count == 60
+
+
 # --- Event batches ----------------------------------------------------------------------
 
 
