@@ -18,7 +18,7 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     user = User(username=username, email=email.strip(), display_name=display_name)
     user.set_password(password)
     user.full_clean()
-    user.save()
+    _save_unique(user, gettext("That username or email was just taken."))
     event_record(type=Event.Type.SIGNUP, user_id=user.pk)
     return user
 
@@ -28,8 +28,21 @@ def creator_profile_create(*, user: User, handle: str, bio: str = "") -> Creator
     """Open a creator page for a user; one per user, handles unique."""
     profile = CreatorProfile(user=user, handle=handle, bio=bio)
     profile.full_clean()
-    profile.save()
+    _save_unique(profile, gettext("That handle was just taken."))
     return profile
+
+
+def _save_unique(instance: User | CreatorProfile, taken: str) -> None:
+    """Save; a twin request that passed the same uniqueness check first is a clear error.
+
+    ``full_clean`` checks unique fields, but two requests can both pass it
+    before either saves; the unique index then decides, and the loser hears why.
+    """
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ApplicationError(taken, code="taken") from exc
 
 
 def follow_create(*, follower_id: int, creator_id: int) -> bool:

@@ -1,9 +1,12 @@
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from common.exceptions import ApplicationError
 
 from .forms import SignupForm
 from .services import session_started, user_create
@@ -31,11 +34,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = user_create(
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-        )
+        try:
+            user = user_create(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except (ApplicationError, ValidationError) as exc:  # a twin request got there first
+            form.add_error(None, exc.message if isinstance(exc, ApplicationError) else exc.messages)
+            return render(request, "accounts/signup.html", {"form": form})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         session_started(user_id=user.pk, anonymous_id=request.COOKIES.get(ANONYMOUS_COOKIE, ""))
         next_url = request.GET.get("next", "")

@@ -49,9 +49,9 @@ def idempotency_begin(
     Raises ApplicationError 422 (other body) or 409 (still in flight).
     """
     now = now or timezone.now()
-    if not key or len(key) > MAX_KEY_LENGTH:
+    if not key or len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
         raise ApplicationError(
-            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
             code="invalid_idempotency_key",
         )
     try:

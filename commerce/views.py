@@ -31,7 +31,7 @@ from .services import order_cancel, order_create, order_sync, refund_request
 
 
 def _parse_video_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 18 else None
+    return int(raw) if raw and raw.isdecimal() and len(raw) < 18 else None
 
 
 @login_required

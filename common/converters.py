@@ -1,6 +1,18 @@
 """URL converters shared by every app."""
 
 
+class OrderNumberConverter:
+    """An order number in a URL (``Order.number`` is at most 24 characters)."""
+
+    regex = "[A-Za-z0-9-]{1,24}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 class IdConverter:
     """A database id in a URL: like ``int``, but at most 18 digits.
 

@@ -248,7 +248,10 @@ def review_upsert(*, author_id: int, course: Course, rating: int, body: str = ""
         raise ApplicationError(
             gettext("Only students of this course can review it."), code="not_a_student", status=403
         )
-    review = Review.objects.select_for_update().filter(course=course, author_id=author_id).first()
+    # The course row is the lock: two first reviews by one student arriving together
+    # would both find no review and both insert (the unique index would make one a 500).
+    Course.objects.select_for_update().only("pk").get(pk=course.pk)
+    review = Review.objects.filter(course=course, author_id=author_id).first()
     old_rating = review.rating if review else 0
     review = review or Review(course=course, author_id=author_id)
     review.rating, review.body = rating, body.strip()

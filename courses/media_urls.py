@@ -62,7 +62,7 @@ def media_verify(
     """Check a signed link for this lesson and requester; raise MediaLinkError."""
     now = time.time() if now is None else now
     u, e, s = params.get("u", ""), params.get("e", ""), params.get("s", "")
-    if not (u.isdigit() and e.isdigit() and s) or len(u) > 19 or len(e) > 12:
+    if not (u.isdecimal() and e.isdecimal() and s.isascii()) or not s or len(u) > 19 or len(e) > 12:
         raise MediaLinkError("Malformed media link.", 403)
     grant = MediaGrant(user_id=int(u), lesson_id=lesson_id, expires=int(e))
     if not hmac.compare_digest(_sign(grant.user_id, lesson_id, grant.expires), s):

@@ -56,11 +56,11 @@ def enrollment_grant(
     )
     if not created and enrollment.is_active:
         return enrollment
-    if created:
-        Course.objects.filter(pk=course.pk).update(enrollment_count=F("enrollment_count") + 1)
-    else:
+    if not created:
         enrollment.is_active = True
         enrollment.save(update_fields=["is_active", "updated_at"])
+    # enrollment_count counts active students: a refund takes one off, a re-purchase back
+    Course.objects.filter(pk=course.pk).update(enrollment_count=F("enrollment_count") + 1)
     return enrollment
 
 
@@ -77,4 +77,8 @@ def enrollment_revoke(*, user_id: int, course_id: int) -> bool:
     changed = Enrollment.objects.filter(
         user_id=user_id, course_id=course_id, is_active=True
     ).update(is_active=False, updated_at=timezone.now())
+    if changed:
+        Course.objects.filter(pk=course_id, enrollment_count__gt=0).update(
+            enrollment_count=F("enrollment_count") - 1
+        )
     return changed > 0

@@ -117,7 +117,7 @@ def course_review(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _video_id_param(value: str) -> str:
     """The short video a viewer came from (for attribution), if the parameter is an id."""
-    return value if value.isdigit() and len(value) <= 12 else ""
+    return value if value.isdecimal() and len(value) <= 12 else ""
 
 
 def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:

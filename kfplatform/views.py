@@ -102,8 +102,12 @@ def media_public(request: HttpRequest, path: str) -> HttpResponse | StreamingHtt
     lesson view's entitlement check; nginx does this job in production.
     """
     root = Path(settings.MEDIA_ROOT).resolve()
-    target = (root / path).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    try:
+        target = (root / path).resolve()
+        found = target.is_relative_to(root) and target.is_file()
+    except OSError:  # e.g. a name longer than the file system allows
+        found = False
+    if not found:
         raise Http404("No such file.")
     if target.relative_to(root).parts[0] == "private":
         raise Http404("No such file.")

@@ -13,7 +13,7 @@ urlpatterns = [
     path("videos/new/", views.video_create, name="video-create"),
     path("videos/<id:video_id>/", views.video_edit, name="video-edit"),
     re_path(
-        r"^videos/(?P<video_id>\d+)/(?P<action>publish|unpublish)$",
+        r"^videos/(?P<video_id>[0-9]{1,18})/(?P<action>publish|unpublish)$",
         views.video_publish,
         name="video-publish",
     ),
@@ -21,18 +21,18 @@ urlpatterns = [
     path("courses/<id:course_id>/", views.course_edit, name="course-edit"),
     path("courses/<id:course_id>/sections", views.section_create, name="section-create"),
     re_path(
-        r"^courses/(?P<course_id>\d+)/(?P<action>publish|unpublish)$",
+        r"^courses/(?P<course_id>[0-9]{1,18})/(?P<action>publish|unpublish)$",
         views.course_publish,
         name="course-publish",
     ),
     path("sections/<id:section_id>/lessons", views.lesson_create, name="lesson-create"),
     re_path(
-        r"^sections/(?P<section_id>\d+)/(?P<action>up|down|rename|delete)$",
+        r"^sections/(?P<section_id>[0-9]{1,18})/(?P<action>up|down|rename|delete)$",
         views.section_action,
         name="section-action",
     ),
     re_path(
-        r"^lessons/(?P<lesson_id>\d+)/(?P<action>up|down|edit|delete)$",
+        r"^lessons/(?P<lesson_id>[0-9]{1,18})/(?P<action>up|down|edit|delete)$",
         views.lesson_action,
         name="lesson-action",
     ),

@@ -8,7 +8,7 @@ the same per-event error messages, keyed by the event's index.
 import json
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -30,7 +30,8 @@ def _ts(value: Any) -> datetime:
         raise ValueError
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
+    # Python accepts offsets up to 24 h and with seconds; PostgreSQL does not.
+    return parsed.astimezone(UTC)
 
 
 def check_event(item: Any, types: set[str], max_props: int) -> tuple[dict, dict[str, list]]:

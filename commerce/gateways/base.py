@@ -109,7 +109,7 @@ def _signature_parts(header: str) -> tuple[int, list[str]]:
         name, _, value = part.strip().partition("=")
         if name == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             t_value = int(value)
-        elif name == "v1" and value:
+        elif name == "v1" and value and value.isascii():
             candidates.append(value)
     if t_value is None or not candidates:
         raise WebhookSignatureError("Malformed signature header.")

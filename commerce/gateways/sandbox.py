@@ -151,7 +151,7 @@ class SandboxGateway:
             obj = payload["data"]["object"]
             known = event_type in set(EVENT_TYPES.values()) | {"charge.refunded"}
             state = state_from_snapshot(obj) if known else None
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise WebhookSignatureError("Signed but unreadable payload.") from exc
         return ProviderEvent(id=event_id, type=event_type, state=state, payload=payload)
 

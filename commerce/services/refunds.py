@@ -58,7 +58,7 @@ def refund_apply(*, order_id: int, provider_refund: ProviderRefund) -> Refund | 
 
 def _refund_for_key(order: Order, key: str) -> Refund | None:
     prefix = f"{order.number}:refund:"
-    if not key.startswith(prefix) or not key[len(prefix) :].isdigit():
+    if not key.startswith(prefix) or not key[len(prefix) :].isdecimal():
         return None
     return Refund.objects.filter(
         order=order, sequence=int(key[len(prefix) :]), provider_refund_id__isnull=True

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 
-from ..gateways import GatewayError, ProviderState, WebhookSignatureError, gateway_get
+from common.api.parsers import unstorable_text
+
+from ..gateways import (
+    GatewayError,
+    ProviderEvent,
+    ProviderState,
+    WebhookSignatureError,
+    gateway_get,
+)
 from ..models import Order, Payment, WebhookEvent
 from .orders import _order_close, order_fulfil
 from .refunds import refund_apply
@@ -85,6 +93,14 @@ def order_sync(*, order_id: int) -> Order:
     return order
 
 
+def _unstorable(event: ProviderEvent) -> str | None:
+    """Why a verified event cannot be recorded as is (column sizes, jsonb), or None."""
+    refund_ids = [refund.id for refund in event.state.refunds] if event.state else []
+    if len(event.id) > 120 or len(event.type) > 80 or any(len(r) > 120 for r in refund_ids):
+        return "an id or type longer than its column"
+    return unstorable_text(event.payload)
+
+
 def webhook_receive(*, provider: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
     """Verify, record and apply one provider event. Returns (HTTP status, note).
 
@@ -103,6 +119,10 @@ def webhook_receive(*, provider: str, body: bytes, headers: Mapping[str, str]) -
     except GatewayError as exc:
         logger.error("webhook %s cannot be verified: %s", provider, exc)
         return 503, "not configured"
+    problem = _unstorable(event)
+    if problem:
+        logger.warning("webhook %s refused: %s", provider, problem)
+        return 400, "unreadable payload"
     try:
         with transaction.atomic():
             try:

@@ -1,5 +1,6 @@
 """The JSON parser every API view uses: refuses what no part of the app can store."""
 
+import math
 from typing import Any
 
 from rest_framework.exceptions import ParseError
@@ -23,11 +24,14 @@ class StrictJSONParser(JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
-        _refuse_unstorable_strings(data)
+        problem = unstorable_text(data)
+        if problem:
+            raise ParseError(problem)
         return data
 
 
-def _refuse_unstorable_strings(data: Any) -> None:
+def unstorable_text(data: Any) -> str | None:
+    """Why parsed JSON cannot be stored as text or jsonb, or None if it can."""
     pending = [data]
     while pending:
         node = pending.pop()
@@ -38,8 +42,12 @@ def _refuse_unstorable_strings(data: Any) -> None:
             pending.extend(node)
         elif isinstance(node, str):
             if "\x00" in node:
-                raise ParseError("Null characters are not allowed.")
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise ParseError("Invalid text: unpaired surrogate.") from exc
+                return "Null characters are not allowed."
+            if not node.isascii():
+                try:
+                    node.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "Invalid text: unpaired surrogate."
+        elif isinstance(node, float) and not math.isfinite(node):  # 1e400 reads as inf
+            return "Numbers must be finite."
+    return None

@@ -147,6 +147,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Public counters anyone can bump (courses.api.engagement.VideoShareApi).
     "DEFAULT_THROTTLE_RATES": {"share": env("KF_SHARE_RATE", default="60/hour")},
+    # Proxies in front of Django that append to X-Forwarded-For (deploy/nginx.conf: 1).
+    # 0 trusts only the socket address, so a client cannot pick its throttle key.
+    "NUM_PROXIES": env.int("KF_NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "kfplatform API",

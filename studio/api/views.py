@@ -151,7 +151,7 @@ class UploadDetailApi(APIView):
         session = upload_chunk_receive(
             session=session,
             content_range=request.headers.get("Content-Range"),
-            content_length=int(length) if length and length.isdigit() else None,
+            content_length=int(length) if length and length.isdecimal() else None,
             stream=request.stream,
         )
         done = session.status == UploadSession.Status.COMPLETE

@@ -40,3 +40,35 @@ def test_an_order_is_credited_only_to_a_video_of_the_course_creator() -> None:
     )
     assert response.status_code == 201
     assert Order.objects.get().attributed_video_id is None
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"id": "cs_1", "note": "a\u0000b"},
+        {"id": "cs_1", "amount": float("nan")},
+        {"id": "x" * 200},
+    ],
+)
+def test_a_signed_event_postgresql_cannot_store_is_refused(client: Client, obj: Any) -> None:
+    event_id = obj["id"] if len(obj["id"]) > 120 else "evt_3"
+    body, meta = sandbox_event(event_id, "payout.created", obj)
+    assert post_webhook(client, "sandbox", body, meta).status_code == 400
+
+
+def test_an_unsigned_webhook_with_a_non_ascii_signature_is_400(client: Client) -> None:
+    body, _ = sandbox_event("evt_4", "payout.created", {"id": "po_1"})
+    header = {"Kf-Sandbox-Signature": f"t={int(__import__('time').time())},v1=\u00e9"}
+    assert post_webhook(client, "sandbox", body, header).status_code == 400
+
+
+def test_idempotency_keys_are_printable_ascii_and_order_numbers_bounded() -> None:
+    course = paid_course(price=4900)
+    client = APIClient()
+    client.force_authenticate(UserFactory.create())
+    nul_key = client.post(
+        "/api/v1/orders", {"course_id": course.pk}, format="json", HTTP_IDEMPOTENCY_KEY="a\x00b"
+    )
+    long_number = client.post("/api/v1/orders/" + "A" * 40 + "/refunds", {}, format="json")
+    assert nul_key.status_code == 400
+    assert long_number.status_code == 404

@@ -13,8 +13,10 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.services import user_create
 from analytics.models import Event
-from tests.factories import ShortVideoFactory, UserFactory
+from common.exceptions import ApplicationError
+from tests.factories import LessonFactory, ShortVideoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 BATCH = "/api/v1/events/batch"
@@ -169,3 +171,78 @@ def test_dashboard_dates_off_the_calendar_are_a_form_error(client: Client, query
         assert response.status_code in (200, 400), path
     page = client.get("/dashboard/creator/" + query).content.decode()
     assert "Choose dates between" in page
+
+
+# --- Found on PostgreSQL -----------------------------------------------------------------
+
+
+def test_event_times_with_offsets_postgresql_refuses_are_stored_in_utc(
+    api_client: APIClient,
+) -> None:
+    moment = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    east = moment.astimezone(timezone.get_fixed_timezone(16 * 60)).isoformat()  # +16:00
+    response = api_client.post(BATCH, {"events": [_event(ts=east)]}, format="json")
+    assert response.status_code == 202
+    assert Event.objects.get().ts == moment
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_share_throttle(
+    api_client: APIClient,
+) -> None:
+    video = ShortVideoFactory.create()
+    url = f"/api/v1/videos/{video.pk}/share"
+    answers = [
+        api_client.post(url, {}, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        for n in range(61)
+    ]
+    assert answers.count(429) == 1
+
+
+def test_a_signup_that_loses_the_race_for_its_username_is_a_form_error(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a twin request that saved the same username after this one's checks passed
+    UserFactory.create(username="twin")
+    monkeypatch.setattr("accounts.models.User.full_clean", lambda user, **kwargs: None)
+    # then the service names the problem instead of failing on the unique index
+    with pytest.raises(ApplicationError, match="just taken"):
+        user_create(username="twin", email="t@example.com", password="Xk3!pq9zLm")
+    # and the page shows it as a form error
+    monkeypatch.setattr(
+        "accounts.views.user_create",
+        lambda **kwargs: user_create(username="twin", email="t@example.com", password="x"),
+    )
+    password = "Xk3!pq9zLm-long"
+    body = {
+        "username": "other",
+        "email": "o@example.com",
+        "password1": password,
+        "password2": password,
+    }
+    response = client.post("/accounts/signup/", body)
+    assert response.status_code == 200
+    assert "just taken" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/lessons/{lesson}/media?u=%C2%B2&e=1&s=x", 403),  # "²" passes str.isdigit()
+        ("/lessons/{lesson}/media?u=1&e=1&s=%C3%A9", 403),
+        ("/media/" + "a" * 300, 404),
+        ("/studio/videos/" + "9" * 30 + "/publish", 404),
+    ],
+)
+def test_odd_page_urls_are_4xx(client: Client, path: str, status: int) -> None:
+    client.force_login(ShortVideoFactory.create().creator)
+    lesson = LessonFactory.create()
+    assert client.get(path.format(lesson=lesson.pk)).status_code == status
+
+
+def test_a_range_header_of_thousands_of_digits_gets_the_whole_file(
+    client: Client, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "clip.mp4").write_bytes(b"0123456789")
+    response = client.get("/media/clip.mp4", HTTP_RANGE="bytes=" + "9" * 5000 + "-")
+    assert response.status_code == 200

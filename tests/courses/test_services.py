@@ -3,7 +3,7 @@ from django.db import IntegrityError
 
 from common.exceptions import ApplicationError
 from courses.models import Enrollment, Like, MediaAsset
-from courses.services import enrollment_grant, short_video_publish
+from courses.services import enrollment_grant, enrollment_revoke, short_video_publish
 from tests.factories import CourseFactory, LikeFactory, ShortVideoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +51,19 @@ def test_a_user_likes_a_video_once() -> None:
     like = LikeFactory.create()
     with pytest.raises(IntegrityError):
         Like.objects.create(user=like.user, video=like.video)
+
+
+def test_enrollment_count_is_the_active_students() -> None:
+    # given a course with one student
+    course = CourseFactory.create()
+    student = UserFactory.create()
+    enrollment_grant(user_id=student.pk, course=course)
+    # when a refund ends access, then a new purchase restores it
+    enrollment_revoke(user_id=student.pk, course_id=course.pk)
+    course.refresh_from_db()
+    after_refund = course.enrollment_count
+    enrollment_grant(user_id=student.pk, course=course)
+    enrollment_grant(user_id=student.pk, course=course)  # webhook and redirect both grant
+    course.refresh_from_db()
+    # then
+    assert (after_refund, course.enrollment_count) == (0, 1)
