@@ -1,10 +1,11 @@
 """Drafting what a creator makes: short videos, and the course builder
 (courses, sections, lessons and their order)."""
 
+import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -156,9 +157,22 @@ def _course_fill(
     course.full_clean()
     tag_list = _tags_from_text(tags)
     course.search_text = course_search_text(course, [t.name for t in tag_list])
-    course.save()
+    _save_with_free_slug(course)
     course.tags.set(tag_list)
     return course
+
+
+def _save_with_free_slug(course: Course) -> None:
+    """Save; a new course whose slug a twin request took a moment ago gets a suffixed one."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                course.save()
+            return
+        except IntegrityError:
+            if not course._state.adding or attempt == 2:
+                raise
+            course.slug = f"{_unique_slug(course.title)[:130]}-{secrets.token_hex(3)}"
 
 
 def _next_position(qs: Any) -> int:

@@ -309,3 +309,17 @@ def test_studio_lists_use_a_fixed_number_of_queries(
         assert studio.get("/studio/").status_code == 200
     with django_assert_max_num_queries(6):
         assert studio.get("/studio/library/").status_code == 200
+
+
+def test_a_twin_new_course_whose_slug_was_just_taken_gets_another(
+    creator, category, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a course saved by a twin request after this one picked the same slug
+    CourseFactory.create(slug="python-basics")
+    monkeypatch.setattr("studio.services.builder._unique_slug", lambda title: "python-basics")
+    monkeypatch.setattr(Course, "validate_unique", lambda self, exclude=None: None)
+    # when
+    course = services.course_create(creator_id=creator.pk, title="Python basics", category=category)
+    # then the unique index's refusal became a fresh suffix, not a 500
+    assert course.slug.startswith("python-basics-")
+    assert Course.objects.filter(slug__startswith="python-basics").count() == 2
