@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.converters import ascii_int
 from common.exceptions import ApplicationError
 from courses.selectors import course_list_published
 
@@ -31,7 +32,7 @@ from .services import order_cancel, order_create, order_sync, refund_request
 
 
 def _parse_video_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdecimal() and len(raw) < 18 else None
+    return ascii_int(raw, 17)
 
 
 @login_required

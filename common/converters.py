@@ -1,4 +1,18 @@
-"""URL converters shared by every app."""
+"""URL converters and number parsing for untrusted text, shared by every app."""
+
+ID_DIGITS = 18  # every id column is a 64-bit integer: 19 digits may already overflow
+
+
+def ascii_int(text: str | None, max_digits: int = ID_DIGITS) -> int | None:
+    """``text`` as an int when it is 1 to ``max_digits`` ASCII digits, else None.
+
+    ``str.isdigit`` accepts "²", which ``int`` refuses, and ``int`` reads
+    digits of any script and thousands of them (a ``ValueError`` past 4,300);
+    text from a request goes through this instead.
+    """
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 class OrderNumberConverter:
@@ -21,7 +35,7 @@ class IdConverter:
     of finding nothing. With this converter such a URL is simply a 404.
     """
 
-    regex = "[0-9]{1,18}"
+    regex = f"[0-9]{{1,{ID_DIGITS}}}"
 
     def to_python(self, value: str) -> int:
         return int(value)

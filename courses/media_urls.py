@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
+from common.converters import ascii_int
+
 
 @dataclass(frozen=True)
 class MediaGrant:
@@ -62,9 +64,10 @@ def media_verify(
     """Check a signed link for this lesson and requester; raise MediaLinkError."""
     now = time.time() if now is None else now
     u, e, s = params.get("u", ""), params.get("e", ""), params.get("s", "")
-    if not (u.isdecimal() and e.isdecimal() and s.isascii()) or not s or len(u) > 19 or len(e) > 12:
+    link_user, expires = ascii_int(u, 19), ascii_int(e, 12)
+    if link_user is None or expires is None or not s or not s.isascii():
         raise MediaLinkError("Malformed media link.", 403)
-    grant = MediaGrant(user_id=int(u), lesson_id=lesson_id, expires=int(e))
+    grant = MediaGrant(user_id=link_user, lesson_id=lesson_id, expires=expires)
     if not hmac.compare_digest(_sign(grant.user_id, lesson_id, grant.expires), s):
         raise MediaLinkError("Invalid media link.", 403)
     if grant.expires < now:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from common.api.auth import user_id_of, user_id_or_none
+from common.converters import ascii_int
 from common.exceptions import ApplicationError
 from common.http import ranged_file_response
 from common.strings import page_strings
@@ -117,7 +118,7 @@ def course_review(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _video_id_param(value: str) -> str:
     """The short video a viewer came from (for attribution), if the parameter is an id."""
-    return value if value.isdecimal() and len(value) <= 12 else ""
+    return value if ascii_int(value, 12) is not None else ""
 
 
 def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:

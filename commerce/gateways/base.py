@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from common.converters import ascii_int
+
 if TYPE_CHECKING:
     from commerce.models import Order
 
@@ -107,8 +109,8 @@ def _signature_parts(header: str) -> tuple[int, list[str]]:
     candidates: list[str] = []
     for part in header.split(","):
         name, _, value = part.strip().partition("=")
-        if name == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
-            t_value = int(value)
+        if name == "t" and (seconds := ascii_int(value, 12)) is not None:
+            t_value = seconds
         elif name == "v1" and value and value.isascii():
             candidates.append(value)
     if t_value is None or not candidates:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.services import event_record
+from common.converters import ascii_int
 from common.exceptions import ApplicationError
 from courses.services import enrollment_revoke
 
@@ -58,10 +59,11 @@ def refund_apply(*, order_id: int, provider_refund: ProviderRefund) -> Refund | 
 
 def _refund_for_key(order: Order, key: str) -> Refund | None:
     prefix = f"{order.number}:refund:"
-    if not key.startswith(prefix) or not key[len(prefix) :].isdecimal():
+    sequence = ascii_int(key.removeprefix(prefix)) if key.startswith(prefix) else None
+    if sequence is None:
         return None
     return Refund.objects.filter(
-        order=order, sequence=int(key[len(prefix) :]), provider_refund_id__isnull=True
+        order=order, sequence=sequence, provider_refund_id__isnull=True
     ).first()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Self, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
@@ -53,6 +53,19 @@ def binarize(X: sp.csr_matrix) -> sp.csr_matrix:
     B.data = (B.data > 0).astype(np.float32)
     B.eliminate_zeros()
     return B
+
+
+def row_ranks(X: sp.csr_matrix, keys: tuple[NDArray[Any], ...]) -> NDArray[np.int64]:
+    """Each stored entry's 0-based rank within its row, ordered by ``keys``.
+
+    ``keys`` are arrays aligned with ``X.data``, in ``np.lexsort`` order
+    (the last key decides first).
+    """
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    order = np.lexsort((*keys, rows))
+    rank = np.empty(X.nnz, dtype=np.int64)
+    rank[order] = np.arange(X.nnz) - X.indptr[rows[order]]
+    return rank
 
 
 def keep_entries(X: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:

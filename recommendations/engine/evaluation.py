@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommendations.engine.base import Recommender, SimilarItemsModel, keep_entries
+from recommendations.engine.base import Recommender, SimilarItemsModel, keep_entries, row_ranks
 from recommendations.engine.ranking import recommend
 from recommendations.engine.types import EvaluationResult, InteractionMatrix, Split
 
@@ -80,11 +80,7 @@ def _split_by_rank(
     n_test: NDArray[np.int64],
 ) -> Split:
     """Send the ``n_test[u]`` entries of row ``u`` with the smallest keys to test."""
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    order = np.lexsort((keys, rows))
-    rank = np.empty(X.nnz, dtype=np.int64)
-    rank[order] = np.arange(X.nnz) - X.indptr[rows[order]]
-    is_test = rank < n_test[rows]
+    is_test = row_ranks(X, (keys,)) < np.repeat(n_test, np.diff(X.indptr))
     return Split(
         train=_entries(X, ~is_test),
         test=_entries(X, is_test),

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommendations.engine.base import keep_entries, row_ranks
 from recommendations.engine.ranking import top_k_rows
 from recommendations.engine.types import ScoredItem
 
@@ -52,6 +53,16 @@ def top_neighbours(sim: NDArray[np.float32], rows: slice, k: int) -> sp.csr_matr
     keep = top.scores > 0
     row_ids = np.broadcast_to(np.arange(sim.shape[0])[:, None], keep.shape)[keep]
     return sp.csr_matrix((top.scores[keep], (row_ids, top.indices[keep])), shape=sim.shape)
+
+
+def top_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
+    """Keep the ``k`` largest stored entries of each row of a sparse matrix (ties to the lower index).
+
+    The sparse counterpart of :func:`top_neighbours`, for similarities that
+    never exist densely (session co-occurrence).
+    """
+    best_first = row_ranks(matrix, (matrix.indices, -matrix.data))
+    return keep_entries(matrix, best_first < k).astype(np.float32)
 
 
 def row_items(matrix: sp.csr_matrix, row: int, k: int) -> list[ScoredItem]:

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommendations.engine.base import binarize, keep_entries
-from recommendations.engine.neighbours import row_items
+from recommendations.engine.neighbours import row_items, top_per_row
 from recommendations.engine.types import ScoredItem
 
 
@@ -107,7 +107,7 @@ class SessionKNN:
             )
             scale = 1.0 / np.sqrt(counts)
             similarity = sp.diags(scale) @ pairs @ sp.diags(scale)
-            self.similarity_ = _top_per_row(similarity.tocsr(), self.neighbours)
+            self.similarity_ = top_per_row(similarity.tocsr(), self.neighbours)
         self._scorer = self.similarity_.T.tocsr()
         return self
 
@@ -119,17 +119,3 @@ class SessionKNN:
     def similar_items(self, item_index: int, k: int) -> list[ScoredItem]:
         """Return up to ``k`` stored neighbours of ``item_index``, best first."""
         return row_items(self.similarity_, item_index, k)
-
-
-def _top_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Keep the ``k`` largest stored entries of each row (ties to the lower index)."""
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    order = np.lexsort((matrix.indices, -matrix.data, rows))
-    rank = np.empty(matrix.nnz, dtype=np.int64)
-    rank[order] = np.arange(matrix.nnz) - matrix.indptr[rows[order]]
-    keep = rank < k
-    return sp.csr_matrix(
-        (matrix.data[keep], (rows[keep], matrix.indices[keep])),
-        shape=matrix.shape,
-        dtype=np.float32,
-    )

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api.errors import ErrorSerializer
+from common.converters import ascii_int
 from courses.media_services import media_asset_is_retryable, media_asset_retry
 from courses.models import MediaAsset
 
@@ -151,7 +152,7 @@ class UploadDetailApi(APIView):
         session = upload_chunk_receive(
             session=session,
             content_range=request.headers.get("Content-Range"),
-            content_length=int(length) if length and length.isdecimal() else None,
+            content_length=ascii_int(length),
             stream=request.stream,
         )
         done = session.status == UploadSession.Status.COMPLETE
