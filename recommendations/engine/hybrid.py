@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Mapping, Sequence
 from typing import Self
 
 import numpy as np
@@ -120,6 +121,26 @@ class Hybrid:
         no_history = np.flatnonzero(X[user_indices].getnnz(axis=1) == 0)
         blend[no_history] = self.popularity.scores_
         return blend
+
+    def reweighted(self, weights: Mapping[str, float]) -> Hybrid:
+        """Return this fitted hybrid with new member weights, keyed by model name.
+
+        The models are shared, not refitted, so a grid of blend weights
+        costs one fit. A member missing from ``weights`` or weighted 0
+        drops out; one that was not a member cannot join (it was never
+        fitted).
+        """
+        known = {model.name for model, _ in self.members}
+        joining = {name for name, weight in weights.items() if weight > 0} - known
+        if joining:
+            raise ValueError(f"not fitted as members: {', '.join(sorted(joining))}")
+        clone = copy.copy(self)
+        clone.members = [
+            (model, weights[model.name])
+            for model, _ in self.members
+            if weights.get(model.name, 0.0) > 0
+        ]
+        return clone
 
     def similar_items(self, item_index: int, k: int) -> list[ScoredItem]:
         """Blend the neighbour models and content, each scaled by its best score.

@@ -132,9 +132,9 @@ class EngineConfig:
     hybrid_weights: dict[str, float] = field(
         default_factory=lambda: {
             "ease": 1.0,
-            "als": 3.0,
+            "als": 1.5,
             "itemknn": 0.0,
-            "session": 1.0,
+            "session": 0.25,
             "cold_items": 0.5,
         }
     )

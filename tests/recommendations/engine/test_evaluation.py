@@ -7,6 +7,7 @@ import scipy.sparse as sp
 from recommendations.engine.evaluation import (
     evaluate,
     ranking_metrics,
+    split_kfold,
     split_leave_one_out,
     split_random,
     split_temporal,
@@ -58,6 +59,35 @@ def test_split_random_moves_ceil_20_percent_and_keeps_singletons() -> None:
     assert (split_random(X, seed=3).test != split.test).nnz == 0
 
 
+def test_kfold_tests_every_entry_once_and_keeps_singletons_in_train() -> None:
+    # given users with 1, 3 and 25 items, each entry timed by its position
+    counts = [1, 3, 25]
+    X = sp.csr_matrix(
+        (np.ones(29, np.float32), (np.repeat(np.arange(3), counts), np.r_[0, 0:3, 0:25])),
+        shape=(3, 25),
+    )
+    stamps = np.arange(29, dtype=np.float64)
+    # when
+    folds = split_kfold(X, timestamps=stamps, folds=5, seed=1)
+    # then: the test parts partition every entry of the users with more than one
+    tests = sum(fold.test for fold in folds)
+    assert tests.toarray().tolist() == (X.toarray() * [[0], [1], [1]]).tolist()
+    assert [np.diff(fold.test.indptr)[2] for fold in folds] == [5] * 5
+    for fold in folds:
+        assert (fold.train + fold.test != X).nnz == 0
+        assert fold.train[0].nnz == 1
+        # the times follow their entries: a training entry keeps its position's time
+        assert fold.train_times is not None
+        entry_times = {(u, i): t for u, i, t in zip(*X.nonzero(), stamps, strict=True)}
+        kept = zip(*fold.train.nonzero(), fold.train_times, strict=True)
+        assert all(entry_times[(u, i)] == t for u, i, t in kept)
+
+
+def test_kfold_needs_two_folds() -> None:
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        split_kfold(sp.csr_matrix(np.ones((2, 2))), folds=1)
+
+
 def test_leave_one_out_holds_out_the_latest_item() -> None:
     # given user 0 with items 0..2 at times 5, 9, 1 and user 1 with one item
     X = sp.csr_matrix(np.array([[1, 1, 1], [0, 1, 0]], dtype=np.float32))
@@ -103,3 +133,21 @@ def test_evaluate_excludes_training_items_from_the_ranking() -> None:
     # then
     assert result.ndcg == pytest.approx(1.0)
     assert result.n_users == 2
+
+
+def test_evaluate_can_score_an_already_fitted_model() -> None:
+    # given a model whose fit would forget what it learned
+    class ForgetsOnFit(Oracle):
+        def fit(self, X: sp.csr_matrix, timestamps: np.ndarray | None = None) -> "ForgetsOnFit":
+            self.scores = np.zeros_like(self.scores)
+            return self
+
+    X = sp.csr_matrix(np.array([[1, 1, 1, 0, 0], [1, 1, 0, 0, 0]], dtype=np.float32))
+    split = split_random(X, seed=0)
+    model = ForgetsOnFit(split)
+    # when
+    result = evaluate(model, split, k=2, fit=False)
+    # then
+    assert model.scores.any()
+    assert result.ndcg == pytest.approx(1.0)
+    assert result.fit_seconds == 0.0

@@ -183,6 +183,35 @@ def test_hybrid_reaches_new_items_through_content(
     assert [item_cluster[s.index] for s in similar] == [item_cluster[0]] * 3
 
 
+def test_reweighted_hybrid_scores_as_one_fitted_with_those_weights(planted: tuple) -> None:
+    # given a hybrid fitted with every member on
+    X, _, _ = planted
+    every = {"ease": 1.0, "als": 1.0, "itemknn": 1.0, "session": 0.0, "cold_items": 0.5}
+    fitted = production_model(
+        dataclasses.replace(CONFIG, hybrid_weights=every), n_items=X.shape[1]
+    ).fit(X)
+    chosen = {"ease": 1.0, "als": 2.5, "itemknn": 0.0, "session": 0.0, "cold_items": 0.5}
+    fresh = production_model(
+        dataclasses.replace(CONFIG, hybrid_weights=chosen), n_items=X.shape[1]
+    ).fit(X)
+    users = np.arange(50)
+    # when
+    reweighted = fitted.reweighted({"ease": 1.0, "als": 2.5, "itemknn": 0.0})
+    # then
+    assert [(m.name, w) for m, w in reweighted.members] == [("ease", 1.0), ("als", 2.5)]
+    np.testing.assert_allclose(
+        reweighted.score_users(X, users), fresh.score_users(X, users), rtol=1e-5, atol=1e-6
+    )
+    assert len(fitted.members) == 3
+
+
+def test_reweighted_refuses_a_member_that_was_never_fitted(planted: tuple) -> None:
+    X, _, _ = planted
+    fitted = production_model(CONFIG, n_items=X.shape[1]).fit(X)
+    with pytest.raises(ValueError, match="not fitted as members: itemknn"):
+        fitted.reweighted({"ease": 1.0, "itemknn": 0.5})
+
+
 def test_production_model_drops_ease_above_the_item_threshold() -> None:
     # given a catalogue just above the EASE cap
     config = dataclasses.replace(CONFIG, ease_max_items=100)
