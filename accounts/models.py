@@ -2,11 +2,31 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import slug_unicode_re
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from common.models import BaseModel
+
+MAX_INTERESTS = 20
+
+
+def validate_interests(value: object) -> None:
+    """Accept only a list of tag slugs, so the admin's free JSON box cannot
+    store what the pages or PostgreSQL's jsonb cannot read (a number, an
+    object, a NUL character)."""
+    if not (
+        isinstance(value, list)
+        and len(value) <= MAX_INTERESTS
+        and all(isinstance(slug, str) and slug_unicode_re.match(slug) for slug in value)
+    ):
+        raise ValidationError(
+            'Interests are a list of at most %(max)d tag slugs, e.g. ["python", "摄影"].',
+            code="invalid_interests",
+            params={"max": MAX_INTERESTS},
+        )
 
 
 class User(AbstractUser):
@@ -20,7 +40,12 @@ class User(AbstractUser):
     language = models.CharField(max_length=10, blank=True, default="")
     # China's 2022 algorithm-recommendation rules: users can switch it off.
     is_personalization_enabled = models.BooleanField(default=True)
-    interests = models.JSONField(default=list, blank=True, help_text="Tag slugs the user picked.")
+    interests = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_interests],
+        help_text="Tag slugs the user picked.",
+    )
 
     class Meta:
         constraints = [

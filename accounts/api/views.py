@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import CreatorProfile, User
+from accounts.models import MAX_INTERESTS, CreatorProfile, User
 from accounts.services import follow_create, follow_delete, preferences_update
 from common.api.auth import user_id_of
 from common.api.errors import ErrorSerializer
@@ -59,7 +59,7 @@ class PreferencesApi(APIView):
     class PreferencesSerializer(serializers.Serializer):
         interests = serializers.ListField(
             child=serializers.SlugField(max_length=60, allow_unicode=True),
-            max_length=20,
+            max_length=MAX_INTERESTS,
             required=False,
         )
         is_personalization_enabled = serializers.BooleanField(required=False)
