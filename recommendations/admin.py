@@ -55,3 +55,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, error.message, level=messages.ERROR)
             return
         self.message_user(request, f"Version {version.pk} is serving again.")
+
+
+from . import experiment_admin  # noqa: E402, F401  (registers the A/B test admin)

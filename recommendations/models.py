@@ -6,9 +6,13 @@ complete version; a crash mid-training leaves a ``training`` row and the
 old version serving.
 """
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from common.models import BaseModel
+from recommendations.engine.models import config_with_overrides
+from recommendations.engine.types import EngineConfig
 
 
 class ModelVersion(BaseModel):
@@ -23,6 +27,7 @@ class ModelVersion(BaseModel):
         REJECTED = "rejected", "Rejected by the promotion gate"
         RETIRED = "retired", "Retired"
         FAILED = "failed", "Failed"
+        TREATMENT = "treatment", "Serving an A/B test's treatment"
 
     algorithm = models.CharField(max_length=40)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING)
@@ -40,6 +45,14 @@ class ModelVersion(BaseModel):
     artifact_checksum = models.CharField(max_length=64, blank=True)
     note = models.CharField(max_length=300, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    experiment = models.ForeignKey(
+        "Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="versions",
+        help_text="Set on the versions trained for an A/B test's treatment.",
+    )
 
     class Meta:
         constraints = [
@@ -58,6 +71,77 @@ class ModelVersion(BaseModel):
     def ndcg(self) -> float | None:
         value = self.metrics.get("ndcg@10")
         return float(value) if value is not None else None
+
+
+def validate_treatment_params(value: object) -> None:
+    """Only known engine settings of the right type (see ``EngineConfig``)."""
+    try:
+        config_with_overrides(EngineConfig(), value)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ValidationError(str(error), code="invalid_treatment_params") from error
+
+
+class Experiment(BaseModel):
+    """An A/B test of the recommender: a share of viewers gets a variant model.
+
+    The treatment is an engine configuration (``treatment_params``, overrides
+    of ``EngineConfig``; ``{}`` makes an A/A test); every retrain also trains
+    it on the same data and serves it, under its own version, to the viewers
+    whose deterministic bucket (``name`` and user id hashed) falls below
+    ``treatment_percent``. Everyone else is the control and gets the active
+    version. Impressions carry the version served, so CTR, watch time and
+    purchases split by variant (``recommendations.experiments``).
+
+    .. no_pii: settings and dates only.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        STOPPED = "stopped", "Stopped"
+
+    name = models.SlugField(
+        max_length=50, unique=True, help_text="Also salts the assignment: a new name reshuffles."
+    )
+    description = models.CharField(max_length=300, blank=True)
+    treatment_params = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_treatment_params],
+        help_text='Engine settings of the treatment, e.g. {"hybrid_weights": {"ease": 1, '
+        '"als": 0}} or {"ease_lambda": 50}; {} is an A/A test.',
+    )
+    treatment_percent = models.PositiveSmallIntegerField(
+        default=50, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    treatment_version = models.ForeignKey(
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The treatment version serving now; none until the first retrain.",
+    )
+    live_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a treatment version first served."
+    )
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="running"),
+                name="one_running_experiment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(treatment_percent__gte=1, treatment_percent__lte=99),
+                name="experiment_percent_1_99",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.treatment_percent}% treatment, {self.status})"
 
 
 class UserRecommendation(models.Model):

@@ -16,15 +16,17 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from common.exceptions import ApplicationError
 from recommendations.engine.evaluation import evaluate, split_temporal
-from recommendations.engine.models import production_model
+from recommendations.engine.models import config_with_overrides, production_model
 from recommendations.engine.ranking import recommend
 from recommendations.engine.types import EngineConfig
 
-from .models import ItemNeighbours, ModelVersion, UserRecommendation
+from .experiments import RUNNING_CACHE_KEY
+from .models import Experiment, ItemNeighbours, ModelVersion, UserRecommendation
 from .selectors import TrainingData, model_version_active, training_data_load
 from .serving import ACTIVE_VERSION_CACHE_KEY
 
@@ -38,47 +40,111 @@ def engine_config() -> EngineConfig:
 
 
 def recommender_retrain(*, now: datetime | None = None) -> ModelVersion:
-    """Fit, evaluate, gate and publish a new version; returns it whatever its fate."""
+    """Fit, evaluate, gate and publish a new version; returns it whatever its fate.
+
+    While an A/B test runs, its treatment is then trained on the same data
+    and served to the test's treatment viewers (:func:`_train_treatment`).
+    """
     started = time.perf_counter()
     now = now or timezone.now()
     _abandon_stale_runs(now=now)
     version = ModelVersion.objects.create(algorithm=ALGORITHM, stage="loading")
     try:
         data = training_data_load(now=now, half_life_days=settings.RECOMMENDATIONS_HALF_LIFE_DAYS)
-        _progress(
-            version,
-            20,
-            "evaluating",
-            n_users=data.interactions.n_users,
-            n_items=data.interactions.n_items,
-            n_interactions=int(data.interactions.matrix.nnz),
-        )
-        if data.interactions.matrix.nnz == 0:
-            return _finish(
-                version, ModelVersion.Status.REJECTED, started, note="No interactions yet."
-            )
-        config = engine_config()
-        version.metrics = _holdout_metrics(data, config)
-        version.params = {k: v for k, v in asdict(config).items() if k != "seed"}
-        _progress(version, 45, "fitting")
-        model, fit_seconds = _fit(data, config)
-        version.fit_seconds = round(fit_seconds, 3)
-        if not _passes_gate(version):
-            return _finish(
-                version,
-                ModelVersion.Status.REJECTED,
-                started,
-                note="NDCG@10 below the active model's.",
-            )
-        _progress(version, 65, "writing")
-        version.artifact_checksum = _write_lists(version, data, model)
-        _activate(version)
-        return _finish(version, ModelVersion.Status.ACTIVE, started)
+        version = _publish(version, data, started)
     except Exception as exc:
         _finish(
             version, ModelVersion.Status.FAILED, started, note=f"{type(exc).__name__}: {exc}"[:300]
         )
         raise
+    _train_treatment(data)
+    return version
+
+
+def _publish(version: ModelVersion, data: TrainingData, started: float) -> ModelVersion:
+    """Evaluate, fit, gate, write and activate the production model."""
+    _progress(
+        version,
+        20,
+        "evaluating",
+        n_users=data.interactions.n_users,
+        n_items=data.interactions.n_items,
+        n_interactions=int(data.interactions.matrix.nnz),
+    )
+    if data.interactions.matrix.nnz == 0:
+        return _finish(version, ModelVersion.Status.REJECTED, started, note="No interactions yet.")
+    config = engine_config()
+    version.metrics = _holdout_metrics(data, config)
+    version.params = {k: v for k, v in asdict(config).items() if k != "seed"}
+    _progress(version, 45, "fitting")
+    model, fit_seconds = _fit(data, config)
+    version.fit_seconds = round(fit_seconds, 3)
+    if not _passes_gate(version):
+        return _finish(
+            version, ModelVersion.Status.REJECTED, started, note="NDCG@10 below the active model's."
+        )
+    _progress(version, 65, "writing")
+    version.artifact_checksum = _write_lists(version, data, model)
+    _activate(version)
+    return _finish(version, ModelVersion.Status.ACTIVE, started)
+
+
+def _train_treatment(data: TrainingData) -> ModelVersion | None:
+    """Train the running A/B test's treatment on ``data`` and serve it to its viewers.
+
+    The treatment is not gated (measuring it is the point of the test). A
+    failure is recorded on its version and leaves the previous treatment
+    version serving; it never undoes the production version just published.
+    """
+    experiment = Experiment.objects.filter(status=Experiment.Status.RUNNING).first()
+    if experiment is None or data.interactions.matrix.nnz == 0:
+        return None
+    started = time.perf_counter()
+    version = ModelVersion.objects.create(
+        algorithm=ALGORITHM,
+        stage="fitting",
+        experiment=experiment,
+        n_users=data.interactions.n_users,
+        n_items=data.interactions.n_items,
+        n_interactions=int(data.interactions.matrix.nnz),
+    )
+    try:
+        config = config_with_overrides(engine_config(), experiment.treatment_params)
+        version.params = {k: v for k, v in asdict(config).items() if k != "seed"}
+        version.metrics = _holdout_metrics(data, config)
+        model, fit_seconds = _fit(data, config)
+        version.fit_seconds = round(fit_seconds, 3)
+        version.artifact_checksum = _write_lists(version, data, model)
+        status = _serve_treatment(experiment.pk, version)
+        return _finish(version, status, started)
+    except Exception as exc:
+        logger.exception("treatment of A/B test %s failed", experiment.name)
+        return _finish(
+            version, ModelVersion.Status.FAILED, started, note=f"{type(exc).__name__}: {exc}"[:300]
+        )
+
+
+@transaction.atomic
+def _serve_treatment(experiment_id: int, version: ModelVersion) -> str:
+    """Switch the test's treatment viewers to ``version``; return the version's status.
+
+    A test stopped while this version trained keeps it retired.
+    """
+    experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
+    if experiment.status != Experiment.Status.RUNNING:
+        return ModelVersion.Status.RETIRED
+    ModelVersion.objects.filter(experiment=experiment, status=ModelVersion.Status.TREATMENT).update(
+        status=ModelVersion.Status.RETIRED
+    )
+    version.status = ModelVersion.Status.TREATMENT
+    version.activated_at = timezone.now()
+    version.save(update_fields=["status", "activated_at", "updated_at"])
+    experiment.treatment_version = version
+    experiment.live_at = experiment.live_at or version.activated_at
+    experiment.save(update_fields=["treatment_version", "live_at", "updated_at"])
+    transaction.on_commit(lambda: cache.delete(RUNNING_CACHE_KEY))
+    _prune_lists()
+    return ModelVersion.Status.TREATMENT
 
 
 def _abandon_stale_runs(*, now: datetime) -> None:
@@ -176,11 +242,24 @@ def _activate(version: ModelVersion) -> None:
     version.activated_at = timezone.now()
     version.save(update_fields=["status", "activated_at", "updated_at"])
     transaction.on_commit(lambda: cache.delete(ACTIVE_VERSION_CACHE_KEY))
-    keep = ModelVersion.objects.filter(status__in=["active", "retired"]).order_by("-activated_at")[
-        :2
+    _prune_lists()
+
+
+def _prune_lists() -> None:
+    """Keep the lists of the last two production versions (serving and rollback)
+    and of the treatments serving now; delete the rest."""
+    production = ModelVersion.objects.filter(
+        status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED],
+        experiment__isnull=True,
+    ).order_by(F("activated_at").desc(nulls_last=True))
+    keep = [
+        *production.values_list("pk", flat=True)[:2],
+        *ModelVersion.objects.filter(status=ModelVersion.Status.TREATMENT).values_list(
+            "pk", flat=True
+        ),
     ]
-    UserRecommendation.objects.exclude(version__in=list(keep)).delete()
-    ItemNeighbours.objects.exclude(version__in=list(keep)).delete()
+    UserRecommendation.objects.exclude(version__in=keep).delete()
+    ItemNeighbours.objects.exclude(version__in=keep).delete()
 
 
 def model_version_rollback(*, version_id: int) -> ModelVersion:
@@ -188,6 +267,12 @@ def model_version_rollback(*, version_id: int) -> ModelVersion:
     version = ModelVersion.objects.filter(pk=version_id).first()
     if version is None or version.status != ModelVersion.Status.RETIRED:
         raise ApplicationError("Only a retired version can serve again.", code="not_retired")
+    if version.experiment_id is not None:
+        raise ApplicationError(
+            "A/B treatment versions serve only their test's viewers; to adopt a treatment, "
+            "make its settings the production ones and retrain.",
+            code="treatment_version",
+        )
     if not UserRecommendation.objects.filter(version=version).exists():
         raise ApplicationError("That version's lists were already deleted.", code="no_lists")
     _activate(version)

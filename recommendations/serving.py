@@ -22,6 +22,7 @@ from courses.models import Enrollment, Like, NotInterested, WatchState
 from courses.selectors import course_list_published, video_list_published
 from courses.viewer import video_list_for_tab
 
+from .experiments import RUNNING_CACHE_KEY, running_experiment, version_for
 from .models import ModelVersion
 from .selectors import stored_neighbours, stored_user_items
 
@@ -69,7 +70,7 @@ class PageSlot:
     """A served page's place in the cache, and the state it must have been built in."""
 
     key: str
-    version: int  # the active model version, 0 for none
+    version: int  # the viewer's model version (active or A/B treatment), 0 for none
     generation: int  # the viewer's generation
     rendered: bytes | None  # the page, if one built in this very state is stored
 
@@ -85,10 +86,16 @@ def page_slot(*, user_id: int, kind: str, limit: int, offset: int) -> PageSlot:
     """
     key = f"rec:page:{user_id}:{kind}:{offset}:{limit}"
     generation_key = viewer_generation_key(user_id)
-    found = cache_get_many([ACTIVE_VERSION_CACHE_KEY, generation_key, key])
-    version = found.get(ACTIVE_VERSION_CACHE_KEY)
-    if version is None:  # expired (30 s) or flipped: read through as before
-        version = active_version_id() or 0
+    found = cache_get_many([ACTIVE_VERSION_CACHE_KEY, RUNNING_CACHE_KEY, generation_key, key])
+    active = found.get(ACTIVE_VERSION_CACHE_KEY)
+    if active is None:  # expired (30 s) or flipped: read through as before
+        active = active_version_id() or 0
+    experiment = found.get(RUNNING_CACHE_KEY)
+    if experiment is None:
+        experiment = running_experiment()
+    version = (
+        version_for(user_id=user_id, active_version_id=active, experiment=experiment or None) or 0
+    )
     generation = int(found.get(generation_key) or 0)
     stored = found.get(key)
     rendered = None
@@ -169,8 +176,14 @@ def viewer_context(*, user_id: int) -> ViewerContext:
 
 
 def recommend_for_user(*, user_id: int, kind: str, limit: int, offset: int = 0) -> ServedPage:
-    """A page of videos (``kind="video"``) or courses for a viewer, best first."""
-    version_id = active_version_id()
+    """A page of videos (``kind="video"``) or courses for a viewer, best first.
+
+    The viewer's version is the active one, or an A/B test's treatment
+    version when they are in it (``experiments.version_for``).
+    """
+    version_id = version_for(
+        user_id=user_id, active_version_id=active_version_id(), experiment=running_experiment()
+    )
     stored = user_candidates(version_id=version_id, user_id=user_id) if version_id else []
     prefix = "v" if kind == "video" else "c"
     context = viewer_context(user_id=user_id)

@@ -20,7 +20,9 @@ from django.utils.translation import gettext
 
 from accounts.models import CreatorProfile, User
 from analytics.selectors import rollups_as_of
+from common.cache import cache_get, cache_set
 from courses.models import Course, ShortVideo
+from recommendations.experiments import ExperimentReport, experiment_report_latest, report_rows
 
 from . import reports
 
@@ -74,6 +76,16 @@ def active_model() -> Any:
         return None
     getter = getattr(module, "model_version_active", None)
     return getter() if callable(getter) else None
+
+
+def ab_test_report() -> ExperimentReport | None:
+    """The running (else latest) A/B test's results; read from raw events, so
+    cached for five minutes like a rollup would be."""
+    found = cache_get("dashboard:ab-test")
+    if found is None:
+        found = experiment_report_latest() or ()
+        cache_set("dashboard:ab-test", found, timeout=300)
+    return found or None
 
 
 def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:
@@ -149,11 +161,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         first=period["first"], last=period["last"], grain=period["grain"], today=form.today
     )
     model = active_model()
+    ab_test = ab_test_report()
     context.update(
         _page_context(report, reverse("dashboard:dashboard") + "export/"),
         query=request.GET.urlencode(),
         model=model,
         model_metrics=sorted((getattr(model, "metrics", None) or {}).items()),
+        ab_test=ab_test,
+        ab_rows=report_rows(ab_test) if ab_test else [],
     )
     return render(request, "dashboard/dashboard.html", context)
 

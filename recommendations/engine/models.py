@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from recommendations.engine.als import ALS
 from recommendations.engine.base import Recommender
@@ -94,6 +97,53 @@ def production_model(
         similar_content_weight=similar.get("content", 0.0),
         popularity_exponent=config.hybrid_popularity_exponent,
     )
+
+
+# Operational settings, not model variants: an experiment cannot change them.
+_NOT_OVERRIDABLE = frozenset({"num_threads", "seed"})
+
+
+def config_with_overrides(config: EngineConfig, overrides: Mapping[str, Any]) -> EngineConfig:
+    """Return ``config`` with ``overrides`` applied, or raise ``ValueError`` saying why not.
+
+    Each value must have its default's type (ints may stand for floats; a
+    weights dict may name only the default's members, with finite weights
+    >= 0, and is merged into the default's), and the models must accept the
+    result (their constructors check ranges such as the EASE dropout).
+    """
+    if not isinstance(overrides, Mapping):
+        raise ValueError("Engine settings must be an object of setting names to values.")
+    defaults = dataclasses.asdict(config)
+    for name, value in overrides.items():
+        if name not in defaults or name in _NOT_OVERRIDABLE:
+            raise ValueError(f"Unknown engine setting {name!r}.")
+        _check_type(name, value, defaults[name])
+    merged_values: dict[str, Any] = {
+        name: {**defaults[name], **value} if isinstance(value, dict) else value
+        for name, value in overrides.items()
+    }
+    merged = dataclasses.replace(config, **merged_values)
+    production_model(merged, n_items=1)  # the constructors check ranges
+    return merged
+
+
+def _check_type(name: str, value: Any, default: Any) -> None:
+    if isinstance(default, dict):
+        if not isinstance(value, dict) or not set(value) <= set(default):
+            raise ValueError(f"{name} takes weights for {', '.join(sorted(default))}.")
+        for member, weight in value.items():
+            _check_type(f"{name}.{member}", weight, default[member])
+        return
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{name} must be a number.")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0.")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1.")
+    elif not isinstance(value, type(default)):
+        raise ValueError(f"{name} must be a {type(default).__name__}.")
 
 
 def _ease(config: EngineConfig) -> EASE:

@@ -11,7 +11,7 @@ from recommendations.engine.ease import EASE
 from recommendations.engine.evaluation import evaluate, split_random
 from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.itemknn import ItemKNN
-from recommendations.engine.models import make_model, production_model
+from recommendations.engine.models import config_with_overrides, make_model, production_model
 from recommendations.engine.popularity import Popularity
 from recommendations.engine.ranking import recommend
 from recommendations.engine.types import EngineConfig, ItemContent
@@ -328,3 +328,17 @@ def test_zero_weight_itemknn_still_serves_similar_items(planted: tuple) -> None:
     assert [item_cluster[s.index] for s in similar] == [item_cluster[5]] * 5
     users = np.arange(30)
     np.testing.assert_array_equal(model.score_users(X, users), plain.fit(X).score_users(X, users))
+
+
+def test_overrides_merge_weights_into_the_defaults_and_refuse_what_models_refuse() -> None:
+    # when
+    config = config_with_overrides(
+        EngineConfig(), {"hybrid_weights": {"als": 0}, "ease_lambda": 50}
+    )
+    # then: the other members keep their default weights
+    assert config.hybrid_weights == {**EngineConfig().hybrid_weights, "als": 0}
+    assert config.ease_lambda == 50
+    with pytest.raises(ValueError, match="unknown EASE variant"):
+        config_with_overrides(EngineConfig(), {"ease_variant": "deep"})
+    with pytest.raises(ValueError, match="knn_neighbours must be a whole number"):
+        config_with_overrides(EngineConfig(), {"knn_neighbours": True})

@@ -1,0 +1,252 @@
+"""A/B tests of the recommender: assignment, start and stop, and the per-variant report.
+
+A viewer's variant is a pure function of the experiment's name and their
+user id, so serving, analytics and a later audit agree without storing an
+assignment row: the first 8 bytes of ``sha256("{name}:{user_id}")`` modulo
+100 is the viewer's bucket, and buckets below ``treatment_percent`` are the
+treatment. Only personalised, logged-in viewers are in a test (everyone
+else gets trending, which no model variant changes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from analytics.models import Event, Subject
+from analytics.rollups.days import report_tz
+from common.cache import cache_get, cache_set
+from common.exceptions import ApplicationError
+
+from .models import Experiment, ModelVersion
+
+CONTROL, TREATMENT = "control", "treatment"
+RUNNING_CACHE_KEY = "rec:experiment"
+_NONE_RUNNING = ()  # cached when no test runs (None would read as a miss)
+
+
+@dataclass(frozen=True)
+class RunningExperiment:
+    """What serving needs of the running test, small enough to cache."""
+
+    name: str
+    treatment_percent: int
+    treatment_version_id: int | None  # None until the first retrain trained it
+
+
+def variant_of(*, user_id: int, experiment: str, treatment_percent: int) -> str:
+    """The viewer's variant: stable for one experiment, reshuffled by another name."""
+    digest = hashlib.sha256(f"{experiment}:{user_id}".encode()).digest()
+    bucket = int.from_bytes(digest[:8], "big") % 100
+    return TREATMENT if bucket < treatment_percent else CONTROL
+
+
+def running_experiment() -> RunningExperiment | None:
+    """The running test, cached for 30 s like the active version."""
+    found = cache_get(RUNNING_CACHE_KEY)
+    if found is None:
+        row = (
+            Experiment.objects.filter(status=Experiment.Status.RUNNING)
+            .values_list("name", "treatment_percent", "treatment_version_id")
+            .first()
+        )
+        found = RunningExperiment(*row) if row else _NONE_RUNNING
+        cache_set(RUNNING_CACHE_KEY, found, timeout=30)
+    return found or None
+
+
+def version_for(
+    *, user_id: int, active_version_id: int | None, experiment: RunningExperiment | None
+) -> int | None:
+    """The version a viewer is served: the treatment's if they are in it, else the active one."""
+    if experiment is None or experiment.treatment_version_id is None:
+        return active_version_id
+    variant = variant_of(
+        user_id=user_id,
+        experiment=experiment.name,
+        treatment_percent=experiment.treatment_percent,
+    )
+    return experiment.treatment_version_id if variant == TREATMENT else active_version_id
+
+
+def _forget_running() -> None:
+    transaction.on_commit(lambda: cache.delete(RUNNING_CACHE_KEY))
+
+
+@transaction.atomic
+def experiment_start(experiment: Experiment) -> Experiment:
+    """Save and start a new test; its treatment serves from the next retrain on.
+
+    Raises:
+        ApplicationError: another test is running.
+        ValidationError: a field is invalid (name taken, unknown engine setting...).
+    """
+    if Experiment.objects.select_for_update().filter(status=Experiment.Status.RUNNING).exists():
+        raise ApplicationError(
+            "Another A/B test is running; stop it first.", code="experiment_running"
+        )
+    experiment.status = Experiment.Status.RUNNING
+    experiment.full_clean()
+    experiment.save()
+    _forget_running()
+    return experiment
+
+
+@transaction.atomic
+def experiment_stop(*, experiment_id: int) -> Experiment:
+    """Stop a test: everyone gets the active version again; its treatment lists go."""
+    experiment = Experiment.objects.select_for_update().filter(pk=experiment_id).first()
+    if experiment is None or experiment.status != Experiment.Status.RUNNING:
+        raise ApplicationError("Only a running A/B test can be stopped.", code="not_running")
+    experiment.status = Experiment.Status.STOPPED
+    experiment.stopped_at = timezone.now()
+    experiment.save(update_fields=["status", "stopped_at", "updated_at"])
+    ModelVersion.objects.filter(experiment=experiment, status=ModelVersion.Status.TREATMENT).update(
+        status=ModelVersion.Status.RETIRED
+    )
+    _forget_running()
+    return experiment
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    """One variant's viewers and outcomes over the test's live window."""
+
+    variant: str
+    viewers: int  # logged-in viewers with a recommended impression
+    impressions: int
+    plays: int
+    watch_seconds: float
+    buyers: int
+
+    @property
+    def ctr(self) -> float | None:
+        return self.plays / self.impressions if self.impressions else None
+
+    @property
+    def watch_seconds_per_viewer(self) -> float | None:
+        return self.watch_seconds / self.viewers if self.viewers else None
+
+    @property
+    def conversion(self) -> float | None:
+        return self.buyers / self.viewers if self.viewers else None
+
+
+@dataclass(frozen=True)
+class ExperimentReport:
+    experiment: Experiment
+    since: datetime | None  # None: no treatment version has served yet
+    until: datetime
+    variants: list[VariantResult]
+
+
+def experiment_report(experiment: Experiment) -> ExperimentReport:
+    """CTR, watch time and purchase conversion per variant, in four queries.
+
+    The window runs from the first treatment version serving to the stop
+    (or now). Viewers are the logged-in subjects with at least one
+    recommended impression (one carrying ``props.model_version``) in the
+    window, split by their assigned variant. CTR = recommended plays /
+    recommended impressions; watch time follows the analytics rule (the
+    largest cumulative ``video.progress`` per video and local day, summed);
+    conversion = viewers with a purchase in the window / viewers.
+    """
+    until = experiment.stopped_at or timezone.now()
+    since = experiment.live_at
+    if since is None:
+        return ExperimentReport(experiment, None, until, [])
+    in_window = Q(ts__gte=since, ts__lt=until)
+    recommended = Event.objects.filter(
+        in_window,
+        type__in=[Event.Type.IMPRESSION, Event.Type.PLAY],
+        props__model_version__isnull=False,  # the key is there...
+    ).exclude(props__model_version=None)  # ...and not JSON null (a trending page)
+    counts: dict[str, dict[str, int]] = {}
+    per_subject = recommended.values("subject_id", "type").annotate(n=Count("id"))
+    for subject_id, kind, n in per_subject.values_list("subject_id", "type", "n"):
+        counts.setdefault(subject_id, {})[kind] = n
+    exposed = recommended.filter(type=Event.Type.IMPRESSION).values("subject_id")
+    user_of: dict[str, int] = {
+        key: int(user_id or 0)
+        for key, user_id in Subject.objects.filter(
+            key__in=exposed, user_id__isnull=False
+        ).values_list("key", "user_id")
+    }
+    watched: dict[str, float] = {}
+    watch_rows = (
+        Event.objects.filter(in_window, type=Event.Type.PROGRESS, subject_id__in=exposed)
+        .values("subject_id", "video_id", day=TruncDate("ts", tzinfo=report_tz()))
+        .annotate(seconds=Max("value"))
+        .values_list("subject_id", "seconds")
+    )
+    for subject_id, seconds in watch_rows:
+        watched[subject_id] = watched.get(subject_id, 0.0) + float(seconds or 0)
+    buyers = set(
+        Event.objects.filter(in_window, type=Event.Type.PURCHASE, subject_id__in=exposed)
+        .values_list("subject_id", flat=True)
+        .distinct()
+    )
+    totals = {v: [0, 0, 0, 0.0, 0] for v in (CONTROL, TREATMENT)}
+    for subject_id, user_id in user_of.items():
+        variant = variant_of(
+            user_id=user_id,
+            experiment=experiment.name,
+            treatment_percent=experiment.treatment_percent,
+        )
+        seen = counts.get(subject_id, {})
+        row = totals[variant]
+        row[0] += 1
+        row[1] += seen.get(Event.Type.IMPRESSION, 0)
+        row[2] += seen.get(Event.Type.PLAY, 0)
+        row[3] += watched.get(subject_id, 0.0)
+        row[4] += subject_id in buyers
+    variants = [
+        VariantResult(variant, int(v), int(i), int(p), float(w), int(b))
+        for variant, (v, i, p, w, b) in totals.items()
+    ]
+    return ExperimentReport(experiment, since, until, variants)
+
+
+REPORT_COLUMNS = (
+    "Variant",
+    "Viewers",
+    "Impressions",
+    "CTR",
+    "Watch s / viewer",
+    "Buyers",
+    "Conversion",
+)
+
+
+def report_rows(report: ExperimentReport) -> list[list[str | int]]:
+    """The report as table cells (``REPORT_COLUMNS``): rates in percent, "–" for no data."""
+
+    def share(value: float | None) -> str:
+        return "–" if value is None else f"{value * 100:.2f}%"
+
+    return [
+        [
+            v.variant,
+            v.viewers,
+            v.impressions,
+            share(v.ctr),
+            "–" if v.watch_seconds_per_viewer is None else f"{v.watch_seconds_per_viewer:.1f}",
+            v.buyers,
+            share(v.conversion),
+        ]
+        for v in report.variants
+    ]
+
+
+def experiment_report_latest() -> ExperimentReport | None:
+    """The running test's report, else the most recently started one's, else None."""
+    running = Experiment.objects.filter(status=Experiment.Status.RUNNING)
+    experiment = running.first() or Experiment.objects.order_by("-created_at").first()
+    return experiment_report(experiment) if experiment else None

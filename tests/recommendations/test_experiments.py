@@ -1,0 +1,293 @@
+"""A/B tests of the recommender: assignment, serving, retraining, the report, the admin."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import User
+from analytics.models import Event, Subject
+from common.exceptions import ApplicationError
+from kfplatform.demo import seed
+from recommendations import services
+from recommendations.experiment_admin import ExperimentForm
+from recommendations.experiments import (
+    CONTROL,
+    TREATMENT,
+    experiment_report,
+    experiment_start,
+    experiment_stop,
+    variant_of,
+)
+from recommendations.models import Experiment, ModelVersion, UserRecommendation
+from recommendations.serving import recommend_for_user
+
+pytestmark = pytest.mark.django_db
+
+SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600"]
+ALS_ONLY = {"hybrid_weights": {"ease": 0.0, "als": 1.0, "session": 0.0}}
+
+
+@pytest.fixture
+def platform(monkeypatch) -> None:
+    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)
+    call_command("seed_demo", *SMALL)
+    cache.clear()
+
+
+def _start(name: str = "als-only", percent: int = 50, params: dict | None = None) -> Experiment:
+    return experiment_start(
+        Experiment(
+            name=name,
+            treatment_params=ALS_ONLY if params is None else params,
+            treatment_percent=percent,
+        )
+    )
+
+
+def _viewers_by_variant(experiment: Experiment, version: ModelVersion) -> dict[str, list[int]]:
+    users = UserRecommendation.objects.filter(version=version).values_list("user_id", flat=True)
+    found: dict[str, list[int]] = {CONTROL: [], TREATMENT: []}
+    for user_id in users:
+        variant = variant_of(
+            user_id=user_id,
+            experiment=experiment.name,
+            treatment_percent=experiment.treatment_percent,
+        )
+        found[variant].append(user_id)
+    return found
+
+
+def test_assignment_is_stable_follows_the_percent_and_differs_between_tests() -> None:
+    users = range(1, 20_001)
+    first = [variant_of(user_id=u, experiment="a", treatment_percent=30) for u in users]
+    again = [variant_of(user_id=u, experiment="a", treatment_percent=30) for u in users]
+    other = [variant_of(user_id=u, experiment="b", treatment_percent=30) for u in users]
+    assert first == again
+    assert 0.28 < first.count(TREATMENT) / len(users) < 0.32
+    both = sum(f == o == TREATMENT for f, o in zip(first, other, strict=True)) / len(users)
+    assert 0.07 < both < 0.11  # independent tests: about 0.3 x 0.3
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"seed": 3}, "Unknown engine setting 'seed'"),
+        ({"ease_lambda": "big"}, "ease_lambda must be a number"),
+        ({"ease_dropout": 1.5}, "dropout must be in [0, 1)"),
+        ({"hybrid_weights": {"ease": -1}}, "must be a finite number >= 0"),
+        ({"hybrid_weights": {"magic": 1}}, "hybrid_weights takes weights for"),
+        ([1, 2], "must be an object"),
+    ],
+)
+def test_the_admin_form_refuses_treatment_settings_the_engine_cannot_use(
+    params: object, message: str
+) -> None:
+    form = ExperimentForm(
+        {"name": "t", "treatment_params": json.dumps(params), "treatment_percent": 10}
+    )
+    assert not form.is_valid()
+    assert message in " ".join(str(e) for e in form.errors["treatment_params"])
+
+
+def test_only_one_test_runs_at_a_time() -> None:
+    _start("first")
+    with pytest.raises(ApplicationError, match="Another A/B test is running"):
+        _start("second")
+    form = ExperimentForm({"name": "second", "treatment_params": "{}", "treatment_percent": 10})
+    assert not form.is_valid()
+    assert "Another A/B test is running" in str(form.errors)
+
+
+def test_a_retrain_trains_the_treatment_and_serves_it_to_its_viewers(platform) -> None:
+    # given
+    experiment = _start(percent=50)
+    # when
+    production = services.recommender_retrain()
+    # then
+    experiment.refresh_from_db()
+    treatment = experiment.treatment_version
+    assert production.status == ModelVersion.Status.ACTIVE
+    assert treatment is not None
+    assert treatment.status == ModelVersion.Status.TREATMENT
+    assert treatment.experiment_id == experiment.pk
+    assert treatment.params["hybrid_weights"]["ease"] == 0.0
+    assert "ndcg@10" in treatment.metrics
+    assert experiment.live_at is not None
+    groups = _viewers_by_variant(experiment, treatment)
+    assert groups[CONTROL]
+    assert groups[TREATMENT]
+    for variant, expected in ((CONTROL, production.pk), (TREATMENT, treatment.pk)):
+        for user_id in groups[variant][:5]:
+            page = recommend_for_user(user_id=user_id, kind="video", limit=5)
+            assert page.version_id in (expected, None)  # None: trending, nothing left unseen
+            client = Client()
+            client.force_login(User.objects.get(pk=user_id))
+            body = client.get("/api/v1/recommendations/feed").json()
+            assert body["model_version"] in (expected, None)
+    served = [
+        recommend_for_user(user_id=u, kind="video", limit=5).version_id for u in groups[TREATMENT]
+    ]
+    assert treatment.pk in served
+
+
+def test_the_next_retrain_replaces_the_treatment_and_drops_the_old_lists(platform) -> None:
+    experiment = _start()
+    services.recommender_retrain()
+    experiment.refresh_from_db()
+    first = experiment.treatment_version
+    assert first is not None
+    # when
+    services.recommender_retrain()
+    # then
+    experiment.refresh_from_db()
+    first.refresh_from_db()
+    assert experiment.treatment_version_id != first.pk
+    assert first.status == ModelVersion.Status.RETIRED
+    assert not UserRecommendation.objects.filter(version=first).exists()
+    kept = set(UserRecommendation.objects.values_list("version_id", flat=True).distinct())
+    production = ModelVersion.objects.filter(
+        experiment__isnull=True, status__in=["active", "retired"]
+    )
+    assert kept == {*production.values_list("pk", flat=True), experiment.treatment_version_id}
+    with pytest.raises(ApplicationError, match="treatment versions serve only"):
+        services.model_version_rollback(version_id=first.pk)
+
+
+def test_stopping_returns_everyone_to_the_active_version(platform) -> None:
+    experiment = _start(percent=99)
+    production = services.recommender_retrain()
+    experiment.refresh_from_db()
+    treatment = experiment.treatment_version
+    assert treatment is not None
+    treated = _viewers_by_variant(experiment, treatment)[TREATMENT][:5]
+    # when
+    experiment_stop(experiment_id=experiment.pk)
+    # then
+    treatment.refresh_from_db()
+    assert treatment.status == ModelVersion.Status.RETIRED
+    assert {recommend_for_user(user_id=u, kind="video", limit=5).version_id for u in treated} <= {
+        production.pk,
+        None,
+    }
+    with pytest.raises(ApplicationError, match="Only a running A/B test"):
+        experiment_stop(experiment_id=experiment.pk)
+
+
+def test_a_failing_treatment_leaves_production_published(platform, monkeypatch) -> None:
+    _start()
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise MemoryError("killed")
+
+    monkeypatch.setattr(services, "_serve_treatment", crash)
+    # when
+    production = services.recommender_retrain()
+    # then
+    assert production.status == ModelVersion.Status.ACTIVE
+    failed = ModelVersion.objects.get(experiment__isnull=False)
+    assert failed.status == ModelVersion.Status.FAILED
+    assert "MemoryError" in failed.note
+    assert Experiment.objects.get().treatment_version is None
+
+
+def _event(subject: str, kind: str, minutes_ago: int, **fields: object) -> Event:
+    return Event(
+        subject_id=subject,
+        type=kind,
+        ts=timezone.now() - timedelta(minutes=minutes_ago),
+        **fields,
+    )
+
+
+def test_the_report_splits_viewers_outcomes_by_variant(django_assert_num_queries) -> None:
+    # given: two logged-in viewers per variant, one anonymous, and events before the test
+    experiment = _start("report", percent=50)
+    experiment.live_at = timezone.now() - timedelta(hours=2)
+    experiment.save()
+    users: dict[str, list[int]] = {CONTROL: [], TREATMENT: []}
+    user_id = 1
+    while min(len(v) for v in users.values()) < 2:
+        users[variant_of(user_id=user_id, experiment="report", treatment_percent=50)].append(
+            user_id
+        )
+        user_id += 1
+    events = []
+    for variant, version in ((CONTROL, 1), (TREATMENT, 2)):
+        for n, uid in enumerate(users[variant][:2]):
+            key = f"s-{variant}-{n}"
+            Subject.objects.create(key=key, user_id=uid)
+            rec = {"model_version": version, "tab": "for_you"}
+            events += [_event(key, Event.Type.IMPRESSION, 30, props=rec, video_id=1)] * 4
+            events += [_event(key, Event.Type.PLAY, 29, props=rec, video_id=1)] * (n + 1)
+            events.append(_event(key, Event.Type.IMPRESSION, 29, props={"model_version": None}))
+            events.append(_event(key, Event.Type.IMPRESSION, 300, props=rec))  # before the test
+            # heartbeats are cumulative: the largest one per video and day counts
+            events += [
+                _event(key, Event.Type.PROGRESS, 28, video_id=1, value=10.0),
+                _event(key, Event.Type.PROGRESS, 27, video_id=1, value=25.0),
+                _event(key, Event.Type.PROGRESS, 27, video_id=2, value=5.0),
+            ]
+            if variant == TREATMENT and n == 0:
+                events.append(_event(key, Event.Type.PURCHASE, 20, course_id=1))
+    Subject.objects.create(key="anon", anonymous_id="a-1")
+    events.append(_event("anon", Event.Type.IMPRESSION, 30, props={"model_version": 1}))
+    Event.objects.bulk_create(events)
+    # when
+    with django_assert_num_queries(4):
+        report = experiment_report(experiment)
+    # then
+    results = {v.variant: v for v in report.variants}
+    for variant in (CONTROL, TREATMENT):
+        assert results[variant].viewers == 2
+        assert results[variant].impressions == 8
+        assert results[variant].plays == 3
+        assert results[variant].ctr == pytest.approx(3 / 8)
+        assert results[variant].watch_seconds_per_viewer == pytest.approx(30.0)
+    assert results[CONTROL].buyers == 0
+    assert results[CONTROL].conversion == 0
+    assert results[TREATMENT].buyers == 1
+    assert results[TREATMENT].conversion == pytest.approx(0.5)
+
+
+def test_a_test_that_has_not_served_reports_nothing_yet() -> None:
+    report = experiment_report(_start())
+    assert report.since is None
+    assert report.variants == []
+
+
+def test_the_dashboard_and_the_admin_show_the_results(admin_client: Client) -> None:
+    experiment = _start("shown", percent=20)
+    experiment.live_at = timezone.now() - timedelta(hours=1)
+    experiment.save()
+    cache.clear()
+    dashboard = admin_client.get("/dashboard/")
+    change = admin_client.get(f"/admin/recommendations/experiment/{experiment.pk}/change/")
+    listing = admin_client.get("/admin/recommendations/experiment/")
+    assert dashboard.status_code == 200
+    assert "shown" in dashboard.content.decode()
+    assert "Purchase conversion" in dashboard.content.decode()
+    assert change.status_code == 200
+    assert "Results per variant" in change.content.decode()
+    assert listing.status_code == 200
+
+
+def test_the_admin_starts_and_stops_a_test(admin_client: Client) -> None:
+    response = admin_client.post(
+        "/admin/recommendations/experiment/add/",
+        {"name": "from-admin", "treatment_params": '{"ease_lambda": 50}', "treatment_percent": 10},
+    )
+    assert response.status_code == 302
+    experiment = Experiment.objects.get(name="from-admin")
+    assert experiment.status == Experiment.Status.RUNNING
+    response = admin_client.post(
+        "/admin/recommendations/experiment/",
+        {"action": "stop", "_selected_action": [experiment.pk]},
+    )
+    assert response.status_code == 302
+    experiment.refresh_from_db()
+    assert experiment.status == Experiment.Status.STOPPED
