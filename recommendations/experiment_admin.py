@@ -53,6 +53,11 @@ class ExperimentAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     actions = ["stop", "retrain_now"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Experiment | None = None) -> bool:
+        # A running test is stopped first, so its viewers are moved back on purpose.
+        running = obj is not None and obj.status == Experiment.Status.RUNNING
+        return not running and super().has_delete_permission(request, obj)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Experiment | None = None) -> list[str]:
         if obj is None:
             return []

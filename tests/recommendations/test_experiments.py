@@ -284,6 +284,8 @@ def test_the_admin_starts_and_stops_a_test(admin_client: Client) -> None:
     assert response.status_code == 302
     experiment = Experiment.objects.get(name="from-admin")
     assert experiment.status == Experiment.Status.RUNNING
+    delete_page = f"/admin/recommendations/experiment/{experiment.pk}/delete/"
+    assert admin_client.get(delete_page).status_code == 403  # stop it first
     response = admin_client.post(
         "/admin/recommendations/experiment/",
         {"action": "stop", "_selected_action": [experiment.pk]},
@@ -291,3 +293,4 @@ def test_the_admin_starts_and_stops_a_test(admin_client: Client) -> None:
     assert response.status_code == 302
     experiment.refresh_from_db()
     assert experiment.status == Experiment.Status.STOPPED
+    assert admin_client.get(delete_page).status_code == 200
