@@ -33,6 +33,7 @@ from analytics.selectors.subjects import subject_keys_for_users
 from courses.models import Course, Moderation, PublishStatus, ShortVideo, Tag
 from recommendations.engine.weights import EventType, event_weights, time_decay
 
+from .experiments import running_experiment, version_for
 from .models import ModelVersion
 from .selectors import _ITEM_EVENTS, model_version_active, stored_neighbours, stored_user_items
 from .serving import viewer_context
@@ -372,7 +373,7 @@ class ViewerProfile:
     watch_seconds_30d: float  # the 30 local days ending today
     plays: int
     likes: int
-    version_id: int | None  # the active version; None: nothing is served from a model
+    version_id: int | None  # the viewer's version (active or A/B treatment); None: no model
     served: list[ServedItem]
 
     @property
@@ -579,7 +580,8 @@ def _item_weights(
 
 
 def _served(*, user_id: int, limit: int) -> tuple[int | None, list[ServedItem]]:
-    """The top of the viewer's stored list in the active version, with reasons.
+    """The top of the viewer's stored list in the version they are served
+    (the active one, or an A/B test's treatment), with reasons.
 
     Reasons follow ``serving._explain`` (the last five recent or watched
     items' neighbours, then followed creators, else popular), and
@@ -587,16 +589,21 @@ def _served(*, user_id: int, limit: int) -> tuple[int | None, list[ServedItem]]:
     ``viewer_context``. The neighbour lists come in one query here, where
     the feed reads them one by one through the cache.
     """
-    version = model_version_active()
-    if version is None:
+    active = model_version_active()
+    version_id = version_for(
+        user_id=user_id,
+        active_version_id=active.pk if active else None,
+        experiment=running_experiment(),
+    )
+    if version_id is None:
         return None, []
-    stored = stored_user_items(version_id=version.pk, user_id=user_id) or []
+    stored = stored_user_items(version_id=version_id, user_id=user_id) or []
     top = _pairs(stored)[:limit]
     if not top:
-        return version.pk, []
+        return version_id, []
     context = viewer_context(user_id=user_id)
     sources = [*context.recent_positive, *context.history][:5]
-    lists = stored_neighbours(version_id=version.pk, item_keys=sources) if sources else {}
+    lists = stored_neighbours(version_id=version_id, item_keys=sources) if sources else {}
     similar_to: dict[str, str] = {}
     for source in sources:
         for key in _score_map(lists.get(source, [])):
@@ -618,7 +625,7 @@ def _served(*, user_id: int, limit: int) -> tuple[int | None, list[ServedItem]]:
                 _dropped(key, fact, context.refused, context.hidden),
             )
         )
-    return version.pk, served
+    return version_id, served
 
 
 def _reason(
