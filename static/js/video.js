@@ -17,27 +17,50 @@
   player.playbackRate = Number(root.dataset.rate) || 1;
   player.addEventListener("loadedmetadata", () => { if (resume > 1 && resume < player.duration - 1) player.currentTime = resume; });
 
-  KF.track("video.impression", ids);
-  player.addEventListener("playing", () => { if (!played) { played = true; KF.track("video.played", ids); } });
+  /* Opened from a recommendation: the page's events name its surface and the page it was on.
+     The model version rides on the events after the impression only: the card's own impression
+     already counted for that version, and its CTR is plays / impressions. */
+  const rec = KF.surfaces; /* absent if surfaces.js failed to load: the page works without */
+  const via = rec ? rec.arrival("v" + id) : null;
+  function fields(extra, props, counted) {
+    const merged = Object.assign({}, props);
+    if (via) Object.assign(merged, { surface: via.surface, from: via.from, clicked: true }, counted ? { model_version: via.model_version } : {});
+    return Object.assign({}, ids, extra, Object.keys(merged).length ? { props: merged } : {});
+  }
+
+  KF.track("video.impression", fields({}, {}, false));
+  player.addEventListener("playing", () => { if (!played) { played = true; KF.track("video.played", fields({}, {}, true)); } });
   player.addEventListener("timeupdate", () => {
     const delta = player.currentTime - last;
     if (delta > 0 && delta < 1.5) watched += delta;
     last = player.currentTime;
     if (!completed && player.duration && player.currentTime >= player.duration * 0.95) {
       completed = true;
-      KF.track("video.completed", Object.assign({ value: watched }, ids));
+      KF.track("video.completed", fields({ value: watched }, {}, true));
     }
   });
   function heartbeat() {
     if (player.paused) return;
-    KF.track("video.progress", Object.assign({ value: Number(watched.toFixed(2)), props: { position: player.currentTime } }, ids));
+    KF.track("video.progress", fields({ value: Number(watched.toFixed(2)) }, { position: player.currentTime }, true));
     if (loggedIn) KF.api("PUT", "/api/v1/videos/" + id + "/watch-state", { position_seconds: player.currentTime, playback_rate: player.playbackRate });
   }
   setInterval(heartbeat, 5000);
   player.addEventListener("ratechange", heartbeat);
   window.addEventListener("pagehide", heartbeat);
   const cta = document.getElementById("cta");
-  if (cta) cta.addEventListener("click", () => { KF.track("video.cta_clicked", ids); KF.flush(); });
+  if (cta) cta.addEventListener("click", () => { KF.track("video.cta_clicked", fields({}, {}, true)); KF.flush(); });
+
+  /* Similar videos (not this one, nor those "More from this creator" already shows), and a
+     recommended course when the creator linked none: the creator's own CTA always wins. */
+  const shown = new Set(["v" + id]);
+  document.querySelectorAll("#more-from-creator a[href]").forEach((a) => {
+    const match = a.getAttribute("href").match(/\/v\/(\d+)\//);
+    if (match) shown.add("v" + match[1]);
+  });
+  if (rec) rec.similar("v" + id).then((answer) => {
+    rec.fill(document.getElementById("similar-videos"), answer, "video", 6, shown);
+    if (!cta) rec.courseCta(document.getElementById("cta-recommended"), answer, id);
+  });
 
   root.addEventListener("click", async (event) => {
     const button = event.target.closest("[data-action]");
