@@ -167,6 +167,7 @@ def experiment_report(experiment: Experiment) -> ExperimentReport:
         in_window,
         type__in=[Event.Type.IMPRESSION, Event.Type.PLAY],
         props__model_version__isnull=False,  # the key is there...
+        props__surface__isnull=True,  # the feed, not a page's similar list
     ).exclude(props__model_version=None)  # ...and not JSON null (a trending page)
     counts: dict[str, dict[str, int]] = {}
     per_subject = recommended.values("subject_id", "type").annotate(n=Count("id"))

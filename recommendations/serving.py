@@ -210,6 +210,28 @@ def recommend_for_user(*, user_id: int, kind: str, limit: int, offset: int = 0) 
     return ServedPage(items=_explain(ranked, version_id, context, creators), version_id=version_id)
 
 
+def similar_items(
+    *, version_id: int, item_key: str, user_id: int | None, limit: int
+) -> list[Served]:
+    """An item's stored neighbours; for a logged-in viewer, minus what the feed
+    would not show them either: seen, owned, refused, or their own."""
+    reason = {"kind": "because_you_watched", "item": item_key}
+    items = [
+        Served(key, float(score), reason)
+        for key, score in neighbours_of(version_id=version_id, item_key=item_key)
+        if key != item_key
+    ]
+    if user_id is not None:
+        hidden = viewer_context(user_id=user_id).hidden
+        items = [s for s in items if s.key not in hidden]
+        creators = {
+            **_creators_of([s for s in items if s.kind == "video"], "video"),
+            **_creators_of([s for s in items if s.kind == "course"], "course"),
+        }
+        items = [s for s in items if creators.get(s.key, user_id) != user_id]
+    return items[:limit]
+
+
 def trending(
     *, kind: str, limit: int, offset: int = 0, exclude: Iterable[str] = ()
 ) -> list[Served]:

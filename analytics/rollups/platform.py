@@ -87,12 +87,18 @@ def _subject_day(day: date, start: datetime, end: datetime) -> int:
 
 
 def _recommender_daily(day: date, start: datetime, end: datetime) -> None:
-    """Impressions and plays carrying ``props.model_version`` (CTR per variant)."""
+    """Feed impressions and plays carrying ``props.model_version`` (CTR per version).
+
+    Events of the pages' recommendation surfaces (``props.surface``: similar
+    videos, "students also bought", the recommended course) also carry a
+    version, but a course card has no play to match, so they stay out.
+    """
     _delete(RecommenderDaily, local_date=day)
     if connection.vendor == "postgresql":
-        version = "props->>'model_version'"
+        version, surface = "props->>'model_version'", "props->>'surface'"
     else:
         version = "json_extract(props, '$.model_version')"
+        surface = "json_extract(props, '$.surface')"
     _run(
         f"""
         INSERT INTO {RecommenderDaily._meta.db_table}
@@ -101,7 +107,7 @@ def _recommender_daily(day: date, start: datetime, end: datetime) -> None:
             SUM(CASE WHEN type = %s THEN 1 ELSE 0 END)
         FROM (
             SELECT CAST({version} AS VARCHAR(64)) AS mv, type FROM {_Sql.event}
-            WHERE ts >= %s AND ts < %s AND type IN (%s, %s)
+            WHERE ts >= %s AND ts < %s AND type IN (%s, %s) AND {surface} IS NULL
         ) x WHERE mv IS NOT NULL AND mv <> '' GROUP BY mv
         """,
         [_Sql.d(day), T.IMPRESSION, T.PLAY, _Sql.ts(start), _Sql.ts(end), T.IMPRESSION, T.PLAY],

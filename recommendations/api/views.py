@@ -21,10 +21,10 @@ from ..presenting import Presented, present
 from ..serving import (
     Served,
     active_version_id,
-    neighbours_of,
     page_slot,
     page_store,
     recommend_for_user,
+    similar_items,
     trending,
 )
 
@@ -127,7 +127,10 @@ class CourseRecommendationsApi(_ForYouApi):
 
 
 class SimilarItemsApi(APIView):
-    """Items like a video (``v12``) or a course (``c3``): videos and courses alike."""
+    """Items like a video (``v12``) or a course (``c3``): videos and courses alike.
+
+    For a logged-in viewer, minus what they have seen, own, refused or created.
+    """
 
     @extend_schema(
         parameters=[PageQuerySerializer],
@@ -139,10 +142,10 @@ class SimilarItemsApi(APIView):
         version_id = active_version_id()
         if version_id is None or not item_key[1:].isdigit() or item_key[0] not in "vc":
             raise Http404("No such item.")
-        found = neighbours_of(version_id=version_id, item_key=item_key)
-        limit = query.validated_data["limit"]
-        items = [
-            Served(key, float(score), {"kind": "because_you_watched", "item": item_key})
-            for key, score in found[:limit]
-        ]
+        items = similar_items(
+            version_id=version_id,
+            item_key=item_key,
+            user_id=user_id_or_none(request),
+            limit=query.validated_data["limit"],
+        )
         return _respond(request, items, version_id)

@@ -14,6 +14,7 @@ from analytics.models import (
     FunnelDay,
     FunnelEntry,
     PurchaseAttribution,
+    RecommenderDaily,
     RollingRetention,
     SubjectCohort,
     SubjectDay,
@@ -383,3 +384,22 @@ def test_two_workers_rolling_up_the_same_day_leave_one_copy(postgres):
     assert errors == []
     assert SubjectDay.objects.filter(local_date=D).count() == 20
     assert VideoDaily.objects.get(local_date=D).engaged_views == 20
+
+
+def test_recommender_ctr_counts_feed_events_per_version_only():
+    # given version 5's feed: 3 impressions and 1 play; a page's similar list under version 5;
+    # a trending page (version null) and an untagged impression
+    feed = {"model_version": 5, "tab": "for_you"}
+    for minute in range(3):
+        ev(T.IMPRESSION, at(D, 10, minute), "a", video_id=1, props=feed)
+    ev(T.PLAY, at(D, 10, 5), "a", video_id=1, props=feed)
+    similar = {"model_version": 5, "surface": "similar", "from": "v9"}
+    ev(T.IMPRESSION, at(D, 11), "a", video_id=2, props=similar)
+    ev(T.PLAY, at(D, 11, 1), "a", video_id=2, props={**similar, "clicked": True})
+    ev(T.IMPRESSION, at(D, 12), "b", video_id=3, props={"model_version": None})
+    ev(T.IMPRESSION, at(D, 12), "b", video_id=3)
+    # when
+    rollups.rollup_day(day=D, now=NOW)
+    # then
+    rows = RecommenderDaily.objects.filter(local_date=D)
+    assert [(r.model_version, r.impressions, r.plays) for r in rows] == [("5", 3, 1)]

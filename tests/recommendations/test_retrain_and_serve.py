@@ -13,8 +13,9 @@ from courses.engagement import not_interested_mark
 from courses.models import Enrollment, ShortVideo, WatchState
 from kfplatform.demo import seed
 from recommendations import services
-from recommendations.models import ModelVersion, UserRecommendation
+from recommendations.models import ItemNeighbours, ModelVersion, UserRecommendation
 from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -166,6 +167,40 @@ def test_similar_items_cross_videos_and_courses(platform) -> None:
     body = APIClient().get(f"/api/v1/recommendations/similar/v{video.pk}?limit=20").json()
     assert body["results"]
     assert APIClient().get("/api/v1/recommendations/similar/x1").status_code == 404
+
+
+def test_similar_items_skip_what_the_viewer_saw_owns_or_made(platform) -> None:
+    # given: a video's neighbours as anyone sees them
+    version = services.recommender_retrain()
+    source = ItemNeighbours.objects.filter(version=version, item_key__startswith="v").first()
+    assert source is not None
+    video_id = int(source.item_key[1:])
+    url = f"/api/v1/recommendations/similar/v{video_id}?limit=50"
+
+    def keys(body: dict) -> list[str]:
+        return [
+            f"v{r['video']['id']}" if r["type"] == "video" else f"c{r['course']['id']}"
+            for r in body["results"]
+        ]
+
+    anonymous = keys(APIClient().get(url).json())
+    videos = [k for k in anonymous if k[0] == "v"]
+    courses = [k for k in anonymous if k[0] == "c"]
+    assert len(videos) >= 2
+    assert courses
+    # and a viewer who watched one of them, owns one course and made another video
+    viewer = UserFactory.create()
+    WatchState.objects.create(user=viewer, video_id=int(videos[0][1:]), position_seconds=3)
+    Enrollment.objects.create(user=viewer, course_id=int(courses[0][1:]))
+    ShortVideo.objects.filter(pk=int(videos[1][1:])).update(creator=viewer)
+    client = APIClient()
+    client.force_authenticate(viewer)
+    # when
+    theirs = keys(client.get(url).json())
+    # then
+    assert theirs
+    assert not {videos[0], videos[1], courses[0]} & set(theirs)
+    assert set(theirs) <= set(anonymous)
 
 
 def test_a_like_refreshes_the_cached_feed_page(platform) -> None:
