@@ -18,16 +18,25 @@
   const VIA_KEY = "kf_via";
   const VIA_MAX_AGE_MS = 120000;
 
-  /* The similar-items answer, or null when there is nothing to show. */
-  async function similar(itemKey) {
+  /* A recommendation list answer, or null when there is nothing to show. */
+  async function load(path) {
     let result;
     try {
-      result = await KF.api("GET", "/api/v1/recommendations/similar/" + encodeURIComponent(itemKey) + "?limit=20");
+      result = await KF.api("GET", path);
     } catch (e) {
       return null; /* offline: the page works without the surfaces */
     }
     if (!result.ok || !result.data || !Array.isArray(result.data.results)) return null;
     return { modelVersion: result.data.model_version, results: result.data.results };
+  }
+
+  function similar(itemKey) {
+    return load("/api/v1/recommendations/similar/" + encodeURIComponent(itemKey) + "?limit=20");
+  }
+
+  /* "Courses for you": the viewer's course list (trending courses when not personalised). */
+  function coursesForYou(limit) {
+    return load("/api/v1/recommendations/courses?limit=" + limit);
   }
 
   /* Money as common.money.format_money writes it: ¥19.90, or 19.90 元 in Chinese. */
@@ -102,8 +111,10 @@
     return node;
   }
 
-  function courseCard(course, context, freeText) {
+  function courseCard(course, context, freeText, reason) {
     const node = clone("rec-course-card");
+    const why = node.querySelector(".reason");
+    if (why && reason) { why.textContent = reason; why.hidden = false; }
     const link = node.querySelector("a");
     link.href = "/c/" + encodeURIComponent(course.slug) + "/";
     link.textContent = course.title;
@@ -124,11 +135,14 @@
     const context = { surface: section.dataset.recSurface, modelVersion: answer.modelVersion, from: section.dataset.recItem };
     const freeText = section.dataset.free || "";
     const list = section.querySelector("[data-rec-list]");
+    const showReasons = "recReasons" in section.dataset;
     const items = answer.results.filter((r) => r.type === kind && r[kind])
-      .map((r) => r[kind]).filter((obj) => !exclude.has(kind[0] + obj.id)).slice(0, limit);
+      .filter((r) => !exclude.has(kind[0] + r[kind].id)).slice(0, limit);
     list.replaceChildren();
     section.hidden = items.length === 0;
-    items.forEach((obj) => list.append(kind === "video" ? videoCard(obj, context) : courseCard(obj, context, freeText)));
+    items.forEach((r) => list.append(kind === "video"
+      ? videoCard(r[kind], context)
+      : courseCard(r[kind], context, freeText, showReasons ? r.reason : "")));
     return items.length;
   }
 
@@ -153,5 +167,5 @@
     return course;
   }
 
-  window.KF.surfaces = { similar, fill, courseCta, arrival, money };
+  window.KF.surfaces = { similar, coursesForYou, fill, courseCta, arrival, money };
 })();

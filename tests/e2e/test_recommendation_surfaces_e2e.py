@@ -5,12 +5,14 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from analytics.models import Event
 from courses.models import ShortVideo
 from kfplatform.demo import seed
 from recommendations import services
-from recommendations.models import ModelVersion
+from recommendations.models import ModelVersion, UserRecommendation
 from tests.conftest import wait_until
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -101,3 +103,47 @@ def test_similar_videos_and_recommended_course_show_and_clicks_are_logged(
     course_keys = [card.get_attribute("data-item-key") for card in also.all()]
     assert 1 <= len(course_keys) <= 4
     assert f"c{best_course['id']}" not in course_keys
+
+
+def test_home_shows_a_logged_in_viewer_their_courses_with_reasons(
+    live_server, page, trained
+) -> None:
+    # given a viewer whose course list is not empty
+    viewer, expected = None, []
+    for user in User.objects.filter(
+        pk__in=UserRecommendation.objects.filter(version=trained).values("user_id")
+    ).order_by("pk"):
+        client = APIClient()
+        client.force_authenticate(user)
+        answer = client.get("/api/v1/recommendations/courses?limit=4").json()
+        if answer["results"]:
+            viewer, expected = user, [f"c{r['course']['id']}" for r in answer["results"]]
+            break
+    assert viewer is not None
+    viewer.set_password("tricky-Pass-9")
+    viewer.save()
+    # when they log in and open the home page
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", viewer.username)
+    page.fill("#id_password", "tricky-Pass-9")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    cards = page.locator("#courses-for-you .course-card")
+    cards.first.wait_for()
+    # then their recommended courses show, in order, each with its reason
+    assert [card.get_attribute("data-item-key") for card in cards.all()] == expected
+    assert all((card.locator(".reason").text_content() or "").strip() for card in cards.all())
+    # and the cards on screen are logged as impressions of this surface
+    shown = {"surface": "courses_for_you", "model_version": trained.pk, "from": "home"}
+    assert wait_until(
+        lambda: _logged(page, shown, type="video.impression", course_id=int(expected[0][1:])),
+        timeout=20,
+    )
+
+
+def test_the_home_page_offers_courses_for_you_to_logged_in_viewers_only(client) -> None:
+    assert 'id="courses-for-you"' not in client.get("/").content.decode()
+    client.force_login(UserFactory.create())
+    page = client.get("/").content.decode()
+    assert 'id="courses-for-you"' in page
+    assert "js/home.js" in page
