@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from common.exceptions import ApplicationError
 
@@ -30,12 +31,12 @@ class HeatmapQueryForm(forms.Form):
         required=False,
         min_value=insights.HEATMAP_SIZE_MIN,
         max_value=insights.HEATMAP_SIZE_MAX,
-        label="Items",
+        label=gettext_lazy("Items"),
     )
 
 
 class ViewerSearchForm(forms.Form):
-    q = forms.CharField(max_length=150, required=False, label="User id or username")
+    q = forms.CharField(max_length=150, required=False, label=gettext_lazy("User id or username"))
 
 
 @admin.register(ModelVersion)
@@ -116,7 +117,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         )
         asked = form.cleaned_data.get("version")
         context = self._context(
-            request, "Item similarity heatmap", form=form, heatmap=heatmap, asked_version=asked
+            request,
+            gettext("Item similarity heatmap"),
+            form=form,
+            heatmap=heatmap,
+            asked_version=asked,
         )
         return TemplateResponse(request, "admin/recommendations/heatmap.html", context)
 
@@ -138,7 +143,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 reverse("admin:recommendations_modelversion_viewer", args=[target.id])
             )
         context = self._context(
-            request, "Viewer profile: find a user", form=form, matches=matches, query=query
+            request, gettext("Viewer profile: find a user"), form=form, matches=matches, query=query
         )
         return TemplateResponse(request, "admin/recommendations/viewer_search.html", context)
 
@@ -150,7 +155,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             raise Http404("No such user.")
         context = self._context(
             request,
-            f"Viewer profile: {profile.username}",
+            gettext("Viewer profile: %(username)s") % {"username": profile.username},
             profile=profile,
             search_form=ViewerSearchForm(),
             picked_weight=insights.PICKED_TAG_WEIGHT,
