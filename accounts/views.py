@@ -1,11 +1,15 @@
+import hashlib
+
+from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from common.cache import cache_get, cache_set
 from common.exceptions import ApplicationError
 
 from .forms import SignupForm
@@ -26,6 +30,24 @@ class KfLoginView(LoginView):
         anonymous_id = self.request.COOKIES.get(ANONYMOUS_COOKIE, "")
         session_started(user_id=form.get_user().pk, anonymous_id=anonymous_id)
         return response
+
+
+class KfPasswordResetView(PasswordResetView):
+    """Django's reset-by-email, at most ``KF_PASSWORD_RESET_MAILS`` mails an hour per address.
+
+    The page answers the same whether or not the address has an account, or
+    the limit was reached, so it reveals neither; the limit keeps it from
+    being used to flood someone's inbox.
+    """
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        email = form.cleaned_data["email"].strip().lower()
+        key = "pwreset:" + hashlib.sha256(email.encode()).hexdigest()
+        sent = int(cache_get(key) or 0)
+        if sent >= settings.KF_PASSWORD_RESET_MAILS:
+            return redirect(self.get_success_url())
+        cache_set(key, sent + 1, timeout=3600)
+        return super().form_valid(form)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
