@@ -88,8 +88,13 @@ def search(
     price_max_minor: int | None = None,
     limit: int = 10,
     offset: int = 0,
+    browse: bool = False,
 ) -> SearchResults:
     """Search published, approved videos and courses and active creators.
+
+    With ``browse`` and no words to find, the video and course sections list
+    everything that passes the filters, most popular first (the catalogue);
+    creators are only ever found by name.
 
     Args:
         query: what the person typed; segmented with jieba.
@@ -100,6 +105,7 @@ def search(
         price_max_minor: courses costing at most this, in minor units (fen).
         limit: rows per section, capped at ``SEARCH_MAX_LIMIT``.
         offset: rows to skip in each section.
+        browse: list by the filters alone when ``query`` has no words.
 
     Returns:
         The page of each section asked for, best match first, with counts.
@@ -108,11 +114,13 @@ def search(
     limit = max(1, min(limit, SEARCH_MAX_LIMIT))
     offset = max(0, offset)
     found: dict[str, SearchSection] = {}
-    if terms and type in ("all", "videos"):
+    if not terms and not browse:
+        return SearchResults(query=query, terms=terms)
+    if type in ("all", "videos"):
         found["videos"] = video_search(
             terms=terms, category_slug=category_slug, limit=limit, offset=offset
         )
-    if terms and type in ("all", "courses"):
+    if type in ("all", "courses"):
         found["courses"] = course_search(
             terms=terms,
             category_slug=category_slug,
@@ -219,7 +227,11 @@ def highlight(text: str, terms: list[str]) -> SafeString:
 def _ranked_section(
     qs: QuerySet[Any], *, terms: list[str], popularity: Any, limit: int, offset: int
 ) -> SearchSection:
-    """Match ``qs`` on its ``search_text`` with the backend's text search."""
+    """Match ``qs`` on its ``search_text`` with the backend's text search;
+    without terms, all of ``qs``, most popular first."""
+    if not terms:
+        page = qs.annotate(popularity=popularity).order_by("-popularity", "-pk")
+        return SearchSection(count=qs.count(), results=list(page[offset : offset + limit]))
     if connection.vendor == "postgresql":
         vector = SearchVector("search_text", config=TS_CONFIG)
         qs = qs.annotate(search_vector=vector)

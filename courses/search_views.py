@@ -57,6 +57,13 @@ class SearchForm(forms.Form):
         return data
 
 
+FILTERS = ("q", "type", "category", "pricing", "price_min", "price_max")
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != ""  # a minimum price of 0 is a filter too
+
+
 def _to_minor(value: Decimal | None) -> int | None:
     return None if value is None else int(value * 100)
 
@@ -66,7 +73,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
     categories = [(c.slug, c.name) for c in Category.objects.order_by("position", "slug")]
     form = SearchForm(request.GET or None, categories=categories)
     context: dict[str, Any] = {"form": form, "results": None}
-    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+    # Words search; filters alone (e.g. ?type=courses) browse the catalogue.
+    if form.is_bound and form.is_valid() and any(_given(form.cleaned_data.get(f)) for f in FILTERS):
         data = form.cleaned_data
         page = data["page"] or 1
         kind: SearchType = data["type"] or "all"
@@ -79,6 +87,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             price_max_minor=_to_minor(data["price_max"]),
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
+            browse=True,
         )
         context |= {"results": results, "type": kind, "page": page}
         context |= _highlighted(results)

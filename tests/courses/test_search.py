@@ -429,6 +429,42 @@ def test_empty_page_and_header_box_render(client: Client) -> None:
     assert "in Chinese or English" in page
 
 
+def test_filters_alone_browse_the_catalogue_most_popular_first(client: Client) -> None:
+    # given published courses (one free), a draft, and videos in two categories
+    music = CategoryFactory.create(slug="music")
+    popular = _course("吉他 入门", enrollment_count=40, category=music)
+    quiet = _course("Rust 入门", enrollment_count=2)
+    free = _course("英语 口语", price_minor=0, enrollment_count=5)
+    _course("草稿", status="draft")
+    in_music = _video("吉他 和弦", category=music)
+    _video("英语 单词")
+    # when a viewer opens the course catalogue from the header
+    assert "/search/?type=courses" in client.get("/").content.decode()
+    page = client.get("/search/", {"type": "courses"})
+    # then every published course shows, most popular first
+    assert page.status_code == 200
+    rows = page.context["courses"]
+    assert [course.pk for course, _ in rows] == [popular.pk, free.pk, quiet.pk]
+    assert page.context["results"].courses.count == 3
+    # and the filters narrow it without any words
+    free_only = client.get("/search/", {"type": "courses", "pricing": "free"}).context["courses"]
+    assert [course.pk for course, _ in free_only] == [free.pk]
+    from_zero = client.get("/search/", {"type": "courses", "price_min": "0"}).context["results"]
+    assert from_zero.courses.count == 3
+    music_all = client.get("/search/", {"category": "music"}).context
+    assert [v.pk for v, _ in music_all["videos"]] == [in_music.pk]
+    assert [c.pk for c, _ in music_all["courses"]] == [popular.pk]
+    assert music_all["results"].creators is None  # creators are found by name only
+
+
+def test_without_words_search_finds_nothing_unless_asked_to_browse() -> None:
+    course = _course("吉他 入门")
+    assert search(query="!!!").sections == []
+    browsed = search(query="", type="courses", browse=True)
+    assert browsed.courses is not None
+    assert [c.pk for c in browsed.courses.results] == [course.pk]
+
+
 # --- PostgreSQL -----------------------------------------------------------
 
 
