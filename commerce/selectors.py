@@ -128,6 +128,11 @@ def coupon_get_by_code(*, code: str) -> Coupon | None:
     return Coupon.objects.filter(code=code.strip().upper()).first()
 
 
+def coupon_list_for_creator(*, creator_id: int) -> QuerySet[Coupon]:
+    """The creator's coupons, newest first, with their course."""
+    return Coupon.objects.filter(creator_id=creator_id).select_related("course").order_by("-pk")
+
+
 def refund_list_open() -> QuerySet[Refund]:
     return Refund.objects.filter(status=Refund.Status.REQUESTED).select_related("order__course")
 

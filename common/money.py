@@ -13,6 +13,11 @@ def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-exponent)
 
 
+def decimal_to_minor(amount: Decimal, currency: str) -> int:
+    """Decimal('19.99') CNY → 1999 fen (what people type → what is stored)."""
+    return int(amount.scaleb(_EXPONENT.get(currency, 2)))
+
+
 def format_money(amount_minor: int, currency: str, *, language: str = "en") -> str:
     """Format for display: ``¥19.99`` in English, ``¥19.99`` / ``19.99 元`` style in Chinese."""
     value = minor_to_decimal(amount_minor, currency)

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from commerce.models import Coupon
 from courses.models import Category, Course, MediaAsset
 
 
@@ -108,10 +109,63 @@ class LessonForm(forms.Form):
         )
 
 
+# A browser's date-and-time picker, and the formats it and people send.
+DATETIME_INPUT: dict[str, Any] = {
+    "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    "input_formats": ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+}
+
+
 class PublishForm(forms.Form):
     publish_at = forms.DateTimeField(
-        label=_("Publish at (UTC; empty = now)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        label=_("Publish at (UTC; empty = now)"), required=False, **DATETIME_INPUT
     )
+
+
+class CouponForm(forms.Form):
+    """A discount code. The amount is a percentage or money in the course's
+    currency (CNY for "all my courses"), as people write it: 20 or 9.90."""
+
+    code = forms.CharField(label=_("Code (empty: a random one)"), max_length=32, required=False)
+    course = forms.ModelChoiceField(
+        label=_("Course"),
+        queryset=Course.objects.none(),
+        required=False,
+        empty_label=_("All my courses"),
+    )
+    kind = forms.ChoiceField(label=_("Discount"), choices=Coupon.Kind.choices)
+    amount = forms.DecimalField(
+        label=_("Amount (percent, or money off)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal(100000),
+        decimal_places=2,
+    )
+    max_redemptions = forms.IntegerField(
+        label=_("Uses in all (empty: no limit)"), min_value=1, max_value=1_000_000, required=False
+    )
+    per_user_limit = forms.IntegerField(
+        label=_("Uses per buyer"), min_value=1, max_value=100, initial=1
+    )
+    valid_from = forms.DateTimeField(label=_("Valid from (UTC)"), required=False, **DATETIME_INPUT)
+    valid_until = forms.DateTimeField(
+        label=_("Valid until (UTC)"), required=False, **DATETIME_INPUT
+    )
+    min_charge = forms.DecimalField(
+        label=_("Lowest price after the discount"),
+        min_value=Decimal(0),
+        max_value=Decimal(100000),
+        decimal_places=2,
+        initial=0,
+    )
+
+    def __init__(self, *args: Any, creator_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = _choices(self, "course")
+        field.queryset = Course.objects.filter(creator_id=creator_id).order_by("-pk")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        amount = data.get("amount")
+        if data.get("kind") == Coupon.Kind.PERCENT and amount is not None and amount % 1:
+            self.add_error("amount", _("A percentage is a whole number, e.g. 20."))
+        return data

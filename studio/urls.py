@@ -26,6 +26,12 @@ urlpatterns = [
         name="course-publish",
     ),
     path("sections/<id:section_id>/lessons", views.lesson_create, name="lesson-create"),
+    path("coupons/", views.coupons, name="coupons"),
+    re_path(
+        r"^coupons/(?P<coupon_id>[0-9]{1,18})/(?P<action>pause|resume)$",
+        views.coupon_toggle,
+        name="coupon-toggle",
+    ),
     re_path(
         r"^sections/(?P<section_id>[0-9]{1,18})/(?P<action>up|down|rename|delete)$",
         views.section_action,

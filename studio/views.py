@@ -1,25 +1,28 @@
 """Studio pages: thin views over studio selectors (scoped to the creator) and services."""
 
 from collections.abc import Callable
-from decimal import Decimal
 from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from commerce.models import Coupon
+from commerce.selectors import coupon_list_for_creator
+from commerce.services.coupons import coupon_create, coupon_set_active
 from common.exceptions import ApplicationError
-from common.money import _EXPONENT, minor_to_decimal
+from common.money import decimal_to_minor, minor_to_decimal
 from courses.media_services import media_asset_delete, media_asset_is_retryable, media_asset_retry
 
 from . import selectors, services
 from .forms import (
+    CouponForm,
     CourseForm,
     CreatorForm,
     LessonForm,
@@ -176,9 +179,7 @@ def video_edit(request: HttpRequest, video_id: int) -> HttpResponse:
 
 def _course_fields(data: dict[str, Any]) -> dict[str, Any]:
     fields = dict(data)
-    price: Decimal = fields.pop("price")
-    exponent = _EXPONENT.get(fields["currency"], 2)
-    fields["price_minor"] = int(price.scaleb(exponent))
+    fields["price_minor"] = decimal_to_minor(fields.pop("price"), fields["currency"])
     cover = fields.pop("cover", None)
     fields["cover"] = cover.read() if cover else None
     return fields
@@ -341,3 +342,48 @@ def course_publish(request: HttpRequest, course_id: int, action: str) -> HttpRes
     course = selectors.course_get_own(creator_id=_uid(request), course_id=course_id)
     _publish_action(request, course, action)
     return _back_to_course(course.pk)
+
+
+@creator_required
+def coupons(request: HttpRequest) -> HttpResponse:
+    """The creator's discount codes, with their use, and a form for a new one."""
+    uid = _uid(request)
+    form = CouponForm(request.POST or None, creator_id=uid)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        course = data["course"]
+        currency = course.currency if course else "CNY"
+        percent = data["kind"] == Coupon.Kind.PERCENT
+        try:
+            coupon = coupon_create(
+                creator_id=uid,
+                code=data["code"],
+                course=course,
+                kind=data["kind"],
+                value=int(data["amount"])
+                if percent
+                else decimal_to_minor(data["amount"], currency),
+                currency=currency,
+                max_redemptions=data["max_redemptions"],
+                per_user_limit=data["per_user_limit"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                min_charge_minor=decimal_to_minor(data["min_charge"], currency),
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Coupon %(code)s created.") % {"code": coupon.code})
+            return redirect("studio:coupons")
+    context = {"form": form, "coupons": coupon_list_for_creator(creator_id=uid)}
+    return render(request, "studio/coupons.html", context, status=400 if form.errors else 200)
+
+
+@creator_required
+@require_POST
+def coupon_toggle(request: HttpRequest, coupon_id: int, action: str) -> HttpResponse:
+    try:
+        coupon_set_active(creator_id=_uid(request), coupon_id=coupon_id, active=action == "resume")
+    except ApplicationError as exc:
+        raise Http404(exc.message) from exc
+    return redirect("studio:coupons")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +15,79 @@ from django.utils.translation import gettext as _
 from common.exceptions import ApplicationError
 
 from ..models import Coupon, CouponRedemption, Order
+
+CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]{3,31}")
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+def coupon_create(
+    *,
+    creator_id: int,
+    code: str = "",
+    course: Any | None = None,
+    kind: str = Coupon.Kind.PERCENT,
+    value: int,
+    currency: str = "CNY",
+    max_redemptions: int | None = None,
+    per_user_limit: int = 1,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    min_charge_minor: int = 0,
+) -> Coupon:
+    """A creator's new discount code, for one of their courses or all of them.
+
+    An empty ``code`` gets a random 8-character one. A fixed discount is in
+    ``currency`` minor units and must match the course's currency.
+
+    Raises:
+        ApplicationError: the code is malformed or taken, the course is
+            someone else's, or the value or dates make no sense.
+    """
+    code = code.strip().upper() or "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    problem = ""
+    if not CODE_PATTERN.fullmatch(code):
+        problem = _("Codes are 4 to 32 letters, digits, - or _, starting with a letter or digit.")
+    elif course is not None and course.creator_id != creator_id:
+        problem = _("You can only make coupons for your own courses.")
+    elif kind == Coupon.Kind.PERCENT and not 1 <= value <= 100:
+        problem = _("A percentage is between 1 and 100.")
+    elif kind == Coupon.Kind.FIXED and value < 1:
+        problem = _("The amount off must be more than zero.")
+    elif kind == Coupon.Kind.FIXED and course is not None and course.currency != currency:
+        problem = _("The amount must be in the course's currency.")
+    elif valid_from and valid_until and valid_until <= valid_from:
+        problem = _("The end must come after the start.")
+    if problem:
+        raise ApplicationError(problem, code="coupon_invalid")
+    try:
+        with transaction.atomic():
+            return Coupon.objects.create(
+                code=code,
+                creator_id=creator_id,
+                course=course,
+                kind=kind,
+                value=value,
+                currency=course.currency if course is not None else currency,
+                max_redemptions=max_redemptions,
+                per_user_limit=per_user_limit,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                min_charge_minor=min_charge_minor,
+            )
+    except IntegrityError:  # the code is unique across the platform
+        raise ApplicationError(
+            _("That code is taken; choose another."), code="coupon_code_taken"
+        ) from None
+
+
+def coupon_set_active(*, creator_id: int, coupon_id: int, active: bool) -> Coupon:
+    """Pause or resume one of the creator's coupons (orders already placed keep theirs)."""
+    coupon = Coupon.objects.filter(pk=coupon_id, creator_id=creator_id).first()
+    if coupon is None:
+        raise ApplicationError(_("No such coupon."), code="not_found", status=404)
+    coupon.is_active = active
+    coupon.save(update_fields=["is_active", "updated_at"])
+    return coupon
 
 
 def coupon_quote(
