@@ -169,3 +169,10 @@ class CouponForm(forms.Form):
         if data.get("kind") == Coupon.Kind.PERCENT and amount is not None and amount % 1:
             self.add_error("amount", _("A percentage is a whole number, e.g. 20."))
         return data
+
+
+class RefundRuleForm(forms.Form):
+    days = forms.IntegerField(label=_("Refundable for (days after buying)"), min_value=0)
+    max_watched_percent = forms.IntegerField(
+        label=_("…while under this share watched (%)"), min_value=0, max_value=100
+    )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("courses/new/", views.course_create, name="course-create"),
     path("courses/<id:course_id>/", views.course_edit, name="course-edit"),
     path("courses/<id:course_id>/sections", views.section_create, name="section-create"),
+    path("courses/<id:course_id>/refund-rule", views.course_refund_rule, name="course-refund-rule"),
     re_path(
         r"^courses/(?P<course_id>[0-9]{1,18})/(?P<action>publish|unpublish)$",
         views.course_publish,

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from commerce.models import Coupon
-from commerce.selectors import coupon_list_for_creator
+from commerce.selectors import coupon_list_for_creator, refund_rule_for_course
 from commerce.services.coupons import coupon_create, coupon_set_active
+from commerce.services.refunds import refund_policy_set
 from common.exceptions import ApplicationError
 from common.money import decimal_to_minor, minor_to_decimal
 from courses.media_services import media_asset_delete, media_asset_is_retryable, media_asset_retry
@@ -27,6 +28,7 @@ from .forms import (
     CreatorForm,
     LessonForm,
     PublishForm,
+    RefundRuleForm,
     TitleForm,
     VideoCreateForm,
     VideoForm,
@@ -223,9 +225,11 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("studio:course-edit", course_id=course.pk)
+    days, percent = refund_rule_for_course(course_id=course.pk)
     context = {
         "course": course,
         "form": form,
+        "refund_form": RefundRuleForm(initial={"days": days, "max_watched_percent": percent}),
         "section_form": TitleForm(prefix="section"),
         "lesson_assets": list(selectors.lesson_assets_own(owner_id=uid)),
         "publish_form": PublishForm(),
@@ -387,3 +391,22 @@ def coupon_toggle(request: HttpRequest, coupon_id: int, action: str) -> HttpResp
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
     return redirect("studio:coupons")
+
+
+@creator_required
+@require_POST
+def course_refund_rule(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Save the course's own refund rule; errors come back as messages on the course page."""
+    course = selectors.course_get_own(creator_id=_uid(request), course_id=course_id)
+    form = RefundRuleForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return _back_to_course(course.pk)
+    try:
+        refund_policy_set(creator_id=_uid(request), course=course, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Refund rule saved."))
+    return _back_to_course(course.pk)

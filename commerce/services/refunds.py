@@ -17,7 +17,7 @@ from courses.services import enrollment_revoke
 
 from ..gateways import GatewayError, gateway_get
 from ..gateways.base import ProviderRefund
-from ..models import EarningEntry, Order, Payment, Refund
+from ..models import EarningEntry, Order, Payment, Refund, RefundPolicy
 from ..selectors import refund_eligibility
 from .orders import EVENT_REFUND, _fee, _locked, _transition
 
@@ -185,3 +185,38 @@ def refund_deny(*, refund_id: int, decided_by_id: int | None) -> Refund:
         refund.decided_at = timezone.now()
         refund.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     return refund
+
+
+REFUND_DAYS_MAX = 60
+
+
+def refund_policy_set(
+    *, creator_id: int, course: object, days: int, max_watched_percent: int
+) -> RefundPolicy:
+    """A creator's own refund rule for their course, at least as generous as the platform's.
+
+    The platform rule (``COMMERCE_REFUND_DAYS``, ``COMMERCE_REFUND_MAX_WATCHED_PERCENT``) is
+    the buyers' floor: a creator may give more days (up to ``REFUND_DAYS_MAX``) or let more of
+    the course be watched, never less. Orders keep the rule they were bought under.
+    """
+    if getattr(course, "creator_id", None) != creator_id:
+        raise ApplicationError(_("No such course."), code="not_found", status=404)
+    floor_days = int(settings.COMMERCE_REFUND_DAYS)
+    floor_percent = int(settings.COMMERCE_REFUND_MAX_WATCHED_PERCENT)
+    if not floor_days <= days <= REFUND_DAYS_MAX:
+        raise ApplicationError(
+            _("Refund days are between %(low)s (the platform's) and %(high)s.")
+            % {"low": floor_days, "high": REFUND_DAYS_MAX},
+            code="refund_rule_invalid",
+        )
+    if not floor_percent <= max_watched_percent <= 100:
+        raise ApplicationError(
+            _("The share watched is between %(low)s%% (the platform's) and 100%%.")
+            % {"low": floor_percent},
+            code="refund_rule_invalid",
+        )
+    policy, _created = RefundPolicy.objects.update_or_create(
+        course_id=course.pk,  # type: ignore[attr-defined]
+        defaults={"days": days, "max_watched_percent": max_watched_percent},
+    )
+    return policy

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from commerce.models import Coupon
+from commerce.selectors import refund_rule_for_course
 from commerce.services.coupons import coupon_quote
 from common.exceptions import ApplicationError
 from tests.factories import CourseFactory, UserFactory
@@ -120,3 +121,46 @@ def test_viewers_without_a_creator_profile_are_sent_to_open_one(client: Client) 
     response = client.get("/studio/coupons/")
     assert response.status_code == 302
     assert response["Location"] == "/studio/become/"
+
+
+# --- refund rule ----------------------------------------------------------
+
+
+def test_a_creator_gives_their_course_a_more_generous_refund_rule(studio: Client, creator) -> None:
+    course = CourseFactory.create(creator=creator)
+    page = studio.get(f"/studio/courses/{course.pk}/").content.decode()
+    assert 'value="7"' in page  # the platform's rule until the creator sets one
+    # when
+    response = studio.post(
+        f"/studio/courses/{course.pk}/refund-rule", {"days": "30", "max_watched_percent": "50"}
+    )
+    # then
+    assert response.status_code == 302
+    assert refund_rule_for_course(course_id=course.pk) == (30, 50)
+
+
+@pytest.mark.parametrize(
+    ("days", "percent", "message"),
+    [
+        ("3", "30", "Refund days are between 7"),
+        ("90", "30", "Refund days are between 7"),
+        ("10", "10", "between 30% (the platform"),
+        ("x", "30", "Enter a whole number"),
+    ],
+)
+def test_a_refund_rule_below_the_platforms_is_refused(
+    studio: Client, creator, days: str, percent: str, message: str
+) -> None:
+    course = CourseFactory.create(creator=creator)
+    url = f"/studio/courses/{course.pk}/refund-rule"
+    response = studio.post(url, {"days": days, "max_watched_percent": percent}, follow=True)
+    assert message in response.content.decode()
+    assert refund_rule_for_course(course_id=course.pk) == (7, 30)
+
+
+def test_only_the_course_owner_sets_its_refund_rule(studio: Client, other_creator) -> None:
+    theirs = CourseFactory.create(creator=other_creator)
+    url = f"/studio/courses/{theirs.pk}/refund-rule"
+    response = studio.post(url, {"days": "30", "max_watched_percent": "50"})
+    assert response.status_code == 404
+    assert refund_rule_for_course(course_id=theirs.pk) == (7, 30)
