@@ -206,9 +206,14 @@ def watch_history_clear(*, user_id: int) -> int:
 
 @transaction.atomic
 def lesson_progress_save(
-    *, user_id: int, lesson: Lesson, position_seconds: float, watched_seconds: float
+    *,
+    user_id: int,
+    lesson: Lesson,
+    position_seconds: float,
+    watched_seconds: float,
+    playback_rate: float | None = None,
 ) -> LessonProgress:
-    """Save a student's place in a lesson; it counts complete at 95% watched.
+    """Save a student's place (and speed) in a lesson; it counts complete at 95% watched.
 
     Watched seconds only grow (a rewind does not undo learning) and never
     exceed the lesson's length.
@@ -221,6 +226,8 @@ def lesson_progress_save(
     progress.watched_seconds = max(
         progress.watched_seconds, min(max(watched_seconds, 0.0), length or watched_seconds)
     )
+    if playback_rate is not None:
+        progress.playback_rate = min(max(playback_rate, 0.25), 4.0)
     newly_complete = (
         progress.completed_at is None
         and length > 0

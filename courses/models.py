@@ -418,11 +418,19 @@ class LessonProgress(BaseModel):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="progress")
     position_seconds = models.FloatField(default=0)
     watched_seconds = models.FloatField(default=0, help_text="Distinct seconds seen, capped.")
+    playback_rate = models.FloatField(
+        default=1.0,
+        help_text="The speed the student last chose; the course's next lesson starts at it.",
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_progress_once"),
+            models.CheckConstraint(
+                condition=models.Q(playback_rate__gte=0.25, playback_rate__lte=4),
+                name="lesson_progress_rate_range",
+            ),
             models.CheckConstraint(
                 condition=models.Q(position_seconds__gte=0, watched_seconds__gte=0),
                 name="lesson_progress_non_negative",

@@ -163,6 +163,17 @@ def lesson_progress_for(*, user_id: int, lesson_id: int) -> LessonProgress | Non
     return LessonProgress.objects.filter(user_id=user_id, lesson_id=lesson_id).first()
 
 
+def lesson_playback_rate(*, user_id: int, course_id: int) -> float:
+    """The speed the student last chose in this course (1 before any)."""
+    latest = (
+        LessonProgress.objects.filter(user_id=user_id, course_id=course_id)
+        .order_by("-updated_at")
+        .values_list("playback_rate", flat=True)
+        .first()
+    )
+    return latest or 1.0
+
+
 def review_list(*, course_id: int) -> QuerySet[Review]:
     return (
         Review.objects.filter(course_id=course_id).select_related("author").order_by("-created_at")

@@ -31,7 +31,13 @@ from .selectors import (
     video_get_published,
     video_list_published,
 )
-from .viewer import lesson_after, lesson_progress_for, review_list, viewer_marks
+from .viewer import (
+    lesson_after,
+    lesson_playback_rate,
+    lesson_progress_for,
+    review_list,
+    viewer_marks,
+)
 
 
 def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
@@ -135,6 +141,9 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
         "lesson": lesson,
         "media_src": f"{reverse('courses:lesson-media', args=[lesson.pk])}?{query}",
         "progress": lesson_progress_for(user_id=user_id, lesson_id=lesson.pk) if user_id else None,
+        "playback_rate": (
+            lesson_playback_rate(user_id=user_id, course_id=lesson.course_id) if user_id else 1.0
+        ),
         "can_save": user_id is not None,
         "next_lesson": lesson_after(lesson=lesson),
     }

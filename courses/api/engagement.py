@@ -265,6 +265,7 @@ class LessonProgressApi(APIView):
     class InputSerializer(serializers.Serializer):
         position_seconds = serializers.FloatField(min_value=0, max_value=24 * 3600)
         watched_seconds = serializers.FloatField(min_value=0, max_value=24 * 3600)
+        playback_rate = serializers.FloatField(min_value=0.25, max_value=4, required=False)
 
         class Meta:
             ref_name = "LessonProgressInput"
@@ -272,6 +273,7 @@ class LessonProgressApi(APIView):
     class OutputSerializer(serializers.Serializer):
         position_seconds = serializers.FloatField()
         watched_seconds = serializers.FloatField()
+        playback_rate = serializers.FloatField()
         completed = serializers.BooleanField(source="completed_at")
 
         class Meta:

@@ -6,6 +6,7 @@
   const data = player.dataset;
   const status = document.getElementById("lesson-status");
   let watched = Number(data.watched) || 0, last = 0, previewTracked = false;
+  player.playbackRate = Number(data.rate) || 1; /* the speed last chosen in this course */
 
   player.addEventListener("loadedmetadata", () => {
     const resume = Number(data.resume) || 0;
@@ -27,11 +28,13 @@
     if (data.save !== "1") return;
     const result = await KF.api("PUT", "/api/v1/lessons/" + data.lessonId + "/progress", {
       position_seconds: player.currentTime, watched_seconds: Math.min(watched, player.duration || watched),
+      playback_rate: Math.min(Math.max(player.playbackRate, 0.25), 4),
     });
     if (result.ok && result.data.completed) status.textContent = "✓";
   }
   setInterval(() => { if (!player.paused) save(); }, 5000);
   player.addEventListener("pause", save);
+  player.addEventListener("ratechange", save);
   player.addEventListener("ended", save);
   window.addEventListener("pagehide", save);
 })();

@@ -111,6 +111,29 @@ def test_lesson_progress_needs_access(api_client: APIClient) -> None:
     assert "position_seconds" in bad.json()["extra"]["fields"]
 
 
+def test_a_students_lesson_speed_carries_to_the_courses_next_lesson(
+    api_client: APIClient, client
+) -> None:
+    # given a student of a course with two lessons
+    first = LessonFactory.create(duration_seconds=100)
+    second = LessonFactory.create(section=first.section, duration_seconds=100)
+    student = UserFactory.create()
+    enrollment_grant(user_id=student.pk, course=first.course)
+    api_client.force_authenticate(student)
+    client.force_login(student)
+    assert 'data-rate="1"' in client.get(f"/lessons/{second.pk}/").content.decode()
+    # when they watch the first lesson at 1.5x
+    body = {"position_seconds": 20, "watched_seconds": 20, "playback_rate": 1.5}
+    saved = api_client.put(f"/api/v1/lessons/{first.pk}/progress", body, format="json")
+    # then the second lesson starts at 1.5x
+    assert saved.json()["playback_rate"] == 1.5
+    assert 'data-rate="1.5"' in client.get(f"/lessons/{second.pk}/").content.decode()
+    too_fast = {**body, "playback_rate": 16}
+    refused = api_client.put(f"/api/v1/lessons/{first.pk}/progress", too_fast, format="json")
+    assert refused.status_code == 400
+    assert "playback_rate" in refused.json()["extra"]["fields"]
+
+
 def test_preferences_switch_personalisation_off(api_client: APIClient) -> None:
     user = UserFactory.create()
     api_client.force_authenticate(user)
