@@ -5,6 +5,7 @@ justifies them, and unique constraints decide races: a double click or two
 tabs can never count twice. Re-exported from courses.services.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,6 +17,7 @@ from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
 
 from .models import (
+    Certificate,
     Comment,
     Course,
     Favorite,
@@ -243,7 +245,24 @@ def lesson_progress_save(
             course_id=lesson.course_id,
             props={"lesson_id": lesson.pk},
         )
+        _certificate_if_done(user_id=user_id, course_id=lesson.course_id)
     return progress
+
+
+def _certificate_if_done(*, user_id: int, course_id: int) -> Certificate | None:
+    """Issue the course's certificate once every one of its lessons is complete."""
+    lessons = Lesson.objects.filter(course_id=course_id).count()
+    done = LessonProgress.objects.filter(
+        user_id=user_id, course_id=course_id, completed_at__isnull=False
+    ).count()
+    if lessons == 0 or done < lessons:
+        return None
+    user = get_user_model().objects.get(pk=user_id)
+    name = getattr(user, "public_name", "") or user.get_username()
+    certificate, _ = Certificate.objects.get_or_create(
+        user_id=user_id, course_id=course_id, defaults={"learner_name": name}
+    )
+    return certificate
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ and the one entitlement (Enrollment) every lesson access checks."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
@@ -442,6 +443,36 @@ class LessonProgress(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ lesson {self.lesson_id}"
+
+
+def new_certificate_code() -> str:
+    """12 characters a person can read out: no 0/O or 1/I."""
+    return get_random_string(12, allowed_chars="ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+
+class Certificate(BaseModel):
+    """Proof that a student completed every lesson of a course, checkable by anyone.
+
+    Issued once, when the last lesson is completed; ``learner_name`` is the
+    name printed on it, taken then (a later rename does not rewrite it).
+
+    .. pii: the learner's name as printed, their user id.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="certificates")
+    code = models.CharField(max_length=12, unique=True, default=new_certificate_code)
+    learner_name = models.CharField(max_length=150)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="certificate_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.learner_name}, course {self.course_id})"
 
 
 class WatchState(models.Model):

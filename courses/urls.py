@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import search_views, views
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("c/<str:slug>/", views.course_detail, name="course-detail"),
     path("c/<str:slug>/review", views.course_review, name="course-review"),
     path("lessons/<id:lesson_id>/", views.lesson_watch, name="lesson-watch"),
+    re_path(r"^certificates/(?P<code>[A-Za-z0-9]{12})/$", views.certificate, name="certificate"),
     path("lessons/<id:lesson_id>/media", views.lesson_media, name="lesson-media"),
     path("search/", search_views.search_page, name="search"),
 ]

@@ -11,6 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from accounts.models import Follow
 
 from .models import (
+    Certificate,
     Comment,
     Course,
     Favorite,
@@ -121,10 +122,12 @@ class CourseProgress:
     course: Course
     percent: int
     next_lesson: Lesson | None
+    certificate_code: str | None = None  # set once every lesson is complete
 
 
 def course_progress(*, user_id: int, courses: list[Course]) -> list[CourseProgress]:
-    """Percent complete and the lesson to continue with, per course, in two queries."""
+    """Percent complete, the lesson to continue with and the certificate, per course,
+    in three queries."""
     course_ids = [c.pk for c in courses]
     lessons = list(
         Lesson.objects.filter(course_id__in=course_ids).order_by(
@@ -136,14 +139,34 @@ def course_progress(*, user_id: int, courses: list[Course]) -> list[CourseProgre
             "lesson_id", "completed_at"
         )
     )
+    certificates = dict(
+        Certificate.objects.filter(user_id=user_id, course_id__in=course_ids).values_list(
+            "course_id", "code"
+        )
+    )
     result = []
     for course in courses:
         own = [lesson for lesson in lessons if lesson.course_id == course.pk]
         completed = sum(1 for lesson in own if done.get(lesson.pk))
         upcoming = next((lesson for lesson in own if not done.get(lesson.pk)), None)
         percent = round(100 * completed / len(own)) if own else 0
-        result.append(CourseProgress(course=course, percent=percent, next_lesson=upcoming))
+        result.append(
+            CourseProgress(
+                course=course,
+                percent=percent,
+                next_lesson=upcoming,
+                certificate_code=certificates.get(course.pk),
+            )
+        )
     return result
+
+
+def certificate_get(*, code: str) -> Certificate | None:
+    return (
+        Certificate.objects.filter(code=code.upper())
+        .select_related("course__creator", "course__category")
+        .first()
+    )
 
 
 def continue_learning(*, user_id: int, limit: int = 4) -> list[CourseProgress]:

@@ -32,6 +32,7 @@ from .selectors import (
     video_list_published,
 )
 from .viewer import (
+    certificate_get,
     lesson_after,
     lesson_playback_rate,
     lesson_progress_for,
@@ -184,3 +185,11 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | Streami
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def certificate(request: HttpRequest, code: str) -> HttpResponse:
+    """A completion certificate anyone with its code can check (and print)."""
+    found = certificate_get(code=code)
+    if found is None:
+        raise Http404("No such certificate.")
+    return render(request, "courses/certificate.html", {"certificate": found})

@@ -1,7 +1,8 @@
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
-from courses.models import ShortVideo
+from courses.models import Certificate, ShortVideo
 from courses.services import enrollment_grant
 from tests.factories import CourseFactory, LessonFactory, ShortVideoFactory, UserFactory
 
@@ -196,3 +197,32 @@ def test_video_list_marks_what_the_viewer_did_in_fixed_queries(
 
 def test_following_tab_needs_login(api_client: APIClient) -> None:
     assert api_client.get("/api/v1/videos?following=true").status_code in (401, 403)
+
+
+def test_completing_every_lesson_issues_a_certificate_anyone_can_check(
+    api_client: APIClient, client
+) -> None:
+    # given a student of a two-lesson course
+    first = LessonFactory.create(duration_seconds=10)
+    second = LessonFactory.create(section=first.section, duration_seconds=10)
+    student = UserFactory.create(display_name="李明")
+    enrollment_grant(user_id=student.pk, course=first.course)
+    api_client.force_authenticate(student)
+    done = {"position_seconds": 10, "watched_seconds": 10}
+    # when they finish one lesson, then there is no certificate yet
+    api_client.put(f"/api/v1/lessons/{first.pk}/progress", done, format="json")
+    assert not Certificate.objects.exists()
+    # when they finish the other, then one is issued in their name
+    api_client.put(f"/api/v1/lessons/{second.pk}/progress", done, format="json")
+    api_client.put(f"/api/v1/lessons/{second.pk}/progress", done, format="json")
+    certificate = Certificate.objects.get()
+    assert (certificate.user_id, certificate.learner_name) == (student.pk, "李明")
+    # and My space links to it, and anyone can open it
+    client.force_login(student)
+    assert f"/certificates/{certificate.code}/" in client.get("/me/").content.decode()
+    page = Client().get(f"/certificates/{certificate.code}/")
+    assert page.status_code == 200
+    assert "李明" in page.content.decode()
+    assert first.course.title in page.content.decode()
+    assert Client().get("/certificates/ABCDEFGHJKLM/").status_code == 404
+    assert Client().get("/certificates/short/").status_code == 404
