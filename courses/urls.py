@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_views, views
+from . import creator_views, search_views, views
 
 app_name = "courses"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("lessons/<id:lesson_id>/", views.lesson_watch, name="lesson-watch"),
     path("lessons/<id:lesson_id>/media", views.lesson_media, name="lesson-media"),
     path("search/", search_views.search_page, name="search"),
+    path("@<slug:handle>/", creator_views.creator_detail, name="creator-detail"),
 ]
