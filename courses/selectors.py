@@ -9,7 +9,9 @@ def _visible(qs: QuerySet) -> QuerySet:
     return qs.filter(status=PublishStatus.PUBLISHED, moderation="approved")
 
 
-def video_list_published(*, category_slug: str | None = None) -> QuerySet[ShortVideo]:
+def video_list_published(
+    *, category_slug: str | None = None, creator_id: int | None = None
+) -> QuerySet[ShortVideo]:
     """Published, approved videos with what a card shows, newest first."""
     qs = (
         _visible(ShortVideo.objects.all())
@@ -19,6 +21,8 @@ def video_list_published(*, category_slug: str | None = None) -> QuerySet[ShortV
     )
     if category_slug:
         qs = qs.filter(category__slug=category_slug)
+    if creator_id is not None:
+        qs = qs.filter(creator_id=creator_id)
     return qs.order_by("-published_at", "-id")
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import search_views, views
+from . import creator_views, search_views, views
 
 app_name = "courses"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     re_path(r"^certificates/(?P<code>[A-Za-z0-9]{12})/$", views.certificate, name="certificate"),
     path("lessons/<id:lesson_id>/media", views.lesson_media, name="lesson-media"),
     path("search/", search_views.search_page, name="search"),
+    path("@<slug:handle>/", creator_views.creator_detail, name="creator-detail"),
 ]
