@@ -1,6 +1,10 @@
 """Reads for the catalogue. Selectors own select/prefetch so pages stay N+1 free."""
 
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 from .models import Course, Enrollment, Lesson, PublishStatus, Section, ShortVideo
 
@@ -85,3 +89,15 @@ def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
 
 # Search selectors live in search.py; imported last so search.py may stand alone.
 from .search import search as search  # noqa: E402
+
+
+def creator_page_url(user: Any) -> str | None:
+    """The public page of ``user`` (``/@handle/``), or None without a profile or an
+    active account. Reads the profile from the row's cache when lists select it."""
+    if user is None or not user.is_active:
+        return None
+    try:
+        handle = user.creator_profile.handle
+    except ObjectDoesNotExist:
+        return None
+    return reverse("courses:creator-detail", args=[handle])

@@ -1,9 +1,12 @@
 """The video and course card shapes every list endpoint returns."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import ShortVideo
+from courses.selectors import creator_page_url
 from courses.viewer import ViewerMarks
 
 
@@ -11,6 +14,10 @@ class CreatorSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField(source="public_name")
+    url = serializers.SerializerMethodField(help_text="Their public page; null without one.")
+
+    def get_url(self, user: Any) -> str | None:
+        return creator_page_url(user)
 
     class Meta:
         ref_name = "Creator"

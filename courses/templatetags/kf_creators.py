@@ -5,12 +5,11 @@ The profile is read from the user row's cache: list selectors
 """
 
 from django import template
-from django.core.exceptions import ObjectDoesNotExist
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.models import User
+from courses.selectors import creator_page_url
 
 register = template.Library()
 
@@ -18,13 +17,7 @@ register = template.Library()
 @register.simple_tag
 def creator_url(user: User | None) -> str:
     """The creator page of ``user``, or "" without a profile or an active account."""
-    if user is None or not user.is_active:
-        return ""
-    try:
-        handle = user.creator_profile.handle
-    except ObjectDoesNotExist:
-        return ""
-    return reverse("courses:creator-detail", args=[handle])
+    return creator_page_url(user) or ""
 
 
 @register.simple_tag

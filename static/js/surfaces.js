@@ -91,6 +91,21 @@
     else KF.track("video.impression", fields);
   }
 
+  /* "<creator> · rest": the name links to their page when they have one. */
+  function byline(node, creator, rest) {
+    node.replaceChildren();
+    if (creator.url) {
+      const link = document.createElement("a");
+      link.className = "creator-link";
+      link.href = creator.url;
+      link.textContent = creator.name;
+      node.append(link);
+    } else {
+      node.append(creator.name);
+    }
+    node.append(rest);
+  }
+
   function clone(templateId) {
     return document.getElementById(templateId).content.firstElementChild.cloneNode(true);
   }
@@ -103,7 +118,7 @@
     if (video.poster_url) img.src = video.poster_url; else img.remove();
     node.querySelector(".duration").textContent = Math.round(video.duration_seconds) + "s";
     node.querySelector(".title").textContent = video.title;
-    node.querySelector(".meta").textContent = video.creator.name + " · ♥ " + video.like_count;
+    byline(node.querySelector(".meta"), video.creator, " · ♥ " + video.like_count);
     node.dataset.itemKey = "v" + video.id;
     const props = { surface: context.surface, model_version: context.modelVersion, from: context.from };
     watch(node, { video_id: video.id, creator_id: video.creator.id, course_id: video.course ? video.course.id : null, props });
@@ -119,7 +134,7 @@
     link.href = "/c/" + encodeURIComponent(course.slug) + "/";
     link.textContent = course.title;
     node.querySelector(".summary").textContent = course.summary;
-    node.querySelector(".meta").textContent = course.creator.name + " · " + course.category_name;
+    byline(node.querySelector(".meta"), course.creator, " · " + course.category_name);
     node.querySelector(".price").textContent = price(course, freeText);
     node.dataset.itemKey = "c" + course.id;
     const props = { surface: context.surface, model_version: context.modelVersion, from: context.from };

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from analytics.api.views import CLIENT_TYPE_VALUES
 from analytics.models import Event
 from recommendations.models import ItemNeighbours, ModelVersion
-from tests.factories import CourseFactory, ShortVideoFactory
+from tests.factories import CourseFactory, CreatorProfileFactory, ShortVideoFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,18 @@ def test_the_answer_has_every_field_the_cards_read(neighbours) -> None:
     assert video["creator"].keys() >= {"id", "name"}
     assert course.keys() >= COURSE_FIELDS
     assert course["creator"].keys() >= {"id", "name"}
+
+
+def test_card_creators_carry_their_page_when_they_have_one(neighbours) -> None:
+    # given b's creator has a public page and c's has none
+    _, a, b, c = neighbours
+    profile = CreatorProfileFactory.create(user=b.creator, handle="laoshi")
+    # when
+    results = APIClient().get(f"/api/v1/recommendations/similar/v{a.pk}").json()["results"]
+    # then
+    assert results[0]["video"]["creator"]["url"] == f"/@{profile.handle}/"
+    assert results[1]["course"]["creator"]["id"] == c.creator_id
+    assert results[1]["course"]["creator"]["url"] is None
 
 
 @pytest.mark.parametrize("key", ["c1x", "x1", "v"])
