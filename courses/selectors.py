@@ -81,3 +81,17 @@ def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
 
 # Search selectors live in search.py; imported last so search.py may stand alone.
 from .search import search as search  # noqa: E402
+
+
+def creator_has_published_content(*, creator_id: int) -> bool:
+    """True when any of the creator's videos or courses is published."""
+    published = {"creator_id": creator_id, "status": PublishStatus.PUBLISHED}
+    return (
+        ShortVideo.objects.filter(**published).exists()
+        or Course.objects.filter(**published).exists()
+    )
+
+
+def creator_has_students(*, creator_id: int) -> bool:
+    """True when anyone is (or was) enrolled in one of the creator's courses."""
+    return Enrollment.objects.filter(course__creator_id=creator_id).exists()
