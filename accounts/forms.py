@@ -3,6 +3,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .services import username_is_reserved
 
 
 class SignupForm(UserCreationForm):
@@ -13,6 +14,12 @@ class SignupForm(UserCreationForm):
     class Meta:
         model = User
         fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        if username_is_reserved(username):
+            raise forms.ValidationError(_("That username is reserved."))
+        return username
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()

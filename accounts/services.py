@@ -1,7 +1,7 @@
 """Writes for people: accounts, creator profiles, follows."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext
 
 from analytics.models import Event
@@ -11,10 +11,20 @@ from common.exceptions import ApplicationError
 
 from .models import CreatorProfile, Follow, User
 
+# Deleted accounts are renamed ``deleted-<id>``; nobody may sign up with such a name.
+DELETED_USERNAME_PREFIX = "deleted-"
+
+
+def username_is_reserved(username: str) -> bool:
+    """True for names kept for deleted accounts (any letter case)."""
+    return username.lower().startswith(DELETED_USERNAME_PREFIX)
+
 
 @transaction.atomic
 def user_create(*, username: str, email: str, password: str, display_name: str = "") -> User:
     """Create a viewer account and record the signup."""
+    if username_is_reserved(username):
+        raise ApplicationError(gettext("That username is reserved."), code="username_reserved")
     user = User(username=username, email=email.strip(), display_name=display_name)
     user.set_password(password)
     user.full_clean()
@@ -106,3 +116,58 @@ def session_started(*, user_id: int, anonymous_id: str = "") -> int:
     if not anonymous_id:
         return 0
     return subject_merge_anonymous(anonymous_id=anonymous_id, user_id=user_id)
+
+
+# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+
+
+@transaction.atomic
+def accounts_user_retire(*, user_id: int) -> dict[str, int]:
+    """Forget a person: follows both ways, their creator page, their identity.
+
+    The user row itself stays, anonymised and inactive, because orders,
+    refunds, payouts and the creator ledger point at it (PROTECT; money
+    records are kept by law). Inactive users are logged out everywhere:
+    Django's ModelBackend refuses them on every request. Safe to repeat.
+
+    Returns:
+        Rows deleted per kind: ``follows``, ``creator_profiles``.
+    """
+    user = User.objects.select_for_update().get(pk=user_id)
+    # Each follow counted once on the followed creator's page: take it off first.
+    following = Follow.objects.filter(follower_id=user_id).values("creator_id")
+    CreatorProfile.objects.filter(user_id__in=following, follower_count__gt=0).update(
+        follower_count=F("follower_count") - 1
+    )
+    follows, _ = Follow.objects.filter(Q(follower_id=user_id) | Q(creator_id=user_id)).delete()
+    profiles, _ = CreatorProfile.objects.filter(user_id=user_id).delete()
+    _user_anonymise(user)
+    return {"follows": follows, "creator_profiles": profiles}
+
+
+def _user_anonymise(user: User) -> None:
+    """Blank every personal field; the row keeps only its id and join date."""
+    user.username = f"{DELETED_USERNAME_PREFIX}{user.pk}"
+    user.email = user.first_name = user.last_name = user.display_name = user.language = ""
+    user.interests = []
+    user.last_login = None
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.set_unusable_password()
+    user.save(
+        update_fields=[
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "display_name",
+            "language",
+            "interests",
+            "last_login",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "password",
+        ]
+    )
+    user.groups.clear()
+    user.user_permissions.clear()

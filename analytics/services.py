@@ -29,6 +29,16 @@ def subject_key_for_user(*, user_id: int) -> str:
         return Subject.objects.only("key").get(user_id=user_id).key
 
 
+def subject_forget_user(*, user_id: int) -> int:
+    """Delete the user's pseudonym mapping (account deletion).
+
+    Their events stay in every aggregate, keyed by a pseudonym that no
+    longer points to anyone. Returns the rows deleted (0 or 1).
+    """
+    deleted, _ = Subject.objects.filter(user_id=user_id).delete()
+    return deleted
+
+
 def subject_key_for_anonymous(*, anonymous_id: str) -> str:
     """The pseudonym of a logged-out browser (cookie ``kf_anon``), created on first use."""
     subject = Subject.objects.filter(anonymous_id=anonymous_id).only("key").first()

@@ -204,3 +204,18 @@ def creator_ledger_rows(*, creator_id: int) -> list[dict[str, Any]]:
         .values(*LEDGER_CSV_COLUMNS)
     )
     return [dict(row) for row in values]
+
+
+def creator_has_open_money(*, creator_id: int) -> bool:
+    """True when money still ties a creator to the platform.
+
+    That is: an order for one of their courses (orders protect the course),
+    ledger lines no payout has taken whose net is not zero, or a payout
+    not yet paid.
+    """
+    if Order.objects.filter(course__creator_id=creator_id).exists():
+        return True
+    if Payout.objects.filter(creator_id=creator_id, status=Payout.Status.PENDING).exists():
+        return True
+    unpaid = EarningEntry.objects.filter(creator_id=creator_id, payout__isnull=True)
+    return bool(unpaid.aggregate(s=Sum("net_minor"))["s"])

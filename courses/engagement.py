@@ -7,7 +7,8 @@ tabs can never count twice. Re-exported from courses.services.
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -33,6 +34,8 @@ from .models import (
 from .selectors import user_has_course_access
 
 LESSON_COMPLETE_RATIO = 0.95
+# What a deleted account's comment says when others' replies hang on it.
+DELETED_COMMENT_BODY = "[deleted]"
 
 
 def _event(type_: str, user_id: int, video: ShortVideo, **extra: object) -> None:
@@ -288,3 +291,97 @@ def review_upsert(*, author_id: int, course: Course, rating: int, body: str = ""
         rating_count=F("rating_count") + (0 if old_rating else 1),
     )
     return review
+
+
+# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+
+
+@transaction.atomic
+def engagement_user_retire(*, user_id: int) -> dict[str, int]:
+    """Remove what a person did with content, keeping every counter exact.
+
+    Likes, favourites, "not interested" marks, watch states, lesson
+    progress, reviews, the reports they filed and their comments go. A
+    top-level comment that others replied to stays in its thread with its
+    body replaced by ``[deleted]``: deleting it would take their replies
+    with it (``Comment.parent`` cascades). Counters are corrected before
+    the rows go, one statement per counter whatever the number of rows.
+    Shares are not rows (share_count counts share events), so they stay.
+    Safe to repeat.
+
+    Returns:
+        Rows deleted (or, for ``comments_blanked``, blanked) per kind.
+    """
+    counts = {
+        "likes": _reactions_retire(Like.objects.filter(user_id=user_id), "like_count"),
+        "favorites": _reactions_retire(Favorite.objects.filter(user_id=user_id), "favorite_count"),
+        "reviews": _reviews_retire(user_id),
+        **_comments_retire(user_id),
+    }
+    for name, rows in (
+        ("not_interested", NotInterested.objects.filter(user_id=user_id)),
+        ("watch_states", WatchState.objects.filter(user_id=user_id)),
+        ("lesson_progress", LessonProgress.objects.filter(user_id=user_id)),
+        ("reports", Report.objects.filter(reporter_id=user_id)),
+    ):
+        counts[name], _ = rows.delete()
+    return counts
+
+
+def _reactions_retire(rows: QuerySet[Like] | QuerySet[Favorite], counter: str) -> int:
+    """Take one off the counter of each video in ``rows`` (one per video), then delete."""
+    ShortVideo.objects.filter(pk__in=rows.values("video_id"), **{f"{counter}__gt": 0}).update(
+        **{counter: F(counter) - 1}
+    )
+    deleted, _ = rows.delete()
+    return deleted
+
+
+def _reviews_retire(user_id: int) -> int:
+    """Recount the ratings of the courses the person reviewed without them, then delete."""
+    mine = Review.objects.filter(author_id=user_id)
+    others = (
+        Review.objects.filter(course=OuterRef("pk"))
+        .exclude(author_id=user_id)
+        .order_by()
+        .values("course")
+    )
+    Course.objects.filter(pk__in=mine.values("course_id")).update(
+        rating_sum=Coalesce(Subquery(others.annotate(s=Sum("rating")).values("s")), 0),
+        rating_count=Coalesce(Subquery(others.annotate(n=Count("pk")).values("n")), 0),
+    )
+    deleted, _ = mine.delete()
+    return deleted
+
+
+def _comments_retire(user_id: int) -> dict[str, int]:
+    """Blank the person's comments that carry others' replies, delete the rest.
+
+    ``comment_count`` counts comments not removed (replies included), as the
+    demo data computes it; it is recounted for the videos the person
+    commented on, without the comments about to go.
+    """
+    answered = Exists(
+        Comment.objects.filter(parent=OuterRef("pk"), is_removed=False).exclude(author_id=user_id)
+    )
+    mine = Comment.objects.filter(author_id=user_id)
+    doomed = mine.exclude(answered).values("pk")
+    left = (
+        Comment.objects.filter(video=OuterRef("pk"), is_removed=False)
+        .exclude(pk__in=doomed)
+        .exclude(parent__in=doomed)  # replies go with their parent
+        .order_by()
+        .values("video")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    ShortVideo.objects.filter(pk__in=mine.values("video_id")).update(
+        comment_count=Coalesce(Subquery(left), 0)
+    )
+    blanked = (
+        mine.filter(answered)
+        .exclude(body=DELETED_COMMENT_BODY)
+        .update(body=DELETED_COMMENT_BODY, edited_at=None, updated_at=timezone.now())
+    )
+    deleted, _ = mine.exclude(answered).delete()
+    return {"comments": deleted, "comments_blanked": blanked}

@@ -101,3 +101,17 @@ def creator_page_url(user: Any) -> str | None:
     except ObjectDoesNotExist:
         return None
     return reverse("courses:creator-detail", args=[handle])
+
+
+def creator_has_published_content(*, creator_id: int) -> bool:
+    """True when any of the creator's videos or courses is published."""
+    published = {"creator_id": creator_id, "status": PublishStatus.PUBLISHED}
+    return (
+        ShortVideo.objects.filter(**published).exists()
+        or Course.objects.filter(**published).exists()
+    )
+
+
+def creator_has_students(*, creator_id: int) -> bool:
+    """True when anyone is (or was) enrolled in one of the creator's courses."""
+    return Enrollment.objects.filter(course__creator_id=creator_id).exists()

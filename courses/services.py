@@ -82,3 +82,33 @@ def enrollment_revoke(*, user_id: int, course_id: int) -> bool:
             enrollment_count=F("enrollment_count") - 1
         )
     return changed > 0
+
+
+# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+
+
+@transaction.atomic
+def creator_drafts_delete(*, creator_id: int) -> dict[str, int]:
+    """Delete a creator's unpublished videos and courses, with what hangs on them.
+
+    Callers first make sure nothing is published, enrolled or sold (orders
+    and enrollments protect their course). Media assets and their files
+    stay, owned by the anonymised account, for an admin to clean up.
+
+    Returns:
+        Rows deleted per kind: ``draft_videos``, ``draft_courses``.
+    """
+    _, videos = (
+        ShortVideo.objects.filter(creator_id=creator_id)
+        .exclude(status=PublishStatus.PUBLISHED)
+        .delete()
+    )
+    _, courses = (
+        Course.objects.filter(creator_id=creator_id)
+        .exclude(status=PublishStatus.PUBLISHED)
+        .delete()
+    )
+    return {
+        "draft_videos": videos.get(ShortVideo._meta.label, 0),
+        "draft_courses": courses.get(Course._meta.label, 0),
+    }

@@ -2,12 +2,13 @@
 
 from django.urls import include, path
 
-from .api import HealthApi
+from .api import HealthApi, MeExportApi
 
 app_name = "api"
 
 urlpatterns = [
     path("health", HealthApi.as_view(), name="health"),
+    path("me/export", MeExportApi.as_view(), name="me-export"),
     path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("commerce.api.urls")),

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("feed/", views.feed, name="feed"),
     path("me/", views.me, name="me"),
+    path("me/export/", views.me_export, name="me-export"),
+    path("me/delete/", views.me_delete, name="me-delete"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -5,15 +5,18 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import preferences_update
 from common.api.auth import user_id_or_none
+from common.exceptions import ApplicationError
 from common.http import ranged_file_response
 from common.strings import page_strings
 from courses.engagement import watch_history_clear
@@ -27,6 +30,8 @@ from courses.viewer import (
     purchased_courses,
     watch_history,
 )
+
+from .privacy import account_delete, account_delete_blockers, export_filename, export_stream
 
 FEED_TABS = ("for_you", "following", "trending")
 
@@ -93,6 +98,66 @@ def me(request: HttpRequest) -> HttpResponse:
         )[:50],
     }
     return render(request, "me.html", context)
+
+
+def export_response(user: User) -> StreamingHttpResponse:
+    """The user's data as a JSON file download, streamed as it is read."""
+    response = StreamingHttpResponse(
+        export_stream(user_id=user.pk), content_type="application/json; charset=utf-8"
+    )
+    filename = export_filename(username=user.username)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def me_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Download everything kept about the viewer (My space → Your data)."""
+    return export_response(request.user)  # type: ignore[arg-type]
+
+
+class AccountDeleteForm(forms.Form):
+    """Re-authentication: deleting an account asks for its password again."""
+
+    password = forms.CharField(
+        label=gettext_lazy("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
+        return password
+
+
+@login_required
+def me_delete(request: HttpRequest) -> HttpResponse:
+    """Explain what deleting the account removes and keeps; delete on the password."""
+    user: User = request.user  # type: ignore[assignment]
+    blockers = account_delete_blockers(user_id=user.pk)
+    form = AccountDeleteForm(request.POST or None, user=user)
+    if request.method == "POST" and not blockers and form.is_valid():
+        try:
+            account_delete(user_id=user.pk)
+        except ApplicationError as error:  # became blocked since the page loaded
+            blockers = error.extra.get("reasons", [error.message])
+        else:
+            logout(request)
+            messages.success(
+                request,
+                _(
+                    "Your account is deleted and you are logged out. Thank you for learning with us."
+                ),
+            )
+            return redirect("home")
+    return render(request, "me_delete.html", {"form": form, "blockers": blockers})
 
 
 def media_public(request: HttpRequest, path: str) -> HttpResponse | StreamingHttpResponse:

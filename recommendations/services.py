@@ -295,3 +295,13 @@ def _finish(version: ModelVersion, status: str, started: float, *, note: str = "
     version.save()
     logger.info("recommender v%s %s %s", version.pk, version.status, note)
     return version
+
+
+def user_recommendations_delete(*, user_id: int) -> int:
+    """Delete the lists every version stored for a user (account deletion).
+
+    Their events no longer map to them once the analytics subject goes, so
+    the next training writes nothing for them. Returns the rows deleted.
+    """
+    deleted, _ = UserRecommendation.objects.filter(user_id=user_id).delete()
+    return deleted
