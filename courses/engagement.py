@@ -301,7 +301,8 @@ def engagement_user_retire(*, user_id: int) -> dict[str, int]:
     """Remove what a person did with content, keeping every counter exact.
 
     Likes, favourites, "not interested" marks, watch states, lesson
-    progress, reviews, the reports they filed and their comments go. A
+    progress, completion certificates (they print the person's name),
+    reviews, the reports they filed and their comments go. A
     top-level comment that others replied to stays in its thread with its
     body replaced by ``[deleted]``: deleting it would take their replies
     with it (``Comment.parent`` cascades). Counters are corrected before
@@ -322,6 +323,7 @@ def engagement_user_retire(*, user_id: int) -> dict[str, int]:
         ("not_interested", NotInterested.objects.filter(user_id=user_id)),
         ("watch_states", WatchState.objects.filter(user_id=user_id)),
         ("lesson_progress", LessonProgress.objects.filter(user_id=user_id)),
+        ("certificates", Certificate.objects.filter(user_id=user_id)),
         ("reports", Report.objects.filter(reporter_id=user_id)),
     ):
         counts[name], _ = rows.delete()

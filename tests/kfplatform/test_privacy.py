@@ -32,6 +32,7 @@ from courses.engagement import (
     watch_state_save,
 )
 from courses.models import (
+    Certificate,
     Comment,
     Course,
     Favorite,
@@ -134,6 +135,7 @@ def world(db: Any) -> World:
         lesson_progress_save(
             user_id=person.pk, lesson=lesson, position_seconds=5, watched_seconds=5
         )
+        Certificate.objects.create(user=person, course=course, learner_name=person.public_name)
         report_create(reporter_id=person.pk, reason="spam", details="spam!", video=videos[1])
     follow_create(follower_id=other.pk, creator_id=viewer.pk)
     not_interested_mark(user_id=viewer.pk, video=videos[1])
@@ -346,6 +348,7 @@ def test_delete_removes_activity_keeps_money_and_counters_stay_right(world: Worl
         (WatchState, "user"),
         (NotInterested, "user"),
         (LessonProgress, "user"),
+        (Certificate, "user"),
         (Review, "author"),
         (Report, "reporter"),
         (CreatorProfile, "user"),
