@@ -28,7 +28,7 @@ from common.exceptions import ApplicationError
 
 from .media_probe import MediaInfo, MediaProbeError, poster_frame, probe
 from .media_transcode import transcode
-from .models import MediaAsset
+from .models import Captions, MediaAsset
 from .tasks import media_asset_process_task
 
 logger = logging.getLogger(__name__)
@@ -265,3 +265,45 @@ def media_asset_delete(*, asset: MediaAsset) -> None:
             path.unlink(missing_ok=True)
 
     transaction.on_commit(unlink_files)
+
+
+CAPTIONS_MAX_BYTES = 200_000
+
+
+@transaction.atomic
+def media_asset_captions_set(
+    *, asset: MediaAsset, vtt: bytes | None, language: str = Captions.Language.ZH_HANS
+) -> Captions | None:
+    """Attach WebVTT subtitles to a video (``None`` removes them).
+
+    Raises:
+        ApplicationError: not a UTF-8 WebVTT file of at most ``CAPTIONS_MAX_BYTES``.
+    """
+    if vtt is None:
+        Captions.objects.filter(asset=asset).delete()
+        MediaAsset.objects.filter(pk=asset.pk).update(captions_language="")
+        asset.captions_language = ""
+        return None
+    text = _captions_text(vtt)
+    captions, _created = Captions.objects.update_or_create(
+        asset=asset, defaults={"vtt": text, "language": language}
+    )
+    MediaAsset.objects.filter(pk=asset.pk).update(captions_language=language)
+    asset.captions_language = language
+    return captions
+
+
+def _captions_text(vtt: bytes) -> str:
+    problem = ""
+    if len(vtt) > CAPTIONS_MAX_BYTES:
+        problem = _("Subtitles are at most 200 KB.")
+    else:
+        try:
+            text = vtt.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text, problem = "", _("Subtitles must be UTF-8 text.")
+        if not problem and (not text.startswith("WEBVTT") or "\x00" in text):
+            problem = _("That is not a WebVTT file: it must start with “WEBVTT”.")
+    if problem:
+        raise ApplicationError(problem, code="captions_invalid")
+    return text

@@ -103,6 +103,8 @@ class MediaAsset(BaseModel):
     height = models.PositiveIntegerField(default=0)
     video_codec = models.CharField(max_length=20, blank=True)
     audio_codec = models.CharField(max_length=20, blank=True)
+    # The subtitles' language, "" without: players draw the track without a query.
+    captions_language = models.CharField(max_length=10, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "status"], name="asset_owner_status")]
@@ -115,6 +117,24 @@ class MediaAsset(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+class Captions(BaseModel):
+    """A video's subtitles as WebVTT, served with the same access rules as the video.
+
+    .. no_pii: the creator's published text.
+    """
+
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-Hans", "中文"
+        EN = "en", "English"
+
+    asset = models.OneToOneField(MediaAsset, on_delete=models.CASCADE, related_name="captions")
+    language = models.CharField(max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    vtt = models.TextField()
+
+    def __str__(self) -> str:
+        return f"captions of asset {self.asset_id} ({self.language})"
 
 
 class Course(BaseModel):

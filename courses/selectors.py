@@ -6,7 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
-from .models import Course, Enrollment, Lesson, PublishStatus, Section, ShortVideo
+from .models import Course, Enrollment, Lesson, MediaAsset, PublishStatus, Section, ShortVideo
 
 
 def _visible(qs: QuerySet) -> QuerySet:
@@ -85,6 +85,17 @@ def user_has_course_access(*, user_id: int | None, course: Course) -> bool:
 def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
     """Free previews play for anyone; other lessons need course access."""
     return lesson.is_preview or user_has_course_access(user_id=user_id, course=lesson.course)
+
+
+def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
+    """Whether ``user_id`` may play the asset: its owner always; lesson media as
+    its lessons allow; a short video's while the video is visible."""
+    if user_id is not None and asset.owner_id == user_id:
+        return True
+    if asset.is_private:
+        lessons = Lesson.objects.filter(asset=asset).select_related("course")
+        return any(lesson_can_play(user_id=user_id, lesson=lesson) for lesson in lessons)
+    return _visible(ShortVideo.objects.filter(asset=asset)).exists()
 
 
 # Search selectors live in search.py; imported last so search.py may stand alone.

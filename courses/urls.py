@@ -11,6 +11,7 @@ urlpatterns = [
     path("lessons/<id:lesson_id>/", views.lesson_watch, name="lesson-watch"),
     re_path(r"^certificates/(?P<code>[A-Za-z0-9]{12})/$", views.certificate, name="certificate"),
     path("lessons/<id:lesson_id>/media", views.lesson_media, name="lesson-media"),
+    path("captions/<id:asset_id>.vtt", views.captions, name="captions"),
     path("search/", search_views.search_page, name="search"),
     path("@<slug:handle>/", creator_views.creator_detail, name="creator-detail"),
 ]

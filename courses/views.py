@@ -22,11 +22,12 @@ from common.strings import page_strings
 
 from .engagement import review_upsert
 from .media_urls import MediaLinkError, media_query, media_verify
-from .models import Course
+from .models import Captions, Course
 from .selectors import (
     course_get_published,
     lesson_can_play,
     lesson_get,
+    media_asset_can_play,
     user_has_course_access,
     video_get_published,
     video_list_published,
@@ -193,3 +194,13 @@ def certificate(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         raise Http404("No such certificate.")
     return render(request, "courses/certificate.html", {"certificate": found})
+
+
+def captions(request: HttpRequest, asset_id: int) -> HttpResponse:
+    """A video's WebVTT subtitles, to whoever may play the video."""
+    found = Captions.objects.select_related("asset").filter(asset_id=asset_id).first()
+    if found is None or not media_asset_can_play(
+        user_id=user_id_or_none(request), asset=found.asset
+    ):
+        raise Http404("No such subtitles.")
+    return HttpResponse(found.vtt, content_type="text/vtt; charset=utf-8")

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commerce.models import Coupon
-from courses.models import Category, Course, MediaAsset
+from courses.models import Captions, Category, Course, MediaAsset
 
 
 def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
@@ -176,3 +176,19 @@ class RefundRuleForm(forms.Form):
     max_watched_percent = forms.IntegerField(
         label=_("…while under this share watched (%)"), min_value=0, max_value=100
     )
+
+
+class CaptionsForm(forms.Form):
+    """A WebVTT file to attach, or ``remove`` to take the subtitles off."""
+
+    file = forms.FileField(label=_("Subtitles (WebVTT, .vtt)"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=Captions.Language.choices, initial=Captions.Language.ZH_HANS
+    )
+    remove = forms.BooleanField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("remove") and not data.get("file"):
+            raise forms.ValidationError(_("Choose a .vtt file."))
+        return data

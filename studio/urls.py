@@ -10,6 +10,7 @@ urlpatterns = [
     path("library/", views.library, name="library"),
     path("assets/<id:asset_id>/retry", views.asset_retry, name="asset-retry"),
     path("assets/<id:asset_id>/delete", views.asset_delete, name="asset-delete"),
+    path("assets/<id:asset_id>/captions", views.asset_captions, name="asset-captions"),
     path("videos/new/", views.video_create, name="video-create"),
     path("videos/<id:video_id>/", views.video_edit, name="video-edit"),
     re_path(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,10 +20,17 @@ from commerce.services.coupons import coupon_create, coupon_set_active
 from commerce.services.refunds import refund_policy_set
 from common.exceptions import ApplicationError
 from common.money import decimal_to_minor, minor_to_decimal
-from courses.media_services import media_asset_delete, media_asset_is_retryable, media_asset_retry
+from courses.media_services import (
+    CAPTIONS_MAX_BYTES,
+    media_asset_captions_set,
+    media_asset_delete,
+    media_asset_is_retryable,
+    media_asset_retry,
+)
 
 from . import selectors, services
 from .forms import (
+    CaptionsForm,
     CouponForm,
     CourseForm,
     CreatorForm,
@@ -53,6 +61,16 @@ def creator_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Back to the page the form was on (``next``, this site only), else ``default``."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect(default)
 
 
 def _form_error(form: Any, exc: ApplicationError | ValidationError) -> None:
@@ -113,7 +131,7 @@ def asset_retry(request: HttpRequest, asset_id: int) -> HttpResponse:
         messages.success(request, _("Processing queued again."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or "studio:library")
+    return _back(request, "studio:library")
 
 
 @creator_required
@@ -410,3 +428,27 @@ def course_refund_rule(request: HttpRequest, course_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Refund rule saved."))
     return _back_to_course(course.pk)
+
+
+@creator_required
+@require_POST
+def asset_captions(request: HttpRequest, asset_id: int) -> HttpResponse:
+    """Attach, replace or remove a video's WebVTT subtitles."""
+    asset = selectors.asset_get_own(owner_id=_uid(request), asset_id=asset_id)
+    form = CaptionsForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return _back(request, "studio:library")
+    upload = form.cleaned_data["file"]
+    try:
+        media_asset_captions_set(
+            asset=asset,
+            vtt=None if form.cleaned_data["remove"] else upload.read(CAPTIONS_MAX_BYTES + 1),
+            language=form.cleaned_data["language"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Subtitles saved."))
+    return _back(request, "studio:library")
