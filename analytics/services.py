@@ -29,14 +29,33 @@ def subject_key_for_user(*, user_id: int) -> str:
         return Subject.objects.only("key").get(user_id=user_id).key
 
 
+# Event props that name a row kept after an account is deleted (the order number):
+# left in place, they would lead from the pseudonym back to the order, and so to
+# the person.
+LINKING_PROPS = ("order",)
+
+
 def subject_forget_user(*, user_id: int) -> int:
     """Delete the user's pseudonym mapping (account deletion).
 
     Their events stay in every aggregate, keyed by a pseudonym that no
-    longer points to anyone. Returns the rows deleted (0 or 1).
+    longer points to anyone; the order numbers their purchase and refund
+    events carried are removed first. Returns the rows deleted (0 or 1).
     """
-    deleted, _ = Subject.objects.filter(user_id=user_id).delete()
-    return deleted
+    subject = Subject.objects.filter(user_id=user_id).first()
+    if subject is None:
+        return 0
+    linked = list(
+        Event.objects.filter(subject_id=subject.key, props__has_any_keys=list(LINKING_PROPS)).only(
+            "id", "props"
+        )
+    )
+    for event in linked:  # a person's purchases and refunds: a handful of rows
+        for key in LINKING_PROPS:
+            event.props.pop(key, None)
+    Event.objects.bulk_update(linked, ["props"], batch_size=500)
+    subject.delete()
+    return 1
 
 
 def subject_key_for_anonymous(*, anonymous_id: str) -> str:

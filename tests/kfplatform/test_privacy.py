@@ -329,6 +329,13 @@ def test_delete_removes_activity_keeps_money_and_counters_stay_right(world: Worl
     # given the counters before, with the viewer's share of each
     before = _counters(world)
     key = subject_key_for_user(user_id=world.viewer.pk)
+    paid = Event.objects.create(
+        subject_id=key,
+        type=Event.Type.PURCHASE,
+        ts=timezone.now(),
+        course_id=world.order.course_id,
+        props={"order": world.order.number, "full": True},
+    )
     events = Event.objects.filter(subject_id=key).count()
     viewer = world.viewer.pk
     # when the account is deleted
@@ -366,9 +373,12 @@ def test_delete_removes_activity_keeps_money_and_counters_stay_right(world: Worl
     assert Comment.objects.filter(pk=world.other_comment.pk).exists()
     assert counts["comments"] == 2
     assert counts["comments_blanked"] == 1
-    # the mapping is gone, the events stay, pointing to no one
+    # the mapping is gone, the events stay, pointing to no one: not even through the
+    # kept order's number
     assert not Subject.objects.filter(user_id=viewer).exists()
     assert Event.objects.filter(subject_id=key).count() == events
+    paid.refresh_from_db()
+    assert paid.props == {"full": True}
     # money records and enrollments are kept
     assert Order.objects.filter(pk=world.order.pk, user=viewer).exists()
     assert Payment.objects.filter(order=world.order).exists()
