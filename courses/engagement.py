@@ -21,6 +21,7 @@ from .models import (
     Certificate,
     Comment,
     Course,
+    Enrollment,
     Favorite,
     Lesson,
     LessonProgress,
@@ -248,12 +249,28 @@ def lesson_progress_save(
             course_id=lesson.course_id,
             props={"lesson_id": lesson.pk},
         )
-        _certificate_if_done(user_id=user_id, course_id=lesson.course_id)
+    if progress.completed_at is not None:
+        certificate_issue_if_done(user_id=user_id, course_id=lesson.course_id)
     return progress
 
 
-def _certificate_if_done(*, user_id: int, course_id: int) -> Certificate | None:
-    """Issue the course's certificate once every one of its lessons is complete."""
+def certificate_issue_if_done(*, user_id: int, course_id: int) -> Certificate | None:
+    """Issue the course's certificate to a student who completed every lesson.
+
+    Checked whenever a completed lesson is saved (so a student who finished
+    before certificates existed gets one on their next visit) and after a
+    creator removes a lesson (``certificates_issue_for_course``). Only an
+    active student is certified: free previews alone never are, and a refund
+    revokes the certificate with the access. The enrollment row is locked
+    first, so two last lessons completed at once cannot each miss the other.
+    """
+    if Certificate.objects.filter(user_id=user_id, course_id=course_id).exists():
+        return None
+    enrolled = Enrollment.objects.select_for_update().filter(
+        user_id=user_id, course_id=course_id, is_active=True
+    )
+    if not enrolled.exists():
+        return None
     lessons = Lesson.objects.filter(course_id=course_id).count()
     done = LessonProgress.objects.filter(
         user_id=user_id, course_id=course_id, completed_at__isnull=False
@@ -266,6 +283,21 @@ def _certificate_if_done(*, user_id: int, course_id: int) -> Certificate | None:
         user_id=user_id, course_id=course_id, defaults={"learner_name": name}
     )
     return certificate
+
+
+def certificates_issue_for_course(*, course_id: int) -> int:
+    """Certify the students who have now completed every lesson (a lesson was removed)."""
+    lessons = Lesson.objects.filter(course_id=course_id).count()
+    finished = (
+        LessonProgress.objects.filter(course_id=course_id, completed_at__isnull=False)
+        .values("user_id")
+        .annotate(done=Count("lesson_id", distinct=True))
+        .filter(done__gte=lessons)
+        .exclude(user__certificates__course_id=course_id)
+        .values_list("user_id", flat=True)
+    )
+    issued = [certificate_issue_if_done(user_id=u, course_id=course_id) for u in finished]
+    return sum(1 for c in issued if c is not None)
 
 
 @transaction.atomic

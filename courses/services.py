@@ -17,7 +17,7 @@ from .media_services import media_asset_is_retryable as media_asset_is_retryable
 from .media_services import media_asset_process as media_asset_process
 from .media_services import media_asset_retry as media_asset_retry
 from .media_services import media_assets_requeue_stale as media_assets_requeue_stale
-from .models import Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
+from .models import Certificate, Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
 from .search_text import segment
 
 logger = logging.getLogger(__name__)
@@ -72,11 +72,12 @@ def enrollment_revoke(*, user_id: int, course_id: int) -> bool:
     """End a user's access at once (a full refund). True if access was active.
 
     The row stays as history; a later purchase re-activates it through
-    ``enrollment_grant``.
+    ``enrollment_grant``. A completion certificate goes with the access.
     """
     changed = Enrollment.objects.filter(
         user_id=user_id, course_id=course_id, is_active=True
     ).update(is_active=False, updated_at=timezone.now())
+    Certificate.objects.filter(user_id=user_id, course_id=course_id).delete()
     if changed:
         Course.objects.filter(pk=course_id, enrollment_count__gt=0).update(
             enrollment_count=F("enrollment_count") - 1

@@ -5,13 +5,16 @@
   if (!player) return;
   const data = player.dataset;
   const status = document.getElementById("lesson-status");
-  let watched = Number(data.watched) || 0, last = 0, previewTracked = false;
-  player.playbackRate = Number(data.rate) || 1; /* the speed last chosen in this course */
+  let watched = Number(data.watched) || 0, last = 0, previewTracked = false, ready = false;
 
   player.addEventListener("loadedmetadata", () => {
     const resume = Number(data.resume) || 0;
     if (resume > 1 && resume < player.duration - 1) player.currentTime = resume;
     last = player.currentTime;
+    /* The speed last chosen in this course; set once the place is restored, because
+       setting it fires "ratechange", which saves the place. */
+    player.playbackRate = Number(data.rate) || 1;
+    ready = true;
   });
   player.addEventListener("timeupdate", () => {
     const delta = player.currentTime - last;
@@ -25,7 +28,7 @@
     }
   });
   async function save() {
-    if (data.save !== "1") return;
+    if (data.save !== "1" || !ready) return; /* before metadata the place reads 0 */
     const result = await KF.api("PUT", "/api/v1/lessons/" + data.lessonId + "/progress", {
       position_seconds: player.currentTime, watched_seconds: Math.min(watched, player.duration || watched),
       playback_rate: Math.min(Math.max(player.playbackRate, 0.25), 4),

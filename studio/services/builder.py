@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
+from courses.engagement import certificates_issue_for_course
 from courses.models import (
     Category,
     Course,
@@ -242,9 +243,13 @@ def lesson_update(
 
 
 @transaction.atomic
+@transaction.atomic
 def lesson_delete(*, lesson: Lesson) -> None:
-    """Delete a lesson (its media stays in the library)."""
+    """Delete a lesson (its media stays in the library); students who had
+    completed every other lesson now have finished the course."""
+    course_id = lesson.course_id
     lesson.delete()
+    certificates_issue_for_course(course_id=course_id)
 
 
 @transaction.atomic

@@ -1,10 +1,16 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.test import Client
 from rest_framework.test import APIClient
 
 from courses.models import Certificate, ShortVideo
-from courses.services import enrollment_grant
+from courses.services import enrollment_grant, enrollment_revoke
+from studio.services import lesson_delete
 from tests.factories import CourseFactory, LessonFactory, ShortVideoFactory, UserFactory
+
+backfill = importlib.import_module("courses.migrations.0009_certificates_backfill").backfill
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +232,65 @@ def test_completing_every_lesson_issues_a_certificate_anyone_can_check(
     assert first.course.title in page.content.decode()
     assert Client().get("/certificates/ABCDEFGHJKLM/").status_code == 404
     assert Client().get("/certificates/short/").status_code == 404
+
+
+def _complete(api_client: APIClient, *lessons) -> None:
+    for lesson in lessons:
+        body = {"position_seconds": 10, "watched_seconds": 10}
+        api_client.put(f"/api/v1/lessons/{lesson.pk}/progress", body, format="json")
+
+
+def test_free_previews_alone_certify_nobody_and_a_refund_takes_the_certificate(
+    api_client: APIClient,
+) -> None:
+    # given a course of free previews only, watched to the end by a non-buyer
+    preview = LessonFactory.create(duration_seconds=10, is_preview=True)
+    visitor = UserFactory.create()
+    api_client.force_authenticate(visitor)
+    _complete(api_client, preview)
+    assert not Certificate.objects.exists()
+    # and a buyer who completes it, then is refunded
+    buyer = UserFactory.create()
+    enrollment_grant(user_id=buyer.pk, course=preview.course)
+    api_client.force_authenticate(buyer)
+    _complete(api_client, preview)
+    assert Certificate.objects.filter(user=buyer).exists()
+    enrollment_revoke(user_id=buyer.pk, course_id=preview.course_id)
+    assert not Certificate.objects.exists()
+
+
+def test_a_removed_last_lesson_or_an_earlier_completion_still_certifies(
+    api_client: APIClient,
+) -> None:
+    # given a student who completed two of three lessons
+    first = LessonFactory.create(duration_seconds=10)
+    second = LessonFactory.create(section=first.section, duration_seconds=10)
+    third = LessonFactory.create(section=first.section, duration_seconds=10)
+    student = UserFactory.create()
+    enrollment_grant(user_id=student.pk, course=first.course)
+    api_client.force_authenticate(student)
+    _complete(api_client, first, second)
+    assert not Certificate.objects.exists()
+    # when the creator removes the third, then the student has finished
+    lesson_delete(lesson=third)
+    assert Certificate.objects.filter(user=student).exists()
+    # and a student who finished before certificates existed gets one on their next visit
+    Certificate.objects.all().delete()
+    _complete(api_client, first)
+    assert Certificate.objects.filter(user=student).exists()
+
+
+def test_the_backfill_certifies_students_who_finished_before(api_client: APIClient) -> None:
+    lesson = LessonFactory.create(duration_seconds=10)
+    student, refunded = UserFactory.create(), UserFactory.create()
+    for person in (student, refunded):
+        enrollment_grant(user_id=person.pk, course=lesson.course)
+        api_client.force_authenticate(person)
+        _complete(api_client, lesson)
+    enrollment_revoke(user_id=refunded.pk, course_id=lesson.course_id)
+    Certificate.objects.all().delete()
+    # when
+    backfill(apps, None)
+    backfill(apps, None)  # twice: harmless
+    # then
+    assert list(Certificate.objects.values_list("user_id", flat=True)) == [student.pk]
