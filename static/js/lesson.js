@@ -7,7 +7,7 @@
   const status = document.getElementById("lesson-status");
   let watched = Number(data.watched) || 0, last = 0, previewTracked = false, ready = false;
 
-  player.addEventListener("loadedmetadata", () => {
+  function restore() {
     const resume = Number(data.resume) || 0;
     if (resume > 1 && resume < player.duration - 1) player.currentTime = resume;
     last = player.currentTime;
@@ -15,7 +15,10 @@
        setting it fires "ratechange", which saves the place. */
     player.playbackRate = Number(data.rate) || 1;
     ready = true;
-  });
+  }
+  /* The metadata may have arrived before this script ran (a cached file). */
+  if (player.readyState >= 1) restore();
+  else player.addEventListener("loadedmetadata", restore, { once: true });
   player.addEventListener("timeupdate", () => {
     const delta = player.currentTime - last;
     if (delta > 0 && delta < 1.5) watched += delta;

@@ -15,7 +15,9 @@
 
   const resume = Number(root.dataset.resume) || 0;
   player.playbackRate = Number(root.dataset.rate) || 1;
-  player.addEventListener("loadedmetadata", () => { if (resume > 1 && resume < player.duration - 1) player.currentTime = resume; });
+  function restore() { if (resume > 1 && resume < player.duration - 1) player.currentTime = resume; }
+  /* The metadata may have arrived before this script ran (a cached file). */
+  if (player.readyState >= 1) restore(); else player.addEventListener("loadedmetadata", restore, { once: true });
 
   /* Opened from a recommendation: the page's events name its surface and the page it was on.
      The model version rides on the events after the impression only: the card's own impression
