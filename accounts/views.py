@@ -4,12 +4,12 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetView
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from common.cache import cache_get, cache_set
 from common.exceptions import ApplicationError
 
 from .forms import SignupForm
@@ -43,10 +43,13 @@ class KfPasswordResetView(PasswordResetView):
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = form.cleaned_data["email"].strip().lower()
         key = "pwreset:" + hashlib.sha256(email.encode()).hexdigest()
-        sent = int(cache_get(key) or 0)
-        if sent >= settings.KF_PASSWORD_RESET_MAILS:
+        try:  # add + incr: atomic, and the hour runs from the first mail
+            cache.add(key, 0, timeout=3600)
+            sent = cache.incr(key)
+        except Exception:  # the cache is down: resetting a password matters more
+            sent = 1
+        if sent > settings.KF_PASSWORD_RESET_MAILS:
             return redirect(self.get_success_url())
-        cache_set(key, sent + 1, timeout=3600)
         return super().form_valid(form)
 
 

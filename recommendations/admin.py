@@ -22,6 +22,12 @@ from .models import ModelVersion
 from .services import model_version_rollback
 from .tasks import recommender_retrain_task
 
+_MAY_HAVE_LISTS = (
+    ModelVersion.Status.ACTIVE,
+    ModelVersion.Status.RETIRED,
+    ModelVersion.Status.TREATMENT,
+)
+
 
 class HeatmapQueryForm(forms.Form):
     """``?version=&n=``: an invalid value falls back to its default, with the error shown."""
@@ -72,8 +78,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Similarity")
     def similarity(self, version: ModelVersion) -> str:
-        if version.status not in (ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED):
-            return "-"  # only the active and the previous version keep their lists
+        if version.status not in _MAY_HAVE_LISTS:
+            return "-"  # lists are written for the versions that serve (and kept for rollback)
         url = reverse("admin:recommendations_modelversion_heatmap")
         return format_html('<a href="{}?version={}">heatmap</a>', url, version.pk)
 

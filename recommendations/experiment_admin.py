@@ -14,7 +14,7 @@ from common.exceptions import ApplicationError
 
 from .experiments import (
     REPORT_COLUMNS,
-    experiment_report,
+    experiment_report_cached,
     experiment_start,
     experiment_stop,
     report_rows,
@@ -54,9 +54,9 @@ class ExperimentAdmin(admin.ModelAdmin):
     actions = ["stop", "retrain_now"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Experiment | None = None) -> bool:
-        # A running test is stopped first, so its viewers are moved back on purpose.
-        running = obj is not None and obj.status == Experiment.Status.RUNNING
-        return not running and super().has_delete_permission(request, obj)
+        # Tests are stopped, never deleted: their treatment versions would lose the
+        # mark that keeps them out of rollback and out of the production lists kept.
+        return False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Experiment | None = None) -> list[str]:
         if obj is None:
@@ -95,7 +95,7 @@ class ExperimentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Results per variant")
     def results(self, experiment: Experiment) -> SafeString:
-        report = experiment_report(experiment)
+        report = experiment_report_cached(experiment)
         if report.since is None:
             return format_html("{}", "No treatment version has served yet: retrain to start it.")
         head = format_html_join("", "<th>{}</th>", ((c,) for c in REPORT_COLUMNS))

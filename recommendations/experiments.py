@@ -246,8 +246,22 @@ def report_rows(report: ExperimentReport) -> list[list[str | int]]:
     ]
 
 
+REPORT_CACHE_SECONDS = 300
+
+
+def experiment_report_cached(experiment: Experiment) -> ExperimentReport:
+    """:func:`experiment_report`, computed at most every five minutes: it reads the
+    window's raw events, so staff pages reuse it like a rollup."""
+    key = f"rec:experiment-report:{experiment.pk}:{experiment.status}"
+    found = cache_get(key)
+    if found is None:
+        found = experiment_report(experiment)
+        cache_set(key, found, timeout=REPORT_CACHE_SECONDS)
+    return found
+
+
 def experiment_report_latest() -> ExperimentReport | None:
-    """The running test's report, else the most recently started one's, else None."""
+    """The running test's report, else the most recently started one's, else None (cached)."""
     running = Experiment.objects.filter(status=Experiment.Status.RUNNING)
     experiment = running.first() or Experiment.objects.order_by("-created_at").first()
-    return experiment_report(experiment) if experiment else None
+    return experiment_report_cached(experiment) if experiment else None

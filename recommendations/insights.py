@@ -21,7 +21,18 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, Max, Q, QuerySet, Sum, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
@@ -30,11 +41,12 @@ from analytics.models import CourseDaily, Event, VideoDaily
 from analytics.rollups import local_today, report_tz
 from analytics.rollups.definitions import QUALIFYING_TYPES
 from analytics.selectors.subjects import subject_keys_for_users
+from common.converters import ascii_int
 from courses.models import Course, Moderation, PublishStatus, ShortVideo, Tag
 from recommendations.engine.weights import EventType, event_weights, time_decay
 
 from .experiments import running_experiment, version_for
-from .models import ModelVersion
+from .models import ItemNeighbours, ModelVersion
 from .selectors import _ITEM_EVENTS, model_version_active, stored_neighbours, stored_user_items
 from .serving import viewer_context
 
@@ -50,7 +62,6 @@ PICKED_TAG_WEIGHT = 3.0
 # Ids are bigints: anything larger cannot be in the database (and SQLite
 # raises on it instead of finding nothing).
 MAX_ID = 2**63 - 1
-_SERVED_STATUSES = (ModelVersion.Status.ACTIVE, ModelVersion.Status.RETIRED)
 _Tags = list[tuple[str, str]]  # (slug, name)
 
 
@@ -229,8 +240,11 @@ def similarity_heatmap(
 
 
 def _versions_with_lists() -> QuerySet[ModelVersion]:
-    # Only the active and the previous version keep their lists (services._activate).
-    return ModelVersion.objects.filter(status__in=_SERVED_STATUSES).order_by("-pk")
+    # What retraining has not pruned yet (services._prune_lists): the active and the
+    # previous production version, and the A/B treatments serving now.
+    return ModelVersion.objects.filter(
+        Exists(ItemNeighbours.objects.filter(version=OuterRef("pk")))
+    ).order_by("-pk")
 
 
 def _version_get(version_id: int | None) -> ModelVersion | None:
@@ -318,8 +332,9 @@ def viewer_search(*, query: str, limit: int = 20) -> list[UserMatch]:
     if not query:
         return []
     exact = Q(username__iexact=query)
-    if query.isdigit() and 0 < int(query) <= MAX_ID:
-        exact |= Q(pk=int(query))
+    user_id = ascii_int(query)  # "²" is a digit to str.isdigit, not to int()
+    if user_id is not None and 0 < user_id <= MAX_ID:
+        exact |= Q(pk=user_id)
     found = (
         User.objects.filter(exact | Q(username__icontains=query) | Q(display_name__icontains=query))
         .annotate(is_exact=Case(When(exact, then=True), default=False, output_field=BooleanField()))

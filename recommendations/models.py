@@ -143,6 +143,15 @@ class Experiment(BaseModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.treatment_percent}% treatment, {self.status})"
 
+    def clean(self) -> None:
+        # Field validators skip "empty" values ([] or ""); the engine needs an object.
+        if not isinstance(self.treatment_params, dict):
+            raise ValidationError(
+                {
+                    "treatment_params": "Engine settings must be an object of setting names to values."
+                }
+            )
+
 
 class UserRecommendation(models.Model):
     """A viewer's precomputed top-N of one version: ``[[item_key, score], ...]``.

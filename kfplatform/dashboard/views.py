@@ -20,9 +20,8 @@ from django.utils.translation import gettext
 
 from accounts.models import CreatorProfile, User
 from analytics.selectors import rollups_as_of
-from common.cache import cache_get, cache_set
 from courses.models import Course, ShortVideo
-from recommendations.experiments import ExperimentReport, experiment_report_latest, report_rows
+from recommendations.experiments import experiment_report_latest, report_rows
 
 from . import reports
 
@@ -76,16 +75,6 @@ def active_model() -> Any:
         return None
     getter = getattr(module, "model_version_active", None)
     return getter() if callable(getter) else None
-
-
-def ab_test_report() -> ExperimentReport | None:
-    """The running (else latest) A/B test's results; read from raw events, so
-    cached for five minutes like a rollup would be."""
-    found = cache_get("dashboard:ab-test")
-    if found is None:
-        found = experiment_report_latest() or ()
-        cache_set("dashboard:ab-test", found, timeout=300)
-    return found or None
 
 
 def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:
@@ -161,7 +150,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         first=period["first"], last=period["last"], grain=period["grain"], today=form.today
     )
     model = active_model()
-    ab_test = ab_test_report()
+    ab_test = experiment_report_latest()
     context.update(
         _page_context(report, reverse("dashboard:dashboard") + "export/"),
         query=request.GET.urlencode(),

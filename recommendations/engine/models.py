@@ -101,6 +101,9 @@ def production_model(
 
 # Operational settings, not model variants: an experiment cannot change them.
 _NOT_OVERRIDABLE = frozenset({"num_threads", "seed"})
+# No setting needs more (neighbours, factors, lambda, the EASE item cap); comparing
+# first also keeps a 400-digit integer away from float conversion.
+_LARGEST = 1_000_000
 
 
 def config_with_overrides(config: EngineConfig, overrides: Mapping[str, Any]) -> EngineConfig:
@@ -137,11 +140,11 @@ def _check_type(name: str, value: Any, default: Any) -> None:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{name} must be a number.")
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a finite number >= 0.")
+        if not 0 <= value <= _LARGEST or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number from 0 to {_LARGEST:,}.")
     elif isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1.")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _LARGEST:
+            raise ValueError(f"{name} must be a whole number from 1 to {_LARGEST:,}.")
     elif not isinstance(value, type(default)):
         raise ValueError(f"{name} must be a {type(default).__name__}.")
 

@@ -587,6 +587,7 @@ def test_search_opens_an_exact_match_and_lists_partial_ones(admin_client) -> Non
     assert none.status_code == 200
     assert 'id="kf-viewer-none"' in none.content.decode()
     assert admin_client.get(SEARCH_URL).status_code == 200
+    assert admin_client.get(SEARCH_URL, {"q": "²"}).status_code == 200  # a digit to isdigit only
 
 
 # --- On a trained platform --------------------------------------------------

@@ -13,7 +13,7 @@ from accounts.models import User
 from analytics.models import Event, Subject
 from common.exceptions import ApplicationError
 from kfplatform.demo import seed
-from recommendations import services
+from recommendations import insights, services
 from recommendations.experiment_admin import ExperimentForm
 from recommendations.experiments import (
     CONTROL,
@@ -79,9 +79,12 @@ def test_assignment_is_stable_follows_the_percent_and_differs_between_tests() ->
         ({"seed": 3}, "Unknown engine setting 'seed'"),
         ({"ease_lambda": "big"}, "ease_lambda must be a number"),
         ({"ease_dropout": 1.5}, "dropout must be in [0, 1)"),
-        ({"hybrid_weights": {"ease": -1}}, "must be a finite number >= 0"),
+        ({"hybrid_weights": {"ease": -1}}, "must be a finite number from 0"),
         ({"hybrid_weights": {"magic": 1}}, "hybrid_weights takes weights for"),
         ([1, 2], "must be an object"),
+        ([], "must be an object"),  # empty: field validators skip it, the model does not
+        ({"ease_lambda": 10**400}, "from 0 to 1,000,000"),
+        ({"knn_neighbours": 10**9}, "from 1 to 1,000,000"),
     ],
 )
 def test_the_admin_form_refuses_treatment_settings_the_engine_cannot_use(
@@ -156,6 +159,19 @@ def test_the_next_retrain_replaces_the_treatment_and_drops_the_old_lists(platfor
     assert kept == {*production.values_list("pk", flat=True), experiment.treatment_version_id}
     with pytest.raises(ApplicationError, match="treatment versions serve only"):
         services.model_version_rollback(version_id=first.pk)
+
+
+def test_the_heatmap_offers_the_versions_that_still_have_lists(platform) -> None:
+    experiment = _start()
+    first = services.recommender_retrain()
+    services.recommender_retrain()
+    services.recommender_retrain()
+    experiment.refresh_from_db()
+    offered = set(insights._versions_with_lists().values_list("pk", flat=True))
+    assert experiment.treatment_version_id in offered
+    assert first.pk not in offered  # pruned: two newer production versions
+    with_lists = set(UserRecommendation.objects.values_list("version_id", flat=True))
+    assert offered == with_lists
 
 
 def test_stopping_returns_everyone_to_the_active_version(platform) -> None:
@@ -285,7 +301,7 @@ def test_the_admin_starts_and_stops_a_test(admin_client: Client) -> None:
     experiment = Experiment.objects.get(name="from-admin")
     assert experiment.status == Experiment.Status.RUNNING
     delete_page = f"/admin/recommendations/experiment/{experiment.pk}/delete/"
-    assert admin_client.get(delete_page).status_code == 403  # stop it first
+    assert admin_client.get(delete_page).status_code == 403  # tests are stopped, not deleted
     response = admin_client.post(
         "/admin/recommendations/experiment/",
         {"action": "stop", "_selected_action": [experiment.pk]},
@@ -293,4 +309,4 @@ def test_the_admin_starts_and_stops_a_test(admin_client: Client) -> None:
     assert response.status_code == 302
     experiment.refresh_from_db()
     assert experiment.status == Experiment.Status.STOPPED
-    assert admin_client.get(delete_page).status_code == 200
+    assert admin_client.get(delete_page).status_code == 403
