@@ -7,6 +7,7 @@ from django.core.validators import slug_unicode_re
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
 
@@ -103,3 +104,53 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.creator_id}"
+
+
+class Notification(models.Model):
+    """Something that happened that a user should hear about, shown in their inbox.
+
+    Rows keep ids, not sentences: the page words them at display time in
+    the reader's language. ``video_id``, ``course_id``, ``comment_id`` and
+    ``order_id`` are plain columns because those models live in higher
+    layers; a target deleted since reads as "no longer available".
+
+    .. pii: who it is for, who caused it (actor) and the moderator's
+       reason about the person's own content.
+    """
+
+    class Kind(models.TextChoices):
+        COMMENT_REPLY = "comment_reply", _("Reply to your comment")
+        NEW_VIDEO = "new_video", _("New video from a creator you follow")
+        NEW_COURSE = "new_course", _("New course from a creator you follow")
+        REFUND_APPROVED = "refund_approved", _("Refund approved")
+        REFUND_DENIED = "refund_denied", _("Refund denied")
+        MODERATION_APPROVED = "moderation_approved", _("Content approved")
+        MODERATION_REJECTED = "moderation_rejected", _("Content rejected")
+        NEW_FOLLOWER = "new_follower", _("New follower")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    video_id = models.PositiveBigIntegerField(null=True, blank=True)
+    course_id = models.PositiveBigIntegerField(null=True, blank=True)
+    comment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    order_id = models.PositiveBigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"

@@ -10,6 +10,7 @@ from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
 
 from .models import CreatorProfile, Follow, User
+from .notifications import Kind, notification_create, notifications_user_retire
 
 # Deleted accounts are renamed ``deleted-<id>``; nobody may sign up with such a name.
 DELETED_USERNAME_PREFIX = "deleted-"
@@ -66,6 +67,9 @@ def follow_create(*, follower_id: int, creator_id: int) -> bool:
                 follower_count=F("follower_count") + 1
             )
             event_record(type=Event.Type.FOLLOW, user_id=follower_id, creator_id=creator_id)
+            notification_create(
+                recipient_id=creator_id, kind=Kind.NEW_FOLLOWER, actor_id=follower_id
+            )
     except IntegrityError:
         return False
     viewer_generation_bump(follower_id)
@@ -123,7 +127,7 @@ def session_started(*, user_id: int, anonymous_id: str = "") -> int:
 
 @transaction.atomic
 def accounts_user_retire(*, user_id: int) -> dict[str, int]:
-    """Forget a person: follows both ways, their creator page, their identity.
+    """Forget a person: follows both ways, their creator page, notifications, identity.
 
     The user row itself stays, anonymised and inactive, because orders,
     refunds, payouts and the creator ledger point at it (PROTECT; money
@@ -131,7 +135,8 @@ def accounts_user_retire(*, user_id: int) -> dict[str, int]:
     Django's ModelBackend refuses them on every request. Safe to repeat.
 
     Returns:
-        Rows deleted per kind: ``follows``, ``creator_profiles``.
+        Rows deleted per kind: ``follows``, ``creator_profiles``,
+        ``notifications`` (received or caused).
     """
     user = User.objects.select_for_update().get(pk=user_id)
     # Each follow counted once on the followed creator's page: take it off first.
@@ -141,8 +146,9 @@ def accounts_user_retire(*, user_id: int) -> dict[str, int]:
     )
     follows, _ = Follow.objects.filter(Q(follower_id=user_id) | Q(creator_id=user_id)).delete()
     profiles, _ = CreatorProfile.objects.filter(user_id=user_id).delete()
+    notifications = notifications_user_retire(user_id=user_id)
     _user_anonymise(user)
-    return {"follows": follows, "creator_profiles": profiles}
+    return {"follows": follows, "creator_profiles": profiles, "notifications": notifications}
 
 
 def _user_anonymise(user: User) -> None:

@@ -54,3 +54,21 @@ def viewer_generation_bump(user_id: int) -> None:
         cache.incr(viewer_generation_key(user_id))
     except Exception:
         logger.warning("cache unavailable bumping a viewer generation", exc_info=True)
+
+
+def cache_delete_many(keys: list[str]) -> None:
+    """Forget values; an outage leaves them to expire on their own."""
+    if not keys:
+        return
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        logger.warning("cache unavailable deleting %s", keys[:5], exc_info=True)
+
+
+def cache_set_many(values: dict[str, Any], *, timeout: int) -> None:
+    """Store several values in one round trip; an outage costs a recomputation."""
+    try:
+        cache.set_many(values, timeout)
+    except Exception:
+        logger.warning("cache unavailable writing %s", list(values)[:5], exc_info=True)

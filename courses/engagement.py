@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.notifications import Kind, notification_create
 from analytics.models import Event
 from analytics.services import event_record
 from common.cache import viewer_generation_bump
@@ -117,6 +118,14 @@ def comment_create(
     comment.save()
     ShortVideo.objects.filter(pk=video.pk).update(comment_count=F("comment_count") + 1)
     _event(Event.Type.COMMENT, author_id, video)
+    if parent is not None:
+        notification_create(
+            recipient_id=parent.author_id,
+            kind=Kind.COMMENT_REPLY,
+            actor_id=author_id,
+            video_id=video.pk,
+            comment_id=comment.pk,
+        )
     return comment
 
 

@@ -49,6 +49,7 @@ EXCLUDED_FIELDS: dict[str, frozenset[str]] = {
 # Foreign keys to a user that name someone other than the person the row is about.
 NOT_OWNER_FIELDS: dict[str, frozenset[str]] = {
     "accounts.Follow": frozenset({"creator"}),  # who follows them is the followers' data
+    "accounts.Notification": frozenset({"actor"}),  # whoever caused it; the recipient's inbox
     "commerce.Refund": frozenset({"decided_by"}),  # the staff member, not the buyer
 }
 # Rows that reach their person through another row.
@@ -224,9 +225,9 @@ def account_delete(*, user_id: int) -> dict[str, int]:
     """Delete a person's account: their activity goes, money records stay.
 
     Deleted: likes, favourites, "not interested" marks, watch states, lesson
-    progress, follows both ways, comments (blanked to ``[deleted]`` where
-    others replied), reviews, reports they filed, their creator page and
-    drafts, the recommender's stored lists and the analytics pseudonym
+    progress, follows both ways, notifications received or caused, comments
+    (blanked to ``[deleted]`` where others replied), reviews, reports they
+    filed, their creator page and drafts, the recommender's stored lists and the analytics pseudonym
     mapping (events stay in the aggregates, pointing to no one). Every
     counter those rows moved is corrected. Kept: orders, payments, refunds,
     ledger lines, payouts and enrollments, which point at the user row, so

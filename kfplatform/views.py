@@ -14,6 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.notifications import (
+    INBOX_SIZE,
+    notification_list,
+    notification_open,
+    notification_unread_count,
+    notifications_mark_read,
+)
 from accounts.services import preferences_update
 from common.api.auth import user_id_or_none
 from common.exceptions import ApplicationError
@@ -31,6 +38,7 @@ from courses.viewer import (
     watch_history,
 )
 
+from .notifications import notification_items
 from .privacy import account_delete, account_delete_blockers, export_filename, export_stream
 
 FEED_TABS = ("for_you", "following", "trending")
@@ -96,8 +104,39 @@ def me(request: HttpRequest) -> HttpResponse:
         "following": User.objects.filter(followers__follower=user).select_related(
             "creator_profile"
         )[:50],
+        "unread_notifications": notification_unread_count(user_id=user.pk),
     }
     return render(request, "me.html", context)
+
+
+@login_required
+def me_notifications(request: HttpRequest) -> HttpResponse:
+    """The newest notifications; reading the page marks nothing, the button marks all."""
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        notifications_mark_read(user_id=user.pk)
+        messages.success(request, _("All notifications marked as read."))
+        return redirect("me-notifications")
+    notifications = list(notification_list(user_id=user.pk)[:INBOX_SIZE])
+    items = notification_items(notifications)
+    context = {
+        "items": items,
+        "has_unread": any(item.is_unread for item in items),
+        # warms the header's cached count, which never queries by itself
+        "unread_count": notification_unread_count(user_id=user.pk),
+    }
+    return render(request, "me_notifications.html", context)
+
+
+@login_required
+def me_notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one of the viewer's notifications read and go to what it is about."""
+    user: User = request.user  # type: ignore[assignment]
+    notification = notification_open(user_id=user.pk, notification_id=notification_id)
+    if notification is None:
+        raise Http404("No such notification.")
+    url = notification_items([notification])[0].url
+    return redirect(url or "me-notifications")
 
 
 def export_response(user: User) -> StreamingHttpResponse:

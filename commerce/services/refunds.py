@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.notifications import Kind, notification_create
 from analytics.services import event_record
 from common.converters import ascii_int
 from common.exceptions import ApplicationError
@@ -173,6 +174,12 @@ def refund_approve(
         raise ApplicationError(str(exc), code="gateway_refused", status=502) from exc
     refund_apply(order_id=order.pk, provider_refund=provider_refund)
     refund.refresh_from_db()
+    notification_create(
+        recipient_id=order.user_id,
+        kind=Kind.REFUND_APPROVED,
+        order_id=order.pk,
+        course_id=order.course_id,
+    )
     return refund
 
 
@@ -184,7 +191,18 @@ def refund_deny(*, refund_id: int, decided_by_id: int | None) -> Refund:
         refund.decided_by_id = decided_by_id
         refund.decided_at = timezone.now()
         refund.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        _refund_denied_notify(refund)
     return refund
+
+
+def _refund_denied_notify(refund: Refund) -> None:
+    order = Order.objects.only("user_id", "course_id").get(pk=refund.order_id)
+    notification_create(
+        recipient_id=order.user_id,
+        kind=Kind.REFUND_DENIED,
+        order_id=order.pk,
+        course_id=order.course_id,
+    )
 
 
 REFUND_DAYS_MAX = 60

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.notifications import Kind, notification_create
 from courses.models import Course, Moderation, Report, ShortVideo
 
-from .publishing import _locked
+from .publishing import _locked, followers_notify_if_visible
 
 
 @transaction.atomic
@@ -21,6 +22,12 @@ def moderation_decide(*, item: ShortVideo | Course, approve: bool, reason: str =
     item.moderation = Moderation.APPROVED if approve else Moderation.REJECTED
     item.moderation_reason = "" if approve else reason.strip()[:300]
     item.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+    target = {"course_id": item.pk} if isinstance(item, Course) else {"video_id": item.pk}
+    kind = Kind.MODERATION_APPROVED if approve else Kind.MODERATION_REJECTED
+    notification_create(
+        recipient_id=item.creator_id, kind=kind, reason=item.moderation_reason, **target
+    )
+    followers_notify_if_visible(item)
 
 
 @transaction.atomic

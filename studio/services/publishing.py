@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.notifications import Kind, followers_notify_on_commit
 from common.exceptions import ApplicationError
 from courses.models import Course, Lesson, MediaAsset, Moderation, PublishStatus, ShortVideo
 
@@ -48,6 +49,24 @@ def _publish_now(item: ShortVideo | Course, *, now: datetime) -> None:
     elif not settings.KF_MODERATION_REQUIRED:
         item.moderation, item.moderation_reason = Moderation.APPROVED, ""
     item.save()
+    followers_notify_if_visible(item)
+
+
+def followers_notify_if_visible(item: ShortVideo | Course) -> None:
+    """Once a published item is approved, tell the creator's followers (after commit).
+
+    Repeats are harmless: a follower who heard about the item is skipped.
+    """
+    if item.status != PublishStatus.PUBLISHED or item.moderation != Moderation.APPROVED:
+        return
+    if isinstance(item, Course):
+        followers_notify_on_commit(
+            creator_id=item.creator_id, kind=Kind.NEW_COURSE, course_id=item.pk
+        )
+    else:
+        followers_notify_on_commit(
+            creator_id=item.creator_id, kind=Kind.NEW_VIDEO, video_id=item.pk
+        )
 
 
 def _schedule_target(item: ShortVideo | Course) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import CreatorProfile, Follow, User
+from accounts.models import CreatorProfile, Follow, Notification, User
 from accounts.services import follow_create, user_create
 from analytics.models import Event, Subject
 from analytics.services import event_record, subject_key_for_user
@@ -216,6 +216,12 @@ def test_export_has_every_section_with_the_viewers_rows_and_events_only(world: W
     assert len(sections["courses.Like"]) == 2
     # who they follow, not who follows them (that is the followers' data)
     assert [f["creator_id"] for f in sections["accounts.Follow"]] == [world.creator.pk]
+    # the notifications they received (a reply, a follower), not those they caused
+    assert sorted(n["kind"] for n in sections["accounts.Notification"]) == [
+        "comment_reply",
+        "new_follower",
+    ]
+    assert {n["recipient_id"] for n in sections["accounts.Notification"]} == {world.viewer.pk}
     # and nothing of anyone else: rows, follows of them, refunds decided by staff
     viewer_id = world.viewer.pk
     for label, rows in sections.items():
@@ -365,6 +371,11 @@ def test_delete_removes_activity_keeps_money_and_counters_stay_right(world: Worl
     assert not Follow.objects.filter(creator=viewer).exists()
     assert not UserRecommendation.objects.filter(user_id=viewer).exists()
     assert UserRecommendation.objects.filter(user_id=world.other.pk).exists()
+    # notifications they received (a reply, a follower) and caused (a reply, a follow)
+    assert not Notification.objects.filter(recipient=viewer).exists()
+    assert not Notification.objects.filter(actor=viewer).exists()
+    assert counts["notifications"] == 4
+    assert Notification.objects.filter(recipient=world.creator, actor=world.other).exists()
     # the comment others replied to stays as a marker, their reply under it
     assert list(Comment.objects.filter(author=viewer).values_list("body", flat=True)) == [
         DELETED_COMMENT_BODY

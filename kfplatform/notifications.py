@@ -1,0 +1,107 @@
+"""Words and links for notifications, drawn at display time.
+
+``accounts`` stores a notification as ids only; this top layer, which may
+read every app, loads what the rows point to (one query per kind of target,
+whatever the number of rows) and words each row in the active language.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from accounts.models import Notification
+from accounts.notifications import Kind
+from commerce.models import Order
+from courses.models import Course, ShortVideo
+from courses.selectors import creator_page_url
+
+
+@dataclass(frozen=True)
+class NotificationItem:
+    """One row as the inbox shows it."""
+
+    id: int
+    kind: str
+    text: str
+    url: str
+    created_at: datetime
+    is_unread: bool
+
+
+@dataclass(frozen=True)
+class _Targets:
+    videos: dict[int, ShortVideo]
+    courses: dict[int, Course]
+    orders: dict[int, Order]
+
+
+def _targets(notifications: Sequence[Notification]) -> _Targets:
+    def ids(field: str) -> set[int]:
+        return {v for n in notifications if (v := getattr(n, field)) is not None}
+
+    video_ids, course_ids, order_ids = ids("video_id"), ids("course_id"), ids("order_id")
+    return _Targets(
+        videos=ShortVideo.objects.only("title").in_bulk(video_ids) if video_ids else {},
+        courses=Course.objects.only("title", "slug").in_bulk(course_ids) if course_ids else {},
+        orders=Order.objects.only("number").in_bulk(order_ids) if order_ids else {},
+    )
+
+
+def _text(n: Notification, title: str) -> str:
+    actor = n.actor.public_name if n.actor is not None else gettext("Someone")
+    words = {
+        Kind.COMMENT_REPLY: gettext("%(actor)s replied to your comment on “%(title)s”."),
+        Kind.NEW_VIDEO: gettext("%(actor)s published a new video: “%(title)s”."),
+        Kind.NEW_COURSE: gettext("%(actor)s published a new course: “%(title)s”."),
+        Kind.REFUND_APPROVED: gettext("Your refund for “%(title)s” was approved."),
+        Kind.REFUND_DENIED: gettext("Your refund request for “%(title)s” was denied."),
+        Kind.MODERATION_APPROVED: gettext("“%(title)s” was approved and can be seen on the site."),
+        Kind.MODERATION_REJECTED: gettext("“%(title)s” was rejected: %(reason)s"),
+        Kind.NEW_FOLLOWER: gettext("%(actor)s started following you."),
+    }
+    template = words.get(Kind(n.kind), "%(title)s")
+    return template % {"actor": actor, "title": title, "reason": n.reason}
+
+
+def _title_and_url(n: Notification, targets: _Targets) -> tuple[str, str]:
+    """What the row is about and where clicking it leads ("" when it is gone)."""
+    video = targets.videos.get(n.video_id) if n.video_id else None
+    course = targets.courses.get(n.course_id) if n.course_id else None
+    order = targets.orders.get(n.order_id) if n.order_id else None
+    target = video or course
+    title = target.title if target is not None else gettext("(no longer available)")
+    if n.kind in (Kind.MODERATION_APPROVED, Kind.MODERATION_REJECTED):
+        if video is not None:
+            return title, reverse("studio:video-edit", args=[video.pk])
+        return title, reverse("studio:course-edit", args=[course.pk]) if course else ""
+    if order is not None:
+        return title, reverse("commerce:order-detail", args=[order.number])
+    if video is not None:
+        return title, reverse("courses:video-detail", args=[video.pk])
+    if course is not None:
+        return title, reverse("courses:course-detail", args=[course.slug])
+    if n.kind == Kind.NEW_FOLLOWER and n.actor is not None:
+        return title, creator_page_url(n.actor) or ""
+    return title, ""
+
+
+def notification_items(notifications: Sequence[Notification]) -> list[NotificationItem]:
+    """Word and link ``notifications`` (from ``notification_list``) in the active language."""
+    targets = _targets(notifications)
+    items = []
+    for n in notifications:
+        title, url = _title_and_url(n, targets)
+        items.append(
+            NotificationItem(
+                id=n.pk,
+                kind=n.kind,
+                text=_text(n, title),
+                url=url,
+                created_at=n.created_at,
+                is_unread=n.read_at is None,
+            )
+        )
+    return items
