@@ -4,12 +4,12 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetView
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from common.cache import cache_count_hit
 from common.exceptions import ApplicationError
 
 from .forms import SignupForm
@@ -43,12 +43,7 @@ class KfPasswordResetView(PasswordResetView):
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = form.cleaned_data["email"].strip().lower()
         key = "pwreset:" + hashlib.sha256(email.encode()).hexdigest()
-        try:  # add + incr: atomic, and the hour runs from the first mail
-            cache.add(key, 0, timeout=3600)
-            sent = cache.incr(key)
-        except Exception:  # the cache is down: resetting a password matters more
-            sent = 1
-        if sent > settings.KF_PASSWORD_RESET_MAILS:
+        if cache_count_hit(key, window_seconds=3600) > settings.KF_PASSWORD_RESET_MAILS:
             return redirect(self.get_success_url())
         return super().form_valid(form)
 

@@ -42,6 +42,22 @@ def cache_get_many(keys: list[str]) -> dict[str, Any]:
         return {}
 
 
+def cache_count_hit(key: str, *, window_seconds: int | None) -> int:
+    """Count one more hit in a fixed window that starts at the first hit (``None``:
+    no end); return the count.
+
+    ``add`` then ``incr`` is atomic on Redis and locmem, so parallel requests
+    cannot all read the same count. A cache outage returns 1 (limits built on
+    this fail open: the actions they guard matter more than the limit).
+    """
+    try:
+        cache.add(key, 0, timeout=window_seconds)
+        return int(cache.incr(key))
+    except Exception:
+        logger.warning("cache unavailable counting %s", key, exc_info=True)
+        return 1
+
+
 def viewer_generation_key(user_id: int) -> str:
     """Cache key of the viewer's generation (an int; absent means 0)."""
     return f"viewer:{user_id}:generation"
@@ -49,11 +65,7 @@ def viewer_generation_key(user_id: int) -> str:
 
 def viewer_generation_bump(user_id: int) -> None:
     """Invalidate every cached personal page of this viewer."""
-    try:
-        cache.add(viewer_generation_key(user_id), 0, timeout=None)
-        cache.incr(viewer_generation_key(user_id))
-    except Exception:
-        logger.warning("cache unavailable bumping a viewer generation", exc_info=True)
+    cache_count_hit(viewer_generation_key(user_id), window_seconds=None)
 
 
 def cache_delete_many(keys: list[str]) -> None:

@@ -23,6 +23,7 @@ from accounts.notifications import (
 )
 from accounts.services import preferences_update
 from common.api.auth import user_id_or_none
+from common.cache import cache_count_hit
 from common.exceptions import ApplicationError
 from common.http import ranged_file_response
 from common.strings import page_strings
@@ -156,6 +157,9 @@ def me_export(request: HttpRequest) -> StreamingHttpResponse:
     return export_response(request.user)  # type: ignore[arg-type]
 
 
+DELETE_ACCOUNT_TRIES = 5  # password attempts an hour on the delete form
+
+
 class AccountDeleteForm(forms.Form):
     """Re-authentication: deleting an account asks for its password again."""
 
@@ -171,6 +175,12 @@ class AccountDeleteForm(forms.Form):
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
+        # A borrowed session must not be a way to guess the password.
+        tries = cache_count_hit(f"delete-account-tries:{self.user.pk}", window_seconds=3600)
+        if tries > DELETE_ACCOUNT_TRIES:
+            raise forms.ValidationError(
+                _("Too many tries: wait an hour, or reset your password."), code="too_many_tries"
+            )
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
         return password

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection, models
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -633,3 +634,15 @@ def test_export_reads_each_section_once_however_many_events(user: User) -> None:
     )
     # then the number of queries does not grow with the rows
     assert queries() == few
+
+
+def test_the_delete_form_stops_password_guessing(client, user: User) -> None:
+    cache.clear()
+    client.force_login(user)
+    for _ in range(5):
+        wrong = client.post("/me/delete/", {"password": "guess"})
+        assert "That is not your password." in wrong.content.decode()
+    # then even the right password waits
+    blocked = client.post("/me/delete/", {"password": PASSWORD})
+    assert "Too many tries" in blocked.content.decode()
+    assert User.objects.get(pk=user.pk).is_active
