@@ -22,6 +22,7 @@ def page_strings() -> dict[str, str]:
         "edit": _("Edit"),
         "delete": _("Delete"),
         "report": _("Report"),
+        "subtitles": _("Subtitles"),
     }
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -45,6 +46,14 @@ class ViewerStateSerializer(serializers.Serializer):
         ref_name = "ViewerState"
 
 
+class CaptionsLinkSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    language = serializers.CharField()
+
+    class Meta:
+        ref_name = "CaptionsLink"
+
+
 class VideoCardSerializer(serializers.Serializer):
     """A video card; ``viewer`` is filled when the context carries ``marks``."""
 
@@ -59,6 +68,7 @@ class VideoCardSerializer(serializers.Serializer):
     duration_seconds = serializers.FloatField()
     video_url = serializers.FileField(source="asset.file", use_url=True)
     poster_url = serializers.ImageField(source="asset.poster", use_url=True)
+    captions = serializers.SerializerMethodField(help_text="WebVTT subtitles; null without.")
     like_count = serializers.IntegerField()
     comment_count = serializers.IntegerField()
     favorite_count = serializers.IntegerField()
@@ -68,6 +78,13 @@ class VideoCardSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "VideoCard"
+
+    @extend_schema_field(CaptionsLinkSerializer(allow_null=True))
+    def get_captions(self, video: ShortVideo) -> dict[str, str] | None:
+        language = video.asset.captions_language
+        if not language:
+            return None
+        return {"url": reverse("courses:captions", args=[video.asset_id]), "language": language}
 
     @extend_schema_field(ViewerStateSerializer(allow_null=True))
     def get_viewer(self, video: ShortVideo) -> dict[str, object] | None:

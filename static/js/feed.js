@@ -57,6 +57,11 @@
     const player = node.querySelector("video");
     player.src = video.video_url;
     if (video.poster_url) player.poster = video.poster_url;
+    if (video.captions) {
+      const track = document.createElement("track");
+      Object.assign(track, { kind: "subtitles", src: video.captions.url, srclang: video.captions.language, label: S.subtitles, default: true });
+      player.append(track);
+    }
     player.setAttribute("aria-label", video.title);
     node.querySelector(".reason").textContent = reason || "";
     const creator = node.querySelector(".creator-name");

@@ -106,3 +106,15 @@ def test_removing_subtitles_and_hidden_videos(studio: Client, creator) -> None:
     assert not Captions.objects.exists()
     video.asset.refresh_from_db()
     assert video.asset.captions_language == ""
+
+
+def test_feed_cards_carry_the_subtitles_for_the_feed_player(studio: Client, creator) -> None:
+    with_subs, without = ShortVideoFactory.create_batch(2, creator=creator)
+    _upload(studio, with_subs.asset_id, language="en")
+    body = Client().get("/api/v1/videos", {"tab": "latest"}).json()
+    cards = {card["id"]: card for card in body["results"]}
+    assert cards[with_subs.pk]["captions"] == {
+        "url": f"/captions/{with_subs.asset_id}.vtt",
+        "language": "en",
+    }
+    assert cards[without.pk]["captions"] is None
