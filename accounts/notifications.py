@@ -71,13 +71,24 @@ def notification_create(
     comment_id: int | None = None,
     order_id: int | None = None,
     reason: str = "",
+    once_unread: bool = False,
 ) -> Notification | None:
     """Tell one user something happened; nobody hears about their own action.
 
+    ``once_unread`` skips it while the same news from the same actor is still
+    unread (following, unfollowing and following again is one piece of news).
+
     Returns:
-        The new row, or None when the recipient is the actor.
+        The new row, or None when the recipient is the actor or it was skipped.
     """
     if recipient_id == actor_id:
+        return None
+    if (
+        once_unread
+        and Notification.objects.filter(
+            recipient_id=recipient_id, kind=kind, actor_id=actor_id, read_at__isnull=True
+        ).exists()
+    ):
         return None
     notification = Notification(
         recipient_id=recipient_id,
@@ -178,8 +189,10 @@ def notification_open(*, user_id: int, notification_id: int) -> Notification | N
 
 def notifications_user_retire(*, user_id: int) -> int:
     """Delete the notifications a person received or caused. Returns the rows deleted."""
-    deleted, _ = Notification.objects.filter(Q(recipient_id=user_id) | Q(actor_id=user_id)).delete()
-    _unread_forget([user_id])
+    rows = Notification.objects.filter(Q(recipient_id=user_id) | Q(actor_id=user_id))
+    told = set(rows.filter(read_at__isnull=True).values_list("recipient_id", flat=True))
+    deleted, _ = rows.delete()
+    _unread_forget({user_id, *told})  # their unread counts drop too
     return deleted
 
 

@@ -68,7 +68,10 @@ def follow_create(*, follower_id: int, creator_id: int) -> bool:
             )
             event_record(type=Event.Type.FOLLOW, user_id=follower_id, creator_id=creator_id)
             notification_create(
-                recipient_id=creator_id, kind=Kind.NEW_FOLLOWER, actor_id=follower_id
+                recipient_id=creator_id,
+                kind=Kind.NEW_FOLLOWER,
+                actor_id=follower_id,
+                once_unread=True,
             )
     except IntegrityError:
         return False

@@ -104,23 +104,23 @@ def comment_create(
     *, author_id: int, video: ShortVideo, body: str, parent_id: int | None = None
 ) -> Comment:
     """Comment on a video, or reply to a top-level comment (one level deep)."""
-    parent = None
+    parent = answered = None
     if parent_id is not None:
-        parent = Comment.objects.filter(pk=parent_id, video=video, is_removed=False).first()
-        if parent is None:
+        answered = Comment.objects.filter(pk=parent_id, video=video, is_removed=False).first()
+        if answered is None:
             raise ApplicationError(
                 gettext("That comment no longer exists."), code="parent_not_found", status=404
             )
-        if parent.parent_id is not None:
-            parent = parent.parent  # replies to a reply join its thread
+        # A reply to a reply joins its thread, but it answers that reply's author.
+        parent = answered.parent if answered.parent_id is not None else answered
     comment = Comment(author_id=author_id, video=video, parent=parent, body=body.strip())
     comment.full_clean()
     comment.save()
     ShortVideo.objects.filter(pk=video.pk).update(comment_count=F("comment_count") + 1)
     _event(Event.Type.COMMENT, author_id, video)
-    if parent is not None:
+    if answered is not None:
         notification_create(
-            recipient_id=parent.author_id,
+            recipient_id=answered.author_id,
             kind=Kind.COMMENT_REPLY,
             actor_id=author_id,
             video_id=video.pk,

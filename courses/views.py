@@ -203,4 +203,7 @@ def captions(request: HttpRequest, asset_id: int) -> HttpResponse:
         user_id=user_id_or_none(request), asset=found.asset
     ):
         raise Http404("No such subtitles.")
-    return HttpResponse(found.vtt, content_type="text/vtt; charset=utf-8")
+    response = HttpResponse(found.vtt, content_type="text/vtt; charset=utf-8")
+    if found.asset.is_private:  # a paid lesson's words: as its media, never in a shared cache
+        response["Cache-Control"] = "private, no-store"
+    return response

@@ -96,7 +96,9 @@ class NotificationReadApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), max_length=500, required=False
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            max_length=500,
+            required=False,
         )
 
         class Meta:

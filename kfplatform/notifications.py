@@ -16,7 +16,7 @@ from accounts.models import Notification
 from accounts.notifications import Kind
 from commerce.models import Order
 from courses.models import Course, ShortVideo
-from courses.selectors import creator_page_url
+from courses.selectors import course_list_published, creator_page_url, video_list_published
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ class _Targets:
     videos: dict[int, ShortVideo]
     courses: dict[int, Course]
     orders: dict[int, Order]
+    hidden: set[str]  # "v12", "c3": unpublished or not approved since
+
+
+# What a viewer was told about someone else's content: gone when that content is hidden.
+# (A creator's own moderation notices, and a buyer's refunds, keep their title.)
+_PUBLIC_KINDS = frozenset({Kind.COMMENT_REPLY, Kind.NEW_VIDEO, Kind.NEW_COURSE})
 
 
 def _targets(notifications: Sequence[Notification]) -> _Targets:
@@ -43,10 +49,24 @@ def _targets(notifications: Sequence[Notification]) -> _Targets:
         return {v for n in notifications if (v := getattr(n, field)) is not None}
 
     video_ids, course_ids, order_ids = ids("video_id"), ids("course_id"), ids("order_id")
+    videos = ShortVideo.objects.only("title").in_bulk(video_ids) if video_ids else {}
+    courses = Course.objects.only("title", "slug").in_bulk(course_ids) if course_ids else {}
+    shown = {
+        *(
+            f"v{pk}"
+            for pk in video_list_published().filter(pk__in=videos).values_list("pk", flat=True)
+        ),
+        *(
+            f"c{pk}"
+            for pk in course_list_published().filter(pk__in=courses).values_list("pk", flat=True)
+        ),
+    }
+    hidden = {f"v{pk}" for pk in videos} | {f"c{pk}" for pk in courses}
     return _Targets(
-        videos=ShortVideo.objects.only("title").in_bulk(video_ids) if video_ids else {},
-        courses=Course.objects.only("title", "slug").in_bulk(course_ids) if course_ids else {},
+        videos=videos,
+        courses=courses,
         orders=Order.objects.only("number").in_bulk(order_ids) if order_ids else {},
+        hidden=hidden - shown,
     )
 
 
@@ -71,6 +91,9 @@ def _title_and_url(n: Notification, targets: _Targets) -> tuple[str, str]:
     video = targets.videos.get(n.video_id) if n.video_id else None
     course = targets.courses.get(n.course_id) if n.course_id else None
     order = targets.orders.get(n.order_id) if n.order_id else None
+    if n.kind in _PUBLIC_KINDS:  # someone else's content: only while it is on the site
+        video = video if f"v{n.video_id}" not in targets.hidden else None
+        course = course if f"c{n.course_id}" not in targets.hidden else None
     target = video or course
     title = target.title if target is not None else gettext("(no longer available)")
     if n.kind in (Kind.MODERATION_APPROVED, Kind.MODERATION_REJECTED):

@@ -172,14 +172,15 @@ def refund_approve(
         )
     except GatewayError as exc:
         raise ApplicationError(str(exc), code="gateway_refused", status=502) from exc
-    refund_apply(order_id=order.pk, provider_refund=provider_refund)
+    applied = refund_apply(order_id=order.pk, provider_refund=provider_refund)
     refund.refresh_from_db()
-    notification_create(
-        recipient_id=order.user_id,
-        kind=Kind.REFUND_APPROVED,
-        order_id=order.pk,
-        course_id=order.course_id,
-    )
+    if applied is not None and refund.status == Refund.Status.SUCCEEDED:
+        notification_create(  # once: a second approval finds it applied already
+            recipient_id=order.user_id,
+            kind=Kind.REFUND_APPROVED,
+            order_id=order.pk,
+            course_id=order.course_id,
+        )
     return refund
 
 

@@ -19,14 +19,19 @@ def moderation_decide(*, item: ShortVideo | Course, approve: bool, reason: str =
     if not approve and not reason.strip():
         raise ValidationError({"reason": _("Say why, so the creator can fix it.")})
     item = _locked(item)
+    before = (item.moderation, item.moderation_reason)
     item.moderation = Moderation.APPROVED if approve else Moderation.REJECTED
     item.moderation_reason = "" if approve else reason.strip()[:300]
     item.save(update_fields=["moderation", "moderation_reason", "updated_at"])
-    target = {"course_id": item.pk} if isinstance(item, Course) else {"video_id": item.pk}
-    kind = Kind.MODERATION_APPROVED if approve else Kind.MODERATION_REJECTED
-    notification_create(
-        recipient_id=item.creator_id, kind=kind, reason=item.moderation_reason, **target
-    )
+    if (item.moderation, item.moderation_reason) != before:  # a repeated decision is no news
+        is_course = isinstance(item, Course)
+        notification_create(
+            recipient_id=item.creator_id,
+            kind=Kind.MODERATION_APPROVED if approve else Kind.MODERATION_REJECTED,
+            reason=item.moderation_reason,
+            course_id=item.pk if is_course else None,
+            video_id=None if is_course else item.pk,
+        )
     followers_notify_if_visible(item)
 
 

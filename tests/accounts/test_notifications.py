@@ -14,15 +14,16 @@ from accounts.notifications import (
     followers_notify,
     notification_create,
     notification_unread_count,
+    notifications_user_retire,
     unread_count_key,
 )
-from accounts.services import follow_create
+from accounts.services import follow_create, follow_delete
 from commerce.gateways.sandbox import session_transition
 from commerce.models import Order, Refund
 from commerce.services import order_create, order_sync, refund_approve, refund_deny, refund_request
 from common.cache import cache_get
 from courses.engagement import comment_create
-from courses.models import Moderation
+from courses.models import Moderation, ShortVideo
 from studio.services import moderation_decide, publish
 from tests.factories import (
     CourseFactory,
@@ -280,8 +281,9 @@ def test_page_queries_do_not_grow_with_the_number_of_notifications() -> None:
     few.get("/me/notifications/")
     many.get("/me/notifications/")
     assert _page_queries(few) == _page_queries(many)
-    # session, user, notifications (actors joined), videos, courses, orders
-    assert _page_queries(many) <= 6
+    # session, user, notifications (actors joined), videos, courses, orders, and which of
+    # those videos and courses are still on the site
+    assert _page_queries(many) <= 8
 
 
 def test_the_page_shows_the_newest_fifty() -> None:
@@ -410,3 +412,60 @@ def test_a_deleted_target_reads_as_no_longer_available() -> None:
     notification_create(recipient_id=viewer.pk, kind=Kind.NEW_VIDEO, video_id=999_999)
     html = _logged_in(viewer).get("/me/notifications/").content.decode()
     assert "(no longer available)" in html
+
+
+# --- review fixes -------------------------------------------------------------
+
+
+def test_a_reply_to_a_reply_tells_the_person_answered() -> None:
+    starter, answerer, third = UserFactory.create_batch(3)
+    video = ShortVideoFactory.create()
+    top = comment_create(author_id=starter.pk, video=video, body="first")
+    reply = comment_create(author_id=answerer.pk, video=video, body="second", parent_id=top.pk)
+    Notification.objects.all().delete()
+    # when a third person answers the reply, and the starter answers it too
+    comment_create(author_id=third.pk, video=video, body="third", parent_id=reply.pk)
+    comment_create(author_id=starter.pk, video=video, body="fourth", parent_id=reply.pk)
+    # then the reply's author hears both, the thread starter nothing
+    told = list(Notification.objects.values_list("recipient_id", "actor_id"))
+    assert sorted(told) == sorted([(answerer.pk, third.pk), (answerer.pk, starter.pk)])
+
+
+def test_following_again_is_one_piece_of_news_and_a_repeated_decision_none() -> None:
+    creator, fan = CreatorProfileFactory.create().user, UserFactory.create()
+    for _ in range(3):
+        follow_create(follower_id=fan.pk, creator_id=creator.pk)
+        follow_delete(follower_id=fan.pk, creator_id=creator.pk)
+    assert Notification.objects.filter(kind=Kind.NEW_FOLLOWER).count() == 1
+    video = ShortVideoFactory.create(creator=creator, moderation="pending")
+    for _ in range(3):
+        moderation_decide(item=video, approve=True)
+    assert Notification.objects.filter(kind=Kind.MODERATION_APPROVED).count() == 1
+
+
+def test_a_deleted_actors_notifications_leave_the_counts_right() -> None:
+    creator, fan = CreatorProfileFactory.create().user, UserFactory.create()
+    follow_create(follower_id=fan.pk, creator_id=creator.pk)
+    assert notification_unread_count(user_id=creator.pk) == 1
+    notifications_user_retire(user_id=fan.pk)
+    assert notification_unread_count(user_id=creator.pk) == 0
+
+
+def test_hidden_content_is_no_longer_named_in_followers_inboxes() -> None:
+    creator, fan = CreatorProfileFactory.create().user, UserFactory.create()
+    video = ShortVideoFactory.create(creator=creator, title="Secret draft")
+    notification_create(
+        recipient_id=fan.pk, kind=Kind.NEW_VIDEO, actor_id=creator.pk, video_id=video.pk
+    )
+    page = _logged_in(fan).get("/me/notifications/").content.decode()
+    assert "Secret draft" in page
+    ShortVideo.objects.filter(pk=video.pk).update(moderation="rejected")
+    page = _logged_in(fan).get("/me/notifications/").content.decode()
+    assert "Secret draft" not in page
+    assert "(no longer available)" in page
+
+
+def test_marking_read_refuses_ids_beyond_the_database(api_client) -> None:
+    api_client.force_authenticate(UserFactory.create())
+    response = api_client.post("/api/v1/me/notifications/read", {"ids": [2**63]}, format="json")
+    assert response.status_code == 400

@@ -85,6 +85,7 @@ def test_lesson_subtitles_follow_the_lesson_entitlement(creator) -> None:
     assert as_stranger.get(url).status_code == 404
     assert Client().get(url).status_code == 404
     assert as_student.get(url).status_code == 200
+    assert as_student.get(url)["Cache-Control"] == "private, no-store"  # a paid lesson's words
     assert owner.get(url).status_code == 200
     assert Client().get(f"/captions/{preview.asset_id}.vtt").status_code == 200
     assert (
