@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from common.cache import cache_delete_many, cache_get, cache_set, cache_set_many
+from common.cache import cache_delete_many, cache_get, cache_read_through, cache_set_many
 
 from .models import Follow, Notification
 from .tasks import followers_notify_task
@@ -217,9 +217,8 @@ def notification_unread_count_cached(*, user_id: int) -> int | None:
 
 def notification_unread_count(*, user_id: int) -> int:
     """How many of the user's notifications are unread; counted (and cached) on a miss."""
-    key = unread_count_key(user_id)
-    count = cache_get(key)
-    if count is None:
-        count = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
-        cache_set(key, count, timeout=UNREAD_COUNT_SECONDS)
+    unread = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+    count = cache_read_through(
+        unread_count_key(user_id), unread.count, timeout=UNREAD_COUNT_SECONDS
+    )
     return int(count)

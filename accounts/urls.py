@@ -1,12 +1,27 @@
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
 from . import views
 
 app_name = "accounts"
 
+StrOrPromise = str | Promise
 FORM, MESSAGE = "accounts/form.html", "accounts/message.html"
+
+
+def _message_page(
+    view: type[TemplateView], title: StrOrPromise, message: StrOrPromise, **more: object
+) -> Any:
+    """One of the password flow's "done" pages: a title and a sentence."""
+    return view.as_view(
+        template_name=MESSAGE, extra_context={"title": title, "message": message, **more}
+    )
+
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
@@ -23,12 +38,10 @@ urlpatterns = [
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(
-            template_name=MESSAGE,
-            extra_context={
-                "title": _("Password changed"),
-                "message": _("Your password was changed. You stay logged in here."),
-            },
+        _message_page(
+            auth_views.PasswordChangeDoneView,
+            _("Password changed"),
+            _("Your password was changed. You stay logged in here."),
         ),
         name="password_change_done",
     ),
@@ -51,15 +64,13 @@ urlpatterns = [
     ),
     path(
         "password/reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(
-            template_name=MESSAGE,
-            extra_context={
-                "title": _("Check your email"),
-                "message": _(
-                    "If an account uses that address, a link to choose a new password is on its "
-                    "way. It works once, for three days."
-                ),
-            },
+        _message_page(
+            auth_views.PasswordResetDoneView,
+            _("Check your email"),
+            _(
+                "If an account uses that address, a link to choose a new password is on its "
+                "way. It works once, for three days."
+            ),
         ),
         name="password_reset_done",
     ),
@@ -81,13 +92,11 @@ urlpatterns = [
     ),
     path(
         "password/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(
-            template_name=MESSAGE,
-            extra_context={
-                "title": _("Password saved"),
-                "message": _("Your new password is saved: you can log in with it now."),
-                "login_link": True,
-            },
+        _message_page(
+            auth_views.PasswordResetCompleteView,
+            _("Password saved"),
+            _("Your new password is saved: you can log in with it now."),
+            login_link=True,
         ),
         name="password_reset_complete",
     ),

@@ -7,10 +7,10 @@ from django.contrib.auth.views import LoginView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from common.cache import cache_count_hit
 from common.exceptions import ApplicationError
+from common.http import redirect_back
 
 from .forms import SignupForm
 from .services import session_started, user_create
@@ -65,8 +65,5 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/signup.html", {"form": form})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         session_started(user_id=user.pk, anonymous_id=request.COOKIES.get(ANONYMOUS_COOKIE, ""))
-        next_url = request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-            return redirect(next_url)
-        return redirect("home")
+        return redirect_back(request, request.GET.get("next", ""), "home")
     return render(request, "accounts/signup.html", {"form": form})

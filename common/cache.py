@@ -9,6 +9,7 @@ bottom layer so every app can use it.
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
@@ -31,6 +32,19 @@ def cache_set(key: str, value: Any, *, timeout: int) -> None:
         cache.set(key, value, timeout)
     except Exception:
         logger.warning("cache unavailable writing %s", key, exc_info=True)
+
+
+def cache_read_through(key: str, load: Callable[[], Any], *, timeout: int) -> Any:
+    """The cached value, else ``load()`` stored for ``timeout`` seconds.
+
+    ``load`` must not return None (that reads as a miss every time): cache a
+    sentinel such as 0 or ``()`` for "nothing". An outage degrades to ``load``.
+    """
+    value = cache_get(key)
+    if value is None:
+        value = load()
+        cache_set(key, value, timeout=timeout)
+    return value
 
 
 def cache_get_many(keys: list[str]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """URL converters and number parsing for untrusted text, shared by every app."""
 
 ID_DIGITS = 18  # every id column is a 64-bit integer: 19 digits may already overflow
+MAX_ID = 2**63 - 1  # the largest id a 64-bit column holds (SQLite raises past it)
 
 
 def ascii_int(text: str | None, max_digits: int = ID_DIGITS) -> int | None:

@@ -1,7 +1,9 @@
-"""A file response that answers HTTP Range requests (206 and 416).
+"""Responses shared by the apps' views.
 
-Django's FileResponse ignores Range, so a video could not seek; nginx does
-this in production behind X-Accel-Redirect.
+``ranged_file_response`` answers HTTP Range requests (206 and 416): Django's
+FileResponse ignores Range, so a video could not seek; nginx does this in
+production behind X-Accel-Redirect. ``redirect_back`` follows a ``next``
+address only within this site.
 """
 
 import mimetypes
@@ -10,9 +12,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 _RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")  # longer: not a file offset
 CHUNK = 64 * 1024
+
+
+def redirect_back(request: HttpRequest, next_url: str, default: str) -> HttpResponse:
+    """Redirect to ``next_url`` when it stays on this site, else to ``default`` (a URL name)."""
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect(default)
 
 
 def ranged_file_response(request: HttpRequest, path: Path) -> HttpResponse | StreamingHttpResponse:

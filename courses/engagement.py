@@ -5,13 +5,13 @@ justifies them, and unique constraints decide races: a double click or two
 tabs can never count twice. Re-exported from courses.services.
 """
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.models import User
 from accounts.notifications import Kind, notification_create
 from analytics.models import Event
 from analytics.services import event_record
@@ -286,8 +286,7 @@ def certificate_issue_if_done(*, user_id: int, course_id: int) -> Certificate | 
     ).count()
     if lessons == 0 or done < lessons:
         return None
-    user = get_user_model().objects.get(pk=user_id)
-    name = getattr(user, "public_name", "") or user.get_username()
+    name = User.objects.get(pk=user_id).public_name
     certificate, _ = Certificate.objects.get_or_create(
         user_id=user_id, course_id=course_id, defaults={"learner_name": name}
     )

@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.notifications import notification_list, notifications_mark_read
 from common.api.auth import user_id_of
 from common.api.errors import ErrorSerializer
+from common.converters import MAX_ID
 
 from .notifications import notification_items
 from .views import export_response
@@ -96,7 +97,7 @@ class NotificationReadApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
             max_length=500,
             required=False,
         )

@@ -124,26 +124,19 @@ def _rows(section: ExportSection, user_id: int) -> Iterator[dict[str, Any]]:
     match = models.Q()
     for path in section.owner_paths:
         match |= models.Q(**{path: user_id})
-    rows = (
-        section.model._default_manager.filter(match)
-        .order_by("pk")
-        .values_list(*section.fields)
-        .iterator(chunk_size=CHUNK_ROWS)
-    )
-    for values in rows:
-        yield dict(zip(section.fields, values, strict=True))
+    rows = section.model._default_manager.filter(match).order_by("pk")
+    return _dicts(rows, section.fields)
 
 
 def _event_rows(user_id: int) -> Iterator[dict[str, Any]]:
     keys = Subject.objects.filter(user_id=user_id).values("key")
     fields = tuple(f.attname for f in Event._meta.concrete_fields)
-    rows = (
-        Event.objects.filter(subject_id__in=keys)
-        .order_by("ts", "id")
-        .values_list(*fields)
-        .iterator(chunk_size=CHUNK_ROWS)
-    )
-    for values in rows:
+    return _dicts(Event.objects.filter(subject_id__in=keys).order_by("ts", "id"), fields)
+
+
+def _dicts(rows: models.QuerySet[Any], fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """``fields`` of each row as a dict, read from the database in chunks."""
+    for values in rows.values_list(*fields).iterator(chunk_size=CHUNK_ROWS):
         yield dict(zip(fields, values, strict=True))
 
 

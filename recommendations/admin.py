@@ -15,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
+from common.converters import MAX_ID
 from common.exceptions import ApplicationError
 
 from . import insights
@@ -32,7 +33,7 @@ _MAY_HAVE_LISTS = (
 class HeatmapQueryForm(forms.Form):
     """``?version=&n=``: an invalid value falls back to its default, with the error shown."""
 
-    version = forms.IntegerField(required=False, min_value=1, max_value=insights.MAX_ID)
+    version = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     n = forms.IntegerField(
         required=False,
         min_value=insights.HEATMAP_SIZE_MIN,

@@ -16,13 +16,12 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from analytics.models import Event, Subject
-from analytics.rollups.days import report_tz
-from common.cache import cache_get, cache_set
+from analytics.rollups import watch_per_video_day
+from common.cache import cache_read_through
 from common.exceptions import ApplicationError
 
 from .models import Experiment, ModelVersion
@@ -50,16 +49,16 @@ def variant_of(*, user_id: int, experiment: str, treatment_percent: int) -> str:
 
 def running_experiment() -> RunningExperiment | None:
     """The running test, cached for 30 s like the active version."""
-    found = cache_get(RUNNING_CACHE_KEY)
-    if found is None:
+
+    def load() -> RunningExperiment | tuple[()]:
         row = (
             Experiment.objects.filter(status=Experiment.Status.RUNNING)
             .values_list("name", "treatment_percent", "treatment_version_id")
             .first()
         )
-        found = RunningExperiment(*row) if row else _NONE_RUNNING
-        cache_set(RUNNING_CACHE_KEY, found, timeout=30)
-    return found or None
+        return RunningExperiment(*row) if row else _NONE_RUNNING
+
+    return cache_read_through(RUNNING_CACHE_KEY, load, timeout=30) or None
 
 
 def version_for(
@@ -76,7 +75,8 @@ def version_for(
     return experiment.treatment_version_id if variant == TREATMENT else active_version_id
 
 
-def _forget_running() -> None:
+def running_experiment_forget() -> None:
+    """After commit, drop the cached running test (started, stopped or re-pointed)."""
     transaction.on_commit(lambda: cache.delete(RUNNING_CACHE_KEY))
 
 
@@ -95,13 +95,14 @@ def experiment_start(experiment: Experiment) -> Experiment:
     experiment.status = Experiment.Status.RUNNING
     experiment.full_clean()
     experiment.save()
-    _forget_running()
+    running_experiment_forget()
     return experiment
 
 
 @transaction.atomic
 def experiment_stop(*, experiment_id: int) -> Experiment:
-    """Stop a test: everyone gets the active version again; its treatment lists go."""
+    """Stop a test: everyone gets the active version again; its treatment versions
+    retire (the next retrain prunes their lists)."""
     experiment = Experiment.objects.select_for_update().filter(pk=experiment_id).first()
     if experiment is None or experiment.status != Experiment.Status.RUNNING:
         raise ApplicationError("Only a running A/B test can be stopped.", code="not_running")
@@ -111,7 +112,7 @@ def experiment_stop(*, experiment_id: int) -> Experiment:
     ModelVersion.objects.filter(experiment=experiment, status=ModelVersion.Status.TREATMENT).update(
         status=ModelVersion.Status.RETIRED
     )
-    _forget_running()
+    running_experiment_forget()
     return experiment
 
 
@@ -181,14 +182,10 @@ def experiment_report(experiment: Experiment) -> ExperimentReport:
         ).values_list("key", "user_id")
     }
     watched: dict[str, float] = {}
-    watch_rows = (
-        Event.objects.filter(in_window, type=Event.Type.PROGRESS, subject_id__in=exposed)
-        .values("subject_id", "video_id", day=TruncDate("ts", tzinfo=report_tz()))
-        .annotate(seconds=Max("value"))
-        .values_list("subject_id", "seconds")
-    )
-    for subject_id, seconds in watch_rows:
-        watched[subject_id] = watched.get(subject_id, 0.0) + float(seconds or 0)
+    viewing = Event.objects.filter(in_window, subject_id__in=exposed)
+    for video_day in watch_per_video_day(viewing, "subject_id"):
+        subject_id = video_day["subject_id"]
+        watched[subject_id] = watched.get(subject_id, 0.0) + float(video_day["seconds"] or 0)
     buyers = set(
         Event.objects.filter(in_window, type=Event.Type.PURCHASE, subject_id__in=exposed)
         .values_list("subject_id", flat=True)
@@ -253,11 +250,9 @@ def experiment_report_cached(experiment: Experiment) -> ExperimentReport:
     """:func:`experiment_report`, computed at most every five minutes: it reads the
     window's raw events, so staff pages reuse it like a rollup."""
     key = f"rec:experiment-report:{experiment.pk}:{experiment.status}"
-    found = cache_get(key)
-    if found is None:
-        found = experiment_report(experiment)
-        cache_set(key, found, timeout=REPORT_CACHE_SECONDS)
-    return found
+    return cache_read_through(
+        key, lambda: experiment_report(experiment), timeout=REPORT_CACHE_SECONDS
+    )
 
 
 def experiment_report_latest() -> ExperimentReport | None:

@@ -38,10 +38,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from analytics.models import CourseDaily, Event, VideoDaily
-from analytics.rollups import local_today, report_tz
+from analytics.rollups import local_today, report_tz, watch_per_video_day
 from analytics.rollups.definitions import QUALIFYING_TYPES
 from analytics.selectors.subjects import subject_keys_for_users
-from common.converters import ascii_int
+from common.converters import MAX_ID, ascii_int
 from courses.models import Course, Moderation, PublishStatus, ShortVideo, Tag
 from recommendations.engine.weights import EventType, event_weights, time_decay
 
@@ -59,9 +59,6 @@ POPULARITY_DAYS = 30
 CANDIDATES_PER_SLOT = 3
 # A picked interest counts as much as one like today (engine weight 3).
 PICKED_TAG_WEIGHT = 3.0
-# Ids are bigints: anything larger cannot be in the database (and SQLite
-# raises on it instead of finding nothing).
-MAX_ID = 2**63 - 1
 _Tags = list[tuple[str, str]]  # (slug, name)
 
 
@@ -333,7 +330,7 @@ def viewer_search(*, query: str, limit: int = 20) -> list[UserMatch]:
         return []
     exact = Q(username__iexact=query)
     user_id = ascii_int(query)  # "²" is a digit to str.isdigit, not to int()
-    if user_id is not None and 0 < user_id <= MAX_ID:
+    if user_id:  # ascii_int keeps it within an id's 18 digits
         exact |= Q(pk=user_id)
     found = (
         User.objects.filter(exact | Q(username__icontains=query) | Q(display_name__icontains=query))
@@ -480,13 +477,7 @@ class _VideoDay:
 
 def _video_days(events: QuerySet[Event]) -> list[_VideoDay]:
     """Watch time per (video, local day), as VideoDaily.watch_seconds counts it."""
-    rows = (
-        events.filter(type=Event.Type.PROGRESS, video_id__isnull=False)
-        .annotate(day=TruncDate("ts", tzinfo=report_tz()))
-        .values("video_id", "day")
-        .annotate(seconds=Max("value"), last=Max("ts"))
-        .order_by()
-    )
+    rows = watch_per_video_day(events).annotate(last=Max("ts"))
     return [_VideoDay(r["video_id"], r["day"], float(r["seconds"]), r["last"]) for r in rows]
 
 
@@ -604,7 +595,7 @@ def _served(*, user_id: int, limit: int) -> tuple[int | None, list[ServedItem]]:
     ``viewer_context``. The neighbour lists come in one query here, where
     the feed reads them one by one through the cache.
     """
-    active = model_version_active()
+    active = model_version_active()  # read fresh: the admin page must not trail a flip
     version_id = version_for(
         user_id=user_id,
         active_version_id=active.pk if active else None,

@@ -25,7 +25,7 @@ from recommendations.engine.models import config_with_overrides, production_mode
 from recommendations.engine.ranking import recommend
 from recommendations.engine.types import EngineConfig
 
-from .experiments import RUNNING_CACHE_KEY
+from .experiments import running_experiment_forget
 from .models import Experiment, ItemNeighbours, ModelVersion, UserRecommendation
 from .selectors import TrainingData, model_version_active, training_data_load
 from .serving import ACTIVE_VERSION_CACHE_KEY
@@ -53,9 +53,7 @@ def recommender_retrain(*, now: datetime | None = None) -> ModelVersion:
         data = training_data_load(now=now, half_life_days=settings.RECOMMENDATIONS_HALF_LIFE_DAYS)
         version = _publish(version, data, started)
     except Exception as exc:
-        _finish(
-            version, ModelVersion.Status.FAILED, started, note=f"{type(exc).__name__}: {exc}"[:300]
-        )
+        _finish(version, ModelVersion.Status.FAILED, started, note=_failure_note(exc))
         raise
     _train_treatment(data)
     return version
@@ -75,7 +73,7 @@ def _publish(version: ModelVersion, data: TrainingData, started: float) -> Model
         return _finish(version, ModelVersion.Status.REJECTED, started, note="No interactions yet.")
     config = engine_config()
     version.metrics = _holdout_metrics(data, config)
-    version.params = {k: v for k, v in asdict(config).items() if k != "seed"}
+    version.params = _params(config)
     _progress(version, 45, "fitting")
     model, fit_seconds = _fit(data, config)
     version.fit_seconds = round(fit_seconds, 3)
@@ -110,7 +108,7 @@ def _train_treatment(data: TrainingData) -> ModelVersion | None:
     )
     try:
         config = config_with_overrides(engine_config(), experiment.treatment_params)
-        version.params = {k: v for k, v in asdict(config).items() if k != "seed"}
+        version.params = _params(config)
         version.metrics = _holdout_metrics(data, config)
         model, fit_seconds = _fit(data, config)
         version.fit_seconds = round(fit_seconds, 3)
@@ -119,9 +117,7 @@ def _train_treatment(data: TrainingData) -> ModelVersion | None:
         return _finish(version, status, started)
     except Exception as exc:
         logger.exception("treatment of A/B test %s failed", experiment.name)
-        return _finish(
-            version, ModelVersion.Status.FAILED, started, note=f"{type(exc).__name__}: {exc}"[:300]
-        )
+        return _finish(version, ModelVersion.Status.FAILED, started, note=_failure_note(exc))
 
 
 @transaction.atomic
@@ -142,9 +138,18 @@ def _serve_treatment(experiment_id: int, version: ModelVersion) -> str:
     experiment.treatment_version = version
     experiment.live_at = experiment.live_at or version.activated_at
     experiment.save(update_fields=["treatment_version", "live_at", "updated_at"])
-    transaction.on_commit(lambda: cache.delete(RUNNING_CACHE_KEY))
+    running_experiment_forget()
     _prune_lists()
     return ModelVersion.Status.TREATMENT
+
+
+def _params(config: EngineConfig) -> dict[str, object]:
+    """What a version records of its configuration (the seed is operational)."""
+    return {k: v for k, v in asdict(config).items() if k != "seed"}
+
+
+def _failure_note(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def _abandon_stale_runs(*, now: datetime) -> None:

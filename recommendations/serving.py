@@ -8,7 +8,7 @@ Falls back to trending when nothing is stored or the cache is down.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Follow
-from common.cache import cache_get, cache_get_many, cache_set, viewer_generation_key
+from common.cache import cache_get_many, cache_read_through, cache_set, viewer_generation_key
 from courses.models import Enrollment, Like, NotInterested, WatchState
 from courses.selectors import course_list_published, video_list_published
 from courses.viewer import video_list_for_tab
@@ -54,15 +54,6 @@ class Served:
 class ServedPage:
     items: list[Served]
     version_id: int | None  # None: the trending fallback served
-
-
-def _cached(key: str, load: Callable[[], Any], timeout: int) -> Any:
-    """Read through the cache; a cache outage degrades to the database."""
-    value = cache_get(key)
-    if value is None:
-        value = load()
-        cache_set(key, value, timeout=timeout)
-    return value
 
 
 @dataclass(frozen=True)
@@ -109,7 +100,7 @@ def page_store(slot: PageSlot, rendered: bytes, *, timeout: int) -> None:
 
 
 def active_version_id() -> int | None:
-    version = _cached(
+    version = cache_read_through(
         ACTIVE_VERSION_CACHE_KEY,
         lambda: (
             ModelVersion.objects.filter(status="active").values_list("pk", flat=True).first() or 0
@@ -119,8 +110,15 @@ def active_version_id() -> int | None:
     return version or None
 
 
+def viewer_version_id(*, user_id: int) -> int | None:
+    """The version a viewer is served: the active one, or their A/B test's treatment."""
+    return version_for(
+        user_id=user_id, active_version_id=active_version_id(), experiment=running_experiment()
+    )
+
+
 def user_candidates(*, version_id: int, user_id: int) -> list[list[Any]]:
-    return _cached(
+    return cache_read_through(
         f"rec:{version_id}:u:{user_id}",
         lambda: stored_user_items(version_id=version_id, user_id=user_id) or [],
         timeout=3600,
@@ -128,7 +126,7 @@ def user_candidates(*, version_id: int, user_id: int) -> list[list[Any]]:
 
 
 def neighbours_of(*, version_id: int, item_key: str) -> list[list[Any]]:
-    return _cached(
+    return cache_read_through(
         f"rec:{version_id}:i:{item_key}",
         lambda: stored_neighbours(version_id=version_id, item_keys=[item_key]).get(item_key, []),
         timeout=3600,
@@ -176,14 +174,8 @@ def viewer_context(*, user_id: int) -> ViewerContext:
 
 
 def recommend_for_user(*, user_id: int, kind: str, limit: int, offset: int = 0) -> ServedPage:
-    """A page of videos (``kind="video"``) or courses for a viewer, best first.
-
-    The viewer's version is the active one, or an A/B test's treatment
-    version when they are in it (``experiments.version_for``).
-    """
-    version_id = version_for(
-        user_id=user_id, active_version_id=active_version_id(), experiment=running_experiment()
-    )
+    """A page of videos (``kind="video"``) or courses for a viewer, best first."""
+    version_id = viewer_version_id(user_id=user_id)
     stored = user_candidates(version_id=version_id, user_id=user_id) if version_id else []
     prefix = "v" if kind == "video" else "c"
     context = viewer_context(user_id=user_id)

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commerce.models import Coupon
+from common.money import decimal_to_minor
 from courses.models import Captions, Category, Course, MediaAsset
 
 
@@ -162,6 +163,27 @@ class CouponForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = _choices(self, "course")
         field.queryset = Course.objects.filter(creator_id=creator_id).order_by("-pk")
+
+    def coupon_fields(self) -> dict[str, Any]:
+        """The valid form as ``coupon_create`` takes it: money in minor units of the
+        course's currency (CNY for all courses), a percentage as a whole number."""
+        data = self.cleaned_data
+        course = data["course"]
+        currency = course.currency if course else "CNY"
+        amount: Decimal = data["amount"]
+        percent = data["kind"] == Coupon.Kind.PERCENT
+        return {
+            "code": data["code"],
+            "course": course,
+            "kind": data["kind"],
+            "value": int(amount) if percent else decimal_to_minor(amount, currency),
+            "currency": currency,
+            "max_redemptions": data["max_redemptions"],
+            "per_user_limit": data["per_user_limit"],
+            "valid_from": data["valid_from"],
+            "valid_until": data["valid_until"],
+            "min_charge_minor": decimal_to_minor(data["min_charge"], currency),
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

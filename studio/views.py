@@ -10,15 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from commerce.models import Coupon
 from commerce.selectors import coupon_list_for_creator, refund_rule_for_course
 from commerce.services.coupons import coupon_create, coupon_set_active
 from commerce.services.refunds import refund_policy_set
 from common.exceptions import ApplicationError
+from common.http import redirect_back
 from common.money import decimal_to_minor, minor_to_decimal
 from courses.media_services import (
     CAPTIONS_MAX_BYTES,
@@ -65,12 +64,13 @@ def creator_required(view: View) -> View:
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     """Back to the page the form was on (``next``, this site only), else ``default``."""
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect(default)
+    return redirect_back(request, request.POST.get("next", ""), default)
+
+
+def _message_errors(request: HttpRequest, form: Any) -> None:
+    """A form's errors as messages, for forms posted from another page."""
+    for errors in form.errors.values():
+        messages.error(request, " ".join(str(e) for e in errors))
 
 
 def _form_error(form: Any, exc: ApplicationError | ValidationError) -> None:
@@ -372,26 +372,8 @@ def coupons(request: HttpRequest) -> HttpResponse:
     uid = _uid(request)
     form = CouponForm(request.POST or None, creator_id=uid)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        course = data["course"]
-        currency = course.currency if course else "CNY"
-        percent = data["kind"] == Coupon.Kind.PERCENT
         try:
-            coupon = coupon_create(
-                creator_id=uid,
-                code=data["code"],
-                course=course,
-                kind=data["kind"],
-                value=int(data["amount"])
-                if percent
-                else decimal_to_minor(data["amount"], currency),
-                currency=currency,
-                max_redemptions=data["max_redemptions"],
-                per_user_limit=data["per_user_limit"],
-                valid_from=data["valid_from"],
-                valid_until=data["valid_until"],
-                min_charge_minor=decimal_to_minor(data["min_charge"], currency),
-            )
+            coupon = coupon_create(creator_id=uid, **form.coupon_fields())
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
@@ -418,8 +400,7 @@ def course_refund_rule(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get_own(creator_id=_uid(request), course_id=course_id)
     form = RefundRuleForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in errors))
+        _message_errors(request, form)
         return _back_to_course(course.pk)
     try:
         refund_policy_set(creator_id=_uid(request), course=course, **form.cleaned_data)
@@ -437,8 +418,7 @@ def asset_captions(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_own(owner_id=_uid(request), asset_id=asset_id)
     form = CaptionsForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(str(e) for e in errors))
+        _message_errors(request, form)
         return _back(request, "studio:library")
     upload = form.cleaned_data["file"]
     try:

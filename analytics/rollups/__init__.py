@@ -7,7 +7,14 @@ between PostgreSQL and SQLite (CASE instead of FILTER, no interval maths:
 window bounds are stored on the rows). Definitions: docs/metrics.md.
 """
 
-from .days import day_bounds, days_between, late_event_dates, local_today, report_tz
+from .days import (
+    day_bounds,
+    days_between,
+    late_event_dates,
+    local_today,
+    report_tz,
+    watch_per_video_day,
+)
 from .definitions import FUNNEL_WINDOW_DAYS, MAX_RANGE_DAYS
 from .funnel import funnel_entry_day
 from .platform import distinct_active
@@ -24,4 +31,5 @@ __all__ = [
     "local_today",
     "report_tz",
     "rollup_day",
+    "watch_per_video_day",
 ]

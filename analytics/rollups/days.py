@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Max, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -50,3 +52,16 @@ def late_event_dates(*, since: datetime | None, before: date) -> list[date]:
         .order_by()
     )
     return sorted(dates)
+
+
+def watch_per_video_day(events: QuerySet[Event], *by: str) -> QuerySet[Event, dict[str, Any]]:
+    """Watch time as ``VideoDaily.watch_seconds`` counts it, grouped by ``by``: the
+    largest cumulative ``video.progress`` value (``seconds``) per video and local day
+    (``day``), so duplicated or lost heartbeats change nothing."""
+    return (
+        events.filter(type=Event.Type.PROGRESS, video_id__isnull=False)
+        .annotate(day=TruncDate("ts", tzinfo=report_tz()))
+        .values(*by, "video_id", "day")
+        .annotate(seconds=Max("value"))
+        .order_by()
+    )

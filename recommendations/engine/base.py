@@ -55,13 +55,18 @@ def binarize(X: sp.csr_matrix) -> sp.csr_matrix:
     return B
 
 
+def entry_rows(X: sp.csr_matrix) -> NDArray[np.int64]:
+    """The row of each stored entry of a CSR matrix, aligned with ``X.data``."""
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+
+
 def row_ranks(X: sp.csr_matrix, keys: tuple[NDArray[Any], ...]) -> NDArray[np.int64]:
     """Each stored entry's 0-based rank within its row, ordered by ``keys``.
 
     ``keys`` are arrays aligned with ``X.data``, in ``np.lexsort`` order
     (the last key decides first).
     """
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    rows = entry_rows(X)
     order = np.lexsort((*keys, rows))
     rank = np.empty(X.nnz, dtype=np.int64)
     rank[order] = np.arange(X.nnz) - X.indptr[rows[order]]
@@ -74,7 +79,7 @@ def keep_entries(X: sp.csr_matrix, keep: NDArray[np.bool_]) -> sp.csr_matrix:
     The order matters: arrays aligned with ``X.data`` (timestamps) stay
     aligned after ``array[keep]``.
     """
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    rows = entry_rows(X)
     kept_per_row = np.bincount(rows[keep], minlength=X.shape[0])
     indptr = np.concatenate(([0], np.cumsum(kept_per_row)))
     return sp.csr_matrix((X.data[keep], X.indices[keep], indptr), shape=X.shape)

@@ -13,7 +13,13 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommendations.engine.base import Recommender, SimilarItemsModel, keep_entries, row_ranks
+from recommendations.engine.base import (
+    Recommender,
+    SimilarItemsModel,
+    entry_rows,
+    keep_entries,
+    row_ranks,
+)
 from recommendations.engine.ranking import recommend
 from recommendations.engine.types import EvaluationResult, InteractionMatrix, Split
 
@@ -90,7 +96,7 @@ def split_temporal(interactions: InteractionMatrix, cutoff: float) -> Split:
     stamps = interactions.timestamps
     is_test = stamps >= cutoff
     train = _entries(X, ~is_test)
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    rows = entry_rows(X)
     has_train = np.diff(train.indptr) > 0
     test = _entries(X, is_test & has_train[rows])
     return Split(train=train, test=test, train_times=stamps[~is_test])
@@ -173,11 +179,7 @@ def evaluate(
     ``fit=False`` scores a model already fitted on ``split.train`` (fit
     time 0), e.g. one hybrid re-weighted across a grid.
     """
-    fit_seconds = 0.0
-    if fit:
-        started = time.perf_counter()
-        model.fit(split.train, split.train_times)
-        fit_seconds = time.perf_counter() - started
+    fit_seconds = _fit_timed(model, split) if fit else 0.0
     users = np.flatnonzero(np.diff(split.test.indptr) > 0)
     if users.size == 0:
         raise ValueError("the split has no test user to evaluate")
@@ -201,9 +203,7 @@ def evaluate_next_item(
     """
     if split.train_times is None:
         raise ValueError("the next-item evaluation needs training times")
-    started = time.perf_counter()
-    model.fit(split.train, split.train_times)
-    fit_seconds = time.perf_counter() - started
+    fit_seconds = _fit_timed(model, split)
     train, times = split.train, split.train_times
     users = np.flatnonzero((np.diff(split.test.indptr) > 0) & (np.diff(train.indptr) > 0))
     ranked = np.full((users.size, k), -1, dtype=np.int64)
@@ -219,3 +219,10 @@ def evaluate_next_item(
     return EvaluationResult(
         model=label or model.name, k=k, fit_seconds=fit_seconds, n_users=int(users.size), **metrics
     )
+
+
+def _fit_timed(model: Recommender, split: Split) -> float:
+    """Fit ``model`` on the split's training part (and times); return the wall seconds."""
+    started = time.perf_counter()
+    model.fit(split.train, split.train_times)
+    return time.perf_counter() - started

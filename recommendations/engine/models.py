@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -140,7 +139,7 @@ def _check_type(name: str, value: Any, default: Any) -> None:
     if isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"{name} must be a number.")
-        if not 0 <= value <= _LARGEST or not math.isfinite(value):
+        if not 0 <= value <= _LARGEST:  # NaN fails every comparison, inf the bound
             raise ValueError(f"{name} must be a finite number from 0 to {_LARGEST:,}.")
     elif isinstance(default, int):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _LARGEST:

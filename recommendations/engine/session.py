@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommendations.engine.base import binarize, keep_entries
+from recommendations.engine.base import binarize, entry_rows, keep_entries
 from recommendations.engine.neighbours import row_items, top_per_row
 from recommendations.engine.types import ScoredItem
 
@@ -34,7 +34,7 @@ def session_cooccurrence(
         Symmetric float32 with an empty diagonal (a user holds an item once).
     """
     n_items = X.shape[1]
-    users = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    users = entry_rows(X)
     order = np.lexsort((timestamps, users))
     users, items, times = users[order], X.indices[order], timestamps[order]
     no_pairs = np.zeros(0, dtype=np.int64)
