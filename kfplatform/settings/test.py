@@ -2,8 +2,9 @@
 
 Tasks run eagerly even when a broker is configured; the real-worker tests
 turn that off for themselves. Parallel test processes (pytest-xdist) each
-get their own Redis database, so clearing the cache in one never touches
-another.
+get their own Redis database, counted from the one REDIS_URL names, so
+clearing the cache in one never touches another, and two checkouts whose
+REDIS_URLs name databases far enough apart (0 and 3, say) never meet.
 """
 
 import os
@@ -31,7 +32,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"kf-test-{os.getpid()}.sqlite3")
     }
 if REDIS_URL:  # noqa: F405
-    TEST_REDIS_URL = urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker_number % 15}").geturl()  # noqa: F405
+    _redis = urlsplit(REDIS_URL)  # noqa: F405
+    _base = int(_redis.path.strip("/") or 0)
+    TEST_REDIS_URL = _redis._replace(path=f"/{(_base + 1 + _worker_number) % 16}").geturl()
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
