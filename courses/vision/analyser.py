@@ -35,7 +35,7 @@ from .frames import DEFAULT_EVERY_SECONDS, DEFAULT_MAX_SIDE, FrameSampler, sampl
 from .hashing import ShotHasher, fingerprint
 from .ocr import DET_MAX_SIDE, MIN_CONFIDENCE, read_text, title_line
 from .prescreen import PrescreenOptions, clip_risk, prescreen_frame
-from .quality import BLANK_STD, BLUR_VARIANCE, choose_poster, frame_quality, informativeness
+from .quality import BLANK_STD, BLUR_VARIANCE, choose_poster, grey, grey_quality, informativeness
 from .shots import CutDetector, ShotOptions
 from .types import FrameQuality, FrameRisk, Keyframe, SampledFrame, Shot, VideoAnalysis
 
@@ -121,8 +121,9 @@ class VideoAnalyser:
         options = self.options
         with self._stage("shots"):
             is_cut = self._cuts.push(frame)
-            quality = frame_quality(
-                frame.image, blank_std=options.blank_std, blur_variance=options.blur_variance
+            luma = grey(frame.image)
+            quality = grey_quality(
+                luma, blank_std=options.blank_std, blur_variance=options.blur_variance
             )
         self._size = (frame.image.shape[1], frame.image.shape[0])
         self._last_time = frame.timestamp
@@ -132,7 +133,7 @@ class VideoAnalyser:
             self._close_shot(end=frame.timestamp)
             self._shot_start = frame.timestamp
         with self._stage("hashes"):
-            self._hasher.add(frame.image)
+            self._hasher.add(luma)
         score = informativeness(quality)
         if self._candidate is None or score > self._candidate.score + self._BETTER_BY:
             self._candidate = _Candidate(frame.timestamp, frame.image, quality, score)

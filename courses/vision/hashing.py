@@ -29,12 +29,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from .quality import grey
 from .types import ClipMatch, Fingerprint, Keyframe, Shot
 
 HASH_SIZE = 16
 HASH_BITS = HASH_SIZE * HASH_SIZE
 # Bits (of 256) within which two shots are the same picture.
-MAX_DISTANCE = 24
+MAX_DISTANCE = 16
 DUPLICATE_CONTAINMENT = 0.6
 
 
@@ -43,7 +44,16 @@ THUMB_SIDE = HASH_SIZE * 4  # ImageHash's pHash resizes to 4 × hash_size
 
 def thumbnail(image: NDArray[np.uint8]) -> NDArray[np.float32]:
     """The 64×64 grey picture pHash is computed from (as ImageHash resizes it)."""
-    picture = Image.fromarray(image).convert("L")
+    return grey_thumbnail(grey(image))
+
+
+def grey_thumbnail(luma: NDArray[np.float32]) -> NDArray[np.float32]:
+    """:func:`thumbnail` of a frame already made grey (at 360p) by ``quality.grey``.
+
+    Shrinking the 360p grey frame rather than the full RGB one costs a
+    quarter as much and gives the same hash within a bit or two.
+    """
+    picture = Image.fromarray(np.clip(np.rint(luma), 0, 255).astype(np.uint8), mode="L")
     small = picture.resize((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return np.asarray(small, dtype=np.float32)
 
@@ -68,8 +78,9 @@ class ShotHasher:
         self._last: NDArray[np.float32] | None = None
         self.count = 0
 
-    def add(self, image: NDArray[np.uint8]) -> None:
-        thumb = thumbnail(image)
+    def add(self, luma: NDArray[np.float32]) -> None:
+        """Add a sample, made grey at 360p by ``quality.grey``."""
+        thumb = grey_thumbnail(luma)
         self._sum += thumb
         self._first = thumb if self._first is None else self._first
         self._last = thumb

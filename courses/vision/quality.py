@@ -71,11 +71,17 @@ def entropy(luma: NDArray[np.float32]) -> float:
 def frame_quality(
     image: NDArray[np.uint8], *, blank_std: float = BLANK_STD, blur_variance: float = BLUR_VARIANCE
 ) -> FrameQuality:
-    """Measure a frame and name its problems (``"blank"``, ``"blurred"``).
+    """Measure a frame and name its problems (``"blank"``, ``"blurred"``)."""
+    return grey_quality(grey(image), blank_std=blank_std, blur_variance=blur_variance)
+
+
+def grey_quality(
+    luma: NDArray[np.float32], *, blank_std: float = BLANK_STD, blur_variance: float = BLUR_VARIANCE
+) -> FrameQuality:
+    """:func:`frame_quality` of a frame already made grey by :func:`grey`.
 
     A blank frame is not also called blurred: it has nothing to be sharp.
     """
-    luma = grey(image)
     std = float(luma.std())
     sharpness = laplacian_variance(luma)
     problems: tuple[str, ...] = ()
