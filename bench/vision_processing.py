@@ -1,7 +1,7 @@
 """Content understanding benchmarks (issue 19): cost, cold start, duplicate hashes.
 
     .venv/bin/python bench/vision_processing.py [--seconds 60] [--slide-seconds 5 15]
-        [--clips-per-topic 6] [--copies 8] [--skip-cost] [--skip-cold-start]
+        [--clips-per-topic 6] [--copies 8] [--det-max-side 960] [--skip-cost] [--skip-cold-start]
 
 Needs Debian's fonts-noto-cjk (the clips draw Chinese). No database, no Redis.
 
@@ -55,6 +55,7 @@ from courses.vision import (  # noqa: E402
     screen_text,
 )
 from courses.vision.hashing import DUPLICATE_CONTAINMENT, MAX_DISTANCE  # noqa: E402
+from courses.vision.ocr import DET_MAX_SIDE  # noqa: E402
 from kfplatform.demo.slides import (  # noqa: E402
     LESSON_SIZE,
     SHORT_SIZE,
@@ -68,7 +69,7 @@ from recommendations.engine.content import ContentModel  # noqa: E402
 from recommendations.engine.types import ItemContent  # noqa: E402
 
 WORK = Path(tempfile.mkdtemp(prefix="kf-bench-vision-"))
-OPTIONS = AnalysisOptions(threads=1)
+OPTIONS = AnalysisOptions(threads=1)  # --det-max-side replaces it
 
 
 def load() -> str:
@@ -258,15 +259,18 @@ def bench_hashes(analysed: list[tuple[str, str, Path, Deck, VideoAnalysis]], cop
 
 
 def main() -> None:
+    global OPTIONS
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--slide-seconds", type=float, nargs="+", default=[5.0, 15.0])
     parser.add_argument("--clips-per-topic", type=int, default=6)
     parser.add_argument("--copies", type=int, default=8)
+    parser.add_argument("--det-max-side", type=int, default=DET_MAX_SIDE)
     parser.add_argument("--skip-cost", action="store_true")
     parser.add_argument("--skip-cold-start", action="store_true")
     args = parser.parse_args()
-    print(f"work dir {WORK}; {load()}")
+    OPTIONS = AnalysisOptions(threads=1, det_max_side=args.det_max_side)
+    print(f"work dir {WORK}; OCR detection at {OPTIONS.det_max_side} px; {load()}")
     try:
         if not args.skip_cost:
             bench_cost(args.seconds, tuple(args.slide_seconds))
