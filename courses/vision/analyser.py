@@ -22,7 +22,7 @@ import io
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import av
@@ -32,14 +32,27 @@ from PIL import Image
 
 from .chapters import MIN_CHAPTER_SECONDS, chapters_from
 from .frames import DEFAULT_EVERY_SECONDS, DEFAULT_MAX_SIDE, FrameSampler, sample_frames
-from .hashing import ShotHasher, fingerprint
+from .hashing import ShotHasher, fingerprint, hamming
 from .ocr import DET_MAX_SIDE, MIN_CONFIDENCE, read_text, title_line
 from .prescreen import PrescreenOptions, clip_risk, prescreen_frame
 from .quality import BLANK_STD, BLUR_VARIANCE, choose_poster, grey, grey_quality, informativeness
 from .shots import CutDetector, ShotOptions
-from .types import FrameQuality, FrameRisk, Keyframe, SampledFrame, Shot, VideoAnalysis
+from .types import (
+    FrameQuality,
+    FrameRisk,
+    Keyframe,
+    SampledFrame,
+    Shot,
+    TextLine,
+    VideoAnalysis,
+)
 
 STAGES = ("decode", "shots", "ocr", "hashes", "prescreen", "jpeg", "chapters")
+# A shot whose hash is this close to an earlier one's shows the same picture,
+# whose text is reused. Measured: a slide shown again after a cut, with the
+# pointer elsewhere, 4-8 bits; the same slide with one more bullet line, 18-32;
+# different slides, 30 or more.
+REUSE_TEXT_DISTANCE = 10
 
 
 @dataclass(frozen=True)
@@ -145,24 +158,18 @@ class VideoAnalyser:
             return
         options = self.options
         image = candidate.image
-        lines: tuple = ()
+        with self._stage("hashes"):
+            hash_hex = hasher.digest()
+        lines: tuple[TextLine, ...] = ()
         risk = FrameRisk(timestamp=candidate.timestamp, risk=0.0)
         if not candidate.quality.is_blank:  # nothing to read or to see in one colour
             if options.ocr:
                 with self._stage("ocr"):
-                    lines = read_text(
-                        image,
-                        timestamp=candidate.timestamp,
-                        min_confidence=options.min_text_confidence,
-                        threads=options.threads,
-                        det_max_side=options.det_max_side,
-                    )
+                    lines = self._read(image, hash_hex, timestamp=candidate.timestamp)
             with self._stage("prescreen"):
                 risk = prescreen_frame(
                     image, timestamp=candidate.timestamp, options=options.prescreen
                 )
-        with self._stage("hashes"):
-            hash_hex = hasher.digest()
         with self._stage("jpeg"):
             jpeg = _jpeg(image, quality=options.jpeg_quality)
         index = len(self._shots)
@@ -181,6 +188,26 @@ class VideoAnalyser:
                 risk=risk,
                 jpeg=jpeg,
             )
+        )
+
+    def _read(
+        self, image: NDArray[np.uint8], hash_hex: str, *, timestamp: float
+    ) -> tuple[TextLine, ...]:
+        """OCR the keyframe, or take the text of an earlier shot showing the same picture.
+
+        Lessons cut back and forth between the speaker and the same slide;
+        reading it again would cost OCR's time for the same lines.
+        """
+        for earlier in self._keyframes:
+            if earlier.lines and hamming(earlier.phash, hash_hex) <= REUSE_TEXT_DISTANCE:
+                return tuple(replace(line, timestamp=timestamp) for line in earlier.lines)
+        options = self.options
+        return read_text(
+            image,
+            timestamp=timestamp,
+            min_confidence=options.min_text_confidence,
+            threads=options.threads,
+            det_max_side=options.det_max_side,
         )
 
     def finish(self, *, duration: float | None = None) -> VideoAnalysis:

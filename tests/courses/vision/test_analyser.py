@@ -103,3 +103,43 @@ def test_a_file_that_is_not_a_video_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a video" * 100)
     with pytest.raises(VideoDecodeError):
         analyse_video(path)
+
+
+def test_a_slide_shown_again_is_not_read_again(
+    vision_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from courses.vision import analyser as analyser_module
+    from kfplatform.demo.slides import Deck, Slide, render_deck
+
+    slide = Slide("复利 Compound Interest", ("A = P (1 + r)^n",), "formula")
+    speaker = Slide("", ("",), "code")  # a dark shot with no text, as a cut to the speaker
+    path = vision_dir / "back-and-forth.mp4"
+    render_deck(Deck(slides=(slide, speaker, slide), seconds_per_slide=3.0, with_audio=False), path)
+    reads = []
+    real_read_text = analyser_module.read_text
+
+    def counting_read_text(*args: object, **kwargs: object) -> object:
+        reads.append(kwargs["timestamp"])
+        return real_read_text(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyser_module, "read_text", counting_read_text)
+    analysis = analyse_video(path, options=AnalysisOptions(min_chapter_seconds=1.0))
+    first, _, again = analysis.keyframes
+    assert len(reads) == 2  # the slide and the speaker shot; the return is not read
+    assert [line.text for line in again.lines] == [line.text for line in first.lines]
+    assert first.lines
+    assert all(line.timestamp == again.timestamp for line in again.lines)
+    assert again.timestamp >= 6.0
+
+
+def test_a_tiny_video_is_analysed(vision_dir: Path) -> None:
+    from kfplatform.demo.slides import Deck, Slide, render_deck
+
+    path = vision_dir / "tiny.mp4"
+    render_deck(
+        Deck(slides=(Slide("小"),), seconds_per_slide=2.0, width=48, height=32, with_audio=False),
+        path,
+    )
+    analysis = analyse_video(path)
+    assert len(analysis.shots) == 1
+    assert (analysis.width, analysis.height) == (48, 32)
