@@ -129,6 +129,15 @@ class VideoAnalyser:
         if sampled is not None:
             self.push(sampled)
 
+    def push_all(self, frames: Iterator[SampledFrame]) -> None:
+        """Push every frame of an iterator; the time spent producing them counts as decode."""
+        while True:
+            with self._stage("decode"):
+                frame = next(frames, None)
+            if frame is None:
+                return
+            self.push(frame)
+
     def push(self, frame: SampledFrame) -> None:
         """Add the next sample (time order)."""
         options = self.options
@@ -250,17 +259,9 @@ def analyse_video(path: Path, *, options: AnalysisOptions | None = None) -> Vide
     no decodable video.
     """
     analyser = VideoAnalyser(options)
-    frames = sample_frames(
-        path,
-        decode_threads=analyser.options.threads,
-        sampler=analyser.sampler,
+    analyser.push_all(
+        sample_frames(path, decode_threads=analyser.options.threads, sampler=analyser.sampler)
     )
-    while True:
-        with analyser._stage("decode"):
-            frame = next(frames, None)
-        if frame is None:
-            break
-        analyser.push(frame)
     return analyser.finish()
 
 
