@@ -5,6 +5,7 @@ index written at the front, so playback starts before the download ends).
 Pure PyAV: the wheel ships FFmpeg with libx264 and aac.
 """
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,21 +26,35 @@ def scaled_size(
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
-def transcode(source: Path, target: Path, *, crf: int = 23, preset: str = "veryfast") -> None:
+FrameHook = Callable[[av.VideoFrame], None]
+
+
+def transcode(
+    source: Path,
+    target: Path,
+    *,
+    crf: int = 23,
+    preset: str = "veryfast",
+    on_video_frame: FrameHook | None = None,
+) -> None:
     """Write ``source`` to ``target`` as H.264/AAC fast-start MP4, ≤720p.
 
     Frames are renumbered at a constant rate (the source's average rate,
     capped at 60 fps), which keeps the duration and suits short lessons.
+    ``on_video_frame`` sees every scaled output frame (timed in seconds), so
+    other work can share this decode (``courses.vision.VideoAnalyser.offer``).
     Raises MediaProbeError when the source cannot be decoded.
     """
     try:
-        _transcode(source, target, crf=crf, preset=preset)
+        _transcode(source, target, crf=crf, preset=preset, on_video_frame=on_video_frame)
     except (av.FFmpegError, OSError, ValueError) as exc:
         target.unlink(missing_ok=True)
         raise MediaProbeError("The video could not be converted; is the file complete?") from exc
 
 
-def _transcode(source: Path, target: Path, *, crf: int, preset: str) -> None:
+def _transcode(
+    source: Path, target: Path, *, crf: int, preset: str, on_video_frame: FrameHook | None
+) -> None:
     with av.open(str(source)) as src:
         in_video = src.streams.video[0]
         in_audio = src.streams.audio[0] if src.streams.audio else None
@@ -64,6 +79,8 @@ def _transcode(source: Path, target: Path, *, crf: int, preset: str) -> None:
                     scaled.pts, scaled.time_base = index, 1 / rate
                     index += 1
                     out.mux(video.encode(scaled))
+                    if on_video_frame is not None:
+                        on_video_frame(scaled)
                 elif audio is not None and isinstance(frame, av.AudioFrame):
                     frame.pts = None
                     out.mux(audio.encode(frame))
