@@ -133,3 +133,22 @@ def test_metrics_show_latency_by_view_tasks_and_platform_state(client: Client, s
     assert 'kf_sandbox_webhooks{state="pending"} 0.0' in text
     assert "kf_metrics_collect_errors" in text
     assert 'kf_metrics_collect_errors{part="' not in text
+
+
+def test_task_failures_are_counted_by_task(monkeypatch) -> None:
+    # given: beat's trending refresh breaks
+    from courses import trending
+    from courses.tasks import trending_refresh_task
+    from kfplatform.metrics import TASKS
+
+    def broken(**kwargs: object) -> int:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(trending, "trending_refresh", broken)
+    failed = TASKS.labels(task="courses.tasks.trending_refresh_task", state="FAILURE")
+    before = failed._value.get()
+    # when
+    result = trending_refresh_task.apply(throw=False)
+    # then
+    assert result.state == "FAILURE"
+    assert failed._value.get() == before + 1
