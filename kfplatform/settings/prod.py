@@ -45,6 +45,11 @@ KF_MODERATION_REQUIRED = env.bool("KF_MODERATION_REQUIRED", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Probes and Prometheus talk to gunicorn directly, over plain HTTP on a
-# private address: never redirect them to https.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# private address: never redirect them to https (added to any other exemptions).
+SECURE_REDIRECT_EXEMPT = [
+    *globals().get("SECURE_REDIRECT_EXEMPT", []),
+    r"^healthz$",
+    r"^readyz$",
+    r"^metrics$",
+]
 # --- end ops: cache, sessions, proxy, health and metrics ---------------------

@@ -20,15 +20,25 @@ PROD_ENV = {
     "KF_METRICS_TOKEN": "m" * 32,
     "KF_NUM_PROXIES": "1",
     "EMAIL_URL": "smtp+tls://user:secret@smtp.example.com:587",
+    # Payments (issue 12): the gateway is named, and Stripe's keys come with it.
+    "COMMERCE_GATEWAY": "stripe",
+    "STRIPE_SECRET_KEY": "sk_test_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
 }
 REQUIRED = [name for name, _, _ in REQUIREMENTS if name in PROD_ENV]
 
 
-def _load_prod(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _load_prod(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess[str]:
     names = {name for name, _, _ in REQUIREMENTS} | set(PROD_ENV)
-    clean = {k: v for k, v in os.environ.items() if k not in names}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in names and not k.startswith(("COMMERCE_", "STRIPE_"))
+    }
     clean["DJANGO_SETTINGS_MODULE"] = "kfplatform.settings.prod"
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    code = "import django; django.setup(); from django.conf import settings; " + (
+        code or "print(settings.DEBUG)"
+    )
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, **env},
@@ -98,3 +108,11 @@ def test_wrong_values_are_named_with_what_is_wrong(variable: str, value: str, wr
     problems = production_problems({**PROD_ENV, variable: value})
     assert [(p.variable, p.wrong) for p in problems] == [(variable, wrong)]
     assert problems[0].fix
+
+
+def test_probes_and_prometheus_are_never_redirected_to_https() -> None:
+    # They call gunicorn directly over plain HTTP on a private address.
+    result = _load_prod(PROD_ENV, code="print(settings.SECURE_REDIRECT_EXEMPT)")
+    assert result.returncode == 0, result.stderr
+    for path in ("^healthz$", "^readyz$", "^metrics$"):
+        assert repr(path) in result.stdout
