@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve demo worker beat test test-e2e lint fmt typecheck imports migrations-check check clean
+.PHONY: prod-install prod-check prod-migrate prod-static prod-nginx-conf prod-web prod-beat prod-manage
 
 help:
 	@echo "make run    - install, migrate, load the demo, train, serve on http://127.0.0.1:8000"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make check  - lint, types, import layers, migrations, tests"
+	@echo "make prod-* - production, step by step: README.md, 'Production'"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -35,6 +37,7 @@ run: demo serve
 serve:
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# Development worker and beat (settings.dev); production uses prod-worker-* and prod-beat.
 worker: install
 	$(BIN)/celery -A kfplatform worker -Q default,media,ml,analytics -l info
 
@@ -65,3 +68,48 @@ check: lint typecheck imports migrations-check test
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# --- Production: one target per operator step, all under kfplatform.settings.prod.
+# They read .env (real environment variables win) and run from this checkout;
+# deploy/systemd/ runs the same commands (tests/deploy/test_deploy_files.py).
+PROD := DJANGO_SETTINGS_MODULE=kfplatform.settings.prod
+# Each service writes its Prometheus samples to $(KF_METRICS_DIR)/<service>; /metrics adds them up.
+KF_METRICS_DIR ?= var/metrics
+KF_NGINX_CONF ?= var/deploy/nginx.conf
+PROD_STAMP := $(VENV)/.installed-prod
+# Pool processes per worker (a retrain holds a lock, so a second ml process only waits).
+KF_WORKER_CONCURRENCY ?= 2
+
+$(PROD_STAMP): $(BIN)/python requirements.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(PROD_STAMP)
+
+prod-install: $(PROD_STAMP)
+
+prod-check:
+	$(PROD) $(BIN)/python manage.py prod_check
+
+prod-migrate:
+	$(PROD) $(BIN)/python manage.py migrate --no-input
+
+prod-static:
+	$(PROD) $(BIN)/python manage.py collectstatic --no-input
+
+prod-nginx-conf:
+	$(PROD) $(BIN)/python manage.py nginx_conf --output $(KF_NGINX_CONF)
+
+prod-web:
+	$(PROD) PROMETHEUS_MULTIPROC_DIR=$(KF_METRICS_DIR)/web $(BIN)/gunicorn -c deploy/gunicorn.conf.py kfplatform.wsgi
+
+# prod-worker-default, prod-worker-media, prod-worker-ml, prod-worker-analytics
+prod-worker-%:
+	$(PROD) PROMETHEUS_MULTIPROC_DIR=$(KF_METRICS_DIR)/worker-$* $(BIN)/celery -A kfplatform worker -Q $* -n $*@%h --concurrency $(KF_WORKER_CONCURRENCY) --without-gossip --without-mingle -l info
+
+# Exactly one, for the whole site.
+prod-beat:
+	$(PROD) $(BIN)/celery -A kfplatform beat -l info
+
+# Any management command under the production settings: make prod-manage CMD=createsuperuser
+prod-manage:
+	$(PROD) $(BIN)/python manage.py $(CMD)

@@ -11,6 +11,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from common.tasks import task_send_or_leave_to_sweeper
+
 from . import rollups
 from .models import Event, EventKey, Subject, Watermark
 from .owners import owners_of
@@ -102,7 +104,9 @@ def subject_merge_anonymous(*, anonymous_id: str, user_id: int) -> int:
     anonymous.delete()
     if dates:
         iso = [d.isoformat() for d in dates]
-        transaction.on_commit(lambda: rollups_refresh_dates_task.delay(dates=iso))
+        transaction.on_commit(
+            lambda: task_send_or_leave_to_sweeper(rollups_refresh_dates_task, dates=iso)
+        )
     return moved
 
 

@@ -9,11 +9,20 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Coupon, EarningEntry, Order, Payout, Refund, RefundPolicy
+from .models import (
+    Coupon,
+    EarningEntry,
+    Order,
+    Payout,
+    Refund,
+    RefundPolicy,
+    SandboxWebhook,
+    WebhookEvent,
+)
 
 WatchedRatio = Callable[[int, int], float]
 
@@ -219,3 +228,23 @@ def creator_has_open_money(*, creator_id: int) -> bool:
         return True
     unpaid = EarningEntry.objects.filter(creator_id=creator_id, payout__isnull=True)
     return bool(unpaid.aggregate(s=Sum("net_minor"))["s"])
+
+
+def order_counts_by_status() -> dict[str, int]:
+    """How many orders are in each state, every state present (metrics)."""
+    counts = dict.fromkeys(Order.Status.values, 0)
+    rows = Order.objects.order_by().values_list("status").annotate(n=Count("id"))
+    counts.update({str(status): int(n) for status, n in rows})
+    return counts
+
+
+def webhook_event_counts() -> dict[tuple[str, str], int]:
+    """Accepted provider events by (provider, type) (metrics)."""
+    rows = WebhookEvent.objects.order_by().values_list("provider", "type").annotate(n=Count("id"))
+    return {(str(provider), str(type_)): int(n) for provider, type_, n in rows}
+
+
+def sandbox_webhook_counts() -> dict[str, int]:
+    """The sandbox provider's outgoing webhooks: delivered, and still pending (metrics)."""
+    pending = SandboxWebhook.objects.filter(delivered_at__isnull=True).count()
+    return {"delivered": SandboxWebhook.objects.count() - pending, "pending": pending}

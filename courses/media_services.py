@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
+from common.tasks import task_send_or_leave_to_sweeper
 
 from .media_probe import MediaInfo, MediaProbeError, poster_frame, probe
 from .media_transcode import transcode
@@ -69,7 +70,9 @@ def media_asset_create(
         raise ApplicationError(_("No file was given."), code="no_file")
     asset.full_clean()
     asset.save()
-    transaction.on_commit(lambda: media_asset_process_task.delay(asset_id=asset.pk))
+    transaction.on_commit(
+        lambda: task_send_or_leave_to_sweeper(media_asset_process_task, asset_id=asset.pk)
+    )
     return asset
 
 
@@ -228,7 +231,9 @@ def media_asset_retry(*, asset: MediaAsset, now: datetime | None = None) -> Medi
     asset.status = MediaAsset.Status.UPLOADED
     asset.failure_reason = ""
     asset.save(update_fields=["status", "failure_reason", "updated_at"])
-    transaction.on_commit(lambda: media_asset_process_task.delay(asset_id=asset.pk))
+    transaction.on_commit(
+        lambda: task_send_or_leave_to_sweeper(media_asset_process_task, asset_id=asset.pk)
+    )
     return asset
 
 
@@ -243,7 +248,9 @@ def media_assets_requeue_stale(*, now: datetime | None = None) -> int:
     ids = list(stuck.values_list("pk", flat=True)[:500])
     MediaAsset.objects.filter(pk__in=ids).update(status=MediaAsset.Status.UPLOADED, updated_at=now)
     for asset_id in ids:
-        transaction.on_commit(partial(media_asset_process_task.delay, asset_id=asset_id))
+        transaction.on_commit(
+            partial(task_send_or_leave_to_sweeper, media_asset_process_task, asset_id=asset_id)
+        )
     return len(ids)
 
 

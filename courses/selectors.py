@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 
 from .models import Course, Enrollment, Lesson, MediaAsset, PublishStatus, Section, ShortVideo
@@ -126,3 +126,11 @@ def creator_has_published_content(*, creator_id: int) -> bool:
 def creator_has_students(*, creator_id: int) -> bool:
     """True when anyone is (or was) enrolled in one of the creator's courses."""
     return Enrollment.objects.filter(course__creator_id=creator_id).exists()
+
+
+def media_asset_counts_by_status() -> dict[str, int]:
+    """How many media assets are in each processing state (metrics: the media backlog)."""
+    counts = dict.fromkeys(MediaAsset.Status.values, 0)
+    rows = MediaAsset.objects.order_by().values_list("status").annotate(n=Count("id"))
+    counts.update({str(status): int(n) for status, n in rows})
+    return counts

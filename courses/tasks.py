@@ -6,6 +6,7 @@ task whose worker dies run again; the service is safe to repeat.
 """
 
 from celery import shared_task
+from django.db import OperationalError
 
 
 @shared_task(acks_late=True)
@@ -22,3 +23,11 @@ def media_assets_requeue_stale_task() -> int:
     from courses.media_services import media_assets_requeue_stale
 
     return media_assets_requeue_stale()
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def trending_refresh_task() -> int:
+    """Recompute every published video's trending score (beat: every ten minutes)."""
+    from courses.trending import trending_refresh
+
+    return trending_refresh()

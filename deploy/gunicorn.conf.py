@@ -24,6 +24,9 @@ Why these values (2-core machine, PostgreSQL and Redis on loopback):
 
 import multiprocessing
 import os
+import shutil
+from pathlib import Path
+from typing import Any
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
@@ -33,5 +36,32 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 75))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 accesslog = None  # nginx logs requests
+# gunicornc's control socket, one per checkout (the default, ~/.gunicorn/gunicorn.ctl,
+# would be shared by every gunicorn of the user on the host).
+control_socket = os.environ.get(
+    "GUNICORN_CONTROL_SOCKET", str(Path(__file__).resolve().parent.parent / "var/gunicorn.ctl")
+)
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Prometheus multiprocess mode (kfplatform/metrics.py): each worker process
+# writes its samples to files in this service's folder, and /metrics adds up
+# every service's folder beside it. make prod-web and the systemd unit set it;
+# this default keeps a bare ``gunicorn -c deploy/gunicorn.conf.py`` counting.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(__file__).resolve().parent.parent / "var/metrics/web")
+)
+
+
+def on_starting(server: Any) -> None:
+    """Start from an empty folder: a previous run's samples would be counted again."""
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker process that exits (restart, max requests) stops being a live one."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

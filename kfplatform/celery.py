@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kfplatform.settings.dev")
 app = Celery("kfplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+from . import metrics  # noqa: E402, F401  (connects the task metrics' signal handlers)

@@ -1,6 +1,6 @@
 """Thin Celery wrappers for work that spans apps."""
 
-from celery import shared_task
+from celery import Task, shared_task
 
 
 @shared_task(acks_late=True)
@@ -9,3 +9,12 @@ def dashboard_warm_task() -> None:
     from kfplatform.dashboard.reports import default_today, platform_reports_warm
 
     platform_reports_warm(today=default_today())
+
+
+@shared_task(bind=True, ignore_result=True)
+def worker_heartbeat_task(self: Task, *, queue: str) -> None:
+    """The canary: beat sends one to each queue every 30 s; running it proves
+    that queue is being consumed (readiness and metrics read the stamp)."""
+    from kfplatform.health import worker_heartbeat_record
+
+    worker_heartbeat_record(queue=queue, hostname=str(self.request.hostname or ""))

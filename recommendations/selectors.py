@@ -163,3 +163,24 @@ def stored_user_items(*, version_id: int, user_id: int) -> list[list[object]] | 
 def stored_neighbours(*, version_id: int, item_keys: list[str]) -> dict[str, list[list[object]]]:
     rows = ItemNeighbours.objects.filter(version_id=version_id, item_key__in=item_keys)
     return dict(rows.values_list("item_key", "items"))
+
+
+def model_version_last_trained_at() -> datetime | None:
+    """When the newest production training that finished (promoted or not) started.
+
+    Rejected runs count: the promotion gate may keep an older model active
+    while training keeps working. Failed and abandoned runs do not.
+    """
+    return (
+        ModelVersion.objects.filter(
+            experiment__isnull=True,
+            status__in=[
+                ModelVersion.Status.ACTIVE,
+                ModelVersion.Status.RETIRED,
+                ModelVersion.Status.REJECTED,
+            ],
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

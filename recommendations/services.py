@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from common.exceptions import ApplicationError
+from common.locks import advisory_lock, advisory_locks_supported
 from recommendations.engine.evaluation import evaluate, split_temporal
 from recommendations.engine.models import config_with_overrides, production_model
 from recommendations.engine.ranking import recommend
@@ -32,6 +33,7 @@ from .serving import ACTIVE_VERSION_CACHE_KEY
 
 logger = logging.getLogger(__name__)
 ALGORITHM = "hybrid_v1"
+RETRAIN_LOCK = "recommendations.retrain"
 
 
 def engine_config() -> EngineConfig:
@@ -39,14 +41,32 @@ def engine_config() -> EngineConfig:
     return EngineConfig(num_threads=settings.RECOMMENDATIONS_THREADS, seed=0)
 
 
+class RetrainAlreadyRunning(ApplicationError):
+    """Another process is retraining; the task tries again later."""
+
+    def __init__(self) -> None:
+        super().__init__("Another retrain is running.", code="retrain_running", status=409)
+
+
 def recommender_retrain(*, now: datetime | None = None) -> ModelVersion:
     """Fit, evaluate, gate and publish a new version; returns it whatever its fate.
+
+    Retrains never overlap: each holds a PostgreSQL advisory lock on its own
+    connection for the whole run, which a killed worker cannot leave behind
+    (``common.locks``). Raises :class:`RetrainAlreadyRunning` when another
+    run holds it.
 
     While an A/B test runs, its treatment is then trained on the same data
     and served to the test's treatment viewers (:func:`_train_treatment`).
     """
+    with advisory_lock(RETRAIN_LOCK) as acquired:
+        if not acquired:
+            raise RetrainAlreadyRunning()
+        return _retrain(now=now or timezone.now())
+
+
+def _retrain(*, now: datetime) -> ModelVersion:
     started = time.perf_counter()
-    now = now or timezone.now()
     _abandon_stale_runs(now=now)
     version = ModelVersion.objects.create(algorithm=ALGORITHM, stage="loading")
     try:
@@ -155,9 +175,13 @@ def _failure_note(exc: Exception) -> str:
 def _abandon_stale_runs(*, now: datetime) -> None:
     """Mark runs left in ``training`` by a killed process as failed, and drop their rows.
 
-    A run older than the task's hard time limit cannot still be alive.
+    Under the advisory lock every other run in ``training`` is dead (a live
+    one would hold the lock). Without advisory locks (SQLite), a run older
+    than the task's hard time limit cannot still be alive.
     """
-    cutoff = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    cutoff = timezone.now()
+    if not advisory_locks_supported():
+        cutoff = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     stale = ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING, created_at__lt=cutoff)
     stale_ids = list(stale.values_list("pk", flat=True))
     if stale_ids:

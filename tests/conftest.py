@@ -4,6 +4,7 @@ A test that needs PostgreSQL, Redis or a browser skips when they are not
 configured, unless KF_REQUIRE_SERVICES=1 (CI), where it fails instead.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -26,7 +27,9 @@ from .factories import UserFactory
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
+def wait_until(
+    predicate: Callable[[], bool], timeout: float = 60.0, interval: float = 0.25
+) -> bool:
     """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False).
 
     For effects that arrive from another process: a worker, a browser.
@@ -35,7 +38,7 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.25)
+        time.sleep(interval)
     return False
 
 
@@ -174,3 +177,18 @@ def page(browser):
     page.goto("about:blank")
     page.wait_for_timeout(500)
     context.close()
+
+
+_RUN_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the fault figures tests/deploy measured in this run (docs/operations.md)."""
+    from tests.deploy.figures import FIGURES
+
+    if not FIGURES.exists() or FIGURES.stat().st_mtime < _RUN_STARTED:
+        return
+    terminalreporter.write_sep("-", "production fault figures (docs/operations.md)")
+    for name, value in json.loads(FIGURES.read_text()).items():
+        if not name.startswith("_"):
+            terminalreporter.write_line(f"{name}: {value}")

@@ -6,6 +6,7 @@ Celery, local-memory cache, media under ``var/media``. Setting
 code to PostgreSQL, Redis and real workers.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -50,6 +51,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request latency by view for /metrics (issue 13); first and last, to time everything.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "kfplatform.urls"
@@ -94,16 +98,45 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+# --- Cache and sessions (Redis in production; docs/operations.md) ----------
+# A Redis outage must cost speed, never a page: FailSoftRedisCache answers
+# "miss" while Redis is unreachable and short socket timeouts bound a hung one.
+KF_CACHE_SOCKET_TIMEOUT = env.float("KF_CACHE_SOCKET_TIMEOUT", default=0.5)
+
+
+def redis_cache_settings(url: str, *, name: str, flush_after_outage: bool = False) -> dict:
+    """One fail-soft Redis cache entry for ``CACHES``."""
+    return {
+        "BACKEND": "common.cache_backends.FailSoftRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "name": name,
+            "socket_connect_timeout": KF_CACHE_SOCKET_TIMEOUT,
+            "socket_timeout": KF_CACHE_SOCKET_TIMEOUT * 2,
+            "retry_seconds": 5,
+            "flush_after_outage": flush_after_outage,
+        },
     }
+
+
+REDIS_URL = env("REDIS_URL", default="")
+# Sessions get their own Redis database when this is set (production requires
+# it): clearing or evicting the page cache then never touches sessions.
+REDIS_SESSIONS_URL = env("REDIS_SESSIONS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": redis_cache_settings(REDIS_URL, name="cache")}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# Sessions read from the cache (Redis in production), written through to the database.
+# Sessions read from the cache and are written through to the database, so they
+# survive a cache outage (the database answers while Redis is away).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "default"
+if REDIS_SESSIONS_URL:
+    # Emptied when Redis comes back: a logout during the outage must stay a logout.
+    CACHES["sessions"] = redis_cache_settings(
+        REDIS_SESSIONS_URL, name="sessions", flush_after_outage=True
+    )
+    SESSION_CACHE_ALIAS = "sessions"
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -171,6 +204,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------
+# Broker: RabbitMQ in production (amqp://...: a dead worker's unacknowledged
+# tasks go back to their queue the moment its connection drops) or Redis
+# (redis://...: only after the visibility timeout below). docs/operations.md,
+# "Workers and the broker".
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL  # no broker: tasks run inline
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -181,20 +218,31 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 # With acks_late alone a task whose worker process is killed is lost.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A lost broker connection sends the running tasks' messages back to the queue;
+# cancelling them keeps a second copy from running beside the redelivered one.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
-# Redis redelivers an unacked task after this; it must exceed the longest task.
+# Redis broker only: an unacknowledged task returns to its queue after this
+# many seconds. It must exceed the longest hard time limit and the longest
+# retry countdown, or a slow task runs twice (tests/kfplatform/
+# test_celery_config.py checks both); it is also how long a crashed worker's
+# tasks wait on Redis. RabbitMQ has no such timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "media", "ml", "analytics")]
+# One worker pool per queue in production (deploy/systemd/kfplatform-worker@.service).
+KF_WORKER_QUEUES = ("default", "media", "ml", "analytics")
+CELERY_TASK_QUEUES = [Queue(name) for name in KF_WORKER_QUEUES]
 CELERY_TASK_ROUTES = {
     "courses.tasks.media_*": {"queue": "media"},
     "recommendations.tasks.*": {"queue": "ml"},
     "analytics.tasks.*": {"queue": "analytics"},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's scheduler behind a PostgreSQL lock: a second beat stands by.
+CELERY_BEAT_SCHEDULER = "kfplatform.beat.SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Trending scores every ten minutes; the feed only sorts by them.
     "courses-trending-refresh": {
@@ -344,3 +392,21 @@ CELERY_BEAT_SCHEDULE["analytics-rollup-weekly"] = {
     "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
     "kwargs": {"days": 35},
 }
+
+# --- Operations: health, metrics, worker heartbeats (issue 13) --------------
+# Every 30 s each queue's workers run a canary task that stamps the queue's
+# heartbeat: a worker that is connected but no longer consuming goes stale.
+for _queue in KF_WORKER_QUEUES:
+    CELERY_BEAT_SCHEDULE[f"worker-heartbeat-{_queue}"] = {
+        "task": "kfplatform.tasks.worker_heartbeat_task",
+        "schedule": timedelta(seconds=30),
+        "kwargs": {"queue": _queue},
+        "options": {"queue": _queue, "expires": 25},
+    }
+# Readiness calls a part stale past these ages (docs/operations.md, "Alerts").
+KF_HEALTH_HEARTBEAT_MAX_AGE_SECONDS = env.int("KF_HEALTH_HEARTBEAT_MAX_AGE_SECONDS", default=120)
+KF_HEALTH_ROLLUP_MAX_AGE_SECONDS = env.int("KF_HEALTH_ROLLUP_MAX_AGE_SECONDS", default=30 * 60)
+KF_HEALTH_TRAINING_MAX_AGE_SECONDS = env.int("KF_HEALTH_TRAINING_MAX_AGE_SECONDS", default=3 * 3600)
+# Prometheus: /metrics answers only "Authorization: Bearer <token>" (empty: off,
+# except under DEBUG). kfplatform/metrics.py says how processes share samples.
+KF_METRICS_TOKEN = env("KF_METRICS_TOKEN", default="")

@@ -35,9 +35,6 @@ if REDIS_URL:  # noqa: F405
     _redis = urlsplit(REDIS_URL)  # noqa: F405
     _base = int(_redis.path.strip("/") or 0)
     TEST_REDIS_URL = _redis._replace(path=f"/{(_base + 1 + _worker_number) % 16}").geturl()
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_REDIS_URL,
-        }
-    }
+    CACHES = {"default": redis_cache_settings(TEST_REDIS_URL, name="cache")}  # noqa: F405
+SESSION_CACHE_ALIAS = "default"  # one Redis database per test process, sessions included
+CACHES.pop("sessions", None)

@@ -1,4 +1,4 @@
-"""Production settings refuse to start half-configured."""
+"""Production settings refuse to start half-configured, naming each variable and its fix."""
 
 import os
 import subprocess
@@ -6,19 +6,39 @@ import sys
 
 import pytest
 
+from kfplatform.settings.required import REQUIREMENTS, production_problems
+
 PROD_ENV = {
     "DJANGO_SECRET_KEY": "x" * 50,
     "DJANGO_ALLOWED_HOSTS": "example.com",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://example.com",
     "DATABASE_URL": "postgres://u@127.0.0.1:5432/db",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "REDIS_SESSIONS_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+    "KF_MEDIA_ACCEL_PREFIX": "/protected/",
+    "KF_METRICS_TOKEN": "m" * 32,
+    "KF_NUM_PROXIES": "1",
+    "EMAIL_URL": "smtp+tls://user:secret@smtp.example.com:587",
+    # Payments (issue 12): the gateway is named, and Stripe's keys come with it.
+    "COMMERCE_GATEWAY": "stripe",
+    "STRIPE_SECRET_KEY": "sk_test_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
 }
+REQUIRED = [name for name, _, _ in REQUIREMENTS if name in PROD_ENV]
 
 
-def _load_prod(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+def _load_prod(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess[str]:
+    names = {name for name, _, _ in REQUIREMENTS} | set(PROD_ENV)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in names and not k.startswith(("COMMERCE_", "STRIPE_"))
+    }
     clean["DJANGO_SETTINGS_MODULE"] = "kfplatform.settings.prod"
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    code = "import django; django.setup(); from django.conf import settings; " + (
+        code or "print(settings.DEBUG)"
+    )
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, **env},
@@ -34,13 +54,65 @@ def test_prod_starts_with_every_variable() -> None:
     assert result.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("missing", sorted(PROD_ENV))
-def test_prod_refuses_to_start_without(missing: str) -> None:
-    result = _load_prod({k: v for k, v in PROD_ENV.items() if k != missing})
+def test_prod_names_every_missing_variable_and_what_to_put_in_it_at_once() -> None:
+    # when: nothing is set
+    result = _load_prod({})
+    # then: one error, every variable on its own line with its fix
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
+    for name in REQUIRED:
+        line = next(line for line in result.stderr.splitlines() if line.strip().startswith(name))
+        assert " is missing. Put " in line, line
 
 
 def test_prod_refuses_sqlite() -> None:
     result = _load_prod({**PROD_ENV, "DATABASE_URL": "sqlite:////tmp/x.db"})
     assert "Production needs PostgreSQL" in result.stderr
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
+def test_each_variable_is_required(missing: str) -> None:
+    problems = production_problems({k: v for k, v in PROD_ENV.items() if k != missing})
+    assert [(p.variable, p.wrong) for p in problems] == [(missing, "is missing")]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "wrong"),
+    [
+        ("DJANGO_SECRET_KEY", "short", "is 5 characters long"),
+        ("DJANGO_SECRET_KEY", "dev-only-not-secret", "is the development key"),
+        ("DJANGO_ALLOWED_HOSTS", "example.com,*", "contains *, which accepts any Host header"),
+        (
+            "DJANGO_CSRF_TRUSTED_ORIGINS",
+            "http://example.com",
+            "has http://example.com, not https://host[:port] origins",
+        ),
+        (
+            "REDIS_SESSIONS_URL",
+            "redis://127.0.0.1:6379",
+            "names the same Redis database as REDIS_URL",
+        ),
+        (
+            "CELERY_BROKER_URL",
+            "redis://127.0.0.1:6379/1",
+            "names the same Redis database as REDIS_SESSIONS_URL (clearing it would drop tasks)",
+        ),
+        ("CELERY_BROKER_URL", "kafka://x", "has the scheme kafka://"),
+        ("KF_MEDIA_ACCEL_PREFIX", "protected", "is 'protected', not a /path/"),
+        ("KF_METRICS_TOKEN", "abc", "is 3 characters long"),
+        ("EMAIL_URL", "consolemail://", "prints mail (password-reset links) to the log"),
+        ("CELERY_TASK_TIME_LIMIT", "600", "is 600, not above CELERY_TASK_SOFT_TIME_LIMIT (600)"),
+    ],
+)
+def test_wrong_values_are_named_with_what_is_wrong(variable: str, value: str, wrong: str) -> None:
+    problems = production_problems({**PROD_ENV, variable: value})
+    assert [(p.variable, p.wrong) for p in problems] == [(variable, wrong)]
+    assert problems[0].fix
+
+
+def test_probes_and_prometheus_are_never_redirected_to_https() -> None:
+    # They call gunicorn directly over plain HTTP on a private address.
+    result = _load_prod(PROD_ENV, code="print(settings.SECURE_REDIRECT_EXEMPT)")
+    assert result.returncode == 0, result.stderr
+    for path in ("^healthz$", "^readyz$", "^metrics$"):
+        assert repr(path) in result.stdout

@@ -1,0 +1,242 @@
+"""What production needs from its environment, checked before anything starts.
+
+``kfplatform.settings.prod`` calls :func:`production_problems` first and
+refuses to start with one message that names every missing or wrong
+variable and what to put in it, instead of django-environ's first
+"Set the X environment variable" or, worse, a site that starts and fails
+later (sessions in the broker's database, CSRF failures behind TLS,
+password-reset links printed to the log). Plain Python: no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+SECRET_KEY_MIN_LENGTH = 50
+METRICS_TOKEN_MIN_LENGTH = 32
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", *REDIS_SCHEMES)
+
+
+@dataclass(frozen=True)
+class Problem:
+    variable: str
+    wrong: str  # what is wrong with it now
+    fix: str  # what to put in it
+
+
+def _get(environ: Mapping[str, str], name: str) -> str:
+    return environ.get(name, "").strip()
+
+
+def _secret_key(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "DJANGO_SECRET_KEY")
+    if not value:
+        return "is missing"
+    if value == "dev-only-not-secret" or value.startswith("django-insecure-"):
+        return "is the development key"
+    if len(value) < SECRET_KEY_MIN_LENGTH:
+        return f"is {len(value)} characters long"
+    return ""
+
+
+def _allowed_hosts(environ: Mapping[str, str]) -> str:
+    hosts = [h.strip() for h in _get(environ, "DJANGO_ALLOWED_HOSTS").split(",") if h.strip()]
+    if not hosts:
+        return "is missing"
+    if "*" in hosts:
+        return "contains *, which accepts any Host header"
+    return ""
+
+
+def _csrf_origins(environ: Mapping[str, str]) -> str:
+    origins = [o.strip() for o in _get(environ, "DJANGO_CSRF_TRUSTED_ORIGINS").split(",")]
+    origins = [o for o in origins if o]
+    if not origins:
+        return "is missing"
+    bad = [o for o in origins if not o.startswith("https://") or o.rstrip("/") != o]
+    if bad:
+        return f"has {', '.join(bad)}, not https://host[:port] origins"
+    return ""
+
+
+def _database(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "DATABASE_URL")
+    if not value:
+        return "is missing"
+    if urlsplit(value).scheme not in ("postgres", "postgresql", "pgsql"):
+        return "is not PostgreSQL (Production needs PostgreSQL)"
+    return ""
+
+
+def _redis_location(url: str) -> tuple[str, str, int, str]:
+    """(scheme family, host, port, database) of a Redis URL, to compare two."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or "0"
+    return ("redis", parts.hostname or "", parts.port or 6379, database)
+
+
+def _url_problem(value: str, schemes: tuple[str, ...]) -> str:
+    if not value:
+        return "is missing"
+    if urlsplit(value).scheme not in schemes:
+        return f"has the scheme {urlsplit(value).scheme or '(none)'}://"
+    return ""
+
+
+def _redis_cache(environ: Mapping[str, str]) -> str:
+    return _url_problem(_get(environ, "REDIS_URL"), REDIS_SCHEMES)
+
+
+def _redis_sessions(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "REDIS_SESSIONS_URL")
+    problem = _url_problem(value, REDIS_SCHEMES)
+    if problem:
+        return problem
+    cache = _get(environ, "REDIS_URL")
+    if cache and _redis_location(value) == _redis_location(cache):
+        return "names the same Redis database as REDIS_URL"
+    return ""
+
+
+def _broker(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "CELERY_BROKER_URL")
+    problem = _url_problem(value, BROKER_SCHEMES)
+    if problem:
+        return problem
+    if urlsplit(value).scheme in REDIS_SCHEMES:
+        for other in ("REDIS_URL", "REDIS_SESSIONS_URL"):
+            url = _get(environ, other)
+            if url and _redis_location(value) == _redis_location(url):
+                return f"names the same Redis database as {other} (clearing it would drop tasks)"
+    return ""
+
+
+def _accel_prefix(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "KF_MEDIA_ACCEL_PREFIX")
+    if not value:
+        return "is missing"
+    if not (value.startswith("/") and value.endswith("/")):
+        return f"is {value!r}, not a /path/"
+    return ""
+
+
+def _metrics_token(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "KF_METRICS_TOKEN")
+    if not value:
+        return "is missing"
+    if len(value) < METRICS_TOKEN_MIN_LENGTH:
+        return f"is {len(value)} characters long"
+    return ""
+
+
+def _num_proxies(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "KF_NUM_PROXIES")
+    if not value:
+        return "is missing"
+    if not value.isdigit():
+        return f"is {value!r}, not a number"
+    return ""
+
+
+def _email(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "EMAIL_URL")
+    if not value:
+        return "is missing"
+    if value.startswith("consolemail"):
+        return "prints mail (password-reset links) to the log"
+    return ""
+
+
+def _time_limits(environ: Mapping[str, str]) -> str:
+    soft, hard = (
+        _get(environ, "CELERY_TASK_SOFT_TIME_LIMIT") or "600",
+        _get(environ, "CELERY_TASK_TIME_LIMIT") or "900",
+    )
+    if not (soft.isdigit() and hard.isdigit()):
+        return "is not a whole number of seconds"
+    if int(soft) >= int(hard):
+        return f"is {hard}, not above CELERY_TASK_SOFT_TIME_LIMIT ({soft})"
+    return ""
+
+
+RANDOM = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+REQUIREMENTS: tuple[tuple[str, Callable[[Mapping[str, str]], str], str], ...] = (
+    (
+        "DJANGO_SECRET_KEY",
+        _secret_key,
+        f"a random string of at least {SECRET_KEY_MIN_LENGTH} characters, e.g. from {RANDOM}",
+    ),
+    (
+        "DJANGO_ALLOWED_HOSTS",
+        _allowed_hosts,
+        "the comma-separated host names the site answers to, e.g. example.com,www.example.com",
+    ),
+    (
+        "DJANGO_CSRF_TRUSTED_ORIGINS",
+        _csrf_origins,
+        "the https origins forms are posted from, e.g. https://example.com "
+        "(add :port when it is not 443); without them form POSTs behind TLS fail CSRF",
+    ),
+    ("DATABASE_URL", _database, "postgres://user:password@host:5432/dbname"),
+    ("REDIS_URL", _redis_cache, "the page cache's Redis database, e.g. redis://host:6379/0"),
+    (
+        "REDIS_SESSIONS_URL",
+        _redis_sessions,
+        "a Redis database of its own for sessions, e.g. redis://host:6379/1",
+    ),
+    (
+        "CELERY_BROKER_URL",
+        _broker,
+        "RabbitMQ, e.g. amqp://user:password@host:5672/kfplatform (recommended: a crashed "
+        "worker's tasks return at once), or a Redis database of its own, e.g. redis://host:6379/2",
+    ),
+    (
+        "KF_MEDIA_ACCEL_PREFIX",
+        _accel_prefix,
+        "/protected/ (deploy/nginx.conf's internal location for paid lesson media)",
+    ),
+    (
+        "KF_METRICS_TOKEN",
+        _metrics_token,
+        f"a random string of at least {METRICS_TOKEN_MIN_LENGTH} characters that Prometheus "
+        f"sends as 'Authorization: Bearer <token>', e.g. from {RANDOM}",
+    ),
+    (
+        "KF_NUM_PROXIES",
+        _num_proxies,
+        "how many proxies append X-Forwarded-For in front of Django: 1 behind deploy/nginx.conf",
+    ),
+    (
+        "EMAIL_URL",
+        _email,
+        "an SMTP server for password-reset mail, e.g. smtp+tls://user:password@smtp.example.com:587",
+    ),
+    (
+        "CELERY_TASK_TIME_LIMIT",
+        _time_limits,
+        "whole seconds, above CELERY_TASK_SOFT_TIME_LIMIT (defaults: 900 and 600)",
+    ),
+)
+
+
+def production_problems(environ: Mapping[str, str]) -> list[Problem]:
+    """Every variable production needs that is missing or wrong, in a stable order."""
+    problems = []
+    for name, check, fix in REQUIREMENTS:
+        wrong = check(environ)
+        if wrong:
+            problems.append(Problem(variable=name, wrong=wrong, fix=fix))
+    return problems
+
+
+def problems_report(problems: list[Problem]) -> str:
+    """One message for ImproperlyConfigured: each variable, what is wrong, what to put."""
+    lines = [
+        "kfplatform.settings.prod cannot start. Set these in the environment or in .env "
+        "(.env.example and docs/operations.md explain each):"
+    ]
+    lines += [f"  {p.variable} {p.wrong}. Put {p.fix}." for p in problems]
+    return "\n".join(lines)
