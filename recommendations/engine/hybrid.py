@@ -64,6 +64,8 @@ class Hybrid:
         popularity_exponent: beta of the popularity debiasing above.
         similar_content_weight: weight of content next to ``neighbours``
             in :meth:`similar_items`.
+        notes: status lines for operators, e.g. a member left out because
+            torch is not installed (``production_model`` fills them).
     """
 
     name = "hybrid"
@@ -78,8 +80,10 @@ class Hybrid:
         cold_item_weight: float = 0.5,
         similar_content_weight: float = 0.3,
         popularity_exponent: float = 0.0,
+        notes: Sequence[str] = (),
     ) -> None:
         self.members = [(model, weight) for model, weight in members if weight > 0]
+        self.notes = tuple(notes)
         self.neighbours = [(model, weight) for model, weight in neighbours if weight > 0]
         self.popularity = popularity
         self.content = content

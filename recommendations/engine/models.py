@@ -13,7 +13,10 @@ from recommendations.engine.ease import EASE
 from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.itemknn import ItemKNN
 from recommendations.engine.popularity import Popularity
+from recommendations.engine.sasrec import SASRec
+from recommendations.engine.sequences import MarkovChain
 from recommendations.engine.session import SessionKNN
+from recommendations.engine.torch_support import TORCH_MISSING, torch_available
 from recommendations.engine.types import EngineConfig, ItemContent
 
 ALGORITHMS = (
@@ -25,7 +28,11 @@ ALGORITHMS = (
     "content",
     "hybrid",
     "als-default",
+    "markov",
+    "sequence",
 )
+# Models that read the order of a viewer's history (the rest are order-free).
+SEQUENTIAL_ALGORITHMS = frozenset({"markov", "sequence"})
 
 
 def make_model(
@@ -33,6 +40,9 @@ def make_model(
 ) -> Recommender:
     """Return an unfitted model called ``name`` (one of :data:`ALGORITHMS`).
 
+    ``"sequence"`` (SASRec) needs torch: its ``fit`` raises
+    :class:`~recommendations.engine.torch_support.TorchMissingError` without
+    it (check :func:`~recommendations.engine.torch_support.torch_available`).
     ``"als"`` follows ``config.als_weighting`` (plain confidences or BM25);
     ``"als-default"`` is implicit's ALS at the library defaults
     (regularisation 0.01, alpha 1, plain confidences), kept as an untuned
@@ -55,6 +65,8 @@ def make_model(
         ),
         "content": lambda: _content(config, content),
         "hybrid": lambda: production_model(config, n_items=n_items, content=content),
+        "markov": MarkovChain,
+        "sequence": lambda: sequence_model(config),
     }
     if name not in builders:
         raise ValueError(f"unknown algorithm {name!r}; choose from {', '.join(ALGORITHMS)}")
@@ -72,6 +84,11 @@ def production_model(
     ItemKNN is fitted even at blend weight 0: ``similar_items`` blends its
     neighbours with the session model's and content's
     (``config.similar_weights``).
+
+    The sequence member (SASRec) joins when its weight is above 0 and torch
+    is installed; without torch it is left out and ``Hybrid.notes`` says
+    so (:data:`~recommendations.engine.torch_support.TORCH_MISSING`), for
+    the glue to show beside the version.
     """
     weights, similar = config.hybrid_weights, config.similar_weights
     knn = ItemKNN(config.knn_neighbours, config.knn_shrink)
@@ -83,6 +100,13 @@ def production_model(
     ]
     if n_items <= config.ease_max_items:
         members.insert(0, (_ease(config), weights.get("ease", 0.0)))
+    notes: list[str] = []
+    if weights.get("sequence", 0.0) > 0:
+        sequence = sequence_model(config)  # the constructor checks its settings either way
+        if torch_available():
+            members.append((sequence, weights["sequence"]))
+        else:
+            notes.append(TORCH_MISSING)
     categories = content.categories if content is not None else None
     return Hybrid(
         members,
@@ -95,11 +119,32 @@ def production_model(
         cold_item_weight=weights.get("cold_items", 0.0),
         similar_content_weight=similar.get("content", 0.0),
         popularity_exponent=config.hybrid_popularity_exponent,
+        notes=notes,
+    )
+
+
+def sequence_model(config: EngineConfig) -> SASRec:
+    """Return the SASRec member at ``config``'s settings (unfitted; needs torch to fit)."""
+    return SASRec(
+        dim=config.sequence_dim,
+        blocks=config.sequence_blocks,
+        heads=config.sequence_heads,
+        max_length=config.sequence_max_length,
+        dropout=config.sequence_dropout,
+        learning_rate=config.sequence_learning_rate,
+        batch_size=config.sequence_batch_size,
+        max_epochs=config.sequence_max_epochs,
+        patience=config.sequence_patience,
+        validation_users=config.sequence_validation_users,
+        negatives=config.sequence_negatives,
+        full_softmax_items=config.sequence_full_softmax_items,
+        num_threads=config.sequence_threads,
+        seed=config.seed,
     )
 
 
 # Operational settings, not model variants: an experiment cannot change them.
-_NOT_OVERRIDABLE = frozenset({"num_threads", "seed"})
+_NOT_OVERRIDABLE = frozenset({"num_threads", "sequence_threads", "seed"})
 # No setting needs more (neighbours, factors, lambda, the EASE item cap); comparing
 # first also keeps a 400-digit integer away from float conversion.
 _LARGEST = 1_000_000
