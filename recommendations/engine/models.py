@@ -65,7 +65,7 @@ def make_model(
         ),
         "content": lambda: _content(config, content),
         "hybrid": lambda: production_model(config, n_items=n_items, content=content),
-        "markov": MarkovChain,
+        "markov": lambda: MarkovChain(seed=config.seed),
         "sequence": lambda: sequence_model(config),
     }
     if name not in builders:

@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommendations.engine.sequences import Sequences, sequences_from_lists, user_sequences
+from recommendations.engine.sequences import Sequences, sequences_from_lists
 from recommendations.engine.torch_support import TorchMissingError, load_torch, torch_threads
 from recommendations.engine.types import ScoredItem
 
@@ -142,17 +142,41 @@ class SASRec:
             self.sequences_ = sequences_from_lists([[] for _ in range(X.shape[0])])
             self.log_ = TrainingLog(0, 0, (), 0, (), 0.0, "no timestamps: nothing to order")
             return self
-        self.sequences_ = user_sequences(X, timestamps)
+        rng = np.random.default_rng(self.seed)
+        rows, items, times = _positive_entries(X, timestamps)
+        order = np.lexsort((rng.random(items.size), times, rows))
+        rows, items, times = rows[order], items[order], times[order]
+        self.sequences_ = Sequences(items, _indptr(rows, X.shape[0]))
         with torch_threads(torch, self.num_threads):
-            self._train(torch, started)
+            self._train(torch, rng, rows, times, started)
         return self
 
-    def _train(self, torch: ModuleType, started: float) -> None:
+    def _train(
+        self,
+        torch: ModuleType,
+        rng: np.random.Generator,
+        rows: NDArray[np.int64],
+        times: NDArray[np.float64],
+        started: float,
+    ) -> None:
         net_module = importlib.import_module("recommendations.engine.sasrec_net")
-        rng = np.random.default_rng(self.seed)
         torch.manual_seed(self.seed)
         generator = torch.Generator().manual_seed(self.seed)
-        train_seqs, held_users, held_items = self._hold_out(rng)
+        held_users, held_entries = self._hold_out(rng)
+        training = np.ones(rows.size, dtype=bool)
+        training[held_entries] = False
+        train_rows, train_items, train_times = (
+            rows[training],
+            self.sequences_.items[training],
+            times[training],
+        )
+        train_seqs = Sequences(train_items, _indptr(train_rows, self.sequences_.n_users))
+        held_items = self.sequences_.items[held_entries]
+        # Equal times (a page of ratings sent at once) have no order: each epoch
+        # draws a new one, so the model learns the page, not an index order.
+        has_ties = bool(
+            np.any((train_rows[1:] == train_rows[:-1]) & (train_times[1:] == train_times[:-1]))
+        )
         windows = _windows(train_seqs, self.max_length + 1)
         net = net_module.SASRecNet(
             self.n_items_,
@@ -174,6 +198,11 @@ class SASRec:
         ndcgs: list[float] = []
         losses: list[float] = []
         for epoch in range(1, self.max_epochs + 1):
+            if has_ties and epoch > 1:
+                order = np.lexsort((rng.random(train_items.size), train_times, train_rows))
+                windows = _windows(
+                    Sequences(train_items[order], train_seqs.indptr), self.max_length + 1
+                )
             losses.append(self._epoch(torch, net, optimiser, windows, rng, generator))
             if held_users.size == 0:
                 best_epoch, best_state = epoch, None
@@ -201,21 +230,13 @@ class SASRec:
             status=status,
         )
 
-    def _hold_out(
-        self, rng: np.random.Generator
-    ) -> tuple[Sequences, NDArray[np.int64], NDArray[np.int64]]:
-        """Drop the latest item of up to ``validation_users`` viewers (3+ items) from training."""
+    def _hold_out(self, rng: np.random.Generator) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Choose up to ``validation_users`` viewers (3+ items); return them and their latest entry."""
         lengths = self.sequences_.lengths()
         eligible = np.flatnonzero(lengths >= 3)
         count = min(self.validation_users, eligible.size)
         held = np.sort(rng.choice(eligible, size=count, replace=False)) if count else eligible[:0]
-        last = self.sequences_.indptr[held + 1] - 1
-        keep = np.ones(self.sequences_.items.size, dtype=bool)
-        keep[last] = False
-        new_lengths = lengths.copy()
-        new_lengths[held] -= 1
-        indptr = np.concatenate(([0], np.cumsum(new_lengths))).astype(np.int64)
-        return Sequences(self.sequences_.items[keep], indptr), held, self.sequences_.items[last]
+        return held, self.sequences_.indptr[held + 1] - 1
 
     def _epoch(
         self,
@@ -339,6 +360,22 @@ class SASRec:
             scores = (states @ self._net.item_weights().T).numpy().astype(np.float32)
         scores[~has_history] = 0.0
         return scores
+
+
+def _positive_entries(
+    X: sp.csr_matrix, timestamps: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """Rows, items and times of the positive entries of ``X``."""
+    if timestamps.shape != X.data.shape:
+        raise ValueError("timestamps must align with X.data")
+    positive = X.data > 0
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[positive]
+    return rows.astype(np.int64), X.indices[positive].astype(np.int64), timestamps[positive]
+
+
+def _indptr(sorted_rows: NDArray[np.int64], n_rows: int) -> NDArray[np.int64]:
+    counts = np.bincount(sorted_rows, minlength=n_rows)
+    return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
 
 
 def _require_torch() -> ModuleType:

@@ -45,19 +45,31 @@ class Sequences:
         return np.diff(self.indptr)
 
 
-def user_sequences(X: sp.csr_matrix, timestamps: NDArray[np.float64]) -> Sequences:
-    """Order each row's positive entries by time (ties by item index).
+def user_sequences(
+    X: sp.csr_matrix,
+    timestamps: NDArray[np.float64],
+    *,
+    tie_break: NDArray[np.float64] | None = None,
+) -> Sequences:
+    """Order each row's positive entries by time.
+
+    Entries of one user with the same time (MovieLens stores seconds, and
+    42 % of its consecutive ratings share one: a page of ratings sent at
+    once) have no order; ``tie_break`` (aligned with ``X.data``, e.g. seeded
+    random keys) orders them, else the item index does.
 
     Args:
         X: CSR ``(n_users, n_items)``; entries with a value ``<= 0`` are left out.
         timestamps: ``(nnz,)`` unix seconds aligned with ``X.data``.
+        tie_break: ``(nnz,)`` secondary keys, or ``None``.
     """
     if timestamps.shape != X.data.shape:
         raise ValueError(f"timestamps must align with X.data: {timestamps.shape} vs {X.data.shape}")
     rows = entry_rows(X)
     positive = X.data > 0
     rows, items, times = rows[positive], X.indices[positive].astype(np.int64), timestamps[positive]
-    order = np.lexsort((items, times, rows))
+    ties = items if tie_break is None else tie_break[positive]
+    order = np.lexsort((ties, times, rows))
     counts = np.bincount(rows, minlength=X.shape[0])
     indptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     return Sequences(items=items[order], indptr=indptr)
@@ -86,15 +98,21 @@ class MarkovChain:
     sequence model must beat; without timestamps it only ranks by
     popularity.
 
+    Entries with equal times are ordered at random (seeded), so a page of
+    ratings sent at once counts its pairs in both directions rather than in
+    item-index order.
+
     Args:
         smoothing: added to each row's count before normalising, so a rare
             last item speaks with less certainty.
+        seed: seed of the tie order.
     """
 
     name = "markov"
 
-    def __init__(self, smoothing: float = 1.0) -> None:
+    def __init__(self, smoothing: float = 1.0, *, seed: int = 0) -> None:
         self.smoothing = smoothing
+        self.seed = seed
         self.transitions_ = sp.csr_matrix((0, 0), dtype=np.float32)
         self.popularity_: NDArray[np.float32] = np.zeros(0, dtype=np.float32)
         self.last_items_: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
@@ -108,7 +126,8 @@ class MarkovChain:
         if timestamps is None:
             self.transitions_ = sp.csr_matrix((n_items, n_items), dtype=np.float32)
             return self
-        seqs = user_sequences(X, timestamps)
+        ties = np.random.default_rng(self.seed).random(X.nnz)
+        seqs = user_sequences(X, timestamps, tie_break=ties)
         self.transitions_ = transition_matrix(seqs, n_items, smoothing=self.smoothing)
         lengths = seqs.lengths()
         has = lengths > 0

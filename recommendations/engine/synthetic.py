@@ -117,7 +117,9 @@ def planted_sequences(
         raise ValueError("length must be below n_items")
     rng = np.random.default_rng(seed)
     successor = rng.permutation(n_items).astype(np.int64)
-    users, items, times = [], [], []
+    users: list[int] = []
+    items: list[int] = []
+    times: list[float] = []
     for user in range(n_users):
         current = int(rng.integers(n_items))
         seen = {current}
@@ -131,7 +133,7 @@ def planted_sequences(
             current = nxt
         users.extend([user] * length)
         items.extend(history)
-        times.extend(start + user * 86_400.0 + 60.0 * np.arange(length))
+        times.extend((start + user * 86_400.0 + 60.0 * np.arange(length)).tolist())
     order = np.lexsort((np.array(items), np.array(users)))
     user_arr, item_arr = np.array(users)[order], np.array(items)[order]
     X = sp.csr_matrix(
