@@ -87,7 +87,7 @@ def run_seed(
     split = split_random(X, timestamps=times, seed=seed)
     base = dataclasses.replace(EngineConfig(), seed=seed)
     blend_grid: dict[str, list[float]] = dict(BLEND_GRID)
-    members = MEMBERS
+    members: tuple[str, ...] = MEMBERS
     if sequence:
         blend_grid["sequence"] = SEQUENCE_WEIGHTS
         members = (*MEMBERS, "sequence")

@@ -85,10 +85,13 @@ def production_model(
     neighbours with the session model's and content's
     (``config.similar_weights``).
 
-    The sequence member (SASRec) joins when its weight is above 0 and torch
-    is installed; without torch it is left out and ``Hybrid.notes`` says
-    so (:data:`~recommendations.engine.torch_support.TORCH_MISSING`), for
-    the glue to show beside the version.
+    The sequence model (SASRec) is fitted when torch is installed and either
+    its feed weight is above 0 (it joins the blend) or
+    ``config.sequence_up_next`` is set (it serves ``Hybrid.up_next`` only);
+    without torch it is left out and ``Hybrid.notes`` says so
+    (:data:`~recommendations.engine.torch_support.TORCH_MISSING`), for the
+    glue to show beside the version, and up next falls back to the latest
+    item's similar items.
     """
     weights, similar = config.hybrid_weights, config.similar_weights
     knn = ItemKNN(config.knn_neighbours, config.knn_shrink)
@@ -101,10 +104,13 @@ def production_model(
     if n_items <= config.ease_max_items:
         members.insert(0, (_ease(config), weights.get("ease", 0.0)))
     notes: list[str] = []
-    if weights.get("sequence", 0.0) > 0:
-        sequence = sequence_model(config)  # the constructor checks its settings either way
+    sequence: SASRec | None = None
+    if weights.get("sequence", 0.0) > 0 or config.sequence_up_next:
+        candidate = sequence_model(config)  # the constructor checks its settings either way
         if torch_available():
-            members.append((sequence, weights["sequence"]))
+            sequence = candidate
+            if weights.get("sequence", 0.0) > 0:
+                members.append((sequence, weights["sequence"]))
         else:
             notes.append(TORCH_MISSING)
     categories = content.categories if content is not None else None
@@ -120,6 +126,7 @@ def production_model(
         similar_content_weight=similar.get("content", 0.0),
         popularity_exponent=config.hybrid_popularity_exponent,
         notes=notes,
+        sequence=sequence,
     )
 
 
@@ -186,7 +193,7 @@ def _check_type(name: str, value: Any, default: Any) -> None:
             raise ValueError(f"{name} must be a number.")
         if not 0 <= value <= _LARGEST:  # NaN fails every comparison, inf the bound
             raise ValueError(f"{name} must be a finite number from 0 to {_LARGEST:,}.")
-    elif isinstance(default, int):
+    elif isinstance(default, int) and not isinstance(default, bool):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _LARGEST:
             raise ValueError(f"{name} must be a whole number from 1 to {_LARGEST:,}.")
     elif not isinstance(value, type(default)):

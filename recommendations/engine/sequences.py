@@ -8,6 +8,7 @@ videos and courses in one item space, oldest first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Self
 
@@ -75,7 +76,7 @@ def user_sequences(
     return Sequences(items=items[order], indptr=indptr)
 
 
-def sequences_from_lists(histories: list[list[int]] | list[NDArray[np.int64]]) -> Sequences:
+def sequences_from_lists(histories: Sequence[Sequence[int] | NDArray[np.int64]]) -> Sequences:
     """Build :class:`Sequences` from per-viewer lists that are already in time order."""
     lengths = np.array([len(h) for h in histories], dtype=np.int64)
     indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)

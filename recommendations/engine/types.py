@@ -144,6 +144,9 @@ class EngineConfig:
     sequence_negatives: int = 1024
     sequence_full_softmax_items: int = 5000
     sequence_threads: int = 1
+    # Fit the sequence model for Hybrid.up_next even at feed weight 0. Off until
+    # the glue serves up next (it adds a SASRec fit to every retrain).
+    sequence_up_next: bool = False
     hybrid_weights: dict[str, float] = field(
         default_factory=lambda: {
             "ease": 1.0,

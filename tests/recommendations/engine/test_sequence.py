@@ -1,5 +1,7 @@
 """The sequence model (SASRec) and the Markov last-item baseline on planted order."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -13,7 +15,7 @@ from recommendations.engine.synthetic import planted_sequences
 
 
 def small_sasrec(**overrides: object) -> SASRec:
-    settings: dict = {
+    settings: dict[str, Any] = {
         "dim": 32,
         "blocks": 1,
         "heads": 2,
@@ -27,7 +29,7 @@ def small_sasrec(**overrides: object) -> SASRec:
         "seed": 0,
     }
     settings.update(overrides)
-    return SASRec(**settings)  # type: ignore[arg-type]
+    return SASRec(**settings)
 
 
 @pytest.fixture(scope="module")

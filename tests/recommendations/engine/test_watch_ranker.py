@@ -1,5 +1,7 @@
 """The second-stage ranker learns watch time and purchases from simulated impression logs."""
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -81,7 +83,7 @@ def test_ranker_is_deterministic(logs: tuple) -> None:
 
 def test_features_and_logs_check_their_shapes() -> None:
     n = 3
-    good = {
+    good: dict[str, Any] = {
         "member_scores": np.zeros((n, 2), dtype=np.float32),
         "item_age_days": np.zeros(n),
         "creator_followed": np.zeros(n, dtype=bool),

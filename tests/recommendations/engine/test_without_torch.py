@@ -67,6 +67,41 @@ def test_hybrid_includes_the_sequence_member_with_torch(planted_order: tuple) ->
     assert model.notes == ()
 
 
+def test_up_next_falls_back_to_similar_items_without_torch(
+    no_torch: None, planted_order: tuple
+) -> None:
+    # given a retrain asked to fit the sequence model for "up next", without torch
+    X, times, _ = planted_order
+    config = dataclasses.replace(WITH_SEQUENCE, sequence_up_next=True)
+    model = production_model(config, n_items=X.shape[1]).fit(X, times)
+    # when
+    upcoming = model.up_next([4, 9], 5, exclude=[1])
+    # then the latest item's similar items stand in, minus the history and exclusions
+    expected = [s.index for s in model.similar_items(9, 10) if s.index not in (4, 9, 1)][:5]
+    assert [s.index for s in upcoming] == expected
+    assert model.sequence is None
+
+
+def test_up_next_uses_the_sequence_model_without_a_feed_weight(planted_order: tuple) -> None:
+    # given the sequence model fitted for "up next" only
+    X, times, _ = planted_order
+    config = dataclasses.replace(
+        WITH_SEQUENCE,
+        sequence_up_next=True,
+        hybrid_weights={**WITH_SEQUENCE.hybrid_weights, "sequence": 0.0},
+    )
+    model = production_model(config, n_items=X.shape[1]).fit(X, times)
+    # when
+    upcoming = model.up_next([4, 9], 5, exclude=[1])
+    # then it is not a feed member, but it answers up next
+    assert model.sequence is not None
+    assert "sequence" not in [m.name for m, _ in model.members]
+    assert [s.index for s in upcoming] == [
+        s.index for s in model.sequence.up_next(np.array([4, 9]), 5, exclude=np.array([1]))
+    ]
+    assert not {s.index for s in upcoming} & {1, 4, 9}
+
+
 def test_sequence_model_raises_a_clear_error_without_torch(
     no_torch: None, planted_order: tuple
 ) -> None:
