@@ -1,8 +1,11 @@
 """Next-item accuracy on MovieLens-100K: leave-last-out by time, full ranking, every model.
 
-Protocol: each user's latest positive (rating >= 4, ties broken at random,
-seeded) is their test item; it is ranked among all 1,682 movies except the
-user's training items; NDCG@10 / HR@10 over the users with a test item.
+Protocol: each user's latest interaction (ties broken at random, seeded) is
+their test item; it is ranked among all 1,682 movies except the user's
+training items; NDCG@10 / HR@10 over the users with a test item. By default
+every rating counts as an interaction (``--min-rating 1``, as in the
+sequential-recommendation literature: SASRec, BERT4Rec, RecBole);
+``--min-rating 4`` keeps protocol A's positives only.
 
 Tuning never reads the test items. Every model's grid is scored on the
 same construction carved from the training part (each user's latest
@@ -47,10 +50,9 @@ GRIDS: dict[str, list[dict[str, Any]]] = {
     "als": grid(als_regularization=[50.0, 100.0, 200.0], als_alpha=[5.0, 10.0]),
     "hybrid": [{}],
     "markov": [{}],
-    "sequence": grid(
-        sequence_learning_rate=[0.002, 0.005],
-        sequence_max_length=[50, 100],
-    ),
+    # One setting: each SASRec fit takes minutes on the shared machine. The rate
+    # 0.005 was chosen over 0.001 on the model's own validation (docs section 9.2).
+    "sequence": [{}],
 }
 
 
@@ -73,13 +75,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=default_data_dir() / "movielens-100k")
     parser.add_argument("--seed", type=int, default=0, help="tie-break seed of the split")
+    parser.add_argument("--min-rating", type=int, default=1, help="ratings counted (1: all)")
     parser.add_argument(
         "--algorithms", nargs="+", default=list(GRIDS), choices=list(GRIDS), help="rows to run"
     )
     args = parser.parse_args()
     started, load_before = time.perf_counter(), os.getloadavg()
     print(sequence_status())
-    part = index_records(read_movielens(args.data / "u.data")).parts[0]
+    part = index_records(read_movielens(args.data / "u.data", min_rating=args.min_rating)).parts[0]
+    print(f"{part.matrix.nnz:,} interactions (ratings >= {args.min_rating})")
     outer = split_next_item(part.matrix, part.timestamps, seed=args.seed)
     carved = split_next_item(outer.train, outer.train_times, seed=args.seed)
     results: dict[str, tuple[EvaluationResult, float, EngineConfig]] = {}
@@ -106,12 +110,6 @@ def main() -> None:
         ratio = results["sequence"][0].ndcg / order_free[best]
         print(
             f"\nsequence / best order-free ({best}): {ratio:.3f}  (target >= 1.2: {ratio >= 1.2})"
-        )
-    if "sequence" in results:
-        chosen = results["sequence"][2]
-        print(
-            "sequence settings chosen on validation: "
-            f"lr {chosen.sequence_learning_rate}, max_length {chosen.sequence_max_length}"
         )
     load_after = os.getloadavg()
     print(

@@ -100,7 +100,7 @@ class SASRec:
         heads: int = 2,
         max_length: int = 50,
         dropout: float = 0.2,
-        learning_rate: float = 1e-3,
+        learning_rate: float = 5e-3,
         weight_decay: float = 0.0,
         batch_size: int = 128,
         max_epochs: int = 100,

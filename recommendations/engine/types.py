@@ -136,7 +136,7 @@ class EngineConfig:
     sequence_heads: int = 2
     sequence_max_length: int = 50
     sequence_dropout: float = 0.2
-    sequence_learning_rate: float = 0.001
+    sequence_learning_rate: float = 0.005
     sequence_batch_size: int = 128
     sequence_max_epochs: int = 100
     sequence_patience: int = 5

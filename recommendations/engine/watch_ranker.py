@@ -127,7 +127,8 @@ class WatchTimeRanker:
         watch_objective: ``"poisson"`` or ``"weighted_logistic"``.
         max_iter, learning_rate, max_leaf_nodes, l2_regularization: the
             boosted trees' settings (both heads).
-        num_threads: OpenMP threads of the trees (bounded: a worker shares its cores).
+        num_threads: OpenMP threads of the trees (bounded: a worker shares its
+            cores; on the loaded 2-core machine two threads were far slower than one).
         seed: the trees' random state.
     """
 
@@ -140,7 +141,7 @@ class WatchTimeRanker:
         learning_rate: float = 0.1,
         max_leaf_nodes: int = 31,
         l2_regularization: float = 1.0,
-        num_threads: int = 2,
+        num_threads: int = 1,
         seed: int = 0,
     ) -> None:
         if watch_objective not in WATCH_OBJECTIVES:
