@@ -147,7 +147,8 @@ class SASRec:
         order = np.lexsort((rng.random(items.size), times, rows))
         rows, items, times = rows[order], items[order], times[order]
         self.sequences_ = Sequences(items, _indptr(rows, X.shape[0]))
-        with torch_threads(torch, self.num_threads):
+        # fork_rng: seeding here must not reset the caller's global torch generator
+        with torch_threads(torch, self.num_threads), torch.random.fork_rng(devices=[]):
             self._train(torch, rng, rows, times, started)
         return self
 
