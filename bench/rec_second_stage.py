@@ -29,7 +29,7 @@ from scipy.stats import spearmanr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from recommendations.engine.exploration import snips_estimate
-from recommendations.engine.synthetic import simulate_impressions
+from recommendations.engine.synthetic import SimulatedImpressions, simulate_impressions
 from recommendations.engine.watch_ranker import WatchTimeRanker
 
 PURCHASE_VALUE = 600.0  # seconds of watch time one purchase is worth
@@ -87,7 +87,7 @@ def main() -> None:
     print(f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (1-minute)")
 
 
-def _realised(sim, rows: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _realised(sim: SimulatedImpressions, rows: np.ndarray) -> np.ndarray:
     """Observed value of the served impressions: watch seconds + value of a purchase."""
     log = sim.log
     return np.asarray(log.watch_seconds)[rows] + PURCHASE_VALUE * np.asarray(log.purchased)[rows]
