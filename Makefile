@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The recommender's sequence model needs PyTorch (requirements-torch.txt); 0 leaves it out.
+WITH_TORCH ?= 1
+TORCH_REQUIREMENTS := $(if $(filter 1,$(WITH_TORCH)),-r requirements-torch.txt,)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve demo worker beat test test-e2e lint fmt typecheck imports migrations-check check clean
@@ -18,9 +21,9 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt requirements-torch.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(TORCH_REQUIREMENTS)
 	touch $(STAMP)
 
 install: $(STAMP)

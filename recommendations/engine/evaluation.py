@@ -82,6 +82,22 @@ def split_leave_one_out(
     return _split_by_rank(X, timestamps, keys, (np.diff(X.indptr) > 1).astype(np.int64))
 
 
+def split_next_item(
+    X: sp.csr_matrix, timestamps: NDArray[np.float64] | None, *, seed: int = 0
+) -> Split:
+    """Leave the last item out, by time: each user's latest entry is their test item.
+
+    The next-item protocol (SASRec, GRU4Rec): train on everything before
+    each user's latest item and rank that item among all items but the
+    training ones. Users with one entry keep it in train (no test).
+    Unlike :func:`split_leave_one_out` it refuses to run without times
+    (a random "last" item would not be a next item).
+    """
+    if timestamps is None:
+        raise ValueError("a next-item split needs timestamps")
+    return split_leave_one_out(X, timestamps, seed=seed)
+
+
 def split_temporal(interactions: InteractionMatrix, cutoff: float) -> Split:
     """Split at a global time: entries at or after ``cutoff`` are test.
 

@@ -14,6 +14,7 @@ from recommendations.engine.base import ItemSimilarity, Recommender
 from recommendations.engine.content import ContentModel
 from recommendations.engine.itemknn import ItemKNN
 from recommendations.engine.popularity import Popularity
+from recommendations.engine.sasrec import SASRec
 from recommendations.engine.session import SessionKNN
 from recommendations.engine.types import ScoredItem
 
@@ -64,6 +65,11 @@ class Hybrid:
         popularity_exponent: beta of the popularity debiasing above.
         similar_content_weight: weight of content next to ``neighbours``
             in :meth:`similar_items`.
+        notes: status lines for operators, e.g. a member left out because
+            torch is not installed (``production_model`` fills them).
+        sequence: the sequence model behind :meth:`up_next` (fitted here
+            even when it is not a feed member); ``None``: up next falls back
+            to the similar items of the latest item.
     """
 
     name = "hybrid"
@@ -78,8 +84,12 @@ class Hybrid:
         cold_item_weight: float = 0.5,
         similar_content_weight: float = 0.3,
         popularity_exponent: float = 0.0,
+        notes: Sequence[str] = (),
+        sequence: SASRec | None = None,
     ) -> None:
         self.members = [(model, weight) for model, weight in members if weight > 0]
+        self.notes = tuple(notes)
+        self.sequence = sequence
         self.neighbours = [(model, weight) for model, weight in neighbours if weight > 0]
         self.popularity = popularity
         self.content = content
@@ -93,9 +103,12 @@ class Hybrid:
         """Fit every member, popularity and content; remember the cold items."""
         for model, _ in self.members:
             model.fit(X, timestamps)
-        for source, _ in self.neighbours:
-            if all(member is not source for member, _ in self.members):
-                source.fit(X, timestamps)
+        extras: list[Recommender] = [source for source, _ in self.neighbours]
+        if self.sequence is not None:
+            extras.append(self.sequence)
+        for extra in extras:
+            if all(member is not extra for member, _ in self.members):
+                extra.fit(X, timestamps)
         self.popularity.fit(X)
         if self.content is not None:
             self.content.fit(X)
@@ -141,6 +154,25 @@ class Hybrid:
             if weights.get(model.name, 0.0) > 0
         ]
         return clone
+
+    def up_next(
+        self, history: Sequence[int], k: int, *, exclude: Sequence[int] = ()
+    ) -> list[ScoredItem]:
+        """What to play after the latest item of ``history`` (oldest first), best first.
+
+        The sequence model reads the whole recent history when there is
+        one; otherwise the similar items of the latest item stand in.
+        Items of ``history`` and ``exclude`` (owned, hidden) never come back.
+        """
+        if not history:
+            return []
+        if self.sequence is not None:
+            return self.sequence.up_next(
+                np.asarray(history, dtype=np.int64), k, exclude=np.asarray(exclude, dtype=np.int64)
+            )
+        dropped = set(history) | set(exclude)
+        found = self.similar_items(int(history[-1]), k + len(dropped))
+        return [item for item in found if item.index not in dropped][:k]
 
     def similar_items(self, item_index: int, k: int) -> list[ScoredItem]:
         """Blend the neighbour models and content, each scaled by its best score.

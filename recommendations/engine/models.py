@@ -13,7 +13,10 @@ from recommendations.engine.ease import EASE
 from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.itemknn import ItemKNN
 from recommendations.engine.popularity import Popularity
+from recommendations.engine.sasrec import SASRec
+from recommendations.engine.sequences import MarkovChain
 from recommendations.engine.session import SessionKNN
+from recommendations.engine.torch_support import TORCH_MISSING, torch_available
 from recommendations.engine.types import EngineConfig, ItemContent
 
 ALGORITHMS = (
@@ -25,7 +28,11 @@ ALGORITHMS = (
     "content",
     "hybrid",
     "als-default",
+    "markov",
+    "sequence",
 )
+# Models that read the order of a viewer's history (the rest are order-free).
+SEQUENTIAL_ALGORITHMS = frozenset({"markov", "sequence"})
 
 
 def make_model(
@@ -33,6 +40,9 @@ def make_model(
 ) -> Recommender:
     """Return an unfitted model called ``name`` (one of :data:`ALGORITHMS`).
 
+    ``"sequence"`` (SASRec) needs torch: its ``fit`` raises
+    :class:`~recommendations.engine.torch_support.TorchMissingError` without
+    it (check :func:`~recommendations.engine.torch_support.torch_available`).
     ``"als"`` follows ``config.als_weighting`` (plain confidences or BM25);
     ``"als-default"`` is implicit's ALS at the library defaults
     (regularisation 0.01, alpha 1, plain confidences), kept as an untuned
@@ -55,6 +65,8 @@ def make_model(
         ),
         "content": lambda: _content(config, content),
         "hybrid": lambda: production_model(config, n_items=n_items, content=content),
+        "markov": lambda: MarkovChain(seed=config.seed),
+        "sequence": lambda: sequence_model(config),
     }
     if name not in builders:
         raise ValueError(f"unknown algorithm {name!r}; choose from {', '.join(ALGORITHMS)}")
@@ -72,6 +84,14 @@ def production_model(
     ItemKNN is fitted even at blend weight 0: ``similar_items`` blends its
     neighbours with the session model's and content's
     (``config.similar_weights``).
+
+    The sequence model (SASRec) is fitted when torch is installed and either
+    its feed weight is above 0 (it joins the blend) or
+    ``config.sequence_up_next`` is set (it serves ``Hybrid.up_next`` only);
+    without torch it is left out and ``Hybrid.notes`` says so
+    (:data:`~recommendations.engine.torch_support.TORCH_MISSING`), for the
+    glue to show beside the version, and up next falls back to the latest
+    item's similar items.
     """
     weights, similar = config.hybrid_weights, config.similar_weights
     knn = ItemKNN(config.knn_neighbours, config.knn_shrink)
@@ -83,6 +103,16 @@ def production_model(
     ]
     if n_items <= config.ease_max_items:
         members.insert(0, (_ease(config), weights.get("ease", 0.0)))
+    notes: list[str] = []
+    sequence: SASRec | None = None
+    if weights.get("sequence", 0.0) > 0 or config.sequence_up_next:
+        candidate = sequence_model(config)  # the constructor checks its settings either way
+        if torch_available():
+            sequence = candidate
+            if weights.get("sequence", 0.0) > 0:
+                members.append((sequence, weights["sequence"]))
+        else:
+            notes.append(TORCH_MISSING)
     categories = content.categories if content is not None else None
     return Hybrid(
         members,
@@ -95,11 +125,33 @@ def production_model(
         cold_item_weight=weights.get("cold_items", 0.0),
         similar_content_weight=similar.get("content", 0.0),
         popularity_exponent=config.hybrid_popularity_exponent,
+        notes=notes,
+        sequence=sequence,
+    )
+
+
+def sequence_model(config: EngineConfig) -> SASRec:
+    """Return the SASRec member at ``config``'s settings (unfitted; needs torch to fit)."""
+    return SASRec(
+        dim=config.sequence_dim,
+        blocks=config.sequence_blocks,
+        heads=config.sequence_heads,
+        max_length=config.sequence_max_length,
+        dropout=config.sequence_dropout,
+        learning_rate=config.sequence_learning_rate,
+        batch_size=config.sequence_batch_size,
+        max_epochs=config.sequence_max_epochs,
+        patience=config.sequence_patience,
+        validation_users=config.sequence_validation_users,
+        negatives=config.sequence_negatives,
+        full_softmax_items=config.sequence_full_softmax_items,
+        num_threads=config.sequence_threads,
+        seed=config.seed,
     )
 
 
 # Operational settings, not model variants: an experiment cannot change them.
-_NOT_OVERRIDABLE = frozenset({"num_threads", "seed"})
+_NOT_OVERRIDABLE = frozenset({"num_threads", "sequence_threads", "seed"})
 # No setting needs more (neighbours, factors, lambda, the EASE item cap); comparing
 # first also keeps a 400-digit integer away from float conversion.
 _LARGEST = 1_000_000
@@ -141,7 +193,7 @@ def _check_type(name: str, value: Any, default: Any) -> None:
             raise ValueError(f"{name} must be a number.")
         if not 0 <= value <= _LARGEST:  # NaN fails every comparison, inf the bound
             raise ValueError(f"{name} must be a finite number from 0 to {_LARGEST:,}.")
-    elif isinstance(default, int):
+    elif isinstance(default, int) and not isinstance(default, bool):
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _LARGEST:
             raise ValueError(f"{name} must be a whole number from 1 to {_LARGEST:,}.")
     elif not isinstance(value, type(default)):

@@ -129,12 +129,31 @@ class EngineConfig:
     content_neighbours: int = 50
     session_tau: float = 1080.0
     session_neighbours: int = 200
+    # SASRec (engine.sasrec); torch optional. One thread by default: on a shared
+    # 2-core machine two OpenMP threads ran 4x slower than one (docs/recommender.md).
+    sequence_dim: int = 64
+    sequence_blocks: int = 2
+    sequence_heads: int = 2
+    sequence_max_length: int = 50
+    sequence_dropout: float = 0.2
+    sequence_learning_rate: float = 0.005
+    sequence_batch_size: int = 128
+    sequence_max_epochs: int = 100
+    sequence_patience: int = 5
+    sequence_validation_users: int = 1000
+    sequence_negatives: int = 1024
+    sequence_full_softmax_items: int = 5000
+    sequence_threads: int = 1
+    # Fit the sequence model for Hybrid.up_next even at feed weight 0. Off until
+    # the glue serves up next (it adds a SASRec fit to every retrain).
+    sequence_up_next: bool = False
     hybrid_weights: dict[str, float] = field(
         default_factory=lambda: {
             "ease": 1.0,
             "als": 1.5,
             "itemknn": 0.0,
             "session": 0.25,
+            "sequence": 0.0,
             "cold_items": 0.5,
         }
     )

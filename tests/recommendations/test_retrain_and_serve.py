@@ -268,3 +268,21 @@ def test_rec_evaluate_prints_every_algorithm_on_platform_data(platform, capsys) 
     assert all(0 <= r["ndcg"] <= 1 and r["n_users"] > 0 for r in results)
     with pytest.raises(CommandError):
         call_command("rec_evaluate", "--holdout", "1.5")
+
+
+def test_rec_evaluate_next_item_ranks_each_viewers_latest_item(platform, capsys) -> None:
+    # when: leave-last-out by time, the Markov baseline and the sequence model included
+    call_command(
+        "rec_evaluate",
+        "--split",
+        "next-item",
+        "--json",
+        "--algorithms",
+        "ease",
+        "markov",
+        "sequence",
+    )
+    # then
+    results = json.loads(capsys.readouterr().out)
+    assert [r["model"] for r in results] == ["ease", "markov", "sequence"]
+    assert all(0 <= r["ndcg"] <= 1 and r["n_users"] > 0 for r in results)

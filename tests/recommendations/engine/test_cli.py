@@ -89,3 +89,35 @@ def test_cli_reads_an_explicit_test_file_without_header(
     # then
     (result,) = json.loads(capsys.readouterr().out)
     assert result["n_users"] > 0
+
+
+def test_cli_next_item_split_reports_sequential_models_beside_order_free_ones(
+    csv_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given time-stamped interactions
+    # when
+    main(
+        [
+            "--data",
+            str(csv_path),
+            "--split",
+            "next-item",
+            "--algorithms",
+            "ease",
+            "markov",
+            "sequence",
+        ]
+    )
+    # then every model is ranked on each user's latest item, with the comparison line
+    out = capsys.readouterr().out
+    for name in ("ease", "markov", "sequence"):
+        assert f"\n{name} " in out
+    assert "best sequential" in out
+    assert "best order-free ease" in out
+
+
+def test_cli_next_item_split_needs_times(tmp_path: Path) -> None:
+    path = tmp_path / "no_times.csv"
+    path.write_text("u1,i1\nu1,i2\nu2,i1\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="timestamp"):
+        main(["--data", str(path), "--split", "next-item"])

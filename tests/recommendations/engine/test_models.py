@@ -342,3 +342,22 @@ def test_overrides_merge_weights_into_the_defaults_and_refuse_what_models_refuse
         config_with_overrides(EngineConfig(), {"ease_variant": "deep"})
     with pytest.raises(ValueError, match="knn_neighbours must be a whole number"):
         config_with_overrides(EngineConfig(), {"knn_neighbours": True})
+
+
+def test_overrides_reach_the_sequence_settings() -> None:
+    # an A/B test may switch the sequence member on and tune it; its ranges are checked
+    config = config_with_overrides(
+        EngineConfig(),
+        {"hybrid_weights": {"sequence": 0.5}, "sequence_up_next": True, "sequence_max_length": 30},
+    )
+    assert config.hybrid_weights["sequence"] == 0.5
+    assert config.sequence_up_next is True
+    assert config.sequence_max_length == 30
+    with pytest.raises(ValueError, match="sequence_up_next must be a bool"):
+        config_with_overrides(EngineConfig(), {"sequence_up_next": 1})
+    with pytest.raises(ValueError, match="dropout"):
+        config_with_overrides(
+            EngineConfig(), {"sequence_dropout": 1.0, "hybrid_weights": {"sequence": 1.0}}
+        )
+    with pytest.raises(ValueError, match="Unknown engine setting 'sequence_threads'"):
+        config_with_overrides(EngineConfig(), {"sequence_threads": 2})
