@@ -293,9 +293,15 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # --- Commerce: gateways, webhooks, refunds, idempotency, media URLs ---------
+# Published in this source, so prod.py refuses it (a forged webhook would verify).
+SANDBOX_DEV_WEBHOOK_SECRET = "whsec_sandbox_dev_only"
+# Security (issue 12): prod.py names the gateway explicitly, refuses the sandbox unless
+# COMMERCE_SANDBOX_ENABLED (a staging site), and then takes its secret from the environment.
 COMMERCE_GATEWAY = env("COMMERCE_GATEWAY", default="sandbox")  # sandbox | stripe
+# False: the sandbox gateway, its checkout page, its Pay button and its webhook are refused.
+COMMERCE_SANDBOX_ENABLED = env.bool("COMMERCE_SANDBOX_ENABLED", default=True)
 COMMERCE_SANDBOX_WEBHOOK_SECRET = env(
-    "COMMERCE_SANDBOX_WEBHOOK_SECRET", default="whsec_sandbox_dev_only"
+    "COMMERCE_SANDBOX_WEBHOOK_SECRET", default=SANDBOX_DEV_WEBHOOK_SECRET
 )
 # http: POST to our endpoint like a real provider; inprocess: same checks, no socket.
 COMMERCE_SANDBOX_WEBHOOK_TRANSPORT = env("COMMERCE_SANDBOX_WEBHOOK_TRANSPORT", default="http")

@@ -29,3 +29,29 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)  # noqa:
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 KF_MODERATION_REQUIRED = env.bool("KF_MODERATION_REQUIRED", default=True)  # noqa: F405
+
+# --- Security (issue 12): payment gateways ------------------------------------
+# Production names its gateway (no default). The sandbox hands out courses for a
+# click, so it runs only where COMMERCE_SANDBOX_ENABLED says so (a staging site),
+# and then only with a secret from the environment: the default one is in the source.
+COMMERCE_GATEWAY = env("COMMERCE_GATEWAY")  # noqa: F405
+if COMMERCE_GATEWAY not in ("stripe", "sandbox"):
+    raise ImproperlyConfigured("COMMERCE_GATEWAY must be stripe or sandbox.")
+COMMERCE_SANDBOX_ENABLED = env.bool("COMMERCE_SANDBOX_ENABLED", default=False)  # noqa: F405
+if COMMERCE_SANDBOX_ENABLED:
+    COMMERCE_SANDBOX_WEBHOOK_SECRET = env("COMMERCE_SANDBOX_WEBHOOK_SECRET")  # noqa: F405
+    if COMMERCE_SANDBOX_WEBHOOK_SECRET in ("", SANDBOX_DEV_WEBHOOK_SECRET):  # noqa: F405
+        raise ImproperlyConfigured(
+            "COMMERCE_SANDBOX_WEBHOOK_SECRET must be a secret of this site, not the default."
+        )
+else:
+    COMMERCE_SANDBOX_WEBHOOK_SECRET = ""
+    if COMMERCE_GATEWAY == "sandbox":
+        raise ImproperlyConfigured(
+            "COMMERCE_GATEWAY=sandbox needs COMMERCE_SANDBOX_ENABLED=true (staging sites only)."
+        )
+if COMMERCE_GATEWAY == "stripe":
+    STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")  # noqa: F405
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")  # noqa: F405
+    if not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+        raise ImproperlyConfigured("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must not be empty.")

@@ -12,13 +12,23 @@ PROD_ENV = {
     "DATABASE_URL": "postgres://u@127.0.0.1:5432/db",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    # Payments (issue 12): the gateway is named, and Stripe's keys come with it.
+    "COMMERCE_GATEWAY": "stripe",
+    "STRIPE_SECRET_KEY": "sk_test_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
 }
 
 
-def _load_prod(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+def _load_prod(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PROD_ENV and not k.startswith(("COMMERCE_", "STRIPE_"))
+    }
     clean["DJANGO_SETTINGS_MODULE"] = "kfplatform.settings.prod"
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    code = "import django; django.setup(); from django.conf import settings; " + (
+        code or "print(settings.DEBUG)"
+    )
     return subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, **env},
