@@ -5,9 +5,6 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from common.exceptions import ApplicationError
 
 from .media_services import _asset_claim as _asset_claim  # media writes, re-exported
 from .media_services import _asset_fail as _asset_fail
@@ -17,7 +14,7 @@ from .media_services import media_asset_is_retryable as media_asset_is_retryable
 from .media_services import media_asset_process as media_asset_process
 from .media_services import media_asset_retry as media_asset_retry
 from .media_services import media_assets_requeue_stale as media_assets_requeue_stale
-from .models import Certificate, Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
+from .models import Certificate, Course, Enrollment, PublishStatus, ShortVideo
 from .search_text import segment
 
 logger = logging.getLogger(__name__)
@@ -31,19 +28,6 @@ def short_video_search_text(video: ShortVideo, tag_names: list[str]) -> str:
 def course_search_text(course: Course, tag_names: list[str]) -> str:
     """The segmented text search matches a course by."""
     return segment(" ".join([course.title, course.summary, course.description, *tag_names]))
-
-
-@transaction.atomic
-def short_video_publish(*, video: ShortVideo) -> ShortVideo:
-    """Publish a video whose media is ready; moderation still decides visibility."""
-    video = ShortVideo.objects.select_for_update().select_related("asset").get(pk=video.pk)
-    if video.asset.status != MediaAsset.Status.READY:
-        raise ApplicationError(_("The video is still processing."), code="media_not_ready")
-    video.status = PublishStatus.PUBLISHED
-    video.published_at = video.published_at or timezone.now()
-    video.duration_seconds = video.asset.duration_seconds
-    video.save(update_fields=["status", "published_at", "duration_seconds", "updated_at"])
-    return video
 
 
 @transaction.atomic
