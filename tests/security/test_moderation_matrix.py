@@ -60,7 +60,7 @@ def world(prod_settings: Any, make_clip: Callable[..., str]) -> World:
     clip = make_clip()
     course = CourseFactory.create(creator=creator, title="Approved course", moderation="approved")
     lesson = LessonFactory.create(section__course=course, section__title="Basics", title="Intro")
-    MediaAsset.objects.filter(pk=lesson.asset_id).update(file=clip)
+    MediaAsset.objects.filter(lessons=lesson).update(file=clip)
     video = ShortVideoFactory.create(
         creator=creator, title="Approved video", moderation="approved", asset__file=clip
     )
