@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -37,6 +38,16 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
             return True
         time.sleep(0.25)
     return False
+
+
+def password_login(client: Any, username: str, password: str) -> bool:
+    """Log ``client`` in through the login page, as a person does; True on success.
+
+    (``Client.login`` calls ``authenticate`` without a request, which django-axes
+    refuses: every password check carries the request it came with.)
+    """
+    client.post("/accounts/login/", {"username": username, "password": password})
+    return "_auth_user_id" in client.session
 
 
 def require(condition: bool, reason: str) -> None:

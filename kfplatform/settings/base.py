@@ -6,6 +6,7 @@ Celery, local-memory cache, media under ``var/media``. Setting
 code to PostgreSQL, Redis and real workers.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -120,6 +121,8 @@ LOGOUT_REDIRECT_URL = "home"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="kfplatform <noreply@localhost>")
 KF_PASSWORD_RESET_MAILS = env.int("KF_PASSWORD_RESET_MAILS", default=3)  # per address and hour
+# Reset requests one client address may make per hour (security, issue 12).
+KF_PASSWORD_RESET_REQUESTS_PER_IP = env.int("KF_PASSWORD_RESET_REQUESTS_PER_IP", default=20)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("简体中文"))]
@@ -350,3 +353,25 @@ CELERY_BEAT_SCHEDULE["analytics-rollup-weekly"] = {
     "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
     "kwargs": {"days": 35},
 }
+
+# --- Security (issue 12): login throttling with django-axes -------------------
+# Every password check (site login, /admin/login/, password change) goes through
+# authenticate(request=...), which axes watches. Failures count per account *and*
+# address, the address by the same rule as DRF's throttles (common.http.client_ip,
+# KF_NUM_PROXIES); the limit-th failure locks that pair for the cool-off, during which
+# even the right password is refused with 429 and templates/accounts/locked_out.html.
+# Unlock: a completed password reset, `manage.py axes_reset_username <name>`, or
+# deleting the attempt in admin ("Axes" → "Access attempts"). docs/security.md.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes requires
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every web node
+AXES_FAILURE_LIMIT = env.int("KF_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KF_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"

@@ -49,6 +49,7 @@ from courses.models import (
 from courses.services import enrollment_grant
 from kfplatform.privacy import CHUNK_ROWS, account_delete, export_sections, export_stream
 from recommendations.models import ModelVersion, UserRecommendation
+from tests.conftest import password_login
 from tests.factories import (
     CourseFactory,
     CreatorProfileFactory,
@@ -432,8 +433,8 @@ def test_a_second_deletion_changes_nothing(world: World) -> None:
 def test_the_page_deletes_on_the_password_and_logs_out_every_session(world: World) -> None:
     # given the viewer logged in on two devices
     phone, laptop = Client(), Client()
-    assert phone.login(username=world.viewer.username, password=PASSWORD)
-    assert laptop.login(username=world.viewer.username, password=PASSWORD)
+    assert password_login(phone, world.viewer.username, PASSWORD)
+    assert password_login(laptop, world.viewer.username, PASSWORD)
     page = phone.get("/me/delete/")
     assert page.status_code == 200
     assert "What is kept" in page.content.decode()
@@ -449,8 +450,8 @@ def test_the_page_deletes_on_the_password_and_logs_out_every_session(world: Worl
     assert "/accounts/login/" in me["Location"]
     assert laptop.get("/api/v1/me/export").status_code == 403
     # and nobody logs in with the old name or password again
-    assert not Client().login(username=world.viewer.username, password=PASSWORD)
-    assert not Client().login(username=f"deleted-{world.viewer.pk}", password=PASSWORD)
+    assert not password_login(Client(), world.viewer.username, PASSWORD)
+    assert not password_login(Client(), f"deleted-{world.viewer.pk}", PASSWORD)
 
 
 def test_a_wrong_password_is_a_form_error_and_nothing_changes(world: World) -> None:
@@ -474,7 +475,7 @@ def test_a_wrong_password_is_a_form_error_and_nothing_changes(world: World) -> N
 def test_a_creator_with_published_work_is_refused_and_nothing_changes(world: World) -> None:
     # given a creator with a published video, logged in
     client = Client()
-    assert client.login(username=world.creator.username, password=PASSWORD)
+    assert password_login(client, world.creator.username, PASSWORD)
     # when they open the page, then it says why and offers no form
     page = client.get("/me/delete/").content.decode()
     assert "unpublish them in the studio first" in page
