@@ -40,6 +40,17 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 60.0) -> bool:
     return False
 
 
+def wait_for_js(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Wait until the JavaScript ``expression`` is truthy in ``page``, polled from here.
+
+    Playwright's ``wait_for_function`` runs its predicate through ``eval`` inside
+    the page, which the Content-Security-Policy refuses (no 'unsafe-eval');
+    ``page.evaluate`` goes through the browser's debugging protocol instead.
+    """
+    if not wait_until(lambda: bool(page.evaluate(expression)), timeout):
+        raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
+
+
 def password_login(client: Any, username: str, password: str) -> bool:
     """Log ``client`` in through the login page, as a person does; True on success.
 

@@ -31,7 +31,8 @@ PROD_ENV = {
 }
 # Variables a developer's shell may carry that production would not have.
 CLEARED = ("COMMERCE_", "STRIPE_", "DJANGO_", "KF_MODERATION", "AXES_")
-# The test's own plumbing: which services, where files and mails go, how fast hashing is.
+# The test's own plumbing: which services, where files, mails and tasks go (CELERY_* and
+# EMAIL_* too), how fast hashing is.
 KEPT = {
     "DATABASES",
     "CACHES",
@@ -72,7 +73,7 @@ def prod_settings(settings: Any) -> Callable[..., Any]:
 
     def apply(**env: str) -> Any:
         for name, value in prod_settings_values({**PROD_ENV, **env}).items():
-            if name not in KEPT and not name.startswith("EMAIL_"):
+            if name not in KEPT and not name.startswith(("EMAIL_", "CELERY_")):
                 setattr(settings, name, value)
         return settings
 
