@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import rollups
 from .models import Event, EventKey, Subject, Watermark
-from .owners import owners_of
+from .owners import owners_of, video_durations_of
 from .tasks import rollups_refresh_dates_task
 
 
@@ -204,7 +204,15 @@ def events_ingest_batch(
     for item in events:
         unique.setdefault(item["client_event_id"], item)
     owners = _creators_of(unique.values())
-    rows = [_row(item, subject_id, offset, now, source, owners) for item in unique.values()]
+    lengths = video_durations_of(
+        item["video_id"]
+        for item in unique.values()
+        if item.get("video_id") and item["type"] in WATCH_TYPES
+    )
+    rows = [
+        _row(_watch_clamped(item, lengths), subject_id, offset, now, source, owners)
+        for item in unique.values()
+    ]
     recent = [row for row in rows if row[0] >= oldest]
     stored = _store_new(recent)
     too_old = len(rows) - len(recent)
@@ -215,6 +223,21 @@ def events_ingest_batch(
         too_old=too_old,
         skew_seconds=offset.total_seconds(),
     )
+
+
+# Events whose value is watched seconds of one play: at most the video's length, never
+# negative, and 0 for a video that does not exist. With the rollups' largest value per
+# viewer, video and day, one viewer adds at most one full viewing to a video's daily
+# watch time, whatever a client sends (1e12 from a script, a looping tab).
+WATCH_TYPES = frozenset({Event.Type.PROGRESS, Event.Type.COMPLETE})
+
+
+def _watch_clamped(item: dict[str, Any], lengths: dict[int, float]) -> dict[str, Any]:
+    if item["type"] not in WATCH_TYPES or not item.get("video_id"):
+        return item
+    limit = lengths.get(item["video_id"], 0.0)
+    value = min(max(float(item.get("value") or 0), 0.0), limit)
+    return {**item, "value": value}
 
 
 def _creators_of(events: Iterable[dict[str, Any]]) -> dict[str, dict[int, int]]:

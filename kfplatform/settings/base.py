@@ -374,6 +374,10 @@ AXES_FAILURE_LIMIT = env.int("KF_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("KF_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
+LOGGING = {  # axes: failures and lock-outs are warnings; its per-login info lines are noise
+    **LOGGING,
+    "loggers": {**LOGGING["loggers"], "axes": {"level": "WARNING"}},  # type: ignore[dict-item]
+}
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 
