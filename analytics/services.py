@@ -8,11 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from . import rollups
-from .models import Event, EventKey, Subject, Watermark
+from .models import Event, EventKey, Subject, Watermark, new_subject_key
 from .owners import owners_of, video_durations_of
 from .tasks import rollups_refresh_dates_task
 
@@ -33,27 +34,40 @@ def subject_key_for_user(*, user_id: int) -> str:
 # left in place, they would lead from the pseudonym back to the order, and so to
 # the person.
 LINKING_PROPS = ("order",)
+# Events that mirror a kept order (course, amount, moment): after deletion each is cut
+# off the person's history (a fresh pseudonym of its own) and keeps only its day.
+MONEY_TYPES = (Event.Type.CHECKOUT, Event.Type.PURCHASE, Event.Type.REFUND)
 
 
 def subject_forget_user(*, user_id: int) -> int:
-    """Delete the user's pseudonym mapping (account deletion).
+    """Delete the user's pseudonym mapping (account deletion), and break the way back.
 
     Their events stay in every aggregate, keyed by a pseudonym that no
-    longer points to anyone; the order numbers their purchase and refund
-    events carried are removed first. Returns the rows deleted (0 or 1).
+    longer points to anyone. A kept order still names its course, amount and
+    paid time, so the events that mirror orders (checkout, purchase, refund)
+    would lead from the order back to the whole pseudonymous history: each of
+    them moves to a pseudonym of its own (mapped to no one, holding nothing
+    else), its time is cut to the start of its reporting day, and the order
+    number it carried is removed. Daily counts and money stay exact; what is
+    lost is which viewing led to which purchase for this person.
+    Returns the rows deleted (0 or 1).
     """
     subject = Subject.objects.filter(user_id=user_id).first()
     if subject is None:
         return 0
     linked = list(
-        Event.objects.filter(subject_id=subject.key, props__has_any_keys=list(LINKING_PROPS)).only(
-            "id", "props"
-        )
+        Event.objects.filter(subject_id=subject.key)
+        .filter(Q(type__in=MONEY_TYPES) | Q(props__has_any_keys=list(LINKING_PROPS)))
+        .only("id", "ts", "type", "props", "subject_id")
     )
-    for event in linked:  # a person's purchases and refunds: a handful of rows
+    tz = rollups.report_tz()
+    for event in linked:  # a person's orders and refunds: a handful of rows
         for key in LINKING_PROPS:
             event.props.pop(key, None)
-    Event.objects.bulk_update(linked, ["props"], batch_size=500)
+        if event.type in MONEY_TYPES:
+            event.subject_id = new_subject_key()
+            event.ts = event.ts.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    Event.objects.bulk_update(linked, ["props", "subject_id", "ts"], batch_size=500)
     subject.delete()
     return 1
 
