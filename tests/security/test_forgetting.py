@@ -98,6 +98,7 @@ def test_the_kept_order_no_longer_joins_the_pseudonymous_history() -> None:
     # given: a buyer with a watch history and a paid order; the day's rollup
     buyer, order = _buyer_with_history()
     order.refresh_from_db()
+    assert order.paid_at is not None
     day = local_date_of(order.paid_at)
     rollups_backfill(first=day, last=day)
     gmv_before = list(CourseDaily.objects.values_list("course_id", "purchases", "gmv_minor"))
@@ -106,7 +107,8 @@ def test_the_kept_order_no_longer_joins_the_pseudonymous_history() -> None:
     account_delete(user_id=buyer.pk)
     # then: the attacker's join. The kept order names its course, amount and paid time.
     kept = Order.objects.get(pk=order.pk)
-    window = (kept.paid_at - timedelta(minutes=10), kept.paid_at + timedelta(minutes=10))
+    assert kept.paid_at == order.paid_at  # the order keeps its moment
+    window = (order.paid_at - timedelta(minutes=10), order.paid_at + timedelta(minutes=10))
     exact = Event.objects.filter(
         type=Event.Type.PURCHASE,
         course_id=kept.course_id,
