@@ -8,6 +8,7 @@ from analytics.models import Event
 from analytics.services import event_record, subject_merge_anonymous
 from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
+from common.files import files_delete_on_commit
 
 from .models import CreatorProfile, Follow, User
 from .notifications import Kind, notification_create, notifications_user_retire
@@ -130,7 +131,8 @@ def session_started(*, user_id: int, anonymous_id: str = "") -> int:
 
 @transaction.atomic
 def accounts_user_retire(*, user_id: int) -> dict[str, int]:
-    """Forget a person: follows both ways, their creator page, notifications, identity.
+    """Forget a person: follows both ways, their creator page (and its avatar file),
+    notifications, identity.
 
     The user row itself stays, anonymised and inactive, because orders,
     refunds, payouts and the creator ledger point at it (PROTECT; money
@@ -148,7 +150,14 @@ def accounts_user_retire(*, user_id: int) -> dict[str, int]:
         follower_count=F("follower_count") - 1
     )
     follows, _ = Follow.objects.filter(Q(follower_id=user_id) | Q(creator_id=user_id)).delete()
+    avatars = [
+        profile.avatar.name
+        for profile in CreatorProfile.objects.filter(user_id=user_id).exclude(avatar="")
+    ]
     profiles, _ = CreatorProfile.objects.filter(user_id=user_id).delete()
+    # The file is public at /media/avatars/<handle>.jpg (nginx serves it): it goes too.
+    storage = CreatorProfile._meta.get_field("avatar").storage
+    files_delete_on_commit(storage=storage, names=avatars)
     notifications = notifications_user_retire(user_id=user_id)
     _user_anonymise(user)
     return {"follows": follows, "creator_profiles": profiles, "notifications": notifications}

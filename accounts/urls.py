@@ -29,7 +29,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(
+        views.KfPasswordChangeView.as_view(
             template_name=FORM,
             success_url=reverse_lazy("accounts:password_change_done"),
             extra_context={"title": _("Change your password"), "submit": _("Change password")},
@@ -76,7 +76,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.KfPasswordResetConfirmView.as_view(
             template_name=FORM,
             success_url=reverse_lazy("accounts:password_reset_complete"),
             extra_context={

@@ -1,9 +1,10 @@
-"""Who owns a video or a course, as told by the app that stores them.
+"""Who owns a video or a course, and how long a video is, as told by the app that stores them.
 
 Analytics sits below the catalogue (``courses`` records events through
 analytics), so it cannot import the catalogue's models; the catalogue
 registers its lookups here when Django starts (``CoursesConfig.ready``).
-Ingestion uses them to attribute client events to the real owner.
+Ingestion uses them to attribute client events to the real owner, and to
+clamp a client's watched seconds to the video's length.
 """
 
 from collections.abc import Callable, Iterable
@@ -23,3 +24,20 @@ def owners_of(kind: str, ids: Iterable[int]) -> dict[int, int]:
     if not wanted or kind not in _lookups:
         return {}
     return _lookups[kind](wanted)
+
+
+DurationLookup = Callable[[set[int]], dict[int, float]]
+_durations: list[DurationLookup] = []
+
+
+def video_duration_lookup_register(lookup: DurationLookup) -> None:
+    """Register ``lookup(ids) -> {video id: seconds}``."""
+    _durations[:] = [lookup]
+
+
+def video_durations_of(ids: Iterable[int]) -> dict[int, float]:
+    """The length in seconds of each existing video among ``ids``; unknown ids are left out."""
+    wanted = set(ids)
+    if not wanted or not _durations:
+        return {}
+    return _durations[0](wanted)

@@ -8,14 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from common.tasks import task_send_or_leave_to_sweeper
 
 from . import rollups
-from .models import Event, EventKey, Subject, Watermark
-from .owners import owners_of
+from .models import Event, EventKey, Subject, Watermark, new_subject_key
+from .owners import owners_of, video_durations_of
 from .tasks import rollups_refresh_dates_task
 
 
@@ -35,27 +36,40 @@ def subject_key_for_user(*, user_id: int) -> str:
 # left in place, they would lead from the pseudonym back to the order, and so to
 # the person.
 LINKING_PROPS = ("order",)
+# Events that mirror a kept order (course, amount, moment): after deletion each is cut
+# off the person's history (a fresh pseudonym of its own) and keeps only its day.
+MONEY_TYPES = (Event.Type.CHECKOUT, Event.Type.PURCHASE, Event.Type.REFUND)
 
 
 def subject_forget_user(*, user_id: int) -> int:
-    """Delete the user's pseudonym mapping (account deletion).
+    """Delete the user's pseudonym mapping (account deletion), and break the way back.
 
     Their events stay in every aggregate, keyed by a pseudonym that no
-    longer points to anyone; the order numbers their purchase and refund
-    events carried are removed first. Returns the rows deleted (0 or 1).
+    longer points to anyone. A kept order still names its course, amount and
+    paid time, so the events that mirror orders (checkout, purchase, refund)
+    would lead from the order back to the whole pseudonymous history: each of
+    them moves to a pseudonym of its own (mapped to no one, holding nothing
+    else), its time is cut to the start of its reporting day, and the order
+    number it carried is removed. Daily counts and money stay exact; what is
+    lost is which viewing led to which purchase for this person.
+    Returns the rows deleted (0 or 1).
     """
     subject = Subject.objects.filter(user_id=user_id).first()
     if subject is None:
         return 0
     linked = list(
-        Event.objects.filter(subject_id=subject.key, props__has_any_keys=list(LINKING_PROPS)).only(
-            "id", "props"
-        )
+        Event.objects.filter(subject_id=subject.key)
+        .filter(Q(type__in=MONEY_TYPES) | Q(props__has_any_keys=list(LINKING_PROPS)))
+        .only("id", "ts", "type", "props", "subject_id")
     )
-    for event in linked:  # a person's purchases and refunds: a handful of rows
+    tz = rollups.report_tz()
+    for event in linked:  # a person's orders and refunds: a handful of rows
         for key in LINKING_PROPS:
             event.props.pop(key, None)
-    Event.objects.bulk_update(linked, ["props"], batch_size=500)
+        if event.type in MONEY_TYPES:
+            event.subject_id = new_subject_key()
+            event.ts = event.ts.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    Event.objects.bulk_update(linked, ["props", "subject_id", "ts"], batch_size=500)
     subject.delete()
     return 1
 
@@ -208,7 +222,15 @@ def events_ingest_batch(
     for item in events:
         unique.setdefault(item["client_event_id"], item)
     owners = _creators_of(unique.values())
-    rows = [_row(item, subject_id, offset, now, source, owners) for item in unique.values()]
+    lengths = video_durations_of(
+        item["video_id"]
+        for item in unique.values()
+        if item.get("video_id") and item["type"] in WATCH_TYPES
+    )
+    rows = [
+        _row(_watch_clamped(item, lengths), subject_id, offset, now, source, owners)
+        for item in unique.values()
+    ]
     recent = [row for row in rows if row[0] >= oldest]
     stored = _store_new(recent)
     too_old = len(rows) - len(recent)
@@ -219,6 +241,21 @@ def events_ingest_batch(
         too_old=too_old,
         skew_seconds=offset.total_seconds(),
     )
+
+
+# Events whose value is watched seconds of one play: at most the video's length, never
+# negative, and 0 for a video that does not exist. With the rollups' largest value per
+# viewer, video and day, one viewer adds at most one full viewing to a video's daily
+# watch time, whatever a client sends (1e12 from a script, a looping tab).
+WATCH_TYPES = frozenset({Event.Type.PROGRESS, Event.Type.COMPLETE})
+
+
+def _watch_clamped(item: dict[str, Any], lengths: dict[int, float]) -> dict[str, Any]:
+    if item["type"] not in WATCH_TYPES or not item.get("video_id"):
+        return item
+    limit = lengths.get(item["video_id"], 0.0)
+    value = min(max(float(item.get("value") or 0), 0.0), limit)
+    return {**item, "value": value}
 
 
 def _creators_of(events: Iterable[dict[str, Any]]) -> dict[str, dict[int, int]]:

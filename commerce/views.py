@@ -18,6 +18,7 @@ from common.exceptions import ApplicationError
 from courses.selectors import course_list_published
 
 from .api.views import checkout_urls, user_id_of
+from .gateways import gateway_enabled
 from .gateways.sandbox import session_transition
 from .models import Order, SandboxSession
 from .selectors import (
@@ -128,7 +129,13 @@ def checkout_return(request: HttpRequest) -> HttpResponse:
 
 
 def sandbox_checkout(request: HttpRequest, session_id: str) -> HttpResponse:
-    """The sandbox provider's hosted page: pay, fail or cancel."""
+    """The sandbox provider's hosted page: pay, fail or cancel.
+
+    Its Pay button hands out a course for a click, so it exists only where
+    the sandbox is enabled (development, tests, a staging site).
+    """
+    if not gateway_enabled("sandbox"):
+        raise Http404("No such checkout.")
     session = SandboxSession.objects.filter(session_id=session_id).first()
     if session is None:
         raise Http404("No such checkout.")

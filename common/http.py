@@ -3,9 +3,11 @@
 ``ranged_file_response`` answers HTTP Range requests (206 and 416): Django's
 FileResponse ignores Range, so a video could not seek; nginx does this in
 production behind X-Accel-Redirect. ``redirect_back`` follows a ``next``
-address only within this site.
+address only within this site. ``client_ip`` is the one answer to "which
+address is this client", for throttles and login lock-outs alike.
 """
 
+import ipaddress
 import mimetypes
 import re
 from collections.abc import Iterator
@@ -14,9 +16,26 @@ from pathlib import Path
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from rest_framework.throttling import BaseThrottle
 
 _RANGE = re.compile(r"^bytes=([0-9]{0,18})-([0-9]{0,18})$")  # longer: not a file offset
 CHUNK = 64 * 1024
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address by DRF's ``NUM_PROXIES`` rule (``KF_NUM_PROXIES``).
+
+    0 trusts only the socket address; N takes the N-th address from the right
+    of ``X-Forwarded-For``, the one the outermost of our N proxies saw, so a
+    client cannot pick it. Anything that is not an IP address falls back to
+    the socket address. django-axes keys login failures on it
+    (``AXES_CLIENT_IP_CALLABLE``), as DRF keys its throttles.
+    """
+    candidate = BaseThrottle().get_ident(request)  # type: ignore[arg-type]
+    try:
+        return str(ipaddress.ip_address(str(candidate).strip()))
+    except ValueError:
+        return request.META.get("REMOTE_ADDR")
 
 
 def redirect_back(request: HttpRequest, next_url: str, default: str) -> HttpResponse:

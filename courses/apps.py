@@ -6,7 +6,11 @@ class CoursesConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self) -> None:
-        from analytics.owners import OwnerLookup, owner_lookup_register
+        from analytics.owners import (
+            OwnerLookup,
+            owner_lookup_register,
+            video_duration_lookup_register,
+        )
 
         from .models import Course, ShortVideo
 
@@ -17,3 +21,8 @@ class CoursesConfig(AppConfig):
 
         owner_lookup_register("video", creators(ShortVideo))
         owner_lookup_register("course", creators(Course))
+        video_duration_lookup_register(
+            lambda ids: dict(
+                ShortVideo.objects.filter(pk__in=ids).values_list("pk", "duration_seconds")
+            )
+        )

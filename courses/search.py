@@ -41,8 +41,9 @@ from django.db.models.functions import Cast, Concat, Ln
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Course, Moderation, PublishStatus, ShortVideo
+from .models import Course, ShortVideo
 from .search_text import search_terms
+from .visibility import visible_q
 
 SearchType = Literal["all", "videos", "courses", "creators"]
 Pricing = Literal["free", "paid"]
@@ -139,9 +140,7 @@ def video_search(
     *, terms: list[str], category_slug: str | None = None, limit: int = 10, offset: int = 0
 ) -> SearchSection:
     """Published, approved, playable videos matching ``terms``, best first."""
-    qs = ShortVideo.objects.filter(
-        status=PublishStatus.PUBLISHED, moderation=Moderation.APPROVED, asset__status="ready"
-    )
+    qs = ShortVideo.objects.filter(visible_q(), asset__status="ready")
     if category_slug:
         qs = qs.filter(category__slug=category_slug)
     popularity = F("like_count") + F("favorite_count") + F("share_count") + F("view_count") / 10.0
@@ -164,7 +163,7 @@ def course_search(
     offset: int = 0,
 ) -> SearchSection:
     """Published, approved courses matching ``terms`` and the price filters, best first."""
-    qs = Course.objects.filter(status=PublishStatus.PUBLISHED, moderation=Moderation.APPROVED)
+    qs = Course.objects.filter(visible_q())
     if category_slug:
         qs = qs.filter(category__slug=category_slug)
     if pricing == "free":

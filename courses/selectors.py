@@ -7,10 +7,12 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 
 from .models import Course, Enrollment, Lesson, MediaAsset, PublishStatus, Section, ShortVideo
+from .visibility import is_visible as is_visible
+from .visibility import visible_q as visible_q
 
 
 def _visible(qs: QuerySet) -> QuerySet:
-    return qs.filter(status=PublishStatus.PUBLISHED, moderation="approved")
+    return qs.filter(visible_q())
 
 
 def video_list_published(
@@ -61,11 +63,7 @@ def lesson_get(*, lesson_id: int) -> Lesson | None:
     """A lesson of a published course, with its course and asset."""
     return (
         Lesson.objects.select_related("course", "asset")
-        .filter(
-            pk=lesson_id,
-            course__status=PublishStatus.PUBLISHED,
-            course__moderation="approved",
-        )
+        .filter(visible_q("course__"), pk=lesson_id)
         .first()
     )
 
@@ -89,11 +87,11 @@ def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
 
 def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
     """Whether ``user_id`` may play the asset: its owner always; lesson media as
-    its lessons allow; a short video's while the video is visible."""
+    its lessons of visible courses allow; a short video's while the video is visible."""
     if user_id is not None and asset.owner_id == user_id:
         return True
     if asset.is_private:
-        lessons = Lesson.objects.filter(asset=asset).select_related("course")
+        lessons = Lesson.objects.filter(visible_q("course__"), asset=asset).select_related("course")
         return any(lesson_can_play(user_id=user_id, lesson=lesson) for lesson in lessons)
     return _visible(ShortVideo.objects.filter(asset=asset)).exists()
 

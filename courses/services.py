@@ -5,9 +5,8 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from common.exceptions import ApplicationError
+from common.files import files_delete_on_commit
 
 from .media_services import _asset_claim as _asset_claim  # media writes, re-exported
 from .media_services import _asset_fail as _asset_fail
@@ -31,19 +30,6 @@ def short_video_search_text(video: ShortVideo, tag_names: list[str]) -> str:
 def course_search_text(course: Course, tag_names: list[str]) -> str:
     """The segmented text search matches a course by."""
     return segment(" ".join([course.title, course.summary, course.description, *tag_names]))
-
-
-@transaction.atomic
-def short_video_publish(*, video: ShortVideo) -> ShortVideo:
-    """Publish a video whose media is ready; moderation still decides visibility."""
-    video = ShortVideo.objects.select_for_update().select_related("asset").get(pk=video.pk)
-    if video.asset.status != MediaAsset.Status.READY:
-        raise ApplicationError(_("The video is still processing."), code="media_not_ready")
-    video.status = PublishStatus.PUBLISHED
-    video.published_at = video.published_at or timezone.now()
-    video.duration_seconds = video.asset.duration_seconds
-    video.save(update_fields=["status", "published_at", "duration_seconds", "updated_at"])
-    return video
 
 
 @transaction.atomic
@@ -90,26 +76,31 @@ def enrollment_revoke(*, user_id: int, course_id: int) -> bool:
 
 @transaction.atomic
 def creator_drafts_delete(*, creator_id: int) -> dict[str, int]:
-    """Delete a creator's unpublished videos and courses, with what hangs on them.
+    """Delete a creator's unpublished videos and courses, with what hangs on them,
+    then the media files no one uses any more: covers, uploads and posters.
 
     Callers first make sure nothing is published, enrolled or sold (orders
-    and enrollments protect their course). Media assets and their files
-    stay, owned by the anonymised account, for an admin to clean up.
+    and enrollments protect their course). Files are deleted once the
+    deletion commits.
 
     Returns:
-        Rows deleted per kind: ``draft_videos``, ``draft_courses``.
+        Rows deleted per kind: ``draft_videos``, ``draft_courses``, ``media_assets``.
     """
+    drafts = Course.objects.filter(creator_id=creator_id).exclude(status=PublishStatus.PUBLISHED)
+    files = list(drafts.exclude(cover="").values_list("cover", flat=True))
     _, videos = (
         ShortVideo.objects.filter(creator_id=creator_id)
         .exclude(status=PublishStatus.PUBLISHED)
         .delete()
     )
-    _, courses = (
-        Course.objects.filter(creator_id=creator_id)
-        .exclude(status=PublishStatus.PUBLISHED)
-        .delete()
-    )
+    _, courses = drafts.delete()
+    unused = MediaAsset.objects.filter(owner_id=creator_id, short_videos=None, lessons=None)
+    for asset in unused:
+        files += [f.name for f in (asset.file, asset.poster) if f]
+    _, assets = MediaAsset.objects.filter(pk__in=[a.pk for a in unused]).delete()
+    files_delete_on_commit(storage=MediaAsset._meta.get_field("file").storage, names=files)
     return {
         "draft_videos": videos.get(ShortVideo._meta.label, 0),
         "draft_courses": courses.get(Course._meta.label, 0),
+        "media_assets": assets.get(MediaAsset._meta.label, 0),
     }

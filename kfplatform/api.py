@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.notifications import notification_list, notifications_mark_read
 from common.api.auth import user_id_of
 from common.api.errors import ErrorSerializer
+from common.api.pagination import cursor_page_serializer
 from common.converters import MAX_ID
 
 from .notifications import notification_items
@@ -80,7 +81,12 @@ class NotificationListApi(APIView):
         class Meta:
             ref_name = "Notification"
 
-    @extend_schema(responses={200: OutputSerializer(many=True), 403: ErrorSerializer})
+    @extend_schema(
+        responses={
+            200: cursor_page_serializer(OutputSerializer, "NotificationPage"),
+            403: ErrorSerializer,
+        }
+    )
     def get(self, request: Request) -> Response:
         paginator = NotificationCursorPagination()
         page = paginator.paginate_queryset(

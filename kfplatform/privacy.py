@@ -29,6 +29,7 @@ from accounts.services import accounts_user_retire
 from analytics.models import Event, Subject
 from analytics.services import subject_forget_user
 from commerce.selectors import creator_has_open_money
+from commerce.services import refunds_user_retire
 from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
 from courses.engagement import engagement_user_retire
@@ -220,9 +221,11 @@ def account_delete(*, user_id: int) -> dict[str, int]:
     Deleted: likes, favourites, "not interested" marks, watch states, lesson
     progress, follows both ways, notifications received or caused, comments
     (blanked to ``[deleted]`` where others replied), reviews, reports they
-    filed, their creator page and drafts, the recommender's stored lists and the analytics pseudonym
-    mapping (events stay in the aggregates, pointing to no one). Every
-    counter those rows moved is corrected. Kept: orders, payments, refunds,
+    filed, their creator page (and its avatar file) and drafts (with covers and
+    unused uploads), the recommender's stored lists, the free text of their refund
+    requests, and the analytics pseudonym mapping (events stay in the aggregates,
+    pointing to no one; those mirroring orders are cut off the history, see
+    ``subject_forget_user``). Every counter those rows moved is corrected. Kept: orders, payments, refunds,
     ledger lines, payouts and enrollments, which point at the user row, so
     that row is anonymised and deactivated instead of deleted. One
     transaction; a second call changes nothing.
@@ -242,6 +245,7 @@ def account_delete(*, user_id: int) -> dict[str, int]:
     counts = {
         **engagement_user_retire(user_id=user_id),
         **creator_drafts_delete(creator_id=user_id),
+        **refunds_user_retire(user_id=user_id),
         "recommendation_lists": user_recommendations_delete(user_id=user_id),
         **accounts_user_retire(user_id=user_id),
     }

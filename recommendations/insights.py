@@ -42,7 +42,8 @@ from analytics.rollups import local_today, report_tz, watch_per_video_day
 from analytics.rollups.definitions import QUALIFYING_TYPES
 from analytics.selectors.subjects import subject_keys_for_users
 from common.converters import MAX_ID, ascii_int
-from courses.models import Course, Moderation, PublishStatus, ShortVideo, Tag
+from courses.models import Course, ShortVideo, Tag
+from courses.selectors import is_visible
 from recommendations.engine.weights import EventType, event_weights, time_decay
 
 from .experiments import running_experiment, version_for
@@ -97,7 +98,7 @@ def item_facts(keys: Iterable[str]) -> dict[str, ItemFacts]:
 
 
 def _is_live(status: str, moderation: str) -> bool:
-    return status == PublishStatus.PUBLISHED and moderation == Moderation.APPROVED
+    return is_visible(status=status, moderation=moderation)
 
 
 # --- Similarity heatmap -----------------------------------------------------

@@ -10,11 +10,12 @@ from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Max, Q
+from django.db.models import Max
 from numpy.typing import NDArray
 
 from analytics.models import Event, Subject
-from courses.models import Course, Enrollment, NotInterested, PublishStatus, ShortVideo
+from courses.models import Course, Enrollment, NotInterested, ShortVideo
+from courses.selectors import visible_q
 from recommendations.engine.types import InteractionMatrix, ItemContent
 from recommendations.engine.weights import EventType, build_interactions
 
@@ -56,7 +57,7 @@ class TrainingData:
 
 def catalogue_load() -> Catalogue:
     """Published, approved videos and courses with title, tags and category."""
-    visible = Q(status=PublishStatus.PUBLISHED, moderation="approved")
+    visible = visible_q()
     videos = ShortVideo.objects.filter(visible).prefetch_related("tags").order_by("pk")
     courses = Course.objects.filter(visible).prefetch_related("tags").order_by("pk")
     keys, creators, titles, texts, tags, categories = [], [], [], [], [], []

@@ -21,7 +21,6 @@ from common.http import redirect_back
 from common.money import decimal_to_minor, minor_to_decimal
 from courses.media_services import (
     CAPTIONS_MAX_BYTES,
-    media_asset_captions_set,
     media_asset_delete,
     media_asset_is_retryable,
     media_asset_retry,
@@ -422,7 +421,7 @@ def asset_captions(request: HttpRequest, asset_id: int) -> HttpResponse:
         return _back(request, "studio:library")
     upload = form.cleaned_data["file"]
     try:
-        media_asset_captions_set(
+        services.asset_captions_set(
             asset=asset,
             vtt=None if form.cleaned_data["remove"] else upload.read(CAPTIONS_MAX_BYTES + 1),
             language=form.cleaned_data["language"],

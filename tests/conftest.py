@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -40,6 +41,27 @@ def wait_until(
             return True
         time.sleep(interval)
     return False
+
+
+def wait_for_js(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Wait until the JavaScript ``expression`` is truthy in ``page``, polled from here.
+
+    Playwright's ``wait_for_function`` runs its predicate through ``eval`` inside
+    the page, which the Content-Security-Policy refuses (no 'unsafe-eval');
+    ``page.evaluate`` goes through the browser's debugging protocol instead.
+    """
+    if not wait_until(lambda: bool(page.evaluate(expression)), timeout):
+        raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
+
+
+def password_login(client: Any, username: str, password: str) -> bool:
+    """Log ``client`` in through the login page, as a person does; True on success.
+
+    (``Client.login`` calls ``authenticate`` without a request, which django-axes
+    refuses: every password check carries the request it came with.)
+    """
+    client.post("/accounts/login/", {"username": username, "password": password})
+    return "_auth_user_id" in client.session
 
 
 def require(condition: bool, reason: str) -> None:

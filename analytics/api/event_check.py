@@ -28,8 +28,8 @@ def _ts(value: Any) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.year not in YEARS:
         raise ValueError
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+    if timezone.is_naive(parsed):  # whose clock? refused, as the message says
+        raise ValueError
     # Python accepts offsets up to 24 h and with seconds; PostgreSQL does not.
     return parsed.astimezone(UTC)
 
@@ -41,8 +41,8 @@ def check_event(item: Any, types: set[str], max_props: int) -> tuple[dict, dict[
     errors: dict[str, list] = {}
     clean: dict[str, Any] = {}
     kind = item.get("type")
-    if kind not in types:
-        errors["type"] = [f'"{kind}" is not a valid client event type.']
+    if not isinstance(kind, str) or kind not in types:  # {} or [] would not even hash
+        errors["type"] = [f'"{str(kind)[:40]}" is not a valid client event type.']
     clean["type"] = kind
     try:
         clean["ts"] = _ts(item.get("ts"))

@@ -19,6 +19,7 @@ from analytics.services import (
     subject_key_for_user,
 )
 from common.api.errors import ErrorSerializer
+from common.api.fields import AwareDateTimeField
 
 from .event_check import YEARS, check_events
 
@@ -53,7 +54,7 @@ class EventInSerializer(serializers.Serializer):
     """One client event of a batch."""
 
     type = serializers.ChoiceField(choices=CLIENT_TYPES)
-    ts = serializers.DateTimeField(help_text="When it happened, by the client's clock.")
+    ts = AwareDateTimeField(help_text="When it happened, by the client's clock, with its offset.")
     client_event_id = serializers.RegexField(
         r"^[A-Za-z0-9_.:-]{1,64}$", help_text="Unique per viewer; a uuid4 is fine."
     )
@@ -104,8 +105,8 @@ class EventBatchApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         events = serializers.ListField(allow_empty=False)  # checked by check_events
-        sent_at = serializers.DateTimeField(
-            required=False, help_text="The client's clock when the batch was sent."
+        sent_at = AwareDateTimeField(
+            required=False, help_text="The client's clock when the batch was sent, with its offset."
         )
         anonymous_id = serializers.RegexField(
             ANON_PATTERN.pattern, required=False, help_text="Used when no kf_anon cookie."

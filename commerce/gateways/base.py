@@ -45,6 +45,7 @@ class ProviderState:
     status: str = "open"  # open | paid | failed | cancelled | expired
     payment_id: str = ""
     amount_captured_minor: int = 0
+    currency: str = ""  # ISO code as the provider wrote it ("cny" at Stripe)
     refunds: tuple[ProviderRefund, ...] = ()
 
 
@@ -78,9 +79,14 @@ class Gateway(Protocol):
     def webhook_parse(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent: ...
 
 
+def webhook_now() -> float:
+    """The clock webhook timestamps are checked against (tests replace it)."""
+    return time.time()
+
+
 def signature_header(payload: bytes, secret: str, *, t: int | None = None) -> str:
     """Build a Stripe-format ``t=<unix>,v1=<hex>`` header for ``payload``."""
-    t = int(time.time()) if t is None else t
+    t = int(webhook_now()) if t is None else t
     mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
 
@@ -94,14 +100,24 @@ def signature_verify(
     ``tolerance`` seconds so a captured request cannot be replayed later.
     """
     t_value, candidates = _signature_parts(header)
-    now = time.time() if now is None else now
-    if abs(now - t_value) > tolerance:
-        raise WebhookSignatureError("Timestamp outside the tolerance window.")
+    timestamp_check(t_value, tolerance=tolerance, now=now)
     expected = hmac.new(
         secret.encode(), f"{t_value}.".encode() + payload, hashlib.sha256
     ).hexdigest()
     if not any(hmac.compare_digest(expected, c) for c in candidates):
         raise WebhookSignatureError("No signature matches.")
+
+
+def timestamp_check(t_value: int, *, tolerance: int, now: float | None = None) -> None:
+    """Refuse a signed timestamp more than ``tolerance`` seconds from now, either way."""
+    now = webhook_now() if now is None else now
+    if abs(now - t_value) > tolerance:
+        raise WebhookSignatureError("Timestamp outside the tolerance window.")
+
+
+def signature_timestamp(header: str) -> int:
+    """The ``t=`` of a Stripe-format header; WebhookSignatureError when malformed."""
+    return _signature_parts(header)[0]
 
 
 def _signature_parts(header: str) -> tuple[int, list[str]]:

@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from commerce.models import SandboxSession, SandboxWebhook
 
+from . import GatewayDisabled
 from .base import (
     CheckoutStart,
     GatewayError,
@@ -79,6 +80,7 @@ def state_from_snapshot(obj: Mapping[str, Any]) -> ProviderState:
         status=str(obj["status"]),
         payment_id=str(obj.get("charge_id", "")),
         amount_captured_minor=int(obj.get("amount_captured", 0)),
+        currency=str(obj.get("currency", "")),
         refunds=refunds,
     )
 
@@ -168,6 +170,8 @@ def session_transition(
     Only an open session moves; anything else is returned unchanged, as a
     provider refuses to pay an expired checkout twice.
     """
+    if not settings.COMMERCE_SANDBOX_ENABLED:
+        raise GatewayDisabled("The sandbox payment provider is not enabled here.")
     qs = SandboxSession.objects.select_for_update()
     qs = qs.filter(session_id=session_id) if session_id else qs.filter(order_number=order_number)
     session = qs.first()
@@ -257,6 +261,8 @@ def webhooks_resend(*, older_than_seconds: int = 30, limit: int = 200) -> int:
 
     from django.utils import timezone
 
+    if not settings.COMMERCE_SANDBOX_ENABLED:  # nothing may reach our endpoint from it
+        return 0
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     ids = list(
         SandboxWebhook.objects.filter(delivered_at__isnull=True, created_at__lt=cutoff)

@@ -18,7 +18,7 @@ Modules, lowest first (each imports only those above it):
 from .checkout import order_cancel, order_create, order_expire, orders_expire_due
 from .coupons import coupon_quote
 from .payouts import payout_create, payout_mark_paid
-from .refunds import refund_approve, refund_deny, refund_request
+from .refunds import refund_approve, refund_deny, refund_request, refunds_user_retire
 from .webhooks import order_apply_state, order_sync, webhook_receive
 
 __all__ = [
@@ -34,5 +34,6 @@ __all__ = [
     "refund_approve",
     "refund_deny",
     "refund_request",
+    "refunds_user_retire",
     "webhook_receive",
 ]

@@ -17,7 +17,7 @@ from courses.models import ShortVideo
 from courses.selectors import course_list_published, user_has_course_access
 from courses.services import enrollment_grant
 
-from ..gateways import GatewayError, gateway_get
+from ..gateways import GatewayDisabled, GatewayError, ProviderState, gateway_get
 from ..models import Order, Payment
 from ..selectors import refund_rule_for_course
 from .coupons import _coupon_redeem, coupon_quote
@@ -185,7 +185,7 @@ def order_cancel(*, order_id: int, user_id: int) -> Order:
     order = Order.objects.filter(pk=order_id, user_id=user_id).first()
     if order is None:
         raise ApplicationError(_("No such order."), code="not_found", status=404)
-    state = gateway_get(order.provider).checkout_expire(order=order)
+    state = _provider_expire(order)
     if state is not None and state.status == "paid":  # paid meanwhile: honour it
         order_apply_state(state=state)
         return Order.objects.get(pk=order_id)
@@ -197,11 +197,20 @@ def order_expire(*, order_id: int, now: datetime | None = None) -> Order:
     order = Order.objects.get(pk=order_id)
     if order.status != Order.Status.PENDING:
         return order
-    state = gateway_get(order.provider).checkout_expire(order=order)
+    state = _provider_expire(order)
     if state is not None and state.status == "paid":
         order_apply_state(state=state)
         return Order.objects.get(pk=order_id)
     return _order_close(order_id=order_id, target=Order.Status.EXPIRED)
+
+
+def _provider_expire(order: Order) -> ProviderState | None:
+    """Close the provider's checkout; a provider no longer enabled here took nothing."""
+    try:
+        gateway = gateway_get(order.provider)
+    except GatewayDisabled:
+        return None
+    return gateway.checkout_expire(order=order)
 
 
 def orders_expire_due(*, now: datetime | None = None, limit: int = 500) -> int:

@@ -239,3 +239,12 @@ def refund_policy_set(
         defaults={"days": days, "max_watched_percent": max_watched_percent},
     )
     return policy
+
+
+@transaction.atomic
+def refunds_user_retire(*, user_id: int) -> dict[str, int]:
+    """Account deletion: clear the free text buyers wrote on their refund requests
+    (a reason can hold a phone number). Amounts, dates and decisions stay: they are
+    payment records. Returns ``{"refund_reasons": rows cleared}``."""
+    cleared = Refund.objects.filter(order__user_id=user_id).exclude(reason="").update(reason="")
+    return {"refund_reasons": cleared}

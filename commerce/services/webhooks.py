@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from common.api.parsers import unstorable_text
 
 from ..gateways import (
+    GatewayDisabled,
     GatewayError,
     ProviderEvent,
     ProviderState,
@@ -101,14 +102,42 @@ def _unstorable(event: ProviderEvent) -> str | None:
     return unstorable_text(event.payload)
 
 
+def event_problem(*, provider: str, state: ProviderState, order: Order | None) -> str | None:
+    """Why a verified event may not touch ``order``, or None when it may.
+
+    An event acts only on an order that this very provider created, for the
+    checkout it opened, and only with the order's own amount and currency: a
+    signature proves who sent the event, not that it belongs to this order.
+    """
+    if order is None:
+        return "unknown order"
+    if order.provider != provider:
+        return f"order {order.number} belongs to the {order.provider} gateway"
+    if state.session_id and order.provider_session_id != state.session_id:
+        return f"order {order.number} has another checkout session"
+    moves_money = state.status == "paid" or state.amount_captured_minor > 0 or bool(state.refunds)
+    if (moves_money or state.currency) and state.currency.upper() != order.currency:
+        return f"currency {state.currency[:8]!r} is not the order's {order.currency}"
+    if moves_money and state.amount_captured_minor != order.amount_minor:
+        return f"amount {state.amount_captured_minor} is not the order's {order.amount_minor}"
+    return None
+
+
 def webhook_receive(*, provider: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, str]:
     """Verify, record and apply one provider event. Returns (HTTP status, note).
 
-    The event row and its effect commit together; a duplicate id answers 200
-    and does nothing. Unknown event types are recorded and answered 200.
+    Refused with 400, logged, and nothing recorded: a provider this site has
+    not enabled, a bad or stale signature, and an event for an order that
+    provider did not create or with another amount or currency
+    (``event_problem``). The event row and its effect commit together; a
+    duplicate id answers 200 and does nothing. Unknown event types are
+    recorded and answered 200.
     """
     try:
         gateway = gateway_get(provider)
+    except GatewayDisabled:
+        logger.warning("webhook %s refused: provider not enabled here", provider)
+        return 400, "provider not enabled"
     except LookupError:
         return 404, "unknown provider"
     try:
@@ -123,6 +152,13 @@ def webhook_receive(*, provider: str, body: bytes, headers: Mapping[str, str]) -
     if problem:
         logger.warning("webhook %s refused: %s", provider, problem)
         return 400, "unreadable payload"
+    state = event.state
+    order = _order_for_state(state) if state else None
+    if state is not None:
+        problem = event_problem(provider=provider, state=state, order=order)
+        if problem:
+            logger.warning("webhook %s event %s refused: %s", provider, event.id[:120], problem)
+            return 400, "event does not match an order of this gateway"
     try:
         with transaction.atomic():
             try:
@@ -132,9 +168,7 @@ def webhook_receive(*, provider: str, body: bytes, headers: Mapping[str, str]) -
                     )
             except IntegrityError:
                 return 200, "duplicate"
-            state = event.state
             outcome = "ignored type" if state is None else order_apply_state(state=state)
-            order = _order_for_state(state) if state else None
             WebhookEvent.objects.filter(pk=record.pk).update(outcome=outcome[:200], order=order)
     except GatewayError:  # could not re-fetch: nothing is kept, the provider retries
         return 503, "provider unreachable"

@@ -67,7 +67,9 @@ class VideoCardSerializer(serializers.Serializer):
     course = CourseLinkSerializer(allow_null=True)
     duration_seconds = serializers.FloatField()
     video_url = serializers.FileField(source="asset.file", use_url=True)
-    poster_url = serializers.ImageField(source="asset.poster", use_url=True)
+    poster_url = serializers.ImageField(
+        source="asset.poster", use_url=True, allow_null=True, help_text="Null until processed."
+    )
     captions = serializers.SerializerMethodField(help_text="WebVTT subtitles; null without.")
     like_count = serializers.IntegerField()
     comment_count = serializers.IntegerField()

@@ -1,5 +1,7 @@
 """Viewer actions on videos, comments, lessons and courses. Writes need a login."""
 
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -274,10 +276,13 @@ class LessonProgressApi(APIView):
         position_seconds = serializers.FloatField()
         watched_seconds = serializers.FloatField()
         playback_rate = serializers.FloatField()
-        completed = serializers.BooleanField(source="completed_at")
+        completed = serializers.SerializerMethodField(help_text="Watched to 95% at least once.")
 
         class Meta:
             ref_name = "LessonProgress"
+
+        def get_completed(self, progress: Any) -> bool:
+            return progress.completed_at is not None
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **AUTH_ERRORS})
     def put(self, request: Request, lesson_id: int) -> Response:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from common.api.auth import user_id_or_none
 from common.api.errors import ErrorSerializer
+from common.api.pagination import cursor_page_serializer
 from common.cache import cache_get, cache_set
 from courses.selectors import course_get_published
 from courses.viewer import video_list_for_tab, viewer_marks
@@ -60,7 +61,10 @@ class VideoListApi(APIView):
 
     @extend_schema(
         parameters=[FilterSerializer],
-        responses={200: VideoCardSerializer(many=True), 400: ErrorSerializer},
+        responses={
+            200: cursor_page_serializer(VideoCardSerializer, "VideoCardPage"),
+            400: ErrorSerializer,
+        },
     )
     def get(self, request: Request) -> Response | HttpResponse:
         filters = self.FilterSerializer(data=request.query_params)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
@@ -153,6 +154,8 @@ LOGOUT_REDIRECT_URL = "home"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="kfplatform <noreply@localhost>")
 KF_PASSWORD_RESET_MAILS = env.int("KF_PASSWORD_RESET_MAILS", default=3)  # per address and hour
+# Reset requests one client address may make per hour (security, issue 12).
+KF_PASSWORD_RESET_REQUESTS_PER_IP = env.int("KF_PASSWORD_RESET_REQUESTS_PER_IP", default=20)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("简体中文"))]
@@ -341,9 +344,15 @@ CELERY_BEAT_SCHEDULE |= {
 }
 
 # --- Commerce: gateways, webhooks, refunds, idempotency, media URLs ---------
+# Published in this source, so prod.py refuses it (a forged webhook would verify).
+SANDBOX_DEV_WEBHOOK_SECRET = "whsec_sandbox_dev_only"
+# Security (issue 12): prod.py names the gateway explicitly, refuses the sandbox unless
+# COMMERCE_SANDBOX_ENABLED (a staging site), and then takes its secret from the environment.
 COMMERCE_GATEWAY = env("COMMERCE_GATEWAY", default="sandbox")  # sandbox | stripe
+# False: the sandbox gateway, its checkout page, its Pay button and its webhook are refused.
+COMMERCE_SANDBOX_ENABLED = env.bool("COMMERCE_SANDBOX_ENABLED", default=True)
 COMMERCE_SANDBOX_WEBHOOK_SECRET = env(
-    "COMMERCE_SANDBOX_WEBHOOK_SECRET", default="whsec_sandbox_dev_only"
+    "COMMERCE_SANDBOX_WEBHOOK_SECRET", default=SANDBOX_DEV_WEBHOOK_SECRET
 )
 # http: POST to our endpoint like a real provider; inprocess: same checks, no socket.
 COMMERCE_SANDBOX_WEBHOOK_TRANSPORT = env("COMMERCE_SANDBOX_WEBHOOK_TRANSPORT", default="http")
@@ -410,3 +419,72 @@ KF_HEALTH_TRAINING_MAX_AGE_SECONDS = env.int("KF_HEALTH_TRAINING_MAX_AGE_SECONDS
 # Prometheus: /metrics answers only "Authorization: Bearer <token>" (empty: off,
 # except under DEBUG). kfplatform/metrics.py says how processes share samples.
 KF_METRICS_TOKEN = env("KF_METRICS_TOKEN", default="")
+
+# --- Security (issue 12): login throttling with django-axes -------------------
+# Every password check (site login, /admin/login/, password change) goes through
+# authenticate(request=...), which axes watches. Failures count per account *and*
+# address, the address by the same rule as DRF's throttles (common.http.client_ip,
+# KF_NUM_PROXIES); the limit-th failure locks that pair for the cool-off, during which
+# even the right password is refused with 429 and templates/accounts/locked_out.html.
+# Unlock: a completed password reset, `manage.py axes_reset_username <name>`, or
+# deleting the attempt in admin ("Axes" → "Access attempts"). docs/security.md.
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair
+    "django.contrib.auth.backends.ModelBackend",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes requires
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every web node
+AXES_FAILURE_LIMIT = env.int("KF_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("KF_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
+LOGGING = {  # axes: failures and lock-outs are warnings; its per-login info lines are noise
+    **LOGGING,
+    "loggers": {**LOGGING["loggers"], "axes": {"level": "WARNING"}},  # type: ignore[dict-item]
+}
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+
+
+# --- Security (issue 12): headers and Content-Security-Policy ------------------
+# django-csp 4 (Django 5.2 has no CSP of its own). No page has an inline script,
+# style attribute or event handler: scripts are static files, data reaches them
+# through json_script, and the few <style> blocks carry request.csp_nonce. prod.py
+# adds HSTS and the HTTPS redirect; `check --deploy` there prints nothing.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+# Origins that serve media from outside this site (an object store's domain), if any.
+KF_CSP_MEDIA_SOURCES = env.list("KF_CSP_MEDIA_SOURCES", default=[])
+
+
+def content_security_policy(*, gateway: str, media_sources: list[str]) -> dict:
+    """The policy for this deployment: Stripe's hosted checkout is a form's target
+    (the buy form redirects there, and browsers check redirects against form-action)."""
+    checkout = ["https://checkout.stripe.com"] if gateway == "stripe" else []
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF, NONCE],
+            "style-src": [SELF, NONCE],
+            "img-src": [SELF, "data:", *media_sources],
+            "media-src": [SELF, "blob:", *media_sources],
+            "font-src": [SELF],
+            "connect-src": [SELF],
+            "object-src": [NONE],
+            "base-uri": [NONE],
+            "form-action": [SELF, *checkout],
+            "frame-ancestors": [NONE],
+        }
+    }
+
+
+CONTENT_SECURITY_POLICY = content_security_policy(
+    gateway=COMMERCE_GATEWAY, media_sources=KF_CSP_MEDIA_SOURCES
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"

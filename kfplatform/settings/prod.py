@@ -53,3 +53,39 @@ SECURE_REDIRECT_EXEMPT = [
     r"^metrics$",
 ]
 # --- end ops: cache, sessions, proxy, health and metrics ---------------------
+
+# --- Security (issue 12): payment gateways ------------------------------------
+# Production names its gateway (no default). The sandbox hands out courses for a
+# click, so it runs only where COMMERCE_SANDBOX_ENABLED says so (a staging site),
+# and then only with a secret from the environment: the default one is in the
+# source. required.py has refused every other combination before this line.
+COMMERCE_GATEWAY = env("COMMERCE_GATEWAY")
+COMMERCE_SANDBOX_ENABLED = env.bool("COMMERCE_SANDBOX_ENABLED", default=False)
+COMMERCE_SANDBOX_WEBHOOK_SECRET = (
+    env("COMMERCE_SANDBOX_WEBHOOK_SECRET") if COMMERCE_SANDBOX_ENABLED else ""
+)
+if COMMERCE_GATEWAY == "stripe":
+    STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+
+# --- Security (issue 12): HTTPS, HSTS and the policy for the named gateway -----
+# TLS ends at nginx (or a load balancer in front of it), which sends
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER above). Django redirects http to
+# https itself unless the proxy already does: then set
+# DJANGO_SECURE_SSL_REDIRECT=false, and check --deploy's W008 (which would say
+# the redirect is off) is silenced for that reason only.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+if not SECURE_SSL_REDIRECT:
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
+# Probes that call gunicorn directly, over plain http on the host.
+SECURE_REDIRECT_EXEMPT += [
+    r"^api/v1/health$",
+    *env.list("DJANGO_SECURE_REDIRECT_EXEMPT", default=[]),
+]
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+CONTENT_SECURITY_POLICY = content_security_policy(  # noqa: F405
+    gateway=COMMERCE_GATEWAY,
+    media_sources=KF_CSP_MEDIA_SOURCES,  # noqa: F405
+)

@@ -5,7 +5,8 @@ refuses to start with one message that names every missing or wrong
 variable and what to put in it, instead of django-environ's first
 "Set the X environment variable" or, worse, a site that starts and fails
 later (sessions in the broker's database, CSRF failures behind TLS,
-password-reset links printed to the log). Plain Python: no Django.
+password-reset links printed to the log, a sandbox that hands out courses).
+Plain Python: no Django, only base.py's published development secret.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from .base import SANDBOX_DEV_WEBHOOK_SECRET
 
 SECRET_KEY_MIN_LENGTH = 50
 METRICS_TOKEN_MIN_LENGTH = 32
@@ -162,6 +165,49 @@ def _time_limits(environ: Mapping[str, str]) -> str:
     return ""
 
 
+def _gateway(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "COMMERCE_GATEWAY")
+    if not value:
+        return "is missing"
+    if value not in ("stripe", "sandbox"):
+        return f"is {value!r}, neither stripe nor sandbox"
+    return ""
+
+
+def _enabled(environ: Mapping[str, str], name: str) -> bool:
+    return _get(environ, name).lower() in ("1", "true", "yes", "on")
+
+
+def _sandbox_switch(environ: Mapping[str, str]) -> str:
+    if _get(environ, "COMMERCE_GATEWAY") == "sandbox" and not _enabled(
+        environ, "COMMERCE_SANDBOX_ENABLED"
+    ):
+        return "is off while COMMERCE_GATEWAY=sandbox"
+    return ""
+
+
+def _sandbox_secret(environ: Mapping[str, str]) -> str:
+    if not _enabled(environ, "COMMERCE_SANDBOX_ENABLED"):
+        return ""
+    value = _get(environ, "COMMERCE_SANDBOX_WEBHOOK_SECRET")
+    if not value:
+        return "is missing while the sandbox is enabled"
+    if value == SANDBOX_DEV_WEBHOOK_SECRET:
+        return "is the development secret published in the source"
+    return ""
+
+
+def _stripe_key(name: str) -> Callable[[Mapping[str, str]], str]:
+    """A Stripe key is needed unless the site is a sandbox staging site."""
+
+    def check(environ: Mapping[str, str]) -> str:
+        if _get(environ, "COMMERCE_GATEWAY") == "sandbox" or _get(environ, name):
+            return ""
+        return "is missing"
+
+    return check
+
+
 RANDOM = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
 REQUIREMENTS: tuple[tuple[str, Callable[[Mapping[str, str]], str], str], ...] = (
     (
@@ -218,6 +264,32 @@ REQUIREMENTS: tuple[tuple[str, Callable[[Mapping[str, str]], str], str], ...] = 
         "CELERY_TASK_TIME_LIMIT",
         _time_limits,
         "whole seconds, above CELERY_TASK_SOFT_TIME_LIMIT (defaults: 900 and 600)",
+    ),
+    (
+        "COMMERCE_GATEWAY",
+        _gateway,
+        "stripe (real payments), or sandbox on a staging site only",
+    ),
+    (
+        "COMMERCE_SANDBOX_ENABLED",
+        _sandbox_switch,
+        "true only on a staging site (the sandbox hands out courses for a click), "
+        "else COMMERCE_GATEWAY=stripe",
+    ),
+    (
+        "COMMERCE_SANDBOX_WEBHOOK_SECRET",
+        _sandbox_secret,
+        f"a secret of this staging site, e.g. from {RANDOM}",
+    ),
+    (
+        "STRIPE_SECRET_KEY",
+        _stripe_key("STRIPE_SECRET_KEY"),
+        "the secret key from the Stripe dashboard, sk_live_... (not needed on a sandbox staging site)",
+    ),
+    (
+        "STRIPE_WEBHOOK_SECRET",
+        _stripe_key("STRIPE_WEBHOOK_SECRET"),
+        "the signing secret of the Stripe webhook endpoint, whsec_...",
     ),
 )
 

@@ -10,6 +10,7 @@ the API, tasks and tests call.
 """
 
 from .builder import (
+    asset_captions_set,
     course_create,
     course_update,
     item_move,
@@ -22,7 +23,7 @@ from .builder import (
     short_video_create,
     short_video_update,
 )
-from .moderation import moderation_decide, report_resolve
+from .moderation import moderation_decide, report_resolve, review_after_change
 from .profiles import creator_become
 from .publishing import publish, scheduled_publish_due, unpublish
 from .uploads import (
@@ -33,6 +34,7 @@ from .uploads import (
 )
 
 __all__ = [
+    "asset_captions_set",
     "course_create",
     "course_update",
     "creator_become",
@@ -43,6 +45,7 @@ __all__ = [
     "moderation_decide",
     "publish",
     "report_resolve",
+    "review_after_change",
     "scheduled_publish_due",
     "section_create",
     "section_delete",

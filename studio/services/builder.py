@@ -4,7 +4,6 @@
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.text import slugify
@@ -12,13 +11,13 @@ from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 from courses.engagement import certificates_issue_for_course
+from courses.media_services import media_asset_captions_set
 from courses.models import (
+    Captions,
     Category,
     Course,
     Lesson,
     MediaAsset,
-    Moderation,
-    PublishStatus,
     Section,
     ShortVideo,
     Tag,
@@ -26,6 +25,7 @@ from courses.models import (
 from courses.services import course_search_text, short_video_search_text
 
 from .images import image_reencode
+from .moderation import asset_review_after_change, course_review_after_change, review_after_change
 
 # --- Short videos -------------------------------------------------------------
 
@@ -37,10 +37,6 @@ def _tags_from_text(text: str) -> list[Tag]:
         if slug:
             tags.append(Tag.objects.get_or_create(slug=slug, defaults={"name": name[:60]})[0])
     return tags[:10]
-
-
-def _moderation_start() -> str:
-    return Moderation.PENDING if settings.KF_MODERATION_REQUIRED else Moderation.APPROVED
 
 
 @transaction.atomic
@@ -66,9 +62,9 @@ def short_video_create(
         description=description,
         category=category,
         course=course,
-        moderation=_moderation_start(),
         duration_seconds=asset.duration_seconds,
     )
+    review_after_change(video)
     video.full_clean()
     video.save()
     tag_list = _tags_from_text(tags)
@@ -88,24 +84,24 @@ def short_video_update(
     tags: str = "",
     course: Course | None = None,
 ) -> ShortVideo:
-    """Edit a video's details; a published one goes back to review when required."""
+    """Edit a video's details; changed text goes back to review (``review_after_change``)."""
     if course is not None and course.creator_id != video.creator_id:
         raise ApplicationError(_("Choose one of your courses."), code="course_invalid")
+    before = (video.title, video.description, video.category_id, _tag_names(video))
     video.title, video.description = title, description
     video.category, video.course = category, course
-    _review_again_if_required(video)
-    video.full_clean()
     tag_list = _tags_from_text(tags)
+    if before != (title, description, category.pk, sorted(t.name for t in tag_list)):
+        review_after_change(video)
+    video.full_clean()
     video.search_text = short_video_search_text(video, [t.name for t in tag_list])
     video.save()
     video.tags.set(tag_list)
     return video
 
 
-def _review_again_if_required(item: ShortVideo | Course) -> None:
-    if settings.KF_MODERATION_REQUIRED and item.status == PublishStatus.PUBLISHED:
-        item.moderation = Moderation.PENDING
-        item.moderation_reason = ""
+def _tag_names(item: ShortVideo | Course) -> list[str]:
+    return sorted(item.tags.values_list("name", flat=True)) if item.pk else []
 
 
 # --- Course builder -------------------------------------------------------------
@@ -123,27 +119,23 @@ def _unique_slug(title: str) -> str:
 @transaction.atomic
 def course_create(*, creator_id: int, title: str, category: Category, **fields: Any) -> Course:
     """Start a draft course; details as in course_update."""
-    course = Course(
-        creator_id=creator_id,
-        title=title,
-        category=category,
-        slug=_unique_slug(title),
-        moderation=_moderation_start(),
-    )
+    course = Course(creator_id=creator_id, title=title, category=category, slug=_unique_slug(title))
+    review_after_change(course)
     return _course_fill(course, **fields)
 
 
 @transaction.atomic
 def course_update(*, course: Course, title: str, category: Category, **fields: Any) -> Course:
-    """Edit a course; a published one goes back to review when moderation is required."""
+    """Edit a course; changed text or cover goes back to review (``review_after_change``)."""
+    before = _course_content(course)
     course.title, course.category = title, category
-    _review_again_if_required(course)
-    return _course_fill(course, **fields)
+    return _course_fill(course, before=before, **fields)
 
 
 def _course_fill(
     course: Course,
     *,
+    before: tuple | None = None,
     summary: str = "",
     description: str = "",
     tags: str = "",
@@ -155,12 +147,20 @@ def _course_fill(
     course.price_minor, course.currency = price_minor, currency.upper()
     if cover:
         course.cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
-    course.full_clean()
     tag_list = _tags_from_text(tags)
+    if before is not None and (cover or before != _course_content(course, tag_list)):
+        review_after_change(course)
+    course.full_clean()
     course.search_text = course_search_text(course, [t.name for t in tag_list])
     _save_with_free_slug(course)
     course.tags.set(tag_list)
     return course
+
+
+def _course_content(course: Course, tag_list: list[Tag] | None = None) -> tuple:
+    """What moderators review of a course itself (its price is not theirs to judge)."""
+    tags = sorted(t.name for t in tag_list) if tag_list is not None else _tag_names(course)
+    return (course.title, course.summary, course.description, course.category_id, tags)
 
 
 def _save_with_free_slug(course: Course) -> None:
@@ -186,15 +186,19 @@ def section_create(*, course: Course, title: str) -> Section:
     section = Section(course=course, title=title, position=_next_position(course.sections))
     section.full_clean()
     section.save()
+    course_review_after_change(course_id=course.pk)
     return section
 
 
 @transaction.atomic
 def section_update(*, section: Section, title: str) -> Section:
-    """Rename a section."""
+    """Rename a section; a new title goes back to review with its course."""
+    if title == section.title:
+        return section
     section.title = title
     section.full_clean()
     section.save(update_fields=["title"])
+    course_review_after_change(course_id=section.course_id)
     return section
 
 
@@ -226,6 +230,7 @@ def lesson_create(
     )
     lesson.full_clean()
     lesson.save()
+    course_review_after_change(course_id=lesson.course_id)
     return lesson
 
 
@@ -233,16 +238,31 @@ def lesson_create(
 def lesson_update(
     *, lesson: Lesson, title: str, is_preview: bool, asset: MediaAsset | None
 ) -> Lesson:
-    """Edit a lesson's title, free-preview flag and video."""
+    """Edit a lesson's title, free-preview flag and video; a change goes back to review
+    with its course (a free preview shows the lesson to everyone)."""
     _lesson_asset_check(lesson.course, asset)
+    before = (lesson.title, lesson.is_preview, lesson.asset_id)
     lesson.title, lesson.is_preview, lesson.asset = title, is_preview, asset
     lesson.duration_seconds = round(asset.duration_seconds) if asset else 0
     lesson.full_clean()
     lesson.save()
+    if before != (title, is_preview, asset.pk if asset else None):
+        course_review_after_change(course_id=lesson.course_id)
     return lesson
 
 
 @transaction.atomic
+def asset_captions_set(
+    *, asset: MediaAsset, vtt: bytes | None, language: str = Captions.Language.ZH_HANS
+) -> Captions | None:
+    """Attach (or with ``None`` remove) a video's subtitles; new subtitles go back to
+    review with every video and course that shows the asset."""
+    captions = media_asset_captions_set(asset=asset, vtt=vtt, language=language)
+    if captions is not None:
+        asset_review_after_change(asset=asset)
+    return captions
+
+
 @transaction.atomic
 def lesson_delete(*, lesson: Lesson) -> None:
     """Delete a lesson (its media stays in the library); students who had

@@ -1,16 +1,63 @@
-"""Moderation decisions: approving or rejecting items, resolving reports."""
+"""Moderation: the rule for changed content, moderators' decisions, viewers' reports.
+
+What viewers see of a short video or a course is what a moderator approved
+(``courses.visibility``). Every studio write that changes it — the item's
+details, a section's title, a lesson added, renamed, made a free preview or
+given another video, subtitles attached — calls ``review_after_change`` on
+the video or course, in the same transaction. With ``KF_MODERATION_REQUIRED``
+the item goes back to review and is off the site until approved; without
+it, content stays approved, except after a rejection, which only a
+moderator lifts. Publishing never changes moderation. Writes that add
+nothing new for viewers (reordering, deleting a lesson or a section,
+removing subtitles, prices of coupons) leave it as it is.
+"""
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.notifications import Kind, notification_create
-from courses.models import Course, Moderation, Report, ShortVideo
+from courses.models import Course, Lesson, MediaAsset, Moderation, Report, ShortVideo
 
 from .publishing import _locked, followers_notify_if_visible
+
+
+def moderation_after_change(current: str) -> str:
+    """The moderation state of an item whose viewer-visible content is new or changed."""
+    if current == Moderation.APPROVED and not settings.KF_MODERATION_REQUIRED:
+        return Moderation.APPROVED
+    return Moderation.PENDING
+
+
+def review_after_change(item: ShortVideo | Course) -> bool:
+    """Apply the rule to an item the caller is about to save; True if it now waits for review."""
+    state = moderation_after_change(item.moderation)
+    changed = state != item.moderation
+    item.moderation = state
+    if state == Moderation.PENDING:
+        item.moderation_reason = ""
+    return changed
+
+
+def course_review_after_change(*, course_id: int) -> None:
+    """A section, lesson or its subtitles changed: the course goes back to review."""
+    course = Course.objects.select_for_update().get(pk=course_id)
+    if review_after_change(course):
+        course.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+
+
+def asset_review_after_change(*, asset: MediaAsset) -> None:
+    """Subtitles of ``asset`` changed: every video and course that shows it goes back to review."""
+    for video in ShortVideo.objects.select_for_update().filter(asset=asset):
+        if review_after_change(video):
+            video.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+    course_ids = set(Lesson.objects.filter(asset=asset).values_list("course_id", flat=True))
+    for course_id in sorted(course_ids):  # one lock order
+        course_review_after_change(course_id=course_id)
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +33,20 @@ def _course_publish_problems(course: Course) -> list[str]:
 
 
 def _publish_now(item: ShortVideo | Course, *, now: datetime) -> None:
+    """The one publish path (the studio's button and the scheduled task).
+
+    Publishing never touches moderation: an item is on the site once it is
+    published *and* approved as it is now (``courses.visibility``); edits
+    already sent it back to review (``moderation.review_after_change``). A
+    rejected item is refused: only a change, then a moderator, brings it back.
+    """
+    if item.moderation == Moderation.REJECTED:
+        raise ApplicationError(
+            _("A moderator rejected this (%(reason)s). Change it, and it goes back to review.")
+            % {"reason": item.moderation_reason or _("no reason given")},
+            code="rejected",
+            status=409,
+        )
     if isinstance(item, Course):
         problems = _course_publish_problems(item)
     else:
@@ -44,10 +57,6 @@ def _publish_now(item: ShortVideo | Course, *, now: datetime) -> None:
         raise ApplicationError(" ".join(problems), code="not_publishable", status=409)
     item.status = PublishStatus.PUBLISHED
     item.published_at = item.published_at or now
-    if settings.KF_MODERATION_REQUIRED and item.moderation != Moderation.APPROVED:
-        item.moderation, item.moderation_reason = Moderation.PENDING, ""
-    elif not settings.KF_MODERATION_REQUIRED:
-        item.moderation, item.moderation_reason = Moderation.APPROVED, ""
     item.save()
     followers_notify_if_visible(item)
 
@@ -85,8 +94,8 @@ def publish(
 ) -> ShortVideo | Course:
     """Publish now, or at ``at`` (a PublishSchedule the beat task runs).
 
-    With KF_MODERATION_REQUIRED the item waits in the review queue
-    (moderation pending) until an admin approves it.
+    An item waiting for review (moderation pending) is published but off the
+    site until an admin approves it; a rejected one is refused (409).
     """
     now = now or timezone.now()
     item = _locked(item)

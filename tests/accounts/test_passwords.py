@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from accounts.models import User
+from tests.conftest import password_login
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def member() -> User:
 
 
 def _logs_in(password: str) -> bool:
-    return Client().login(username="mei", password=password)
+    return password_login(Client(), "mei", password)
 
 
 def test_a_logged_in_member_changes_their_password(client: Client, member: User) -> None:

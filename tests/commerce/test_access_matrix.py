@@ -6,6 +6,7 @@ buyer's own objects (order page, order API, refund request). Denied means
 redirect — and never a byte of the protected thing.
 """
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,7 +42,9 @@ def world(make_clip) -> dict[str, Any]:
     buyer_client = Client()
     buyer_client.force_login(buyer)
     watch = buyer_client.get(f"/lessons/{lesson.pk}/").content.decode()
-    signed = watch.split('src="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    media = re.search(r'src="(/lessons/\d+/media\?[^"]+)"', watch)  # the player's source
+    assert media is not None
+    signed = media.group(1).replace("&amp;", "&")
     return {
         "lesson": lesson,
         "order": orders[buyer.pk],

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from commerce.models import Coupon, Order
+from tests.conftest import wait_for_js
 from tests.factories import LessonFactory, UserFactory
 
 from .conftest import paid_course
@@ -52,7 +53,7 @@ def test_viewer_buys_with_a_coupon_learns_and_gets_a_refund(
     page.goto(f"{live_server.url}/c/{course.slug}/")
     page.get_by_role("link", name="第一课 Lesson one").click()
     page.wait_for_url(f"**/lessons/{lesson.pk}/")
-    page.wait_for_function("document.querySelector('#player')?.readyState >= 1", timeout=15_000)
+    wait_for_js(page, "document.querySelector('#player')?.readyState >= 1", timeout=15)
     # when: the viewer asks for a refund, seeing the rule and the meter first
     page.goto(f"{live_server.url}/shop/orders/{order.number}/")
     assert page.inner_text("#refund-eligibility") == "Eligible for a refund."

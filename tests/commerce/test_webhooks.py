@@ -3,7 +3,6 @@
 import itertools
 import json
 import random
-import time
 from typing import Any
 
 import pytest
@@ -133,19 +132,20 @@ def test_every_permutation_of_pay_and_partial_refund_agrees(client: Client, buye
     assert finals == {("partially_refunded", 1000)}
 
 
+# A fixed clock: signing 301 s off and checking a moment later must not depend
+# on how long that moment is on a loaded machine.
+NOW = 1_900_000_000
+
+
 @pytest.mark.parametrize(
     "meta_for",
     [
-        lambda body: {"Kf-Sandbox-Signature": signature_header(body, "wrong-secret")},
+        lambda body: {"Kf-Sandbox-Signature": signature_header(body, "wrong-secret", t=NOW)},
         lambda body: {
-            "Kf-Sandbox-Signature": signature_header(
-                body, "whsec_test_sandbox", t=int(time.time()) - 301
-            )
+            "Kf-Sandbox-Signature": signature_header(body, "whsec_test_sandbox", t=NOW - 301)
         },
         lambda body: {
-            "Kf-Sandbox-Signature": signature_header(
-                body, "whsec_test_sandbox", t=int(time.time()) + 301
-            )
+            "Kf-Sandbox-Signature": signature_header(body, "whsec_test_sandbox", t=NOW + 301)
         },
         lambda body: {"Kf-Sandbox-Signature": "t=abc,v1=00"},
         lambda body: {"Kf-Sandbox-Signature": ""},
@@ -154,9 +154,10 @@ def test_every_permutation_of_pay_and_partial_refund_agrees(client: Client, buye
     ids=["bad-secret", "old", "future", "malformed", "empty", "missing"],
 )
 def test_bad_or_stale_signatures_are_400_and_change_nothing(
-    client: Client, order: Order, meta_for: Any
+    client: Client, order: Order, meta_for: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
+    monkeypatch.setattr("commerce.gateways.base.webhook_now", lambda: float(NOW), raising=False)
     body, _ = sandbox_event("evt_bad", "checkout.session.completed", _snapshot(order))
     before = _fingerprint(order)
     # when
@@ -188,13 +189,23 @@ def test_unknown_event_types_are_recorded_and_acknowledged(client: Client) -> No
     assert WebhookEvent.objects.get(event_id="evt_x").outcome == "ignored type"
 
 
-def test_a_captured_amount_that_does_not_match_does_not_fulfil(
-    client: Client, order: Order
+@pytest.mark.parametrize(
+    "change",
+    [{"amount_captured": 1}, {"currency": "USD"}, {"currency": ""}, {"id": "cs_sbx_other"}],
+    ids=["amount", "currency", "no-currency", "other-session"],
+)
+def test_an_event_that_does_not_match_its_order_is_400_and_changes_nothing(
+    client: Client, order: Order, change: dict
 ) -> None:
-    obj = _snapshot(order) | {"amount_captured": 1}
-    body, meta = sandbox_event("evt_m", "checkout.session.completed", obj)
-    assert post_webhook(client, "sandbox", body, meta).status_code == 200
-    assert Order.objects.get(pk=order.pk).status == "pending"
+    # given: correctly signed, but not what this order's checkout was
+    body, meta = sandbox_event("evt_m", "checkout.session.completed", _snapshot(order) | change)
+    before = _fingerprint(order)
+    # when
+    response = post_webhook(client, "sandbox", body, meta)
+    # then
+    assert response.status_code == 400
+    assert _fingerprint(order) == before
+    assert not WebhookEvent.objects.exists()
 
 
 # --- Stripe: verified with the stripe library; we sign payloads ourselves ----
@@ -220,10 +231,11 @@ def _stripe_session_event(order: Order, event_id: str = "evt_s1") -> dict:
         "type": "checkout.session.completed",
         "data": {
             "object": {
-                "id": "cs_test_1",
+                "id": order.provider_session_id,
                 "object": "checkout.session",
                 "client_reference_id": order.number,
                 "amount_total": order.amount_minor,
+                "currency": order.currency.lower(),
                 "payment_status": "paid",
                 "status": "complete",
                 "payment_intent": "pi_1",
@@ -232,9 +244,59 @@ def _stripe_session_event(order: Order, event_id: str = "evt_s1") -> dict:
     }
 
 
-def test_stripe_checkout_completed_fulfils_and_refund_reverses(
+@pytest.fixture
+def stripe_order(buyer, settings, monkeypatch) -> Order:
+    """A pending order whose checkout Stripe opened (the library call is faked)."""
+    settings.COMMERCE_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    monkeypatch.setattr("commerce.gateways.stripe_gateway._client", fake_stripe_client([]))
+    created = order_create(user_id=buyer.pk, course_id=paid_course(price=10000).pk).order
+    assert created is not None
+    assert created.provider == "stripe"
+    return created
+
+
+def fake_stripe_client(calls: list[tuple]) -> Any:
+    """A stand-in for ``stripe.StripeClient`` that opens checkout sessions only."""
+    import stripe
+
+    class FakeSessions:
+        def create(self, params: dict, options: dict) -> Any:
+            calls.append((params, options))
+            session_id = f"cs_test_{len(calls)}"
+            return stripe.checkout.Session.construct_from(
+                {"id": session_id, "url": f"https://checkout.stripe.test/{session_id}"}, "sk"
+            )
+
+    sessions = FakeSessions()
+    return lambda: type(
+        "C", (), {"v1": type("V", (), {"checkout": type("K", (), {"sessions": sessions})()})()}
+    )()
+
+
+def test_a_stripe_event_for_a_sandbox_order_is_400_and_changes_nothing(
     client: Client, order: Order
 ) -> None:
+    before = _fingerprint(order)
+    assert _stripe_post(client, _stripe_session_event(order)).status_code == 400
+    assert _fingerprint(order) == before
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_sandbox_event_for_a_stripe_order_is_400_and_changes_nothing(
+    client: Client, stripe_order: Order
+) -> None:
+    body, meta = sandbox_event("evt_x", "checkout.session.completed", _snapshot(stripe_order))
+    before = _fingerprint(stripe_order)
+    assert post_webhook(client, "sandbox", body, meta).status_code == 400
+    assert _fingerprint(stripe_order) == before
+    assert not WebhookEvent.objects.exists()
+
+
+def test_stripe_checkout_completed_fulfils_and_refund_reverses(
+    client: Client, stripe_order: Order
+) -> None:
+    order = stripe_order
     # when
     assert _stripe_post(client, _stripe_session_event(order)).status_code == 200
     assert _stripe_post(client, _stripe_session_event(order)).status_code == 200  # duplicate
@@ -249,6 +311,7 @@ def test_stripe_checkout_completed_fulfils_and_refund_reverses(
                 "payment_intent": "pi_1",
                 "amount": order.amount_minor,
                 "amount_captured": order.amount_minor,
+                "currency": "cny",
                 "captured": True,
                 "metadata": {},
                 "refunds": {
@@ -262,41 +325,30 @@ def test_stripe_checkout_completed_fulfils_and_refund_reverses(
     assert _fingerprint(order) == ("refunded", 10000, 0, 2, 1, 1, 1)
 
 
-def test_stripe_bad_signature_and_old_timestamp_are_400(client: Client, order: Order) -> None:
-    assert (
-        _stripe_post(client, _stripe_session_event(order), secret="whsec_other").status_code == 400
-    )
-    old = int(time.time()) - 600
-    assert _stripe_post(client, _stripe_session_event(order), t=old).status_code == 400
+def test_stripe_bad_signature_and_old_timestamp_are_400(
+    client: Client, stripe_order: Order, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = stripe_order
+    monkeypatch.setattr("commerce.gateways.base.webhook_now", lambda: float(NOW), raising=False)
+    event = _stripe_session_event(order)
+    assert _stripe_post(client, event, secret="whsec_other", t=NOW).status_code == 400
+    assert _stripe_post(client, event, t=NOW - 301).status_code == 400
+    assert _stripe_post(client, event, t=NOW + 301).status_code == 400
     assert Order.objects.get(pk=order.pk).status == "pending"
     assert not WebhookEvent.objects.exists()
+    # the same event, signed inside the window, goes through
+    assert _stripe_post(client, event, t=NOW - 299).status_code == 200
+    assert Order.objects.get(pk=order.pk).status == "paid"
 
 
 def test_stripe_checkout_session_is_created_with_the_order_key(
     buyer, settings, monkeypatch
 ) -> None:
     # given: no Stripe server is reachable, so the library call is observed
-    import stripe
-
     settings.COMMERCE_GATEWAY = "stripe"
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     calls: list[tuple] = []
-
-    class FakeSessions:
-        def create(self, params: dict, options: dict) -> Any:
-            calls.append((params, options))
-            return stripe.checkout.Session.construct_from(
-                {"id": "cs_test_9", "url": "https://checkout.stripe.test/cs_test_9"}, "sk"
-            )
-
-    monkeypatch.setattr(
-        "commerce.gateways.stripe_gateway._client",
-        lambda: type(
-            "C",
-            (),
-            {"v1": type("V", (), {"checkout": type("K", (), {"sessions": FakeSessions()})()})()},
-        )(),
-    )
+    monkeypatch.setattr("commerce.gateways.stripe_gateway._client", fake_stripe_client(calls))
     # when
     result = order_create(
         user_id=buyer.pk,
@@ -306,7 +358,7 @@ def test_stripe_checkout_session_is_created_with_the_order_key(
     )
     # then
     assert result.order is not None
-    assert result.order.checkout_url == "https://checkout.stripe.test/cs_test_9"
+    assert result.order.checkout_url == "https://checkout.stripe.test/cs_test_1"
     params, options = calls[0]
     assert options == {"idempotency_key": f"{result.order.number}:charge"}
     assert params["client_reference_id"] == result.order.number
@@ -315,8 +367,9 @@ def test_stripe_checkout_session_is_created_with_the_order_key(
 
 
 def test_stripe_without_a_configured_secret_is_503_and_changes_nothing(
-    client: Client, order: Order, settings
+    client: Client, stripe_order: Order, settings
 ) -> None:
+    order = stripe_order
     settings.STRIPE_WEBHOOK_SECRET = ""
     assert _stripe_post(client, _stripe_session_event(order)).status_code == 503
     assert Order.objects.get(pk=order.pk).status == "pending"

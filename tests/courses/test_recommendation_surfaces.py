@@ -45,7 +45,7 @@ def test_video_page_without_a_course_has_hidden_similar_list_and_recommended_cta
     assert 'data-free="Free"' in cta
     assert 'id="rec-video-card"' in html
     assert 'id="cta"' not in html
-    assert _scripts(html) == ["kf.js", "surfaces.js", "video.js"]
+    assert _scripts(html) == ["site.js", "kf.js", "surfaces.js", "video.js"]
 
 
 def test_the_creators_own_course_stays_the_call_to_action(client: Client) -> None:
@@ -78,7 +78,7 @@ def test_course_page_has_hidden_also_bought_and_related_videos(client: Client) -
     assert 'id="rec-course-card"' in html
     assert f'data-course-id="{course.pk}"' in _tag(html, "course-page")
     # and the page view is sent by course.js, no longer by an inline script
-    assert _scripts(html) == ["kf.js", "surfaces.js", "course.js"]
+    assert _scripts(html) == ["site.js", "kf.js", "surfaces.js", "course.js"]
     assert "KF.track" not in html
 
 

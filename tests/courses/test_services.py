@@ -1,10 +1,9 @@
 import pytest
 from django.db import IntegrityError
 
-from common.exceptions import ApplicationError
-from courses.models import Enrollment, Like, MediaAsset
-from courses.services import enrollment_grant, enrollment_revoke, short_video_publish
-from tests.factories import CourseFactory, LikeFactory, ShortVideoFactory, UserFactory
+from courses.models import Enrollment, Like
+from courses.services import enrollment_grant, enrollment_revoke
+from tests.factories import CourseFactory, LikeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,24 +26,6 @@ def test_grant_reactivates_a_revoked_enrollment() -> None:
     enrollment = enrollment_grant(user_id=user.pk, course=course)
     Enrollment.objects.filter(pk=enrollment.pk).update(is_active=False)
     assert enrollment_grant(user_id=user.pk, course=course).is_active
-
-
-def test_publishing_waits_for_ready_media() -> None:
-    video = ShortVideoFactory.create(
-        status="draft", published_at=None, asset__status=MediaAsset.Status.PROCESSING
-    )
-    with pytest.raises(ApplicationError) as error:
-        short_video_publish(video=video)
-    assert error.value.code == "media_not_ready"
-    video.refresh_from_db()
-    assert video.status == "draft"
-
-
-def test_publishing_a_ready_video_sets_its_time() -> None:
-    video = ShortVideoFactory.create(status="draft", published_at=None)
-    published = short_video_publish(video=video)
-    assert published.status == "published"
-    assert published.published_at is not None
 
 
 def test_a_user_likes_a_video_once() -> None:

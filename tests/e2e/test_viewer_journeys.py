@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from analytics.models import Event
 from courses.models import Comment, Like
-from tests.conftest import wait_until
+from tests.conftest import wait_for_js, wait_until
 from tests.factories import CourseFactory, LessonFactory, ShortVideoFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,12 +49,10 @@ def test_logged_out_viewer_scrolls_the_feed_and_events_arrive(live_server, page,
     first = page.locator(".feed-item").first
     first.wait_for()
     # when: the first video plays, then the viewer swipes to the next
-    page.wait_for_function(
-        "document.querySelector('.feed-item video')?.currentTime > 1.2", timeout=15_000
-    )
+    wait_for_js(page, "document.querySelector('.feed-item video')?.currentTime > 1.2", timeout=15)
     page.keyboard.press("ArrowDown")
-    page.wait_for_function(
-        "document.querySelectorAll('.feed-item video')[1].currentTime > 0.3", timeout=15_000
+    wait_for_js(
+        page, "document.querySelectorAll('.feed-item video')[1].currentTime > 0.3", timeout=15
     )
     page.evaluate("KF.flush()")
     # then
@@ -101,7 +99,7 @@ def test_a_new_viewer_signs_up_likes_comments_follows_searches_and_previews(
     page.get_by_role("link", name="先导课").click()
     page.wait_for_selector("#player")
     page.evaluate("document.querySelector('#player').play()")
-    page.wait_for_function("document.querySelector('#player').currentTime > 0.5", timeout=15_000)
+    wait_for_js(page, "document.querySelector('#player').currentTime > 0.5", timeout=15)
 
 
 def test_switching_to_chinese_shows_chinese_strings(live_server, page, catalogue) -> None:

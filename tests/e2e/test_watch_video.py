@@ -1,5 +1,6 @@
 import pytest
 
+from tests.conftest import wait_for_js
 from tests.factories import ShortVideoFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -13,9 +14,7 @@ def test_home_to_a_playing_video(live_server, page, make_clip) -> None:
     page.get_by_role("link", name="Python编程入门").first.click()
     page.wait_for_url(f"**/v/{video.pk}/")
     # then: the player advances
-    page.wait_for_function("document.querySelector('#player')?.readyState >= 2", timeout=15_000)
+    wait_for_js(page, "document.querySelector('#player')?.readyState >= 2", timeout=15)
     start = page.evaluate("document.querySelector('#player').currentTime")
-    page.wait_for_function(
-        f"document.querySelector('#player').currentTime > {start} + 0.5", timeout=15_000
-    )
+    wait_for_js(page, f"document.querySelector('#player').currentTime > {start} + 0.5", timeout=15)
     assert page.evaluate("document.querySelector('#player').paused") is False

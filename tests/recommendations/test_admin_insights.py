@@ -203,8 +203,8 @@ def test_heatmap_page_renders_scores_titles_and_colours(four_items, admin_client
     assert page.status_code == 200
     assert 'id="kf-heatmap"' in html
     assert "Delta course" in html
-    assert f'data-key="{four_items["b"]}" data-score="0.90000"' in html
-    assert "background-color: color-mix(in srgb, #1f5fa8 100%, #ffffff)" in html
+    assert f'data-key="{four_items["b"]}" data-score="0.90000" data-level="100"' in html
+    assert "kf-cell kf-dark" in html  # static/js/admin-insights.js shades it from data-level
     assert "Alpha → Beta: 0.9000" in html
 
 

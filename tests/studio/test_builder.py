@@ -323,3 +323,21 @@ def test_a_twin_new_course_whose_slug_was_just_taken_gets_another(
     # then the unique index's refusal became a fresh suffix, not a 500
     assert course.slug.startswith("python-basics-")
     assert Course.objects.filter(slug__startswith="python-basics").count() == 2
+
+
+def test_publishing_waits_for_ready_media(creator) -> None:
+    video = ShortVideoFactory.create(
+        creator=creator, status="draft", published_at=None, asset__status="processing"
+    )
+    with pytest.raises(ApplicationError) as error:
+        services.publish(item=video)
+    assert error.value.code == "not_publishable"
+    video.refresh_from_db()
+    assert video.status == "draft"
+
+
+def test_publishing_a_ready_video_sets_its_time(creator) -> None:
+    video = ShortVideoFactory.create(creator=creator, status="draft", published_at=None)
+    published = services.publish(item=video)
+    assert published.status == "published"
+    assert published.published_at is not None

@@ -7,6 +7,7 @@ from django.test import Client
 
 from courses.models import Course, ShortVideo
 from kfplatform.demo.clips import ClipSpec, render_clip
+from tests.conftest import wait_for_js
 from tests.factories import CategoryFactory, CreatorProfileFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,11 +71,9 @@ def test_upload_survives_a_dropped_request_and_the_video_plays(
     video = ShortVideo.objects.get()
     assert (video.status, video.moderation) == ("published", "approved")
     page.goto(f"{live_server.url}/v/{video.pk}/")
-    page.wait_for_function("document.querySelector('#player')?.readyState >= 2", timeout=15_000)
+    wait_for_js(page, "document.querySelector('#player')?.readyState >= 2", timeout=15)
     start = page.evaluate("document.querySelector('#player').currentTime")
-    page.wait_for_function(
-        f"document.querySelector('#player').currentTime > {start} + 0.5", timeout=15_000
-    )
+    wait_for_js(page, f"document.querySelector('#player').currentTime > {start} + 0.5", timeout=15)
 
 
 def test_creator_builds_and_publishes_a_course(live_server, page, tmp_path) -> None:
