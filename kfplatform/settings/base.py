@@ -236,7 +236,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 # make run (manage.py devstack): kombu's filesystem transport, messages as files
 # under this folder; nothing to install (docs/decisions.md).
-KF_DEV_BROKER_DIR = env.path("KF_DEV_BROKER_DIR", default=VAR_DIR / "broker")
+KF_DEV_BROKER_DIR = Path(env("KF_DEV_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(KF_DEV_BROKER_DIR / "messages"),
