@@ -132,7 +132,8 @@ def _login(base: str, username: str) -> requests.Session:
     page = session.get(url, timeout=30)
     form = {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": _csrf(page.text)}
     answer = session.post(url, data=form, headers={"Referer": url}, timeout=30)
-    assert answer.ok and "sessionid" in session.cookies, answer.text[:500]
+    assert answer.ok, answer.text[:500]
+    assert "sessionid" in session.cookies, answer.text[:500]
     return session
 
 

@@ -11,6 +11,7 @@ dies the other is stopped too, so no process outlives the command.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,26 +44,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        env = dict(os.environ)  # manage.py has set DJANGO_SETTINGS_MODULE
-        if not env.get("CELERY_BROKER_URL"):
-            env["CELERY_BROKER_URL"] = FILESYSTEM_BROKER
-        if env["CELERY_BROKER_URL"].startswith(FILESYSTEM_BROKER):
-            # The folders settings/base.py names in CELERY_BROKER_TRANSPORT_OPTIONS.
-            for folder in ("messages", "control"):
-                (Path(settings.KF_DEV_BROKER_DIR) / folder).mkdir(parents=True, exist_ok=True)
-        python = sys.executable
-        server = [python, "manage.py", "runserver", options["addrport"]]
-        if options["noreload"]:
-            server.append("--noreload")
-        queues = ",".join(settings.KF_WORKER_QUEUES)
-        worker = [python, "-m", "celery", "-A", "kfplatform", "worker", "-B", "-Q", queues]
-        worker += ["--concurrency", str(options["concurrency"]), "-l", "info"]
-        # Beat's own schedule file is unused (the database scheduler keeps its
-        # state in the database); keep it out of the checkout's root anyway.
-        worker += ["--schedule", str(Path(settings.KF_DEV_BROKER_DIR) / "celerybeat-schedule")]
+        env = _environment()
         children = {
-            "worker": _start(worker, env),
-            "web": _start(server, env),
+            "worker": _start(_worker_command(options["concurrency"]), env),
+            "web": _start(_server_command(options["addrport"], options["noreload"]), env),
         }
         self.stdout.write(
             f"devstack: web pid {children['web'].pid}, worker+beat pid "
@@ -88,6 +73,32 @@ class Command(BaseCommand):
                 _stop(process)
 
 
+def _environment() -> dict[str, str]:
+    """The children's environment: this one, plus the filesystem broker unless one is set."""
+    env = dict(os.environ)  # manage.py has set DJANGO_SETTINGS_MODULE
+    if not env.get("CELERY_BROKER_URL"):
+        env["CELERY_BROKER_URL"] = FILESYSTEM_BROKER
+    if env["CELERY_BROKER_URL"].startswith(FILESYSTEM_BROKER):
+        # The folders settings/base.py names in CELERY_BROKER_TRANSPORT_OPTIONS.
+        for folder in ("messages", "control"):
+            (Path(settings.KF_DEV_BROKER_DIR) / folder).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def _server_command(addrport: str, noreload: bool) -> list[str]:
+    command = [sys.executable, "manage.py", "runserver", addrport]
+    return [*command, "--noreload"] if noreload else command
+
+
+def _worker_command(concurrency: int) -> list[str]:
+    queues = ",".join(settings.KF_WORKER_QUEUES)
+    command = [sys.executable, "-m", "celery", "-A", "kfplatform", "worker", "-B", "-Q", queues]
+    command += ["--concurrency", str(concurrency), "-l", "info"]
+    # Beat's own schedule file is unused (the database scheduler keeps its
+    # state in the database); keep it out of the checkout's root anyway.
+    return [*command, "--schedule", str(Path(settings.KF_DEV_BROKER_DIR) / "celerybeat-schedule")]
+
+
 def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     # A process group of its own: the terminal's Ctrl-C reaches only this
     # command, which then stops each child and everything the child started.
@@ -98,10 +109,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     group = process.pid  # start_new_session: the child leads its own group
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            pass
     for signum in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(group, signum)
