@@ -168,3 +168,60 @@ def paid_course_for(creator):
     from tests.factories import CourseFactory
 
     return CourseFactory.create(creator=creator, price_minor=10000)
+
+
+@pytest.mark.parametrize(
+    ("action", "heading", "explanation"),
+    [
+        ("fail", "Payment failed", "The payment did not go through"),
+        ("cancel", "cancelled", "You cancelled this checkout"),
+    ],
+)
+def test_a_failed_or_cancelled_order_says_so_and_offers_an_idempotent_retry(
+    buyer, action, heading, explanation
+) -> None:
+    course = paid_course(price=495)
+    coupon = make_coupon(course, code="TRY10", value=10)
+    order = order_create(user_id=buyer.pk, course_id=course.pk, coupon_code=coupon.code).order
+    assert order is not None
+    session_transition(
+        order_number=order.number, status="failed" if action == "fail" else "cancelled"
+    )
+    order_sync(order_id=order.pk)
+    client = Client()
+    client.force_login(buyer)
+
+    page = client.get(f"/shop/orders/{order.number}/").content.decode()
+
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert heading in title
+    assert "Receipt" not in title
+    assert explanation in page
+    assert "Paid" not in page.split('class="receipt"', 1)[1].split("</dl>", 1)[0]
+    assert "not charged" in page
+    assert f'action="/shop/buy/{course.pk}/"' in page
+    assert 'name="coupon" value="TRY10"' in page
+    # Retrying twice (a double click) starts one new checkout, with the same coupon.
+    first = client.post(f"/shop/buy/{course.pk}/", {"coupon": "TRY10"})
+    second = client.post(f"/shop/buy/{course.pk}/", {"coupon": "TRY10"})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    retry = Order.objects.exclude(pk=order.pk).get()
+    assert retry.status == Order.Status.PENDING
+    assert retry.coupon_id == coupon.pk
+
+
+def test_a_closed_order_whose_course_is_owned_leads_to_the_course(buyer) -> None:
+    course = paid_course()
+    failed = order_create(user_id=buyer.pk, course_id=course.pk).order
+    assert failed is not None
+    session_transition(order_number=failed.number, status="failed", notify=False)
+    order_sync(order_id=failed.pk)
+    _paid(buyer, course)
+    client = Client()
+    client.force_login(buyer)
+
+    page = client.get(f"/shop/orders/{failed.number}/").content.decode()
+
+    assert "Go to the course" in page
+    assert 'id="order-retry"' not in page
