@@ -225,3 +225,30 @@ def test_a_closed_order_whose_course_is_owned_leads_to_the_course(buyer) -> None
 
     assert "Go to the course" in page
     assert 'id="order-retry"' not in page
+
+
+def test_after_paying_the_course_page_leads_straight_on_and_shows_the_refund_meter(
+    buyer,
+) -> None:
+    from courses.models import LessonProgress
+
+    course = paid_course(lessons=2)
+    first, second = course.lessons.order_by("section__position", "section_id", "position", "id")
+    client = Client()
+    client.force_login(buyer)
+    order = _paid(buyer, course)
+
+    receipt = client.get(f"/shop/orders/{order.number}/").content.decode()
+    assert 'id="order-start"' in receipt
+    page = client.get(f"/c/{course.slug}/").content.decode()
+    assert f'href="/lessons/{first.pk}/">Start learning<' in page
+    assert 'id="refund-meter"' in page
+    assert "Free previews do not count." in page
+
+    LessonProgress.objects.create(user=buyer, lesson=first, course=course, watched_seconds=10)
+    page = client.get(f"/c/{course.slug}/").content.decode()
+    assert f'href="/lessons/{first.pk}/">Continue lesson 1<' in page
+
+    LessonProgress.objects.filter(lesson=first).update(completed_at=timezone.now())
+    page = client.get(f"/c/{course.slug}/").content.decode()
+    assert f'href="/lessons/{second.pk}/">Continue lesson 2<' in page
