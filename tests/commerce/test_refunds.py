@@ -220,3 +220,19 @@ def test_ledger_balance_payable_after_the_window_and_payouts(buyer) -> None:
     assert (ledger.balance_payable_minor, ledger.paid_out_minor) == (0, 7000)
     assert Payout.objects.get().status == "paid"
     assert first.status == "paid"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_automatically_granted_refund_notifies_the_buyer_once(buyer) -> None:
+    """As under make run: the provider's refund webhook lands (commits run at
+    once) before the request that asked for the refund records it."""
+    from accounts.models import Notification
+
+    order = _paid_order(buyer)
+    refund = refund_request(user_id=buyer.pk, order_number=order.number)
+    assert refund.status == Refund.Status.SUCCEEDED
+    notes = Notification.objects.filter(recipient=buyer, order_id=order.pk)
+    assert list(notes.values_list("kind", flat=True)) == ["refund_approved"]
+    # a second approval (a retried task, a double click in the admin) adds none
+    refund_approve(refund_id=refund.pk, decided_by_id=None)
+    assert notes.count() == 1
