@@ -26,6 +26,8 @@ from django.core.management.base import BaseCommand, CommandParser
 FILESYSTEM_BROKER = "filesystem://"
 # A child that has not stopped this long after SIGTERM is killed.
 STOP_GRACE_SECONDS = 15.0
+# What a stopped child left in its process group gets this long after each signal.
+LEFTOVER_GRACE_SECONDS = 5.0
 
 
 class Command(BaseCommand):
@@ -68,7 +70,11 @@ class Command(BaseCommand):
             for name, process in children.items():
                 if process.poll() is not None and not stopping:
                     self.stderr.write(f"devstack: {name} exited ({process.returncode}); stopping")
-            # The worker first: it finishes its running tasks while the server still answers.
+            # All at once: the worker's warm shutdown finishes its running tasks
+            # while the server stops.
+            for process in children.values():
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
             for process in children.values():
                 _stop(process)
 
@@ -106,22 +112,23 @@ def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    group = process.pid  # start_new_session: the child leads its own group
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_GRACE_SECONDS)
+    """Wait for a child that was sent SIGTERM, then end what is left of its process group."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=STOP_GRACE_SECONDS)
     for signum in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(group, signum)
-        except ProcessLookupError:
+        if not _group_alive(process):
             return
-        deadline = time.monotonic() + (STOP_GRACE_SECONDS if signum == signal.SIGTERM else 5)
-        while time.monotonic() < deadline:
-            process.poll()  # reap the leader, or its zombie keeps the group alive
-            try:
-                os.killpg(group, 0)
-            except ProcessLookupError:
-                return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)  # start_new_session: the child leads its group
+        deadline = time.monotonic() + LEFTOVER_GRACE_SECONDS
+        while _group_alive(process) and time.monotonic() < deadline:
             time.sleep(0.2)
-    process.wait(timeout=5)
+
+
+def _group_alive(process: subprocess.Popen[bytes]) -> bool:
+    process.poll()  # reap the leader, or its zombie keeps the group alive
+    try:
+        os.killpg(process.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
