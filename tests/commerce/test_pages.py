@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from commerce.gateways.sandbox import session_transition
 from commerce.models import Order, Payout
-from commerce.services import order_create, order_sync, payout_create
+from commerce.services import order_create, order_sync, payout_create, refund_request
 from tests.factories import UserFactory
 
 from .conftest import make_coupon, paid_course
@@ -135,6 +135,19 @@ def test_admin_screens_render_and_payouts_are_marked_paid(buyer, admin_client: C
     )
     assert response.status_code == 302
     assert Payout.objects.get(pk=payout.pk).status == "paid"
+
+
+def test_admin_lists_show_money_in_yuan_not_fen(buyer, admin_client: Client) -> None:
+    course = paid_course(price=12345)
+    _paid(buyer, course)
+    refund_request(user_id=buyer.pk, order_number=Order.objects.get().number)
+    payout_create(creator_id=course.creator_id, now=timezone.now() + timedelta(days=8))
+    for model, shown in (("order", "¥123.45"), ("refund", "¥123.45"), ("earningentry", "¥86.42")):
+        page = admin_client.get(f"/admin/commerce/{model}/").content.decode()
+        assert shown in page, model
+        assert ">12345<" not in page, model
+    chinese = admin_client.get("/admin/commerce/order/", headers={"accept-language": "zh-hans"})
+    assert "123.45 元" in chinese.content.decode()
 
 
 def test_sandbox_checkout_rejects_unknown_actions_and_sessions() -> None:
