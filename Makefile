@@ -38,7 +38,7 @@ demo: install
 run: demo serve
 
 serve:
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py devstack 127.0.0.1:8000
 
 # Development worker and beat (settings.dev); production uses prod-worker-* and prod-beat.
 worker: install

@@ -1,8 +1,13 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from common.exceptions import ApplicationError
+from common.money import format_money
 
 from .models import (
     Coupon,
@@ -16,6 +21,18 @@ from .models import (
     WebhookEvent,
 )
 from .services import payout_create, payout_mark_paid, refund_approve, refund_deny
+
+
+def _money(field: str, label: str, currency: str = "currency") -> Callable[[Any], str]:
+    """A list column showing ``field`` (minor units) as money in the admin's language."""
+
+    @admin.display(description=label, ordering=field)
+    def column(obj: Any) -> str:
+        code = obj.order.currency if currency == "order" else getattr(obj, currency)
+        return format_money(getattr(obj, field), code, language=get_language() or "en")
+
+    column.__name__ = field.removesuffix("_minor")
+    return column
 
 
 class PaymentInline(admin.StackedInline):
@@ -47,9 +64,8 @@ class OrderAdmin(admin.ModelAdmin):
         "user",
         "course",
         "status",
-        "amount_minor",
-        "refunded_minor",
-        "currency",
+        _money("amount_minor", "Amount"),
+        _money("refunded_minor", "Refunded"),
         "created_at",
         "paid_at",
     )
@@ -111,7 +127,7 @@ class RefundAdmin(admin.ModelAdmin):
     list_display = (
         "order",
         "sequence",
-        "amount_minor",
+        _money("amount_minor", "Amount", currency="order"),
         "status",
         "eligible",
         "eligibility_note",
@@ -177,8 +193,7 @@ class PayoutAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "creator",
-        "amount_minor",
-        "currency",
+        _money("amount_minor", "Amount"),
         "status",
         "created_at",
         "paid_at",
@@ -208,9 +223,9 @@ class EarningEntryAdmin(admin.ModelAdmin):
         "creator",
         "order",
         "kind",
-        "gross_minor",
-        "fee_minor",
-        "net_minor",
+        _money("gross_minor", "Gross"),
+        _money("fee_minor", "Platform fee"),
+        _money("net_minor", "Net"),
         "available_at",
         "payout",
     )

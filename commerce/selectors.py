@@ -48,6 +48,21 @@ def order_get_for_user(*, user_id: int | None, number: str) -> Order | None:
     )
 
 
+def order_paid_for_course(*, user_id: int | None, course_id: int) -> Order | None:
+    """The buyer's latest paid (or partly refunded) order for a course, or None."""
+    if user_id is None:
+        return None
+    return (
+        Order.objects.filter(
+            user_id=user_id,
+            course_id=course_id,
+            status__in=(Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED),
+        )
+        .order_by("-paid_at")
+        .first()
+    )
+
+
 def refund_rule_for_course(*, course_id: int) -> tuple[int, int]:
     """(days, max watched percent): the course's override, else the platform's."""
     policy = RefundPolicy.objects.filter(course_id=course_id).first()
@@ -56,22 +71,29 @@ def refund_rule_for_course(*, course_id: int) -> tuple[int, int]:
     return int(settings.COMMERCE_REFUND_DAYS), int(settings.COMMERCE_REFUND_MAX_WATCHED_PERCENT)
 
 
-def course_watched_ratio(user_id: int, course_id: int) -> float:
-    """Share of the course's lesson seconds a user has watched, 0..1.
+def course_watched_ratio(user_id: int, course_id: int, *, since: datetime | None = None) -> float:
+    """Share of the course's paid lessons a buyer has watched since buying, 0..1.
 
-    Reads ``courses.LessonProgress.watched_seconds`` (distinct seconds seen,
-    capped per lesson) over the sum of lesson durations. Looked up by app
-    label so commerce does not reach into another app's modules.
+    Free previews never count: anyone may watch them before deciding to buy.
+    Progress begun before ``since`` (the purchase; e.g. under an earlier,
+    refunded order) does not count either. Reads ``courses.LessonProgress.
+    watched_seconds`` (distinct seconds seen, capped per lesson) over the paid
+    lessons' seconds; looked up by app label so commerce does not reach into
+    another app's modules.
     """
     lesson_model = apps.get_model("courses", "Lesson")
     progress_model = apps.get_model("courses", "LessonProgress")
-    total = lesson_model.objects.filter(course_id=course_id).aggregate(s=Sum("duration_seconds"))
+    paid_lessons = lesson_model.objects.filter(course_id=course_id, is_preview=False)
+    total = paid_lessons.aggregate(s=Sum("duration_seconds"))
     total_seconds = float(total["s"] or 0)
     if total_seconds <= 0:
         return 0.0
-    seen = progress_model.objects.filter(user_id=user_id, course_id=course_id).aggregate(
-        s=Sum("watched_seconds")
+    progress = progress_model.objects.filter(
+        user_id=user_id, course_id=course_id, lesson__is_preview=False
     )
+    if since is not None:
+        progress = progress.filter(created_at__gte=since)
+    seen = progress.aggregate(s=Sum("watched_seconds"))
     return min(float(seen["s"] or 0) / total_seconds, 1.0)
 
 
@@ -103,7 +125,11 @@ def refund_eligibility(
     never changes a past purchase's promise.
     """
     now = now or timezone.now()
-    ratio = (watched_ratio or course_watched_ratio)(order.user_id, order.course_id)
+    ratio = (
+        watched_ratio(order.user_id, order.course_id)
+        if watched_ratio
+        else course_watched_ratio(order.user_id, order.course_id, since=order.paid_at)
+    )
     watched = round(ratio * 100)
     deadline = order.paid_at + timedelta(days=order.refund_days) if order.paid_at else None
     days_left = (

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from common.converters import ascii_int
 from common.exceptions import ApplicationError
-from courses.selectors import course_list_published
+from courses.selectors import course_list_published, user_has_course_access
 
 from .api.views import checkout_urls, user_id_of
 from .gateways import gateway_enabled
@@ -75,8 +75,17 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = order_get_for_user(user_id=user_id_of(request), number=number)
     if order is None:
         raise Http404("No such order.")
+    closed_unpaid = order.status in (
+        Order.Status.FAILED,
+        Order.Status.CANCELLED,
+        Order.Status.EXPIRED,
+    )
     context = {
         "order": order,
+        "closed_unpaid": closed_unpaid,
+        # A closed order offers a new checkout, unless the course is theirs by now.
+        "owns_course": closed_unpaid
+        and user_has_course_access(user_id=user_id_of(request), course=order.course),
         "eligibility": refund_eligibility(order=order),
         "refunds": list(order.refunds.all()),
         "open_refund": any(r.status == "requested" for r in order.refunds.all()),

@@ -19,11 +19,12 @@ def decimal_to_minor(amount: Decimal, currency: str) -> int:
 
 
 def format_money(amount_minor: int, currency: str, *, language: str = "en") -> str:
-    """Format for display: ``¥19.99`` in English, ``¥19.99`` / ``19.99 元`` style in Chinese."""
-    value = minor_to_decimal(amount_minor, currency)
+    """Format for display: ``¥19.99`` in English, ``19.99 元`` in Chinese; ``−¥5.00`` below zero."""
+    value = minor_to_decimal(abs(amount_minor), currency)
     digits = _EXPONENT.get(currency, 2)
     number = f"{value:,.{digits}f}"
-    if language.startswith("zh") and currency == "CNY":
-        return f"{number} 元"
+    sign = "−" if amount_minor < 0 else ""
+    if language.lower().startswith("zh") and currency == "CNY":
+        return f"{sign}{number} 元"
     symbol = _SYMBOL.get(currency)
-    return f"{symbol}{number}" if symbol else f"{number} {currency}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"

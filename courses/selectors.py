@@ -6,7 +6,16 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Prefetch, QuerySet
 from django.urls import reverse
 
-from .models import Course, Enrollment, Lesson, MediaAsset, PublishStatus, Section, ShortVideo
+from .models import (
+    Course,
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    MediaAsset,
+    PublishStatus,
+    Section,
+    ShortVideo,
+)
 from .visibility import is_visible as is_visible
 from .visibility import visible_q as visible_q
 
@@ -78,6 +87,29 @@ def user_has_course_access(*, user_id: int | None, course: Course) -> bool:
     if course.creator_id == user_id:
         return True
     return Enrollment.objects.filter(user_id=user_id, course=course, is_active=True).exists()
+
+
+def lesson_to_resume(*, user_id: int | None, lessons: list[Lesson]) -> tuple[int, Lesson, bool]:
+    """Where a student picks up a course: (lesson number from 1, lesson, started).
+
+    The lesson watched last, or the one after it once it is complete; the
+    first lesson (not started) for a student who has watched none. ``lessons``
+    is the course's lessons in syllabus order (non-empty).
+    """
+    last = (
+        LessonProgress.objects.filter(user_id=user_id, lesson__in=lessons)
+        .order_by("-updated_at")
+        .only("lesson_id", "completed_at")
+        .first()
+        if user_id is not None
+        else None
+    )
+    if last is None:
+        return 1, lessons[0], False
+    index = next(i for i, lesson in enumerate(lessons) if lesson.pk == last.lesson_id)
+    if last.completed_at is not None and index + 1 < len(lessons):
+        index += 1
+    return index + 1, lessons[index], True
 
 
 def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:

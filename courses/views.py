@@ -27,6 +27,7 @@ from .selectors import (
     course_get_published,
     lesson_can_play,
     lesson_get,
+    lesson_to_resume,
     media_asset_can_play,
     user_has_course_access,
     video_get_published,
@@ -101,6 +102,10 @@ def _course_page(
         "my_review": my_review,
         "review_form": review_form,
         "from_video": _video_id_param(request.GET.get("from_video", "")),
+        # "Start learning" / "Continue lesson N": a buyer goes straight on.
+        "resume": lesson_to_resume(user_id=user_id, lessons=lessons)
+        if has_access and lessons
+        else None,
     }
     return render(request, "courses/course_detail.html", context, status=status)
 

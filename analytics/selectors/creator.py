@@ -31,8 +31,8 @@ def creator_daily_table(*, creator_id: int, first: date, last: date) -> Table:
             ("follows", "New follows"),
             ("purchases", "Purchases"),
             ("buyers", "Buyers"),
-            ("gmv_minor", "GMV (fen)"),
-            ("refunds_minor", "Refunds (fen)"),
+            ("gmv_minor", "GMV"),
+            ("refunds_minor", "Refunds"),
         ],
     )
     for day in rollups.days_between(first, last):
@@ -48,9 +48,9 @@ CREATOR_KPI_LABELS = [
     ("watch_hours", "Watch hours"),
     ("follows", "New follows"),
     ("purchases", "Purchases"),
-    ("gmv_minor", "GMV (fen)"),
-    ("refunds_minor", "Refunds (fen)"),
-    ("net_minor", "Net revenue (fen)"),
+    ("gmv_minor", "GMV"),
+    ("refunds_minor", "Refunds"),
+    ("net_minor", "Net revenue"),
     ("attributed_orders", "Orders attributed to your videos"),
     ("page_to_buyer", "Course page → buyer (period ratio)"),
 ]

@@ -25,9 +25,9 @@ def daily_metrics_table(*, first: date, last: date, grain: str = "day") -> Table
         ("engaged_views", "Engaged views"),
         ("watch_seconds", "Watch seconds"),
         ("purchases", "Purchases"),
-        ("gmv_minor", "GMV (fen)"),
-        ("refunds_minor", "Refunds (fen)"),
-        ("net_minor", "Net revenue (fen)"),
+        ("gmv_minor", "GMV"),
+        ("refunds_minor", "Refunds"),
+        ("net_minor", "Net revenue"),
     ]
     table = Table("daily", "Platform figures per period", columns)
     days = rollups.days_between(first, last)
@@ -124,12 +124,12 @@ KPI_LABELS = [
     ("new_users", "New users"),
     ("plays", "Plays"),
     ("watch_hours", "Watch hours"),
-    ("gmv_minor", "GMV (fen)"),
-    ("refunds_minor", "Refunds (fen)"),
-    ("net_minor", "Net revenue (fen)"),
+    ("gmv_minor", "GMV"),
+    ("refunds_minor", "Refunds"),
+    ("net_minor", "Net revenue"),
     ("paying_users", "Paying users"),
-    ("arpu_minor", "ARPU (fen)"),
-    ("arppu_minor", "ARPPU (fen)"),
+    ("arpu_minor", "ARPU"),
+    ("arppu_minor", "ARPPU"),
     ("refund_rate", "Refund rate (by purchase date)"),
 ]
 

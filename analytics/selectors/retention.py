@@ -91,7 +91,7 @@ def ltv_table(*, first: date, last: date, today: date) -> Table:
     ):
         net[c].append(((d - c).days, value))
     columns = [("cohort", "Signup day"), ("size", "Cohort size")]
-    columns += [(f"ltv{n}", f"LTV {n} d (fen)") for n in LTV_DAYS]
+    columns += [(f"ltv{n}", f"LTV {n} d") for n in LTV_DAYS]
     table = Table("ltv", "Realised net revenue per cohort member", columns)
     for cohort in rollups.days_between(first, last):
         size = sizes.get(cohort, 0)

@@ -97,8 +97,8 @@ def top_courses_table(
             ("checkouts", "Checkouts"),
             ("buyers", "Buyers"),
             ("period_ratio", "Buyers / page viewers (period ratio)"),
-            ("gmv_minor", "GMV (fen)"),
-            ("refunds_minor", "Refunds (fen)"),
+            ("gmv_minor", "GMV"),
+            ("refunds_minor", "Refunds"),
         ],
     )
     for r in rows:
@@ -148,9 +148,9 @@ def top_creators_table(*, first: date, last: date, limit: int = 10) -> Table:
             ("plays", "Plays"),
             ("watch_hours", "Watch hours"),
             ("follows", "New follows"),
-            ("gmv_minor", "GMV (fen)"),
-            ("net_minor", "Net (fen)"),
-            ("attributed_gmv_minor", "GMV attributed to videos (fen)"),
+            ("gmv_minor", "GMV"),
+            ("net_minor", "Net"),
+            ("attributed_gmv_minor", "GMV attributed to videos"),
         ],
     )
     for r in rows:

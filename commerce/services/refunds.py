@@ -55,6 +55,15 @@ def refund_apply(*, order_id: int, provider_refund: ProviderRefund) -> Refund | 
     refund.decided_at = refund.decided_at or timezone.now()
     refund.save()
     _refund_effects(order, refund)
+    # Here, not in refund_approve: the provider's webhook often records the
+    # refund first (refund_approve then finds it applied), and this runs
+    # exactly once per provider refund whoever records it.
+    notification_create(
+        recipient_id=order.user_id,
+        kind=Kind.REFUND_APPROVED,
+        order_id=order.pk,
+        course_id=order.course_id,
+    )
     return refund
 
 
@@ -172,15 +181,8 @@ def refund_approve(
         )
     except GatewayError as exc:
         raise ApplicationError(str(exc), code="gateway_refused", status=502) from exc
-    applied = refund_apply(order_id=order.pk, provider_refund=provider_refund)
+    refund_apply(order_id=order.pk, provider_refund=provider_refund)  # notifies the buyer
     refund.refresh_from_db()
-    if applied is not None and refund.status == Refund.Status.SUCCEEDED:
-        notification_create(  # once: a second approval finds it applied already
-            recipient_id=order.user_id,
-            kind=Kind.REFUND_APPROVED,
-            order_id=order.pk,
-            course_id=order.course_id,
-        )
     return refund
 
 

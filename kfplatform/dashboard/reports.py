@@ -17,12 +17,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from accounts.models import CreatorProfile, User
 from analytics import selectors as a
 from analytics.rollups import MAX_RANGE_DAYS, local_today
 from analytics.selectors import Table
+from common.money import format_money, minor_to_decimal
 from courses.models import Course, ShortVideo
 
 from .charts import Chart, bar_chart, line_chart
@@ -196,14 +197,19 @@ def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]
         x=x,
         series=[(k.upper(), daily.column(k)) for k in ("dau", "wau", "mau")],
     )
+    currency = settings.KF_DEFAULT_CURRENCY
+
+    def units(key: str) -> list[float]:  # the chart's axis in yuan, not fen
+        return [float(minor_to_decimal(v or 0, currency)) for v in daily.column(key)]
+
     money = line_chart(
         chart_id="chart-revenue",
-        title="GMV, refunds and net revenue (fen)",
+        title=f"GMV, refunds and net revenue ({currency})",
         x=x,
         series=[
-            ("GMV", daily.column("gmv_minor")),
-            ("Net", daily.column("net_minor")),
-            ("Refunds", daily.column("refunds_minor")),
+            ("GMV", units("gmv_minor")),
+            ("Net", units("net_minor")),
+            ("Refunds", units("refunds_minor")),
         ],
     )
     watch = line_chart(
@@ -291,13 +297,22 @@ def _is_percent(table: Table, row: dict[str, Any], key: str) -> bool:
     return key.endswith(_PERCENT_KEYS)
 
 
+def _is_money(table: Table, row: dict[str, Any], key: str) -> bool:
+    """Amounts are stored in minor units (fen): ``*_minor`` keys and the LTV columns."""
+    if table.name == "kpis" and key in ("value", "previous"):
+        return str(row.get("key", "")).endswith("_minor")
+    return key.endswith("_minor") or (table.name == "ltv" and key.startswith("ltv"))
+
+
 def display(table: Table, row: dict[str, Any], key: str) -> str:
-    """One cell as text: percentages, thousands separators, 'in progress' for nulls."""
+    """One cell as text: money, percentages, thousands separators, 'in progress' for nulls."""
     value = row.get(key)
     if value is None:
         return "in progress" if table.name in _IN_PROGRESS_TABLES else "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, int | float) and _is_money(table, row, key):
+        return money_display(value)
     if isinstance(value, int | float) and _is_percent(table, row, key):
         return f"{value * 100:.1f}%"
     if isinstance(value, float):
@@ -332,6 +347,18 @@ def table_html(table: Table, *, heatmap: bool = False) -> SafeString:
         f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def money_display(amount_minor: float) -> str:
+    """Minor units (fen) as the page's language shows money: ``¥1,234.50`` / ``1,234.50 元``."""
+    currency = settings.KF_DEFAULT_CURRENCY
+    return format_money(round(amount_minor), currency, language=get_language() or "en")
+
+
+def today_so_far(today: date) -> dict[str, Any]:
+    """Today's purchases and GMV from today's rollup (beat refreshes it every few minutes)."""
+    row = a.daily_metrics_table(first=today, last=today).rows[0]
+    return {"purchases": row["purchases"], "gmv": money_display(row["gmv_minor"])}
 
 
 PRESET_DAYS = (7, 30, 90)

@@ -158,6 +158,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         model_metrics=sorted((getattr(model, "metrics", None) or {}).items()),
         ab_test=ab_test,
         ab_rows=report_rows(ab_test) if ab_test else [],
+        today=reports.today_so_far(form.today),
     )
     return render(request, "dashboard/dashboard.html", context)
 

@@ -234,6 +234,15 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 # test_celery_config.py checks both); it is also how long a crashed worker's
 # tasks wait on Redis. RabbitMQ has no such timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
+# make run (manage.py devstack): kombu's filesystem transport, messages as files
+# under this folder; nothing to install (docs/decisions.md).
+KF_DEV_BROKER_DIR = Path(env("KF_DEV_BROKER_DIR", default=str(VAR_DIR / "broker")))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(KF_DEV_BROKER_DIR / "messages"),
+        "data_folder_out": str(KF_DEV_BROKER_DIR / "messages"),
+        "control_folder": str(KF_DEV_BROKER_DIR / "control"),
+    }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # One worker pool per queue in production (deploy/systemd/kfplatform-worker@.service).
 KF_WORKER_QUEUES = ("default", "media", "ml", "analytics")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from commerce.gateways.sandbox import session_transition
 from commerce.models import Order, Payout
-from commerce.services import order_create, order_sync, payout_create
+from commerce.services import order_create, order_sync, payout_create, refund_request
 from tests.factories import UserFactory
 
 from .conftest import make_coupon, paid_course
@@ -137,6 +137,19 @@ def test_admin_screens_render_and_payouts_are_marked_paid(buyer, admin_client: C
     assert Payout.objects.get(pk=payout.pk).status == "paid"
 
 
+def test_admin_lists_show_money_in_yuan_not_fen(buyer, admin_client: Client) -> None:
+    course = paid_course(price=12345)
+    _paid(buyer, course)
+    refund_request(user_id=buyer.pk, order_number=Order.objects.get().number)
+    payout_create(creator_id=course.creator_id, now=timezone.now() + timedelta(days=8))
+    for model, shown in (("order", "¥123.45"), ("refund", "¥123.45"), ("earningentry", "¥86.42")):
+        page = admin_client.get(f"/admin/commerce/{model}/").content.decode()
+        assert shown in page, model
+        assert ">12345<" not in page, model
+    chinese = admin_client.get("/admin/commerce/order/", headers={"accept-language": "zh-hans"})
+    assert "123.45 元" in chinese.content.decode()
+
+
 def test_sandbox_checkout_rejects_unknown_actions_and_sessions() -> None:
     client = Client()
     assert client.get("/shop/sandbox/checkout/cs_nope/").status_code == 404
@@ -168,3 +181,87 @@ def paid_course_for(creator):
     from tests.factories import CourseFactory
 
     return CourseFactory.create(creator=creator, price_minor=10000)
+
+
+@pytest.mark.parametrize(
+    ("action", "heading", "explanation"),
+    [
+        ("fail", "Payment failed", "The payment did not go through"),
+        ("cancel", "cancelled", "You cancelled this checkout"),
+    ],
+)
+def test_a_failed_or_cancelled_order_says_so_and_offers_an_idempotent_retry(
+    buyer, action, heading, explanation
+) -> None:
+    course = paid_course(price=495)
+    coupon = make_coupon(course, code="TRY10", value=10)
+    order = order_create(user_id=buyer.pk, course_id=course.pk, coupon_code=coupon.code).order
+    assert order is not None
+    session_transition(
+        order_number=order.number, status="failed" if action == "fail" else "cancelled"
+    )
+    order_sync(order_id=order.pk)
+    client = Client()
+    client.force_login(buyer)
+
+    page = client.get(f"/shop/orders/{order.number}/").content.decode()
+
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert heading in title
+    assert "Receipt" not in title
+    assert explanation in page
+    assert "Paid" not in page.split('class="receipt"', 1)[1].split("</dl>", 1)[0]
+    assert "not charged" in page
+    assert f'action="/shop/buy/{course.pk}/"' in page
+    assert 'name="coupon" value="TRY10"' in page
+    # Retrying twice (a double click) starts one new checkout, with the same coupon.
+    first = client.post(f"/shop/buy/{course.pk}/", {"coupon": "TRY10"})
+    second = client.post(f"/shop/buy/{course.pk}/", {"coupon": "TRY10"})
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    retry = Order.objects.exclude(pk=order.pk).get()
+    assert retry.status == Order.Status.PENDING
+    assert retry.coupon_id == coupon.pk
+
+
+def test_a_closed_order_whose_course_is_owned_leads_to_the_course(buyer) -> None:
+    course = paid_course()
+    failed = order_create(user_id=buyer.pk, course_id=course.pk).order
+    assert failed is not None
+    session_transition(order_number=failed.number, status="failed", notify=False)
+    order_sync(order_id=failed.pk)
+    _paid(buyer, course)
+    client = Client()
+    client.force_login(buyer)
+
+    page = client.get(f"/shop/orders/{failed.number}/").content.decode()
+
+    assert "Go to the course" in page
+    assert 'id="order-retry"' not in page
+
+
+def test_after_paying_the_course_page_leads_straight_on_and_shows_the_refund_meter(
+    buyer,
+) -> None:
+    from courses.models import LessonProgress
+
+    course = paid_course(lessons=2)
+    first, second = course.lessons.order_by("section__position", "section_id", "position", "id")
+    client = Client()
+    client.force_login(buyer)
+    order = _paid(buyer, course)
+
+    receipt = client.get(f"/shop/orders/{order.number}/").content.decode()
+    assert 'id="order-start"' in receipt
+    page = client.get(f"/c/{course.slug}/").content.decode()
+    assert f'href="/lessons/{first.pk}/">Start learning<' in page
+    assert 'id="refund-meter"' in page
+    assert "Free previews do not count." in page
+
+    LessonProgress.objects.create(user=buyer, lesson=first, course=course, watched_seconds=10)
+    page = client.get(f"/c/{course.slug}/").content.decode()
+    assert f'href="/lessons/{first.pk}/">Continue lesson 1<' in page
+
+    LessonProgress.objects.filter(lesson=first).update(completed_at=timezone.now())
+    page = client.get(f"/c/{course.slug}/").content.decode()
+    assert f'href="/lessons/{second.pk}/">Continue lesson 2<' in page

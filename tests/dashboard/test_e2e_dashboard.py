@@ -61,3 +61,50 @@ def test_admin_reads_the_dashboard_and_downloads_matching_csv(live_server, page)
         assert int(row["plays"]) == metric.plays
         assert float(row["watch_seconds"]) == pytest.approx(metric.watch_seconds, abs=1e-4)
     assert [int(r["dau"]) for r in rows] == [2, 5]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two computed ``rgb(...)`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+CARD_COLOURS = """() => [...document.querySelectorAll('.kf-card, .kf-card *')].map(el => {
+  const card = el.closest('.kf-card');
+  return [getComputedStyle(el).color, getComputedStyle(card).backgroundColor];
+})"""
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_kpi_cards_are_readable_in_both_themes(live_server, page, scheme):
+    # given a creator and a staff member, and yesterday rolled up
+    yesterday = local_today() - timedelta(days=1)
+    video = ShortVideoFactory.create(title="Contrast")
+    ev(T.PLAY, at(yesterday, 9), "v1", video_id=video.pk, creator_id=video.creator_id)
+    rollups_backfill(first=yesterday, last=yesterday)
+    UserFactory.create(username="boss", is_staff=True, is_superuser=True)
+    page.emulate_media(color_scheme=scheme)
+    checked = 0
+    for username, url in ((video.creator.username, "/dashboard/creator/"), ("boss", "/dashboard/")):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/accounts/login/?next={url}")
+        page.fill("#id_username", username)
+        page.fill("#id_password", "pass-word-123")
+        page.press("#id_password", "Enter")
+        page.wait_for_url(f"**{url}")
+        # when the cards are drawn, then every text in them stands out from its card
+        pairs = page.evaluate(CARD_COLOURS)
+        assert pairs, url
+        for foreground, background in pairs:
+            ratio = _contrast(foreground, background)
+            assert ratio >= 4.5, (url, scheme, foreground, background, round(ratio, 2))
+        checked += len(pairs)
+    assert checked

@@ -217,3 +217,34 @@ def test_warming_builds_the_preset_reports_so_the_first_visit_is_a_cache_hit(
         reports.platform_report(
             first=last - timedelta(days=29), last=last, grain="day", today=today
         )
+
+
+def test_money_is_shown_in_yuan_for_the_language_and_csv_keeps_fen(staff, data):
+    from django.test import Client
+
+    from tests.analytics.helpers import at, ev
+
+    # given a purchase of 1,234.50 yuan yesterday
+    course = CourseFactory.create(creator=data.mine.creator)
+    ids = {"course_id": course.pk, "creator_id": course.creator_id}
+    ev(T.PURCHASE, at(data.day, 10), "m0", value=123450, **ids)
+    rollups_backfill(first=data.day, last=data.day)
+    creator = Client()
+    creator.force_login(course.creator)
+    for page in ("/dashboard/", "/dashboard/creator/"):
+        client = staff if page == "/dashboard/" else creator
+        # when
+        english = client.get(page).content.decode()
+        chinese = client.get(page, headers={"accept-language": "zh-hans"}).content.decode()
+        # then
+        assert "¥1,234.50" in english, page
+        assert "1,234.50 元" in chinese, page
+        for html in (english, chinese):
+            assert "123,450" not in html, page
+            assert "(fen)" not in html, page
+    # and the CSV keeps minor units in a column named so
+    csv_body = b"".join(
+        staff.get(f"/dashboard/export/daily.csv?from={data.day}&to={data.day}").streaming_content
+    ).decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(csv_body)))
+    assert row["gmv_minor"] == "123450"

@@ -115,7 +115,9 @@ def test_buy_box_and_refund_rule_are_translated(client: Client) -> None:
     # then the buy button and the refund rule are in Chinese
     for text in ("立即购买", "优惠码", "49.00 元"):
         assert text in page
-    assert re.search(r"购买后 \d+ 天内且课程观看不足 \d+% 可退款。", page)
+    assert re.search(
+        r"购买后 \d+ 天内、且购买后观看的付费课时不足 \d+% 可退款；免费试看不计入。", page
+    )
     assert "Refundable within" not in page
 
 
