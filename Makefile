@@ -55,7 +55,7 @@ test: install
 screenshots: install
 	npm ci --no-audit --no-fund
 	rm -f docs/screenshots/*.jpg docs/screenshots/*.png
-	KF_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_layout_sizes_e2e.py -k every_main_page -p no:randomly -n 0 -q
+	KF_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_layout_sizes_e2e.py -k 'every_main_page or comment_sheet' -p no:randomly -n 0 -q
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -341,3 +341,5 @@ def test_comment_sheet_opens_on_screen_and_posts(site, sized, size) -> None:
         lambda: Comment.objects.filter(body=f"讲得清楚 at {width}px", author=site.viewer).exists(),
         timeout=10,
     )
+    if SCREENSHOTS:
+        page.screenshot(path=f"{SCREENSHOTS}/comments-{width}.jpg", type="jpeg", quality=70)
