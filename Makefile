@@ -8,7 +8,7 @@ WITH_TORCH ?= 1
 TORCH_REQUIREMENTS := $(if $(filter 1,$(WITH_TORCH)),-r requirements-torch.txt,)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve demo worker beat test test-e2e lint fmt typecheck imports migrations-check check clean
+.PHONY: help install run serve demo worker beat test test-e2e screenshots lint fmt typecheck imports migrations-check check clean
 .PHONY: prod-install prod-check prod-migrate prod-static prod-nginx-conf prod-web prod-beat prod-manage
 
 help:
@@ -49,6 +49,13 @@ beat: install
 
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# docs/screenshots/: every main page at 390, 768 and 1366 px, taken by the three-size browser
+# test (its own data and server; needs Chromium, PostgreSQL as in `make test`, and npm for axe-core).
+screenshots: install
+	npm ci --no-audit --no-fund
+	rm -f docs/screenshots/*.jpg docs/screenshots/*.png
+	KF_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_layout_sizes_e2e.py -k 'every_main_page or comment_sheet' -p no:randomly -n 0 -q
 
 lint: install
 	$(BIN)/ruff format --check .

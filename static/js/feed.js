@@ -56,6 +56,8 @@
     node.dataset.duration = video.duration_seconds;
     const player = node.querySelector("video");
     player.src = video.video_url;
+    /* Portrait clips fill the frame (cover); a landscape clip is shown whole, with bars. */
+    player.addEventListener("loadedmetadata", () => player.classList.toggle("landscape", player.videoWidth > player.videoHeight), { once: true });
     if (video.poster_url) player.poster = video.poster_url;
     if (video.captions) {
       const track = document.createElement("track");
@@ -108,7 +110,7 @@
     player.muted = !player.muted;
     const button = node.querySelector(".sound-toggle");
     button.setAttribute("aria-pressed", String(!player.muted));
-    button.firstChild.textContent = player.muted ? "🔇 " : "🔊 ";
+    button.querySelector("use").setAttribute("href", player.muted ? "#i-sound-off" : "#i-sound-on");
     if (player.paused) player.play().catch(() => {});
   }
 
