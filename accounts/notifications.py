@@ -1,6 +1,6 @@
 """In-app notifications: writes any app may call, and the inbox reads.
 
-Rows keep ids, never sentences; ``kfplatform.notifications`` words them in
+Rows keep ids, never sentences; ``me.inbox`` words them in
 the reader's language when the page is drawn. Notifications are written in
 the caller's transaction (one cheap insert), except the fan-out to a
 creator's followers, which runs after commit in a task on the default

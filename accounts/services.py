@@ -126,7 +126,7 @@ def session_started(*, user_id: int, anonymous_id: str = "") -> int:
     return subject_merge_anonymous(anonymous_id=anonymous_id, user_id=user_id)
 
 
-# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+# --- Account deletion (called by me.privacy.account_delete) ----------
 
 
 @transaction.atomic

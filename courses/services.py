@@ -71,7 +71,7 @@ def enrollment_revoke(*, user_id: int, course_id: int) -> bool:
     return changed > 0
 
 
-# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+# --- Account deletion (called by me.privacy.account_delete) ----------
 
 
 @transaction.atomic

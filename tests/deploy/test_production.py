@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from kfplatform.demo.clips import ClipSpec, render_clip
+from demo.clips import ClipSpec, render_clip
 from tests.conftest import wait_until
 
 from .figures import figures_record

@@ -10,8 +10,8 @@ from django.utils import timezone
 from courses.models import ShortVideo
 from courses.tasks import trending_refresh_task
 from kfplatform.celery import app
-from kfplatform.models import WorkerHeartbeat
-from kfplatform.tasks import worker_heartbeat_task
+from ops.models import WorkerHeartbeat
+from ops.tasks import worker_heartbeat_task
 from tests.factories import ShortVideoFactory
 
 

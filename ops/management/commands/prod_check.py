@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from kfplatform.health import Check, infrastructure_checks
+from ops.health import Check, infrastructure_checks
 
 
 class Command(BaseCommand):

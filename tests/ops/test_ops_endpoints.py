@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from analytics.models import MetricRun
 from commerce.models import Order
-from kfplatform import health
-from kfplatform.models import WorkerHeartbeat
-from kfplatform.tasks import worker_heartbeat_task
+from ops import health
+from ops.models import WorkerHeartbeat
+from ops.tasks import worker_heartbeat_task
 from recommendations.models import ModelVersion
 from tests.factories import CourseFactory, UserFactory
 
@@ -139,7 +139,7 @@ def test_task_failures_are_counted_by_task(monkeypatch) -> None:
     # given: beat's trending refresh breaks
     from courses import trending
     from courses.tasks import trending_refresh_task
-    from kfplatform.metrics import TASKS
+    from ops.metrics import TASKS
 
     def broken(**kwargs: object) -> int:
         raise RuntimeError("broken")

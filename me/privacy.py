@@ -5,7 +5,7 @@ The export is generated from the model registry, not listed by hand: every
 annotated model (``.. pii:`` or ``.. no_pii:`` in its docstring) whose rows
 point to a user becomes a section with that user's rows, plus the analytics
 events carrying their pseudonym. A model with personal data that cannot be
-traced to a user fails ``tests/kfplatform/test_privacy.py``.
+traced to a user fails ``tests/me/test_privacy.py``.
 
 Deletion sits in this top layer because it touches every app: each app
 retires its own rows (and corrects its own counters), and

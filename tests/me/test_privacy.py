@@ -47,7 +47,7 @@ from courses.models import (
     WatchState,
 )
 from courses.services import enrollment_grant
-from kfplatform.privacy import CHUNK_ROWS, account_delete, export_sections, export_stream
+from me.privacy import CHUNK_ROWS, account_delete, export_sections, export_stream
 from recommendations.models import ModelVersion, UserRecommendation
 from tests.conftest import password_login
 from tests.factories import (
@@ -310,13 +310,13 @@ def test_a_new_pii_model_with_a_user_foreign_key_is_exported_without_listing_it(
         "PrivacyProbe",
         (models.Model,),
         {
-            "__module__": "kfplatform.models",
+            "__module__": "me.models",
             "__doc__": "A test-only model.\n\n.. pii: a note the person wrote.",
             "author": models.ForeignKey(
                 settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
             ),
             "note": models.TextField(),
-            "Meta": type("Meta", (), {"app_label": "kfplatform"}),
+            "Meta": type("Meta", (), {"app_label": "me"}),
         },
     )
     try:

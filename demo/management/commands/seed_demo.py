@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from kfplatform.demo.seed import DEMO_PASSWORD, SeedSize, seed_demo
+from demo.seed import DEMO_PASSWORD, SeedSize, seed_demo
 
 
 class Command(BaseCommand):

@@ -179,7 +179,7 @@ def render_deck(deck: Deck, path: Path, *, crf: int = 28) -> tuple[float, ...]:
     """Write the deck to ``path`` as H.264 (+ AAC) fast-start MP4; return the slide starts.
 
     The slide starts (seconds) are where a shot detector should find cuts.
-    Encoded as kfplatform.demo.clips does (libx264 veryfast, ``yuv420p``).
+    Encoded as demo.clips does (libx264 veryfast, ``yuv420p``).
     """
     stills = [
         render_slide(
@@ -213,7 +213,7 @@ def render_deck(deck: Deck, path: Path, *, crf: int = 28) -> tuple[float, ...]:
     return deck.slide_starts()
 
 
-# What each demo topic (kfplatform.demo.content tag slugs) shows on screen.
+# What each demo topic (demo.content tag slugs) shows on screen.
 # The text carries the topic; a clip's title may be as bland as "Lesson 3".
 TOPIC_SLIDES: dict[str, tuple[Slide, ...]] = {
     "english": (

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
@@ -26,7 +27,6 @@ from kombu.exceptions import ChannelError
 from analytics.selectors import rollups_as_of
 from recommendations.selectors import model_version_active, model_version_last_trained_at
 
-from .celery import app as celery_app
 from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,8 @@ def queue_depths() -> dict[str, int | None]:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {}
     depths: dict[str, int | None] = {}
-    with celery_app.connection_for_write() as conn:
+    # The project's Celery app (kfplatform.celery), current once Django's settings load.
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
         for queue in settings.KF_WORKER_QUEUES:
             channel: Any = conn.channel()  # kombu types it as the abstract StdChannel

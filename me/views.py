@@ -1,9 +1,6 @@
-"""Pages that combine apps: home, the feed, My space; and the public media files."""
-
-from pathlib import Path
+"""The viewer's pages, combining apps: home, the feed, My space, the inbox, their data."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -25,7 +22,6 @@ from accounts.services import preferences_update
 from common.api.auth import user_id_or_none
 from common.cache import cache_count_hit
 from common.exceptions import ApplicationError
-from common.http import ranged_file_response
 from common.strings import page_strings
 from courses.engagement import watch_history_clear
 from courses.models import Tag
@@ -39,7 +35,7 @@ from courses.viewer import (
     watch_history,
 )
 
-from .notifications import notification_items
+from .inbox import notification_items
 from .privacy import account_delete, account_delete_blockers, export_filename, export_stream
 
 FEED_TABS = ("for_you", "following", "trending")
@@ -52,14 +48,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "courses": course_list_published()[:12],
         "learning": continue_learning(user_id=user_id) if user_id else [],
     }
-    return render(request, "home.html", context)
+    return render(request, "me/home.html", context)
 
 
 def feed(request: HttpRequest) -> HttpResponse:
     """The vertical feed; videos arrive from the API as the viewer scrolls."""
     tab = request.GET.get("tab", "for_you")
     context = {"tab": tab if tab in FEED_TABS else "for_you", "strings": page_strings()}
-    return render(request, "feed.html", context)
+    return render(request, "me/feed.html", context)
 
 
 class PreferencesForm(forms.Form):
@@ -107,7 +103,7 @@ def me(request: HttpRequest) -> HttpResponse:
         )[:50],
         "unread_notifications": notification_unread_count(user_id=user.pk),
     }
-    return render(request, "me.html", context)
+    return render(request, "me/space.html", context)
 
 
 @login_required
@@ -126,7 +122,7 @@ def me_notifications(request: HttpRequest) -> HttpResponse:
         # warms the header's cached count, which never queries by itself
         "unread_count": notification_unread_count(user_id=user.pk),
     }
-    return render(request, "me_notifications.html", context)
+    return render(request, "me/notifications.html", context)
 
 
 @login_required
@@ -206,23 +202,4 @@ def me_delete(request: HttpRequest) -> HttpResponse:
                 ),
             )
             return redirect("home")
-    return render(request, "me_delete.html", {"form": form, "blockers": blockers})
-
-
-def media_public(request: HttpRequest, path: str) -> HttpResponse | StreamingHttpResponse:
-    """Serve public media (short videos, posters, covers) with Range support.
-
-    Lesson media lives under ``private/`` and only streams through the
-    lesson view's entitlement check; nginx does this job in production.
-    """
-    root = Path(settings.MEDIA_ROOT).resolve()
-    try:
-        target = (root / path).resolve()
-        found = target.is_relative_to(root) and target.is_file()
-    except OSError:  # e.g. a name longer than the file system allows
-        found = False
-    if not found:
-        raise Http404("No such file.")
-    if target.relative_to(root).parts[0] == "private":
-        raise Http404("No such file.")
-    return ranged_file_response(request, target)
+    return render(request, "me/delete.html", {"form": form, "blockers": blockers})

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kfplatform.nginx_conf import NginxConfError, nginx_conf_render, nginx_values_from_env
+from ops.nginx_conf import NginxConfError, nginx_conf_render, nginx_values_from_env
 
 
 class Command(BaseCommand):

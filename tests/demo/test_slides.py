@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from courses.media_probe import probe
-from kfplatform.demo import slides
-from kfplatform.demo.content import TOPICS
-from kfplatform.demo.slides import (
+from demo import slides
+from demo.content import TOPICS
+from demo.slides import (
     GENERIC_SLIDES,
     SHORT_SIZE,
     TOPIC_SLIDES,

@@ -1,4 +1,3 @@
-from django.db import connection
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -16,25 +15,8 @@ from common.api.errors import ErrorSerializer
 from common.api.pagination import cursor_page_serializer
 from common.converters import MAX_ID
 
-from .notifications import notification_items
+from .inbox import notification_items
 from .views import export_response
-
-
-class HealthApi(APIView):
-    """Liveness plus a database round trip, for load balancers."""
-
-    class OutputSerializer(serializers.Serializer):
-        status = serializers.CharField()
-        database = serializers.CharField()
-
-        class Meta:
-            ref_name = "Health"
-
-    @extend_schema(responses={200: OutputSerializer})
-    def get(self, request: Request) -> Response:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return Response({"status": "ok", "database": connection.vendor})
 
 
 class MeExportApi(APIView):
