@@ -326,7 +326,7 @@ def test_a_new_pii_model_with_a_user_foreign_key_is_exported_without_listing_it(
         assert section.fields == ("id", "author_id", "note")
         assert section.has_pii
     finally:
-        del apps.all_models["kfplatform"]["privacyprobe"]
+        del apps.all_models["me"]["privacyprobe"]
         apps.clear_cache()
 
 
