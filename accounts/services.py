@@ -189,3 +189,8 @@ def _user_anonymise(user: User) -> None:
     )
     user.groups.clear()
     user.user_permissions.clear()
+
+
+# Notification writes the inbox uses, public here (they live in notifications.py).
+from .notifications import notification_open as notification_open  # noqa: E402
+from .notifications import notifications_mark_read as notifications_mark_read  # noqa: E402

@@ -21,8 +21,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import CreatorProfile, User
 from analytics import selectors as a
-from analytics.rollups import MAX_RANGE_DAYS, local_today
-from analytics.selectors import Table
+from analytics.selectors import MAX_RANGE_DAYS, Table, local_today
 from courses.models import Course, ShortVideo
 
 from .charts import Chart, bar_chart, line_chart

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +20,11 @@ from django.utils.translation import gettext
 from accounts.models import CreatorProfile, User
 from analytics.selectors import rollups_as_of
 from courses.models import Course, ShortVideo
-from recommendations.experiments import experiment_report_latest, report_rows
+from recommendations.selectors import (
+    experiment_report_latest,
+    model_version_active,
+    report_rows,
+)
 
 from . import reports
 
@@ -68,13 +71,8 @@ def _range(request: HttpRequest) -> tuple[reports.RangeForm, dict[str, Any] | No
 
 
 def active_model() -> Any:
-    """The recommender's active model version, when that app provides one."""
-    try:
-        module = importlib.import_module("recommendations.selectors")
-    except ImportError:
-        return None
-    getter = getattr(module, "model_version_active", None)
-    return getter() if callable(getter) else None
+    """The recommender's active model version (None before the first training)."""
+    return model_version_active()
 
 
 def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
-from accounts.notifications import notification_list, notifications_mark_read
+from accounts.selectors import notification_list
+from accounts.services import notifications_mark_read
 from common.api.auth import user_id_of
 from common.api.errors import ErrorSerializer
 from common.api.pagination import cursor_page_serializer
@@ -35,7 +35,7 @@ class MeExportApi(APIView):
         }
     )
     def get(self, request: Request) -> StreamingHttpResponse:
-        return export_response(User.objects.get(pk=user_id_of(request)))
+        return export_response(request.user)  # type: ignore[arg-type]  # authenticated
 
 
 class NotificationCursorPagination(CursorPagination):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.notifications import notification_unread_count_cached
+from accounts.selectors import notification_unread_count_cached
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""Words and links for notifications, drawn at display time.
+"""The inbox: what each notification points to, its title and link, at display time.
 
-``accounts`` stores a notification as ids only; this top layer, which may
+``accounts`` stores a notification as ids only, and words each kind
+(``accounts.selectors.notification_sentence``); this layer above, which may
 read every app, loads what the rows point to (one query per kind of target,
-whatever the number of rows) and words each row in the active language.
+whatever the number of rows) and hands the titles to that wording.
 """
 
 from collections.abc import Sequence
@@ -13,10 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from accounts.models import Notification
-from accounts.notifications import Kind
+from accounts.selectors import notification_sentence
 from commerce.models import Order
 from courses.models import Course, ShortVideo
 from courses.selectors import course_list_published, creator_page_url, video_list_published
+
+Kind = Notification.Kind
 
 
 @dataclass(frozen=True)
@@ -70,22 +73,6 @@ def _targets(notifications: Sequence[Notification]) -> _Targets:
     )
 
 
-def _text(n: Notification, title: str) -> str:
-    actor = n.actor.public_name if n.actor is not None else gettext("Someone")
-    words = {
-        Kind.COMMENT_REPLY: gettext("%(actor)s replied to your comment on “%(title)s”."),
-        Kind.NEW_VIDEO: gettext("%(actor)s published a new video: “%(title)s”."),
-        Kind.NEW_COURSE: gettext("%(actor)s published a new course: “%(title)s”."),
-        Kind.REFUND_APPROVED: gettext("Your refund for “%(title)s” was approved."),
-        Kind.REFUND_DENIED: gettext("Your refund request for “%(title)s” was denied."),
-        Kind.MODERATION_APPROVED: gettext("“%(title)s” was approved and can be seen on the site."),
-        Kind.MODERATION_REJECTED: gettext("“%(title)s” was rejected: %(reason)s"),
-        Kind.NEW_FOLLOWER: gettext("%(actor)s started following you."),
-    }
-    template = words.get(Kind(n.kind), "%(title)s")
-    return template % {"actor": actor, "title": title, "reason": n.reason}
-
-
 def _title_and_url(n: Notification, targets: _Targets) -> tuple[str, str]:
     """What the row is about and where clicking it leads ("" when it is gone)."""
     video = targets.videos.get(n.video_id) if n.video_id else None
@@ -121,7 +108,12 @@ def notification_items(notifications: Sequence[Notification]) -> list[Notificati
             NotificationItem(
                 id=n.pk,
                 kind=n.kind,
-                text=_text(n, title),
+                text=notification_sentence(
+                    kind=n.kind,
+                    actor_name=n.actor.public_name if n.actor is not None else None,
+                    title=title,
+                    reason=n.reason,
+                ),
                 url=url,
                 created_at=n.created_at,
                 is_unread=n.read_at is None,

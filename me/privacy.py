@@ -26,15 +26,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.services import accounts_user_retire
-from analytics.models import Event, Subject
+from analytics.selectors import events_of_user
 from analytics.services import subject_forget_user
 from commerce.selectors import creator_has_open_money
 from commerce.services import refunds_user_retire
 from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
-from courses.engagement import engagement_user_retire
 from courses.selectors import creator_has_published_content, creator_has_students
-from courses.services import creator_drafts_delete
+from courses.services import creator_drafts_delete, engagement_user_retire
 from recommendations.services import user_recommendations_delete
 
 EXPORT_FORMAT = "kfplatform-export/1"
@@ -130,9 +129,8 @@ def _rows(section: ExportSection, user_id: int) -> Iterator[dict[str, Any]]:
 
 
 def _event_rows(user_id: int) -> Iterator[dict[str, Any]]:
-    keys = Subject.objects.filter(user_id=user_id).values("key")
-    fields = tuple(f.attname for f in Event._meta.concrete_fields)
-    return _dicts(Event.objects.filter(subject_id__in=keys).order_by("ts", "id"), fields)
+    events = events_of_user(user_id=user_id)
+    return _dicts(events, tuple(f.attname for f in events.model._meta.concrete_fields))
 
 
 def _dicts(rows: models.QuerySet[Any], fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:

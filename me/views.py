@@ -11,29 +11,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.notifications import (
+from accounts.selectors import (
     INBOX_SIZE,
+    creators_followed,
     notification_list,
-    notification_open,
     notification_unread_count,
-    notifications_mark_read,
 )
-from accounts.services import preferences_update
+from accounts.services import notification_open, notifications_mark_read, preferences_update
 from common.api.auth import user_id_or_none
 from common.cache import cache_count_hit
 from common.exceptions import ApplicationError
 from common.strings import page_strings
-from courses.engagement import watch_history_clear
-from courses.models import Tag
-from courses.selectors import course_list_published, video_list_published
-from courses.viewer import (
+from courses.selectors import (
     continue_learning,
+    course_list_published,
     course_progress,
     favorite_videos,
     liked_videos,
     purchased_courses,
+    tag_choices,
+    video_list_published,
     watch_history,
 )
+from courses.services import watch_history_clear
 
 from .inbox import notification_items
 from .privacy import account_delete, account_delete_blockers, export_filename, export_stream
@@ -68,7 +68,7 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["interests"].choices = list(Tag.objects.values_list("slug", "name"))  # type: ignore[attr-defined]
+        self.fields["interests"].choices = tag_choices()  # type: ignore[attr-defined]
 
 
 @login_required
@@ -98,9 +98,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "purchases": course_progress(
             user_id=user.pk, courses=list(purchased_courses(user_id=user.pk)[:24])
         ),
-        "following": User.objects.filter(followers__follower=user).select_related(
-            "creator_profile"
-        )[:50],
+        "following": creators_followed(user_id=user.pk),
         "unread_notifications": notification_unread_count(user_id=user.pk),
     }
     return render(request, "me/space.html", context)
