@@ -21,6 +21,15 @@ def _root(module: str) -> str:
     return module.split(".", 1)[0]
 
 
+def _modules(graph: grimp.ImportGraph, expressions: object, *, as_packages: bool) -> set[str]:
+    found = helpers.module_expressions_to_modules(
+        graph=graph,
+        expressions=expressions,  # type: ignore[arg-type]
+        as_packages=as_packages,
+    )
+    return {module.name for module in found}
+
+
 class PublicFaceContract(Contract):
     type_name = "public_face"
 
@@ -35,30 +44,9 @@ class PublicFaceContract(Contract):
             ignore_imports=self.ignore_imports,  # type: ignore[arg-type]
             unmatched_alerting=contract_utils.AlertLevel.ERROR,
         )
-        sources = {
-            m.name
-            for m in helpers.module_expressions_to_modules(
-                graph=graph,
-                expressions=self.source_modules,  # type: ignore[arg-type]
-                as_packages=True,
-            )
-        }
-        apps = {
-            m.name
-            for m in helpers.module_expressions_to_modules(
-                graph=graph,
-                expressions=self.app_packages,  # type: ignore[arg-type]
-                as_packages=False,
-            )
-        }
-        public = {
-            m.name
-            for m in helpers.module_expressions_to_modules(
-                graph=graph,
-                expressions=self.public_modules,  # type: ignore[arg-type]
-                as_packages=True,
-            )
-        }
+        sources = _modules(graph, self.source_modules, as_packages=True)
+        apps = _modules(graph, self.app_packages, as_packages=False)
+        public = _modules(graph, self.public_modules, as_packages=True)
         illegal = []
         for importer in sorted(sources):
             for imported in sorted(graph.find_modules_directly_imported_by(importer)):
