@@ -1,7 +1,9 @@
-"""In-app notifications: writes any app may call, and the inbox reads.
+"""In-app notifications: writes any app may call, the inbox reads, and the
+sentence each kind is worded with.
 
-Rows keep ids, never sentences; ``kfplatform.notifications`` words them in
-the reader's language when the page is drawn. Notifications are written in
+Rows keep ids, never sentences: ``notification_sentence`` words a row in the
+reader's language when the page is drawn, with the title that ``me.inbox``
+looks up in the apps the row points to. Notifications are written in
 the caller's transaction (one cheap insert), except the fan-out to a
 creator's followers, which runs after commit in a task on the default
 queue, in batches. Each user's unread count is cached: every write that
@@ -14,6 +16,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.cache import cache_delete_many, cache_get, cache_read_through, cache_set_many
 
@@ -222,3 +225,24 @@ def notification_unread_count(*, user_id: int) -> int:
         unread_count_key(user_id), unread.count, timeout=UNREAD_COUNT_SECONDS
     )
     return int(count)
+
+
+def notification_sentence(*, kind: str, actor_name: str | None, title: str, reason: str) -> str:
+    """The sentence for one notification in the active language.
+
+    ``actor_name`` is whoever caused it (None: "Someone"); ``title`` names what
+    it is about, or says it is no longer available.
+    """
+    words = {
+        Kind.COMMENT_REPLY: gettext("%(actor)s replied to your comment on “%(title)s”."),
+        Kind.NEW_VIDEO: gettext("%(actor)s published a new video: “%(title)s”."),
+        Kind.NEW_COURSE: gettext("%(actor)s published a new course: “%(title)s”."),
+        Kind.REFUND_APPROVED: gettext("Your refund for “%(title)s” was approved."),
+        Kind.REFUND_DENIED: gettext("Your refund request for “%(title)s” was denied."),
+        Kind.MODERATION_APPROVED: gettext("“%(title)s” was approved and can be seen on the site."),
+        Kind.MODERATION_REJECTED: gettext("“%(title)s” was rejected: %(reason)s"),
+        Kind.NEW_FOLLOWER: gettext("%(actor)s started following you."),
+    }
+    template = words.get(Kind(kind), "%(title)s")
+    actor = actor_name if actor_name is not None else gettext("Someone")
+    return template % {"actor": actor, "title": title, "reason": reason}

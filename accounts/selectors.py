@@ -1,6 +1,8 @@
 """Reads for people: creator profiles and follows."""
 
-from .models import CreatorProfile, Follow
+from django.db.models import QuerySet
+
+from .models import CreatorProfile, Follow, User
 
 
 def creator_profile_get(*, handle: str) -> CreatorProfile | None:
@@ -20,3 +22,20 @@ def follow_exists(*, follower_id: int | None, creator_id: int) -> bool:
     if follower_id is None:
         return False
     return Follow.objects.filter(follower_id=follower_id, creator_id=creator_id).exists()
+
+
+def creators_followed(*, user_id: int) -> QuerySet[User]:
+    """Up to 50 creators ``user_id`` follows, with their profiles (My space)."""
+    return User.objects.filter(followers__follower_id=user_id).select_related("creator_profile")[
+        :50
+    ]
+
+
+# Notification reads and wording, public here (they live with the storage in notifications.py).
+from .notifications import INBOX_SIZE as INBOX_SIZE  # noqa: E402
+from .notifications import notification_list as notification_list  # noqa: E402
+from .notifications import notification_sentence as notification_sentence  # noqa: E402
+from .notifications import notification_unread_count as notification_unread_count  # noqa: E402
+from .notifications import (  # noqa: E402
+    notification_unread_count_cached as notification_unread_count_cached,
+)

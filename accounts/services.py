@@ -126,7 +126,7 @@ def session_started(*, user_id: int, anonymous_id: str = "") -> int:
     return subject_merge_anonymous(anonymous_id=anonymous_id, user_id=user_id)
 
 
-# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+# --- Account deletion (called by me.privacy.account_delete) ----------
 
 
 @transaction.atomic
@@ -189,3 +189,8 @@ def _user_anonymise(user: User) -> None:
     )
     user.groups.clear()
     user.user_permissions.clear()
+
+
+# Notification writes the inbox uses, public here (they live in notifications.py).
+from .notifications import notification_open as notification_open  # noqa: E402
+from .notifications import notifications_mark_read as notifications_mark_read  # noqa: E402

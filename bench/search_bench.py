@@ -6,7 +6,7 @@ Usage:
         .venv/bin/python bench/search_bench.py                  # PostgreSQL
 
 Builds (once; later runs reuse it) a dedicated database by bulk-writing the
-demo world's topics (``kfplatform.demo.content``) as 40 courses and 10,000
+demo world's topics (``demo.content``) as 40 courses and 10,000
 videos with segmented search text (a few seconds, no media files), then
 times ``GET /api/v1/search`` through Django's test client (no network, no
 browser: the figure is the server's time, including serialization) for a
@@ -87,7 +87,7 @@ def _analyze() -> None:
 def _bulk_catalogue(n_videos: int, *, offset: int) -> None:
     """Bulk-write the demo world's topics as 40 courses and ``n_videos`` videos.
 
-    Titles come from ``kfplatform.demo.content`` (Chinese and English);
+    Titles come from ``demo.content`` (Chinese and English);
     search text is segmented exactly as services do. No media files: search
     never reads them. Popularity is varied so ranking has work to do.
     """
@@ -98,7 +98,7 @@ def _bulk_catalogue(n_videos: int, *, offset: int) -> None:
     from accounts.models import CreatorProfile, User
     from courses.models import Category, Course, MediaAsset, ShortVideo, Tag
     from courses.search_text import segment
-    from kfplatform.demo.content import CATEGORIES, CREATORS, TOPICS
+    from demo.content import CATEGORIES, CREATORS, TOPICS
 
     rng = random.Random(7)
     now = timezone.now()

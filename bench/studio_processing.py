@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/studio_processing.py [--seconds 60] [--upload-mib 128]
 
-1. Renders a 1920×1080 H.264/AAC clip with PyAV (kfplatform.demo.clips), then
+1. Renders a 1920×1080 H.264/AAC clip with PyAV (demo.clips), then
    times each processing step the media task runs: probe, transcode to
    ≤720p fast-start MP4 (the clip is over 720p, so it is transcoded), probe
    of the output, poster frame.
@@ -32,7 +32,7 @@ os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
 def bench_processing(seconds: float) -> Path:
     from courses.media_probe import poster_frame, probe
     from courses.media_transcode import transcode
-    from kfplatform.demo.clips import ClipSpec, render_clip
+    from demo.clips import ClipSpec, render_clip
 
     source = WORK / "source-1080p.mp4"
     started = time.perf_counter()

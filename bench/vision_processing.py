@@ -56,7 +56,7 @@ from courses.vision import (  # noqa: E402
 )
 from courses.vision.hashing import DUPLICATE_CONTAINMENT, MAX_DISTANCE  # noqa: E402
 from courses.vision.ocr import DET_MAX_SIDE  # noqa: E402
-from kfplatform.demo.slides import (  # noqa: E402
+from demo.slides import (  # noqa: E402
     LESSON_SIZE,
     SHORT_SIZE,
     TOPIC_SLIDES,

@@ -333,7 +333,7 @@ def review_upsert(*, author_id: int, course: Course, rating: int, body: str = ""
     return review
 
 
-# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+# --- Account deletion (called by me.privacy.account_delete) ----------
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from .models import (
     PublishStatus,
     Section,
     ShortVideo,
+    Tag,
 )
 from .visibility import is_visible as is_visible
 from .visibility import visible_q as visible_q
@@ -164,3 +165,17 @@ def media_asset_counts_by_status() -> dict[str, int]:
     rows = MediaAsset.objects.order_by().values_list("status").annotate(n=Count("id"))
     counts.update({str(status): int(n) for status, n in rows})
     return counts
+
+
+def tag_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every tag, for interest pickers."""
+    return list(Tag.objects.values_list("slug", "name"))
+
+
+# What a viewer has watched, liked, bought and is learning (viewer.py), public here.
+from .viewer import continue_learning as continue_learning  # noqa: E402
+from .viewer import course_progress as course_progress  # noqa: E402
+from .viewer import favorite_videos as favorite_videos  # noqa: E402
+from .viewer import liked_videos as liked_videos  # noqa: E402
+from .viewer import purchased_courses as purchased_courses  # noqa: E402
+from .viewer import watch_history as watch_history  # noqa: E402

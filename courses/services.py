@@ -71,7 +71,7 @@ def enrollment_revoke(*, user_id: int, course_id: int) -> bool:
     return changed > 0
 
 
-# --- Account deletion (called by kfplatform.privacy.account_delete) ----------
+# --- Account deletion (called by me.privacy.account_delete) ----------
 
 
 @transaction.atomic
@@ -104,3 +104,8 @@ def creator_drafts_delete(*, creator_id: int) -> dict[str, int]:
         "draft_courses": courses.get(Course._meta.label, 0),
         "media_assets": assets.get(MediaAsset._meta.label, 0),
     }
+
+
+# Engagement writes other apps call (engagement.py), public here.
+from .engagement import engagement_user_retire as engagement_user_retire  # noqa: E402
+from .engagement import watch_history_clear as watch_history_clear  # noqa: E402

@@ -44,7 +44,7 @@ control_socket = os.environ.get(
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
-# Prometheus multiprocess mode (kfplatform/metrics.py): each worker process
+# Prometheus multiprocess mode (ops/metrics.py): each worker process
 # writes its samples to files in this service's folder, and /metrics adds up
 # every service's folder beside it. make prod-web and the systemd unit set it;
 # this default keeps a bare ``gunicorn -c deploy/gunicorn.conf.py`` counting.

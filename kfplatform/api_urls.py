@@ -2,15 +2,11 @@
 
 from django.urls import include, path
 
-from .api import HealthApi, MeExportApi, NotificationListApi, NotificationReadApi
-
 app_name = "api"
 
 urlpatterns = [
-    path("health", HealthApi.as_view(), name="health"),
-    path("me/export", MeExportApi.as_view(), name="me-export"),
-    path("me/notifications", NotificationListApi.as_view(), name="me-notifications"),
-    path("me/notifications/read", NotificationReadApi.as_view(), name="me-notifications-read"),
+    path("", include("ops.api_urls")),
+    path("", include("me.api_urls")),
     path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("commerce.api.urls")),

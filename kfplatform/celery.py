@@ -10,4 +10,4 @@ app = Celery("kfplatform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-from . import metrics  # noqa: E402, F401  (connects the task metrics' signal handlers)
+from ops import metrics  # noqa: E402, F401  (connects the task metrics' signal handlers)

@@ -185,3 +185,8 @@ def model_version_last_trained_at() -> datetime | None:
         .values_list("created_at", flat=True)
         .first()
     )
+
+
+# The latest A/B test report (experiments.py), public here for the staff dashboard.
+from .experiments import experiment_report_latest as experiment_report_latest  # noqa: E402
+from .experiments import report_rows as report_rows  # noqa: E402

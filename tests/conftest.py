@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from kfplatform.demo.clips import ClipSpec, render_clip
+from demo.clips import ClipSpec, render_clip
 
 from .factories import UserFactory
 

@@ -5,22 +5,27 @@ the CSV export show the same numbers. Ratios with a zero denominator, and
 cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
+from ..rollups import MAX_RANGE_DAYS, local_today
 from .creator import creator_daily_table, creator_kpi_table
 from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
 from .retention import ltv_table, retention_headline, retention_table, rolling_retention_table
+from .subjects import events_of_user
 from .tables import Table, last_complete_day
 from .top_lists import top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
+    "MAX_RANGE_DAYS",
     "Table",
     "creator_daily_table",
     "creator_kpi_table",
     "daily_metrics_table",
+    "events_of_user",
     "funnel_table",
     "kpi_table",
     "last_complete_day",
+    "local_today",
     "ltv_table",
     "recommender_ctr_table",
     "retention_headline",

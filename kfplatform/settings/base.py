@@ -48,7 +48,10 @@ INSTALLED_APPS = [
     "commerce",
     "recommendations",
     "studio",
-    "kfplatform",
+    "dashboard",
+    "me",
+    "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kfplatform.context_processors.notifications",
+                "me.context_processors.notifications",
             ],
         },
     },
@@ -230,7 +233,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
 # Redis broker only: an unacknowledged task returns to its queue after this
 # many seconds. It must exceed the longest hard time limit and the longest
-# retry countdown, or a slow task runs twice (tests/kfplatform/
+# retry countdown, or a slow task runs twice (tests/ops/
 # test_celery_config.py checks both); it is also how long a crashed worker's
 # tasks wait on Redis. RabbitMQ has no such timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
@@ -254,7 +257,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
 # django-celery-beat's scheduler behind a PostgreSQL lock: a second beat stands by.
-CELERY_BEAT_SCHEDULER = "kfplatform.beat.SingleBeatScheduler"
+CELERY_BEAT_SCHEDULER = "ops.beat.SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Trending scores every ten minutes; the feed only sorts by them.
     "courses-trending-refresh": {
@@ -276,6 +279,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 9 * 60},
     },
     # Two minutes after each rollup run, rebuild the dashboard's preset reports.
+    # (dashboard.tasks.dashboard_warm_task keeps its name from before it left kfplatform/)
     "dashboard-warm": {
         "task": "kfplatform.tasks.dashboard_warm_task",
         "schedule": crontab(minute="2-59/10"),
@@ -414,6 +418,7 @@ CELERY_BEAT_SCHEDULE["analytics-rollup-weekly"] = {
 # --- Operations: health, metrics, worker heartbeats (issue 13) --------------
 # Every 30 s each queue's workers run a canary task that stamps the queue's
 # heartbeat: a worker that is connected but no longer consuming goes stale.
+# (ops.tasks.worker_heartbeat_task keeps its name from before it left kfplatform/)
 for _queue in KF_WORKER_QUEUES:
     CELERY_BEAT_SCHEDULE[f"worker-heartbeat-{_queue}"] = {
         "task": "kfplatform.tasks.worker_heartbeat_task",
@@ -426,7 +431,7 @@ KF_HEALTH_HEARTBEAT_MAX_AGE_SECONDS = env.int("KF_HEALTH_HEARTBEAT_MAX_AGE_SECON
 KF_HEALTH_ROLLUP_MAX_AGE_SECONDS = env.int("KF_HEALTH_ROLLUP_MAX_AGE_SECONDS", default=30 * 60)
 KF_HEALTH_TRAINING_MAX_AGE_SECONDS = env.int("KF_HEALTH_TRAINING_MAX_AGE_SECONDS", default=3 * 3600)
 # Prometheus: /metrics answers only "Authorization: Bearer <token>" (empty: off,
-# except under DEBUG). kfplatform/metrics.py says how processes share samples.
+# except under DEBUG). ops/metrics.py says how processes share samples.
 KF_METRICS_TOKEN = env("KF_METRICS_TOKEN", default="")
 
 # --- Security (issue 12): login throttling with django-axes -------------------

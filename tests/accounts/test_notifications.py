@@ -469,3 +469,25 @@ def test_marking_read_refuses_ids_beyond_the_database(api_client) -> None:
     api_client.force_authenticate(UserFactory.create())
     response = api_client.post("/api/v1/me/notifications/read", {"ids": [2**63]}, format="json")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("kind", Notification.Kind.values)
+def test_every_kind_has_its_own_sentence_naming_what_it_is_about(kind: str) -> None:
+    # given a notification of each kind, about "Go basics", caused by Ann
+    # when it is worded
+    from accounts.selectors import notification_sentence
+
+    text = notification_sentence(kind=kind, actor_name="Ann", title="Go basics", reason="blurry")
+    # then it is a sentence of its own (the fallback is the bare title), with no placeholder left
+    assert text != "Go basics"
+    assert "%(" not in text
+    assert "Ann" in text or "Go basics" in text
+
+
+def test_a_notification_without_an_actor_names_someone() -> None:
+    from accounts.selectors import notification_sentence
+
+    text = notification_sentence(
+        kind=Notification.Kind.NEW_FOLLOWER, actor_name=None, title="", reason=""
+    )
+    assert text == "Someone started following you."

@@ -12,7 +12,7 @@ from django.contrib.auth.models import Permission
 from analytics.models import DailyMetric, Event
 from analytics.rollups import local_today
 from analytics.services import rollups_backfill
-from kfplatform.dashboard import views
+from dashboard import views
 from tests.factories import CourseFactory, ShortVideoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -203,8 +203,8 @@ def test_warming_builds_the_preset_reports_so_the_first_visit_is_a_cache_hit(
 ):
     from django.core.cache import cache
 
-    from kfplatform.dashboard import reports
-    from kfplatform.tasks import dashboard_warm_task
+    from dashboard import reports
+    from dashboard.tasks import dashboard_warm_task
 
     # given a cold cache
     cache.clear()

@@ -19,7 +19,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from courses.models import Course, Lesson  # noqa: E402
-from kfplatform.demo import seed  # noqa: E402
+from demo import seed  # noqa: E402
 
 BUYERS = 60
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kfplatform.nginx_conf import NginxValues, nginx_conf_render
+from ops.nginx_conf import NginxValues, nginx_conf_render
 from tests.conftest import require
 
 REPO = Path(__file__).resolve().parents[2]

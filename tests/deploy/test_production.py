@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import requests
 
-from kfplatform.demo.clips import ClipSpec, render_clip
+from demo.clips import ClipSpec, render_clip
+from ops.models import WorkerHeartbeat
 from tests.conftest import wait_until
 
 from .figures import figures_record
@@ -357,7 +358,7 @@ def test_a_second_beat_stands_by_and_takes_over_when_the_first_dies(stack: Stack
 
     # (the table may still be empty on a slow machine: then any heartbeat is a new one)
     def latest_heartbeat() -> Any:
-        return stack.sql("SELECT max(seen_at) FROM kfplatform_workerheartbeat")[0][0]
+        return stack.sql(f"SELECT max(seen_at) FROM {WorkerHeartbeat._meta.db_table}")[0][0]
 
     stamp = latest_heartbeat()
     assert wait_until(

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from analytics.models import Event
 from courses.models import ShortVideo
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import services
 from recommendations.models import ModelVersion, UserRecommendation
 from tests.conftest import wait_until

@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import Follow
 from analytics.models import CourseDaily, Event, Subject, VideoDaily
 from courses.models import Course, ShortVideo, WatchState
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import insights, services
 from recommendations.engine.weights import time_decay
 from recommendations.models import ItemNeighbours, ModelVersion, UserRecommendation

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from analytics.models import Event, Subject
 from common.exceptions import ApplicationError
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import insights, services
 from recommendations.experiment_admin import ExperimentForm
 from recommendations.experiments import (

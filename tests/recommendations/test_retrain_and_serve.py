@@ -11,7 +11,7 @@ from accounts.models import User
 from common.exceptions import ApplicationError
 from courses.engagement import not_interested_mark
 from courses.models import Enrollment, ShortVideo, WatchState
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import services
 from recommendations.models import ItemNeighbours, ModelVersion, UserRecommendation
 from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user

@@ -19,7 +19,7 @@ from analytics.rollups import local_today
 from analytics.services import rollups_backfill
 from courses.models import LessonProgress
 from courses.services import enrollment_grant
-from kfplatform.demo.clips import ClipSpec, render_clip
+from demo.clips import ClipSpec, render_clip
 from tests.analytics.helpers import at, ev
 from tests.conftest import wait_for_js, wait_until
 from tests.factories import (

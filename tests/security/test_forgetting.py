@@ -26,7 +26,7 @@ from commerce.models import Order, Refund
 from commerce.services import order_create
 from commerce.services.orders import order_fulfil
 from courses.models import MediaAsset
-from kfplatform.privacy import account_delete
+from me.privacy import account_delete
 from studio.services import course_create, creator_become
 from tests.commerce.conftest import paid_course
 from tests.factories import CategoryFactory, MediaAssetFactory, ShortVideoFactory, UserFactory

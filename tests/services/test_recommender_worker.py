@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from demo import seed
 from kfplatform.celery import app
-from kfplatform.demo import seed
 from recommendations.models import ModelVersion, UserRecommendation
 from recommendations.services import recommender_retrain
 from recommendations.serving import recommend_for_user

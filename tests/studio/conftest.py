@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from kfplatform.demo.clips import ClipSpec, render_clip
+from demo.clips import ClipSpec, render_clip
 from tests.factories import CategoryFactory, CreatorProfileFactory
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from courses.models import Course, ShortVideo
-from kfplatform.demo.clips import ClipSpec, render_clip
+from demo.clips import ClipSpec, render_clip
 from tests.conftest import wait_for_js
 from tests.factories import CategoryFactory, CreatorProfileFactory
 

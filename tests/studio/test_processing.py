@@ -17,7 +17,7 @@ from courses.media_services import (
     media_assets_requeue_stale,
 )
 from courses.models import MediaAsset
-from kfplatform.demo.clips import ClipSpec, render_clip
+from demo.clips import ClipSpec, render_clip
 from tests.factories import MediaAssetFactory
 
 from .conftest import media_files

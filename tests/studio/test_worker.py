@@ -7,8 +7,8 @@ import pytest
 from courses.media_probe import probe
 from courses.models import MediaAsset
 from courses.tasks import media_asset_process_task
+from demo.clips import ClipSpec, render_clip
 from kfplatform.celery import app
-from kfplatform.demo.clips import ClipSpec, render_clip
 from tests.conftest import wait_until
 
 from .helpers import upload_all

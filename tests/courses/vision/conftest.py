@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from courses.vision import AnalysisOptions, VideoAnalysis, analyse_video
-from kfplatform.demo.slides import Deck, Slide, render_deck
+from demo.slides import Deck, Slide, render_deck
 
 LESSON_SLIDES = (
     Slide("Python 编程入门", ("变量 与 类型", "print('hello')")),

@@ -80,7 +80,7 @@ def test_keyframes_are_stored_as_jpeg_at_analysis_size(lesson_analysis: VideoAna
 
 
 def test_large_frames_are_shrunk_for_analysis(vision_dir: Path) -> None:
-    from kfplatform.demo.slides import Deck, Slide, render_deck
+    from demo.slides import Deck, Slide, render_deck
 
     path = vision_dir / "full-hd.mp4"
     render_deck(
@@ -109,7 +109,7 @@ def test_a_slide_shown_again_is_not_read_again(
     vision_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from courses.vision import analyser as analyser_module
-    from kfplatform.demo.slides import Deck, Slide, render_deck
+    from demo.slides import Deck, Slide, render_deck
 
     slide = Slide("复利 Compound Interest", ("A = P (1 + r)^n",), "formula")
     speaker = Slide("", ("",), "code")  # a dark shot with no text, as a cut to the speaker
@@ -133,7 +133,7 @@ def test_a_slide_shown_again_is_not_read_again(
 
 
 def test_a_tiny_video_is_analysed(vision_dir: Path) -> None:
-    from kfplatform.demo.slides import Deck, Slide, render_deck
+    from demo.slides import Deck, Slide, render_deck
 
     path = vision_dir / "tiny.mp4"
     render_deck(

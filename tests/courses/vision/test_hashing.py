@@ -16,7 +16,7 @@ from courses.vision import (
 )
 from courses.vision.hashing import MAX_DISTANCE, ShotHasher
 from courses.vision.quality import grey
-from kfplatform.demo.slides import Deck, Slide, reencode_copy, render_deck, render_slide
+from demo.slides import Deck, Slide, reencode_copy, render_deck, render_slide
 
 pytestmark = pytest.mark.xdist_group("vision")
 

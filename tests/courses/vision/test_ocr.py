@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from courses.vision import TextLine, VideoAnalysis, read_text, title_line
-from kfplatform.demo.slides import Slide, render_slide
+from demo.slides import Slide, render_slide
 
 pytestmark = pytest.mark.xdist_group("vision")
 

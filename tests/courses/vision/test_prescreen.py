@@ -11,7 +11,7 @@ from courses.vision import (
     detect,
     frame_risk,
 )
-from kfplatform.demo.slides import TOPIC_SLIDES, render_slide
+from demo.slides import TOPIC_SLIDES, render_slide
 
 pytestmark = pytest.mark.xdist_group("vision")
 

@@ -16,8 +16,8 @@ from courses.vision import (
     choose_poster,
     cover_check,
 )
-from kfplatform.demo.clips import ClipSpec, render_clip
-from kfplatform.demo.slides import TOPIC_SLIDES, render_slide
+from demo.clips import ClipSpec, render_clip
+from demo.slides import TOPIC_SLIDES, render_slide
 
 pytestmark = pytest.mark.xdist_group("vision")
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from courses.vision import AnalysisOptions, CutDetector, SampledFrame, VideoAnalysis, analyse_video
-from kfplatform.demo.clips import ClipSpec, render_clip
-from kfplatform.demo.slides import SHORT_SIZE, Deck, render_deck, topic_deck
+from demo.clips import ClipSpec, render_clip
+from demo.slides import SHORT_SIZE, Deck, render_deck, topic_deck
 
 pytestmark = pytest.mark.xdist_group("vision")
 

@@ -1,0 +1,1 @@
+"""The staff analytics dashboard and the creator analytics page, read from rollups."""

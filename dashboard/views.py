@@ -1,0 +1,224 @@
+"""The staff analytics dashboard and the creator analytics page (read rollups only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from accounts.models import CreatorProfile, User
+from analytics.selectors import rollups_as_of
+from courses.models import Course, ShortVideo
+from recommendations.selectors import (
+    experiment_report_latest,
+    model_version_active,
+    report_rows,
+)
+
+from . import reports
+
+PERMISSION = "analytics.view_dashboard"
+
+
+def _staff_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), "admin:login")
+        if not (request.user.is_staff and request.user.has_perm(PERMISSION)):
+            raise PermissionDenied("The analytics dashboard is for staff with access.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _creator_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not _is_creator(request.user.pk):
+            raise PermissionDenied("Creator analytics are for creators.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _is_creator(user_id: int) -> bool:
+    return (
+        User.objects.filter(pk=user_id)
+        .filter(
+            Exists(CreatorProfile.objects.filter(user_id=OuterRef("pk")))
+            | Exists(ShortVideo.objects.filter(creator_id=OuterRef("pk")))
+            | Exists(Course.objects.filter(creator_id=OuterRef("pk")))
+        )
+        .exists()
+    )
+
+
+def _range(request: HttpRequest) -> tuple[reports.RangeForm, dict[str, Any] | None]:
+    form = reports.RangeForm(request.GET, today=reports.default_today())
+    return form, (form.cleaned_data if form.is_valid() else None)
+
+
+def active_model() -> Any:
+    """The recommender's active model version (None before the first training)."""
+    return model_version_active()
+
+
+def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:
+    """Cards, pre-rendered tables and chart sections shared by both pages."""
+    html = {
+        name: reports.table_html(table, heatmap=name == "retention")
+        for name, table in report.tables.items()
+    }
+    names = {id(table): name for name, table in report.tables.items()}
+    kpis = report.tables["kpis"]
+    cards = []
+    for row in kpis.rows:
+        change = row["change"]
+        cards.append(
+            {
+                "label": row["metric"],
+                "value": reports.display(kpis, row, "value"),
+                "previous": reports.display(kpis, row, "previous"),
+                "change": gettext("no change data")
+                if change is None
+                else f"{'▲' if change >= 0 else '▼'} {abs(change) * 100:.1f}%",
+                "css": "" if change is None else ("kf-up" if change >= 0 else "kf-down"),
+            }
+        )
+    retention = report.tables.get("retention")
+    mature = [r for r in retention.rows if r["d1"] is not None] if retention else []
+    return {
+        "report": report,
+        "cards": cards,
+        "html": html,
+        "sections": [
+            {"chart": chart, "table": html[names[id(table)]], "name": names[id(table)]}
+            for chart, table in report.charts
+        ],
+        "headline": {
+            n: gettext("in progress") if v is None else f"{v * 100:.1f}%"
+            for n, v in report.headline.items()
+        },
+        "retention_label": gettext(
+            "Retention heatmap: %(cohorts)s signup cohorts, %(mature)s with day 1 reached; "
+            "the table cells give each value."
+        )
+        % {"cohorts": len(retention.rows) if retention else 0, "mature": len(mature)},
+        "export_base": export_base,
+    }
+
+
+def _presets(today_: date) -> list[tuple[str, str]]:
+    last = today_ - timedelta(days=1)
+    return [
+        (
+            gettext("last %(n)s days") % {"n": n},
+            f"from={(last - timedelta(days=n - 1)).isoformat()}&to={last}",
+        )
+        for n in (7, 30, 90)
+    ]
+
+
+@_staff_only
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, period = _range(request)
+    context: dict[str, Any] = {
+        **admin.site.each_context(request),
+        "title": gettext("Analytics"),
+        "form": form,
+        "as_of": rollups_as_of(),
+        "tz": settings.KF_REPORT_TZ,
+        "presets": _presets(form.today),
+    }
+    if period is None:
+        return render(request, "dashboard/dashboard.html", context, status=400)
+    report = reports.platform_report(
+        first=period["first"], last=period["last"], grain=period["grain"], today=form.today
+    )
+    model = active_model()
+    ab_test = experiment_report_latest()
+    context.update(
+        _page_context(report, reverse("dashboard:dashboard") + "export/"),
+        query=request.GET.urlencode(),
+        model=model,
+        model_metrics=sorted((getattr(model, "metrics", None) or {}).items()),
+        ab_test=ab_test,
+        ab_rows=report_rows(ab_test) if ab_test else [],
+        today=reports.today_so_far(form.today),
+    )
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@_staff_only
+def export_csv(request: HttpRequest, name: str) -> HttpResponseBase:
+    form, period = _range(request)
+    if period is None:
+        return HttpResponse(
+            " ".join(str(e) for e in form.non_field_errors()) or "Invalid dates.", status=400
+        )
+    report = reports.platform_report(
+        first=period["first"], last=period["last"], grain=period["grain"], today=form.today
+    )
+    return _stream(report, name)
+
+
+@_creator_only
+def creator(request: HttpRequest) -> HttpResponse:
+    form, period = _range(request)
+    context: dict[str, Any] = {
+        "form": form,
+        "as_of": rollups_as_of(),
+        "tz": settings.KF_REPORT_TZ,
+        "presets": _presets(form.today),
+    }
+    if period is None:
+        return render(request, "dashboard/creator.html", context, status=400)
+    report = reports.creator_report(
+        creator_id=int(request.user.pk or 0),
+        first=period["first"],
+        last=period["last"],
+        today=form.today,
+    )
+    context.update(
+        _page_context(report, reverse("dashboard:creator") + "export/"),
+        query=request.GET.urlencode(),
+    )
+    return render(request, "dashboard/creator.html", context)
+
+
+@_creator_only
+def creator_export_csv(request: HttpRequest, name: str) -> HttpResponseBase:
+    form, period = _range(request)
+    if period is None:
+        return HttpResponse(
+            " ".join(str(e) for e in form.non_field_errors()) or "Invalid dates.", status=400
+        )
+    report = reports.creator_report(
+        creator_id=int(request.user.pk or 0),
+        first=period["first"],
+        last=period["last"],
+        today=form.today,
+    )
+    return _stream(report, name)
+
+
+def _stream(report: reports.Report, name: str) -> StreamingHttpResponse:
+    table = report.tables.get(name)
+    if table is None:
+        raise Http404("No such table.")
+    response = StreamingHttpResponse(reports.csv_rows(table), content_type="text/csv")
+    filename = reports.csv_filename(name, report.first, report.last)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,1 @@
+"""Project checks that plug into the tools (import-linter contract types)."""
