@@ -64,6 +64,8 @@ def _titles(keys: list[str]) -> dict[str, str]:
 def _reason_text(kind: str, obj: ShortVideo | Course, source_title: str) -> str:
     if kind == "because_you_watched" and source_title:
         return _("Because you watched “%(title)s”") % {"title": source_title}
+    if kind == "up_next" and source_title:
+        return _("Often watched after “%(title)s”") % {"title": source_title}
     if kind == "followed_creator":
         return _("New from a creator you follow")
     if kind == "fresh":

@@ -19,7 +19,7 @@ from courses.selectors import visible_q
 from recommendations.engine.types import InteractionMatrix, ItemContent
 from recommendations.engine.weights import EventType, build_interactions
 
-from .models import ItemNeighbours, ModelVersion, UserRecommendation
+from .models import ItemNeighbours, ModelVersion, UpNext, UserRecommendation
 
 # Analytics event type → engine code, and which id column names the item.
 _ITEM_EVENTS = {
@@ -164,6 +164,23 @@ def stored_user_items(*, version_id: int, user_id: int) -> list[list[object]] | 
 def stored_neighbours(*, version_id: int, item_keys: list[str]) -> dict[str, list[list[object]]]:
     rows = ItemNeighbours.objects.filter(version_id=version_id, item_key__in=item_keys)
     return dict(rows.values_list("item_key", "items"))
+
+
+def stored_up_next(
+    *, version_id: int, item_key: str, user_id: int | None
+) -> list[list[object]] | None:
+    """The sequence model's list after ``item_key``: the viewer's own when their
+    history at training ended there, else the one-item list; None when the
+    version has no sequence lists (torch absent or the model off). One query."""
+    viewers = [UpNext.ANYONE] if user_id is None else [UpNext.ANYONE, user_id]
+    rows = dict(
+        UpNext.objects.filter(
+            version_id=version_id, item_key=item_key, user_id__in=viewers
+        ).values_list("user_id", "items")
+    )
+    if user_id is not None and user_id in rows:
+        return rows[user_id]
+    return rows.get(UpNext.ANYONE)
 
 
 def model_version_last_trained_at() -> datetime | None:

@@ -6,6 +6,7 @@ atomic switch. A crash or a kill anywhere before the switch leaves the
 previous version active and this one in ``training``, never half-served.
 """
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -22,23 +23,40 @@ from django.utils import timezone
 from common.exceptions import ApplicationError
 from common.locks import advisory_lock, advisory_locks_supported
 from recommendations.engine.evaluation import evaluate, split_temporal
+from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.models import config_with_overrides, production_model
-from recommendations.engine.ranking import recommend
+from recommendations.engine.ranking import recommend, top_k_rows
+from recommendations.engine.sasrec import SASRec
+from recommendations.engine.torch_support import TORCH_MISSING
 from recommendations.engine.types import EngineConfig
 
 from .experiments import running_experiment_forget
-from .models import Experiment, ItemNeighbours, ModelVersion, UserRecommendation
+from .models import Experiment, ItemNeighbours, ModelVersion, UpNext, UserRecommendation
 from .selectors import TrainingData, model_version_active, training_data_load
 from .serving import ACTIVE_VERSION_CACHE_KEY
 
 logger = logging.getLogger(__name__)
 ALGORITHM = "hybrid_v1"
 RETRAIN_LOCK = "recommendations.retrain"
+UP_NEXT_LENGTH = 20
+SEQUENCE_OFF = "sequence model off (RECOMMENDATIONS_SEQUENCE=False)"
+SEQUENCE_UNAVAILABLE = (TORCH_MISSING, SEQUENCE_OFF)
 
 
 def engine_config() -> EngineConfig:
-    """The engine's parameters from settings (``RECOMMENDATIONS_*``)."""
-    return EngineConfig(num_threads=settings.RECOMMENDATIONS_THREADS, seed=0)
+    """The engine's parameters from settings (``RECOMMENDATIONS_*``).
+
+    The sequence model (SASRec) trains at every retrain for "up next" when
+    ``RECOMMENDATIONS_SEQUENCE`` is on and torch is installed; its epochs
+    are capped by ``RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS`` (early stopping
+    usually ends it sooner), which keeps it inside the task's time limit.
+    """
+    return EngineConfig(
+        num_threads=settings.RECOMMENDATIONS_THREADS,
+        sequence_up_next=settings.RECOMMENDATIONS_SEQUENCE,
+        sequence_max_epochs=settings.RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS,
+        seed=0,
+    )
 
 
 class RetrainAlreadyRunning(ApplicationError):
@@ -97,6 +115,7 @@ def _publish(version: ModelVersion, data: TrainingData, started: float) -> Model
     _progress(version, 45, "fitting")
     model, fit_seconds = _fit(data, config)
     version.fit_seconds = round(fit_seconds, 3)
+    version.sequence_status = sequence_status_of(model, config)
     if not _passes_gate(version):
         return _finish(
             version, ModelVersion.Status.REJECTED, started, note="NDCG@10 below the active model's."
@@ -132,6 +151,7 @@ def _train_treatment(data: TrainingData) -> ModelVersion | None:
         version.metrics = _holdout_metrics(data, config)
         model, fit_seconds = _fit(data, config)
         version.fit_seconds = round(fit_seconds, 3)
+        version.sequence_status = sequence_status_of(model, config)
         version.artifact_checksum = _write_lists(version, data, model)
         status = _serve_treatment(experiment.pk, version)
         return _finish(version, status, started)
@@ -187,6 +207,7 @@ def _abandon_stale_runs(*, now: datetime) -> None:
     if stale_ids:
         UserRecommendation.objects.filter(version_id__in=stale_ids).delete()
         ItemNeighbours.objects.filter(version_id__in=stale_ids).delete()
+        UpNext.objects.filter(version_id__in=stale_ids).delete()
         stale.update(
             status=ModelVersion.Status.FAILED, note="Abandoned: the training process died."
         )
@@ -200,8 +221,11 @@ def _holdout_metrics(data: TrainingData, config: EngineConfig) -> dict[str, floa
     split = split_temporal(data.interactions, float(np.quantile(stamps, 0.8)))
     if split.test.nnz == 0:
         return {}
+    # The gate scores the feed blend; up next is the sequence model's own
+    # validation (``ModelVersion.sequence_status``), so the holdout skips its fit.
+    feed_only = dataclasses.replace(config, sequence_up_next=False)
     model = production_model(
-        config, n_items=data.interactions.n_items, content=data.catalogue.content
+        feed_only, n_items=data.interactions.n_items, content=data.catalogue.content
     )
     result = evaluate(model, split, k=10, label=ALGORITHM)
     return {
@@ -222,6 +246,14 @@ def _fit(data: TrainingData, config: EngineConfig):  # type: ignore[no-untyped-d
     start = time.perf_counter()
     model.fit(data.interactions.matrix, data.interactions.timestamps)
     return model, time.perf_counter() - start
+
+
+def sequence_status_of(model: Hybrid, config: EngineConfig) -> str:
+    """One line for the admin: how the sequence model trained, or why it is unavailable."""
+    if model.sequence is None:
+        return TORCH_MISSING if TORCH_MISSING in model.notes else SEQUENCE_OFF
+    log = model.sequence.log_
+    return log.status[:300] if log is not None else "not trained"
 
 
 def _passes_gate(version: ModelVersion) -> bool:
@@ -258,7 +290,51 @@ def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # ty
         for i, key in enumerate(keys)
     ]
     ItemNeighbours.objects.bulk_create(neighbours, batch_size=2000)
+    if model.sequence is not None:
+        _write_up_next(version, data, model.sequence, digest)
     return digest.hexdigest()
+
+
+def _write_up_next(
+    version: ModelVersion,
+    data: TrainingData,
+    sequence: SASRec,
+    digest: "hashlib._Hash",
+) -> None:
+    """Bulk-write "up next" lists: after each item alone, and after each viewer's history.
+
+    A viewer's row is keyed by the latest item of their time-ordered
+    history, so serving uses it exactly when the video being watched is
+    where their history ended; otherwise the one-item list of that video.
+    Both exclude the items the history already holds; the viewer's row
+    also excludes what they own, hid or made.
+    """
+    keys = data.catalogue.keys
+    rows: list[UpNext] = []
+    for start in range(0, len(keys), 1000):
+        items = np.arange(start, min(start + 1000, len(keys)), dtype=np.int64)
+        scores = sequence.score_sequences([items[i : i + 1] for i in range(items.size)])
+        scores[np.arange(items.size), items] = -np.inf
+        top = top_k_rows(scores, min(UP_NEXT_LENGTH, len(keys)))
+        for row, item in enumerate(items):
+            after = [[keys[s.index], round(s.score, 5)] for s in top.items(row)]
+            digest.update(repr((keys[item], after)).encode())
+            rows.append(UpNext(version=version, item_key=keys[item], items=after))
+    users = np.flatnonzero(sequence.sequences_.lengths() > 0)
+    top = recommend(
+        sequence,
+        data.interactions.matrix,
+        users,
+        min(UP_NEXT_LENGTH, len(keys)),
+        extra_exclude=data.exclusions,
+    )
+    for row, user in enumerate(users):
+        latest = keys[int(sequence.sequences_.of(int(user))[-1])]
+        after = [[keys[s.index], round(s.score, 5)] for s in top.items(row)]
+        user_id = int(data.user_ids[user])
+        digest.update(repr((user_id, latest, after)).encode())
+        rows.append(UpNext(version=version, item_key=latest, user_id=user_id, items=after))
+    UpNext.objects.bulk_create(rows, batch_size=2000)
 
 
 @transaction.atomic
@@ -289,6 +365,7 @@ def _prune_lists() -> None:
     ]
     UserRecommendation.objects.exclude(version__in=keep).delete()
     ItemNeighbours.objects.exclude(version__in=keep).delete()
+    UpNext.objects.exclude(version__in=keep).delete()
 
 
 def model_version_rollback(*, version_id: int) -> ModelVersion:
@@ -333,4 +410,5 @@ def user_recommendations_delete(*, user_id: int) -> int:
     the next training writes nothing for them. Returns the rows deleted.
     """
     deleted, _ = UserRecommendation.objects.filter(user_id=user_id).delete()
-    return deleted
+    up_next, _ = UpNext.objects.filter(user_id=user_id).delete()
+    return deleted + up_next

@@ -24,7 +24,7 @@ from courses.viewer import video_list_for_tab
 
 from .experiments import RUNNING_CACHE_KEY, running_experiment, version_for
 from .models import ModelVersion
-from .selectors import stored_neighbours, stored_user_items
+from .selectors import stored_neighbours, stored_up_next, stored_user_items
 
 logger = logging.getLogger(__name__)
 
@@ -213,15 +213,49 @@ def similar_items(
         for key, score in neighbours_of(version_id=version_id, item_key=item_key)
         if key != item_key
     ]
-    if user_id is not None:
-        hidden = viewer_context(user_id=user_id).hidden
-        items = [s for s in items if s.key not in hidden]
-        creators = {
-            **_creators_of([s for s in items if s.kind == "video"], "video"),
-            **_creators_of([s for s in items if s.kind == "course"], "course"),
-        }
-        items = [s for s in items if creators.get(s.key, user_id) != user_id]
-    return items[:limit]
+    return _for_viewer(items, user_id)[:limit]
+
+
+def up_next_of(*, version_id: int, item_key: str, user_id: int | None) -> list[list[Any]] | None:
+    """The stored "up next" list after ``item_key`` for this viewer (see
+    ``selectors.stored_up_next``), cached per version, item and viewer."""
+    stored = cache_read_through(
+        f"rec:{version_id}:n:{item_key}:{user_id or 0}",
+        # () caches "no sequence lists" (None would read as a miss every time)
+        lambda: stored_up_next(version_id=version_id, item_key=item_key, user_id=user_id) or (),
+        timeout=3600,
+    )
+    return list(stored) if stored else None
+
+
+def up_next(*, version_id: int, item_key: str, user_id: int | None, limit: int) -> list[Served]:
+    """What to play after ``item_key``: the sequence model's list, best first.
+
+    For a viewer whose history at training ended with ``item_key`` the list
+    reads that whole history; otherwise it is the list after ``item_key``
+    alone. A version without sequence lists (torch absent, model off)
+    falls back to the item's similar items. Filtered like
+    :func:`similar_items`.
+    """
+    stored = up_next_of(version_id=version_id, item_key=item_key, user_id=user_id)
+    if stored is None:
+        return similar_items(version_id=version_id, item_key=item_key, user_id=user_id, limit=limit)
+    reason = {"kind": "up_next", "item": item_key}
+    items = [Served(key, float(score), reason) for key, score in stored if key != item_key]
+    return _for_viewer(items, user_id)[:limit]
+
+
+def _for_viewer(items: list[Served], user_id: int | None) -> list[Served]:
+    """Drop what a logged-in viewer saw, owns, refused or made."""
+    if user_id is None:
+        return items
+    hidden = viewer_context(user_id=user_id).hidden
+    items = [s for s in items if s.key not in hidden]
+    creators = {
+        **_creators_of([s for s in items if s.kind == "video"], "video"),
+        **_creators_of([s for s in items if s.kind == "course"], "course"),
+    }
+    return [s for s in items if creators.get(s.key, user_id) != user_id]
 
 
 def trending(

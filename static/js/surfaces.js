@@ -1,6 +1,7 @@
 /* Recommendation surfaces on the video and course pages: similar videos, "students also
    bought" and the recommended course call-to-action, all from one answer of
-   GET /api/v1/recommendations/similar/<item_key>.
+   GET /api/v1/recommendations/similar/<item_key>; and "up next" after a video, from
+   GET /api/v1/recommendations/up-next/<item_key> (its cards' surface is "up_next").
 
    Fetched here rather than rendered by the page views: those views live in `courses`, which may
    not import `recommendations` (.importlinter), the answer is cached per model version on the
@@ -32,6 +33,11 @@
 
   function similar(itemKey) {
     return load("/api/v1/recommendations/similar/" + encodeURIComponent(itemKey) + "?limit=20");
+  }
+
+  /* "Up next" after an item: the sequence model's list (similar items when it is absent). */
+  function upNext(itemKey) {
+    return load("/api/v1/recommendations/up-next/" + encodeURIComponent(itemKey) + "?limit=10");
   }
 
   /* "Courses for you": the viewer's course list (trending courses when not personalised). */
@@ -182,5 +188,5 @@
     return course;
   }
 
-  window.KF.surfaces = { similar, coursesForYou, fill, courseCta, arrival, money };
+  window.KF.surfaces = { similar, upNext, coursesForYou, fill, courseCta, arrival, money };
 })();
