@@ -20,6 +20,8 @@ class Presented:
     reason_kind: str
     reason_text: str
     reason_item: str | None
+    propensity: float  # serving's probability of this pick here (1: not an exploration pick)
+    explore_candidates: int | None  # fresh videos the exploration pick was drawn from
 
 
 def present(items: list[Served]) -> list[Presented]:
@@ -40,7 +42,18 @@ def present(items: list[Served]) -> list[Presented]:
             kind = item.reason.get("kind", "for_you")
             source = item.reason.get("item")
             text = _reason_text(kind, obj, titles.get(source or "", ""))
-            result.append(Presented(obj, item.kind, item.score, kind, text, source))
+            result.append(
+                Presented(
+                    obj,
+                    item.kind,
+                    item.score,
+                    kind,
+                    text,
+                    source,
+                    item.propensity,
+                    item.reason.get("candidates"),
+                )
+            )
     return result
 
 

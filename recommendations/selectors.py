@@ -10,7 +10,7 @@ from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Max
+from django.db.models import Count, Max
 from numpy.typing import NDArray
 
 from analytics.models import Event, Subject
@@ -181,6 +181,25 @@ def stored_up_next(
     if user_id is not None and user_id in rows:
         return rows[user_id]
     return rows.get(UpNext.ANYONE)
+
+
+def fresh_video_outcomes(*, video_ids: list[int], since: datetime) -> dict[int, tuple[int, int]]:
+    """Impressions and plays per video since ``since``, in one query: the
+    exploration posterior's evidence (a play counts as a click)."""
+    rows = (
+        Event.objects.filter(
+            video_id__in=video_ids,
+            ts__gte=since,
+            type__in=[Event.Type.IMPRESSION, Event.Type.PLAY],
+        )
+        .values("video_id", "type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[int, list[int]] = {}
+    for video_id, type_, n in rows.values_list("video_id", "type", "n"):
+        counts.setdefault(int(video_id or 0), [0, 0])[type_ == Event.Type.PLAY] += n
+    return {video: (shown, min(played, shown)) for video, (shown, played) in counts.items()}
 
 
 def model_version_last_trained_at() -> datetime | None:

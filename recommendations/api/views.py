@@ -47,6 +47,13 @@ class RecommendedSerializer(serializers.Serializer):
     reason = serializers.CharField(source="reason_text")
     reason_kind = serializers.CharField()
     because_of = serializers.CharField(source="reason_item", allow_null=True)
+    propensity = serializers.FloatField(
+        help_text="Probability serving had of this pick in this place: below 1 for an "
+        "exploration pick. Log it on the impression (props.propensity)."
+    )
+    explore_candidates = serializers.IntegerField(
+        allow_null=True, help_text="Fresh videos an exploration pick was drawn from."
+    )
 
     class Meta:
         ref_name = "Recommended"

@@ -127,6 +127,7 @@
     byline(node.querySelector(".meta"), video.creator, " · ♥ " + video.like_count);
     node.dataset.itemKey = "v" + video.id;
     const props = { surface: context.surface, model_version: context.modelVersion, from: context.from };
+    if (typeof context.propensity === "number") props.propensity = context.propensity;
     watch(node, { video_id: video.id, creator_id: video.creator.id, course_id: video.course ? video.course.id : null, props });
     node.addEventListener("click", (event) => { if (event.target.closest("a")) remember("v" + video.id, props); });
     return node;
@@ -144,6 +145,7 @@
     node.querySelector(".price").textContent = price(course, freeText);
     node.dataset.itemKey = "c" + course.id;
     const props = { surface: context.surface, model_version: context.modelVersion, from: context.from };
+    if (typeof context.propensity === "number") props.propensity = context.propensity;
     watch(node, { course_id: course.id, creator_id: course.creator.id, props });
     link.addEventListener("click", () => remember("c" + course.id, props));
     return node;
@@ -161,9 +163,10 @@
       .filter((r) => !exclude.has(kind[0] + r[kind].id)).slice(0, limit);
     list.replaceChildren();
     section.hidden = items.length === 0;
+    /* Each card's impression logs serving's propensity of it (1 on these ranked lists). */
     items.forEach((r) => list.append(kind === "video"
-      ? videoCard(r[kind], context)
-      : courseCard(r[kind], context, freeText, showReasons ? r.reason : "")));
+      ? videoCard(r[kind], Object.assign({ propensity: r.propensity }, context))
+      : courseCard(r[kind], Object.assign({ propensity: r.propensity }, context), freeText, showReasons ? r.reason : "")));
     return items.length;
   }
 
