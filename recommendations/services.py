@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -28,7 +29,8 @@ from recommendations.engine.models import config_with_overrides, production_mode
 from recommendations.engine.ranking import recommend, top_k_rows
 from recommendations.engine.sasrec import SASRec
 from recommendations.engine.torch_support import TORCH_MISSING
-from recommendations.engine.types import EngineConfig
+from recommendations.engine.tuning import tune_config
+from recommendations.engine.types import EngineConfig, Split
 
 from .experiments import running_experiment_forget
 from .models import Experiment, ItemNeighbours, ModelVersion, UpNext, UserRecommendation
@@ -89,16 +91,22 @@ def _retrain(*, now: datetime) -> ModelVersion:
     version = ModelVersion.objects.create(algorithm=ALGORITHM, stage="loading")
     try:
         data = training_data_load(now=now, half_life_days=settings.RECOMMENDATIONS_HALF_LIFE_DAYS)
-        version = _publish(version, data, started)
+        version, config = _publish(version, data, started)
     except Exception as exc:
         _finish(version, ModelVersion.Status.FAILED, started, note=_failure_note(exc))
         raise
-    _train_treatment(data)
+    _train_treatment(data, config)
     return version
 
 
-def _publish(version: ModelVersion, data: TrainingData, started: float) -> ModelVersion:
-    """Evaluate, fit, gate, write and activate the production model."""
+def _publish(
+    version: ModelVersion, data: TrainingData, started: float
+) -> tuple[ModelVersion, EngineConfig]:
+    """Tune, evaluate, fit, gate, write and activate the production model.
+
+    Returns the version and the configuration it was fitted with (the
+    tuned one), which the A/B treatment starts from.
+    """
     _progress(
         version,
         20,
@@ -107,27 +115,95 @@ def _publish(version: ModelVersion, data: TrainingData, started: float) -> Model
         n_items=data.interactions.n_items,
         n_interactions=int(data.interactions.matrix.nnz),
     )
-    if data.interactions.matrix.nnz == 0:
-        return _finish(version, ModelVersion.Status.REJECTED, started, note="No interactions yet.")
     config = engine_config()
+    if data.interactions.matrix.nnz == 0:
+        note = "No interactions yet."
+        return _finish(version, ModelVersion.Status.REJECTED, started, note=note), config
+    config, version.tuning = _tuned(data, config)
     version.metrics = _holdout_metrics(data, config)
     version.params = _params(config)
+    active = model_version_active()
+    if active is not None:
+        same_holdout = _active_on_this_holdout(active, data)
+        if same_holdout is not None:
+            version.metrics["active_ndcg@10"] = same_holdout
     _progress(version, 45, "fitting")
     model, fit_seconds = _fit(data, config)
     version.fit_seconds = round(fit_seconds, 3)
     version.sequence_status = sequence_status_of(model, config)
-    if not _passes_gate(version):
-        return _finish(
-            version, ModelVersion.Status.REJECTED, started, note="NDCG@10 below the active model's."
-        )
+    if not _passes_gate(version, active):
+        note = "NDCG@10 below the active model's."
+        return _finish(version, ModelVersion.Status.REJECTED, started, note=note), config
     _progress(version, 65, "writing")
     version.artifact_checksum = _write_lists(version, data, model)
     _activate(version)
-    return _finish(version, ModelVersion.Status.ACTIVE, started)
+    return _finish(version, ModelVersion.Status.ACTIVE, started), config
 
 
-def _train_treatment(data: TrainingData) -> ModelVersion | None:
+def _holdout_split(data: TrainingData) -> Split | None:
+    """The gate's holdout: the latest 20 % of the interactions, cut at one time."""
+    stamps = data.interactions.timestamps
+    if stamps is None or stamps.size < 10:
+        return None
+    split = split_temporal(data.interactions, float(np.quantile(stamps, 0.8)))
+    return split if split.test.nnz else None
+
+
+def _tuned(data: TrainingData, config: EngineConfig) -> tuple[EngineConfig, dict[str, Any]]:
+    """Choose member parameters and blend weights on a temporal carve of the
+    holdout's training part (``engine.tuning.tune_config``), never on the holdout.
+
+    The carve cuts the latest 20 % of that part, as the holdout cuts the
+    whole: the choice is made on the kind of test the gate then applies.
+    Off (``RECOMMENDATIONS_TUNE``), or with too little data to carve, the
+    configuration stays as set.
+    """
+    split = _holdout_split(data)
+    if not settings.RECOMMENDATIONS_TUNE or split is None or split.train_times is None:
+        return config, {}
+    feed_only = dataclasses.replace(config, sequence_up_next=False)
+    try:
+        result = tune_config(
+            split.train, split.train_times, feed_only, content=data.catalogue.content
+        )
+    except ValueError as error:  # e.g. a carve without validation items
+        logger.info("tuning skipped: %s", error)
+        return config, {"note": f"not tuned: {error}"[:200]}
+    chosen = dataclasses.replace(result.config, sequence_up_next=config.sequence_up_next)
+    tuning = {
+        "carve": result.member_carve,
+        "weights": result.chosen_weights(),
+        "validation_ndcg": round(result.validation_ndcg, 4),
+        "validation_users": result.validation_users,
+        "seconds": round(result.seconds, 3),
+        "trials": [
+            {"stage": t.stage, "overrides": t.overrides, "ndcg": round(t.ndcg, 4)}
+            for t in result.trials
+        ],
+    }
+    return chosen, tuning
+
+
+def _active_on_this_holdout(active: ModelVersion, data: TrainingData) -> float | None:
+    """The active version's configuration refitted and scored on this run's holdout,
+    so the gate compares like with like (its own recorded figure came from an
+    older holdout); None when its configuration is unknown."""
+    known = {f.name for f in dataclasses.fields(EngineConfig)}
+    params = {k: v for k, v in active.params.items() if k in known}
+    if not params:
+        return None
+    try:
+        config = dataclasses.replace(engine_config(), **params)
+    except TypeError:
+        return None
+    return _holdout_metrics(data, config).get("ndcg@10")
+
+
+def _train_treatment(data: TrainingData, production: EngineConfig) -> ModelVersion | None:
     """Train the running A/B test's treatment on ``data`` and serve it to its viewers.
+
+    The treatment is the production configuration (as tuned by this
+    retrain) with the test's overrides applied.
 
     The treatment is not gated (measuring it is the point of the test). A
     failure is recorded on its version and leaves the previous treatment
@@ -146,7 +222,7 @@ def _train_treatment(data: TrainingData) -> ModelVersion | None:
         n_interactions=int(data.interactions.matrix.nnz),
     )
     try:
-        config = config_with_overrides(engine_config(), experiment.treatment_params)
+        config = config_with_overrides(production, experiment.treatment_params)
         version.params = _params(config)
         version.metrics = _holdout_metrics(data, config)
         model, fit_seconds = _fit(data, config)
@@ -215,11 +291,8 @@ def _abandon_stale_runs(*, now: datetime) -> None:
 
 def _holdout_metrics(data: TrainingData, config: EngineConfig) -> dict[str, float]:
     """Fit on all but the latest 20% of interactions and score on them."""
-    stamps = data.interactions.timestamps
-    if stamps is None or stamps.size < 10:
-        return {}
-    split = split_temporal(data.interactions, float(np.quantile(stamps, 0.8)))
-    if split.test.nnz == 0:
+    split = _holdout_split(data)
+    if split is None:
         return {}
     # The gate scores the feed blend; up next is the sequence model's own
     # validation (``ModelVersion.sequence_status``), so the holdout skips its fit.
@@ -256,12 +329,19 @@ def sequence_status_of(model: Hybrid, config: EngineConfig) -> str:
     return log.status[:300] if log is not None else "not trained"
 
 
-def _passes_gate(version: ModelVersion) -> bool:
-    """Promote unless the active model's NDCG@10 is better beyond the tolerance."""
-    active = model_version_active()
-    if active is None or active.ndcg is None or version.ndcg is None:
+def _passes_gate(version: ModelVersion, active: ModelVersion | None) -> bool:
+    """Promote unless the active model's NDCG@10 is better beyond the tolerance.
+
+    Like with like: the active model's figure is its configuration scored on
+    this run's holdout (``metrics["active_ndcg@10"]``); only a version whose
+    configuration is unknown is judged by its own recorded figure.
+    """
+    if active is None or version.ndcg is None:
         return True
-    return version.ndcg >= active.ndcg - settings.RECOMMENDATIONS_PROMOTION_TOLERANCE
+    reference = version.metrics.get("active_ndcg@10", active.ndcg)
+    if reference is None:
+        return True
+    return version.ndcg >= float(reference) - settings.RECOMMENDATIONS_PROMOTION_TOLERANCE
 
 
 def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # type: ignore[no-untyped-def]

@@ -302,6 +302,8 @@ RECOMMENDATIONS_EXPLORATION_SHARE = env.float("RECOMMENDATIONS_EXPLORATION_SHARE
 RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=2)
 # Train the sequence model (SASRec, needs torch) at each retrain for "up next";
 # early stopping ends it sooner, the epoch cap keeps it inside the task's time limit.
+# Choose member parameters and blend weights at each retrain on a temporal carve of its data.
+RECOMMENDATIONS_TUNE = env.bool("RECOMMENDATIONS_TUNE", default=True)
 RECOMMENDATIONS_SEQUENCE = env.bool("RECOMMENDATIONS_SEQUENCE", default=True)
 RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS = env.int("RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS", default=30)
 # A served feed page is reused this long unless the viewer acts (like, hide, follow).
