@@ -20,3 +20,8 @@ def follow_exists(*, follower_id: int | None, creator_id: int) -> bool:
     if follower_id is None:
         return False
     return Follow.objects.filter(follower_id=follower_id, creator_id=creator_id).exists()
+
+
+def follow_pairs() -> set[tuple[int, int]]:
+    """Every ``(follower id, creator id)`` pair, in one query (the recommender's features)."""
+    return set(Follow.objects.values_list("follower_id", "creator_id"))

@@ -27,7 +27,13 @@ from .tasks import recommender_retrain_task
 class ExperimentForm(forms.ModelForm):
     class Meta:
         model = Experiment
-        fields = ["name", "description", "treatment_params", "treatment_percent"]
+        fields = [
+            "name",
+            "description",
+            "treatment_params",
+            "treatment_ranker",
+            "treatment_percent",
+        ]
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()

@@ -120,6 +120,11 @@ class Experiment(BaseModel):
         help_text='Engine settings of the treatment, e.g. {"hybrid_weights": {"ease": 1, '
         '"als": 0}} or {"ease_lambda": 50}; {} is an A/A test.',
     )
+    treatment_ranker = models.BooleanField(
+        default=False,
+        help_text="Re-order the treatment's lists with the second-stage ranker (expected watch "
+        "time and purchases, trained on logged impressions at each retrain).",
+    )
     treatment_percent = models.PositiveSmallIntegerField(
         default=50, validators=[MinValueValidator(1), MaxValueValidator(99)]
     )

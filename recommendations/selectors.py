@@ -202,6 +202,76 @@ def fresh_video_outcomes(*, video_ids: list[int], since: datetime) -> dict[int, 
     return {video: (shown, min(played, shown)) for video, (shown, played) in counts.items()}
 
 
+@dataclass(frozen=True)
+class LoggedImpression:
+    """One logged video impression of a known viewer, with what followed it."""
+
+    user_id: int
+    video_id: int
+    ts: float  # unix seconds
+    clicked: bool  # the viewer played the video after the impression
+    watch_seconds: float  # the largest cumulative progress after it (0 if not played)
+    purchased: bool  # the viewer bought the video's course after it
+
+
+def logged_impressions(*, since: datetime) -> list[LoggedImpression]:
+    """Video impressions since ``since`` with their outcomes, in four queries.
+
+    Outcomes are matched per viewer and video: a play, the largest progress
+    heartbeat and a purchase of the video's course, each after the
+    impression (the latest impression of a pair takes them).
+    """
+    users_of = dict(Subject.objects.filter(user_id__isnull=False).values_list("key", "user_id"))
+    course_of = dict(ShortVideo.objects.values_list("pk", "course_id"))
+    shown = Event.objects.filter(type=Event.Type.IMPRESSION, video_id__isnull=False, ts__gte=since)
+    rows = list(shown.values_list("subject_id", "video_id", "ts").order_by("ts"))
+    after = (
+        Event.objects.filter(
+            ts__gte=since,
+            type__in=[Event.Type.PLAY, Event.Type.PROGRESS, Event.Type.PURCHASE],
+            subject_id__in=shown.values("subject_id"),
+        )
+        .values_list("subject_id", "type", "video_id", "course_id", "ts", "value")
+        .order_by()
+    )
+    played: dict[tuple[str, int], datetime] = {}
+    watched: dict[tuple[str, int], float] = {}
+    bought: dict[tuple[str, int], datetime] = {}
+    for subject, type_, video_id, course_id, ts, value in after.iterator(chunk_size=20_000):
+        if type_ == Event.Type.PURCHASE and course_id is not None:
+            bought[(subject, course_id)] = max(ts, bought.get((subject, course_id), ts))
+        elif type_ == Event.Type.PLAY and video_id is not None:
+            played[(subject, video_id)] = max(ts, played.get((subject, video_id), ts))
+        elif video_id is not None:
+            watched[(subject, video_id)] = max(value, watched.get((subject, video_id), 0.0))
+    result = []
+    for subject, video_id, ts in rows:
+        user = users_of.get(subject)
+        if user is None or video_id is None:
+            continue
+        play = played.get((subject, video_id))
+        clicked = play is not None and play >= ts
+        course = course_of.get(video_id)
+        purchase = bought.get((subject, course)) if course is not None else None
+        result.append(
+            LoggedImpression(
+                user_id=int(user),
+                video_id=int(video_id),
+                ts=ts.timestamp(),
+                clicked=clicked,
+                watch_seconds=float(watched.get((subject, video_id), 0.0)) if clicked else 0.0,
+                purchased=clicked and purchase is not None and purchase >= ts,
+            )
+        )
+    return result
+
+
+def video_facts() -> dict[int, tuple[float, datetime | None]]:
+    """Each video's length in seconds and publication time, in one query."""
+    rows = ShortVideo.objects.values_list("pk", "duration_seconds", "published_at")
+    return {pk: (float(seconds or 0), published) for pk, seconds, published in rows}
+
+
 def model_version_last_trained_at() -> datetime | None:
     """When the newest production training that finished (promoted or not) started.
 

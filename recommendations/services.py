@@ -31,9 +31,11 @@ from recommendations.engine.sasrec import SASRec
 from recommendations.engine.torch_support import TORCH_MISSING
 from recommendations.engine.tuning import tune_config
 from recommendations.engine.types import EngineConfig, Split
+from recommendations.engine.watch_ranker import WatchTimeRanker
 
 from .experiments import running_experiment_forget
 from .models import Experiment, ItemNeighbours, ModelVersion, UpNext, UserRecommendation
+from .second_stage import FeatureSource, ranker_train, rerank
 from .selectors import TrainingData, model_version_active, training_data_load
 from .serving import ACTIVE_VERSION_CACHE_KEY
 
@@ -95,7 +97,7 @@ def _retrain(*, now: datetime) -> ModelVersion:
     except Exception as exc:
         _finish(version, ModelVersion.Status.FAILED, started, note=_failure_note(exc))
         raise
-    _train_treatment(data, config)
+    _train_treatment(data, config, now=now)
     return version
 
 
@@ -199,11 +201,15 @@ def _active_on_this_holdout(active: ModelVersion, data: TrainingData) -> float |
     return _holdout_metrics(data, config).get("ndcg@10")
 
 
-def _train_treatment(data: TrainingData, production: EngineConfig) -> ModelVersion | None:
+def _train_treatment(
+    data: TrainingData, production: EngineConfig, *, now: datetime
+) -> ModelVersion | None:
     """Train the running A/B test's treatment on ``data`` and serve it to its viewers.
 
     The treatment is the production configuration (as tuned by this
-    retrain) with the test's overrides applied.
+    retrain) with the test's overrides applied; with ``treatment_ranker``
+    its lists are re-ordered by the second-stage ranker trained on the
+    logged impressions (``recommendations.second_stage``).
 
     The treatment is not gated (measuring it is the point of the test). A
     failure is recorded on its version and leaves the previous treatment
@@ -228,7 +234,15 @@ def _train_treatment(data: TrainingData, production: EngineConfig) -> ModelVersi
         model, fit_seconds = _fit(data, config)
         version.fit_seconds = round(fit_seconds, 3)
         version.sequence_status = sequence_status_of(model, config)
-        version.artifact_checksum = _write_lists(version, data, model)
+        ranker = None
+        if experiment.treatment_ranker:
+            ranker = ranker_train(data, model, now=now)
+            version.params["second_stage"] = (
+                "watch-time ranker" if ranker[0] is not None else "too few logged impressions"
+            )
+        version.artifact_checksum = _write_lists(
+            version, data, model, ranker=ranker if ranker and ranker[0] else None
+        )
         status = _serve_treatment(experiment.pk, version)
         return _finish(version, status, started)
     except Exception as exc:
@@ -344,8 +358,18 @@ def _passes_gate(version: ModelVersion, active: ModelVersion | None) -> bool:
     return version.ndcg >= float(reference) - settings.RECOMMENDATIONS_PROMOTION_TOLERANCE
 
 
-def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # type: ignore[no-untyped-def]
-    """Bulk-write top-N per user and neighbours per item; return their checksum."""
+def _write_lists(  # type: ignore[no-untyped-def]
+    version: ModelVersion,
+    data: TrainingData,
+    model,
+    *,
+    ranker: tuple[WatchTimeRanker | None, FeatureSource] | None = None,
+) -> str:
+    """Bulk-write top-N per user and neighbours per item; return their checksum.
+
+    With a ``ranker`` (an A/B treatment's second stage), each user's top-N
+    is re-ordered by it and scored in expected seconds.
+    """
     keys = data.catalogue.keys
     top = recommend(
         model,
@@ -354,10 +378,13 @@ def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # ty
         settings.RECOMMENDATIONS_TOP_N,
         extra_exclude=data.exclusions,
     )
+    lists = [[(s.index, s.score) for s in top.items(row)] for row in range(len(data.user_ids))]
+    if ranker is not None and ranker[0] is not None:
+        lists = rerank(ranker[0], ranker[1], [[i for i, _ in items] for items in lists])
     digest = hashlib.sha256()
     rows = []
     for row, user_id in enumerate(data.user_ids):
-        items = [[keys[s.index], round(s.score, 5)] for s in top.items(row)]
+        items = [[keys[index], round(score, 5)] for index, score in lists[row]]
         digest.update(repr((int(user_id), items)).encode())
         rows.append(UserRecommendation(version=version, user_id=int(user_id), items=items))
     UserRecommendation.objects.bulk_create(rows, batch_size=2000)
