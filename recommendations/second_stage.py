@@ -17,15 +17,19 @@ realised value (watch seconds plus ``PURCHASE_VALUE_SECONDS`` per purchase).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 
 from accounts.selectors import follow_pairs
 from recommendations.engine.hybrid import Hybrid, scale_rows
+from recommendations.engine.models import production_model
+from recommendations.engine.types import EngineConfig, InteractionMatrix
 from recommendations.engine.watch_ranker import CandidateFeatures, ImpressionLog, WatchTimeRanker
 
 from .selectors import LoggedImpression, TrainingData, logged_impressions, video_facts
@@ -154,6 +158,21 @@ def rerank(
     return result
 
 
+def _interactions_before(data: TrainingData, cut: float) -> TrainingData:
+    """``data`` with only the (user, item) entries whose latest event came before ``cut``."""
+    stamps = data.interactions.timestamps
+    if stamps is None:
+        return data
+    entries = data.interactions.matrix.tocoo()  # row-major, as the CSR stores (and times align)
+    keep = stamps < cut
+    matrix = sp.csr_matrix(
+        (entries.data[keep], (entries.row[keep], entries.col[keep])),
+        shape=entries.shape,
+        dtype=entries.data.dtype,
+    )
+    return dataclasses.replace(data, interactions=InteractionMatrix(matrix, stamps[keep]))
+
+
 @dataclass(frozen=True)
 class RankerReport:
     """The ranker judged on the newer impressions, against the best member's order."""
@@ -170,15 +189,30 @@ class RankerReport:
     mean_value: float
 
 
-def ranker_report(data: TrainingData, model: Hybrid, *, now: datetime) -> RankerReport | None:
-    """Fit on the older 80 % of the logged impressions, judge on the newer 20 %."""
+def ranker_report(
+    data: TrainingData, config: EngineConfig, *, now: datetime
+) -> RankerReport | None:
+    """Fit on the older 80 % of the logged impressions, judge on the newer 20 %.
+
+    Nothing from the judged period reaches the fit: the members are fitted on
+    the interactions before the cut, and the viewers' watched fractions are
+    taken from the older impressions only.
+    """
     impressions = logged_impressions(since=now - LOG_WINDOW)
-    source = FeatureSource.load(data, model, now, impressions)
+    if len(impressions) < MIN_IMPRESSIONS:
+        return None
+    cut = float(np.quantile([r.ts for r in impressions], 0.8))
+    before = _interactions_before(data, cut)
+    model = production_model(
+        config, n_items=before.interactions.n_items, content=before.catalogue.content
+    )
+    model.fit(before.interactions.matrix, before.interactions.timestamps)
+    source = FeatureSource.load(before, model, now, [r for r in impressions if r.ts < cut])
     logged = training_log(source, impressions)
     if logged is None:
         return None
     log = logged.log
-    older = logged.times < np.quantile(logged.times, 0.8)
+    older = logged.times < cut
     if older.all() or not older.any():
         return None
 

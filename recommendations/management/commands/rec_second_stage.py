@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from recommendations.engine.models import production_model
 from recommendations.second_stage import ranker_report
 from recommendations.selectors import training_data_load
 from recommendations.services import engine_config
@@ -30,11 +29,7 @@ class Command(BaseCommand):
         if data.interactions.matrix.nnz == 0:
             raise CommandError("No interactions yet: seed the demo or wait for viewers.")
         config = dataclasses.replace(engine_config(), sequence_up_next=False)
-        model = production_model(
-            config, n_items=data.interactions.n_items, content=data.catalogue.content
-        )
-        model.fit(data.interactions.matrix, data.interactions.timestamps)
-        report = ranker_report(data, model, now=now)
+        report = ranker_report(data, config, now=now)
         if report is None:
             raise CommandError("Too few logged impressions of known viewers to fit and judge.")
         if options["json"]:
