@@ -24,6 +24,11 @@ def follow_exists(*, follower_id: int | None, creator_id: int) -> bool:
     return Follow.objects.filter(follower_id=follower_id, creator_id=creator_id).exists()
 
 
+def follow_pairs() -> set[tuple[int, int]]:
+    """Every ``(follower id, creator id)`` pair, in one query (the recommender's features)."""
+    return set(Follow.objects.values_list("follower_id", "creator_id"))
+
+
 def creators_followed(*, user_id: int) -> QuerySet[User]:
     """Up to 50 creators ``user_id`` follows, with their profiles (My space)."""
     return User.objects.filter(followers__follower_id=user_id).select_related("creator_profile")[

@@ -20,6 +20,7 @@ from common.exceptions import ApplicationError
 
 from . import insights
 from .models import ModelVersion
+from .services import SEQUENCE_UNAVAILABLE as UNAVAILABLE
 from .services import model_version_rollback
 from .tasks import recommender_retrain_task
 
@@ -57,6 +58,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "progress_percent",
         "stage",
         "ndcg",
+        "sequence_model",
+        "blend_weights",
         "similarity",
         "n_users",
         "n_items",
@@ -76,6 +79,30 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="NDCG@10")
     def ndcg(self, version: ModelVersion) -> float | None:
         return version.ndcg
+
+    @admin.display(description=gettext_lazy("Sequence model (up next)"))
+    def sequence_model(self, version: ModelVersion) -> str:
+        """How SASRec trained for this version, or that it is unavailable (torch absent, off)."""
+        if not version.sequence_status:
+            return "-"
+        if version.sequence_status in UNAVAILABLE:
+            return gettext("Unavailable: %(why)s") % {"why": version.sequence_status}
+        return version.sequence_status
+
+    @admin.display(description=gettext_lazy("Blend weights"))
+    def blend_weights(self, version: ModelVersion) -> str:
+        """The feed blend's member weights this version serves, and where they came from."""
+        weights = version.tuning.get("weights") or version.params.get("hybrid_weights") or {}
+        shown = ", ".join(f"{name} {weight:g}" for name, weight in weights.items() if weight)
+        if not shown:
+            return "-"
+        if version.tuning.get("carve"):
+            return gettext("%(weights)s (chosen on a %(carve)s carve, NDCG@10 %(ndcg).4f)") % {
+                "weights": shown,
+                "carve": version.tuning["carve"],
+                "ndcg": version.tuning.get("validation_ndcg", 0.0),
+            }
+        return shown
 
     @admin.display(description="Similarity")
     def similarity(self, version: ModelVersion) -> str:

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from common.exceptions import ApplicationError
 
@@ -26,7 +27,13 @@ from .tasks import recommender_retrain_task
 class ExperimentForm(forms.ModelForm):
     class Meta:
         model = Experiment
-        fields = ["name", "description", "treatment_params", "treatment_percent"]
+        fields = [
+            "name",
+            "description",
+            "treatment_params",
+            "treatment_ranker",
+            "treatment_percent",
+        ]
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
@@ -107,8 +114,29 @@ class ExperimentAdmin(admin.ModelAdmin):
                 for row in report_rows(report)
             ),
         )
-        return format_html(
+        table = format_html(
             "<p>{} – {}</p><table><tr>{}</tr>{}</table>", report.since, report.until, head, rows
+        )
+        explored = report.exploration
+        if explored is None:
+            return table
+        estimate = explored.uniform
+        return format_html(
+            "{}<p>{}</p>",
+            table,
+            gettext(
+                "Exploration slots: %(n)d impressions, CTR %(ctr).2f%% (Thompson sampling). "
+                "Off-policy (SNIPS) estimate of a uniform pick instead: %(value).2f%%, "
+                "95%% CI %(low).2f%%–%(high).2f%%, effective sample %(ess).0f."
+            )
+            % {
+                "n": explored.impressions,
+                "ctr": explored.logged_ctr * 100,
+                "value": estimate.value * 100,
+                "low": estimate.low * 100,
+                "high": estimate.high * 100,
+                "ess": estimate.effective_sample_size,
+            },
         )
 
     @admin.action(description="Stop the selected A/B test")

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
@@ -23,6 +24,7 @@ from analytics.models import Event, Subject
 from analytics.rollups import watch_per_video_day
 from common.cache import cache_read_through
 from common.exceptions import ApplicationError
+from recommendations.engine.exploration import OffPolicyEstimate, snips_estimate
 
 from .models import Experiment, ModelVersion
 
@@ -141,15 +143,86 @@ class VariantResult:
 
 
 @dataclass(frozen=True)
+class ExplorationReport:
+    """The feed's exploration slots over a window, and an off-policy estimate.
+
+    ``logged_ctr`` is what Thompson sampling earned (plays / exploration
+    impressions); ``uniform`` estimates, from the same logs and their
+    logged propensities, what a uniformly random pick among the same fresh
+    candidates would have earned: self-normalised IPS with a 95 % interval
+    (``engine.exploration.snips_estimate``). A play of the video by the
+    same viewer in the window counts as the impression's click.
+    """
+
+    impressions: int
+    logged_ctr: float
+    uniform: OffPolicyEstimate
+
+
+@dataclass(frozen=True)
 class ExperimentReport:
     experiment: Experiment
     since: datetime | None  # None: no treatment version has served yet
     until: datetime
     variants: list[VariantResult]
+    exploration: ExplorationReport | None = None
+
+
+def exploration_report(*, since: datetime, until: datetime) -> ExplorationReport | None:
+    """Exploration impressions (those logged with ``explore_candidates``) in the
+    window, in two queries; None when there are none."""
+    in_window = Q(ts__gte=since, ts__lt=until)
+    logged = list(
+        Event.objects.filter(
+            in_window,
+            type=Event.Type.IMPRESSION,
+            video_id__isnull=False,
+            props__has_key="explore_candidates",
+        ).values_list("subject_id", "video_id", "props")
+    )
+    rows = [
+        (subject, video, float(props["propensity"]), int(props["explore_candidates"]))
+        for subject, video, props in logged
+        if _valid_exploration_props(props)
+    ]
+    if not rows:
+        return None
+    played = set(
+        Event.objects.filter(
+            in_window,
+            type=Event.Type.PLAY,
+            subject_id__in={r[0] for r in rows},
+            video_id__in={r[1] for r in rows},
+        ).values_list("subject_id", "video_id")
+    )
+    rewards = np.asarray([(subject, video) in played for subject, video, _, _ in rows], float)
+    propensities = np.asarray([r[2] for r in rows])
+    uniform = np.asarray([1.0 / r[3] for r in rows])
+    return ExplorationReport(
+        impressions=len(rows),
+        logged_ctr=float(rewards.mean()),
+        uniform=snips_estimate(rewards, propensities, uniform),
+    )
+
+
+def _valid_exploration_props(props: object) -> bool:
+    """Props come from pages: only a propensity in (0, 1] and a positive count are read."""
+    if not isinstance(props, dict):
+        return False
+    propensity, candidates = props.get("propensity"), props.get("explore_candidates")
+    return (
+        isinstance(propensity, int | float)
+        and not isinstance(propensity, bool)
+        and 0 < propensity <= 1
+        and isinstance(candidates, int)
+        and not isinstance(candidates, bool)
+        and candidates >= 1
+    )
 
 
 def experiment_report(experiment: Experiment) -> ExperimentReport:
-    """CTR, watch time and purchase conversion per variant, in four queries.
+    """CTR, watch time and purchase conversion per variant, in five queries (six
+    with exploration impressions, :func:`exploration_report`).
 
     The window runs from the first treatment version serving to the stop
     (or now). Viewers are the logged-in subjects with at least one
@@ -209,7 +282,8 @@ def experiment_report(experiment: Experiment) -> ExperimentReport:
         VariantResult(variant, int(v), int(i), int(p), float(w), int(b))
         for variant, (v, i, p, w, b) in totals.items()
     ]
-    return ExperimentReport(experiment, since, until, variants)
+    exploration = exploration_report(since=since, until=until)
+    return ExperimentReport(experiment, since, until, variants, exploration)
 
 
 REPORT_COLUMNS = (

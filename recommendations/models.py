@@ -44,6 +44,16 @@ class ModelVersion(BaseModel):
     total_seconds = models.FloatField(default=0)
     artifact_checksum = models.CharField(max_length=64, blank=True)
     note = models.CharField(max_length=300, blank=True)
+    sequence_status = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The sequence model (up next) of this run: how it trained, or why it did not.",
+    )
+    tuning = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Blend weights chosen on a temporal carve of this run's data, and their figures.",
+    )
     activated_at = models.DateTimeField(null=True, blank=True)
     experiment = models.ForeignKey(
         "Experiment",
@@ -109,6 +119,11 @@ class Experiment(BaseModel):
         validators=[validate_treatment_params],
         help_text='Engine settings of the treatment, e.g. {"hybrid_weights": {"ease": 1, '
         '"als": 0}} or {"ease_lambda": 50}; {} is an A/A test.',
+    )
+    treatment_ranker = models.BooleanField(
+        default=False,
+        help_text="Re-order the treatment's lists with the second-stage ranker (expected watch "
+        "time and purchases, trained on logged impressions at each retrain).",
     )
     treatment_percent = models.PositiveSmallIntegerField(
         default=50, validators=[MinValueValidator(1), MaxValueValidator(99)]
@@ -192,3 +207,30 @@ class ItemNeighbours(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version_id} {self.item_key}"
+
+
+class UpNext(models.Model):
+    """What the sequence model plays after ``item_key``: ``[[item_key, score], ...]``.
+
+    ``user_id`` 0 is the list after the one-item history ``[item_key]``
+    (anyone); a viewer's own row is the list after their whole time-ordered
+    history at training, which ended with ``item_key``. Written only when
+    the version fitted the sequence model (torch installed).
+
+    .. no_pii: a user id and item ids.
+    """
+
+    ANYONE = 0
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="up_next")
+    item_key = models.CharField(max_length=24)
+    user_id = models.BigIntegerField(default=ANYONE)
+    items = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "item_key", "user_id"], name="up_next_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version_id} after {self.item_key} ({self.user_id or 'anyone'})"

@@ -20,6 +20,8 @@ class Presented:
     reason_kind: str
     reason_text: str
     reason_item: str | None
+    propensity: float  # serving's probability of this pick here (1: not an exploration pick)
+    explore_candidates: int | None  # fresh videos the exploration pick was drawn from
 
 
 def present(items: list[Served]) -> list[Presented]:
@@ -40,7 +42,18 @@ def present(items: list[Served]) -> list[Presented]:
             kind = item.reason.get("kind", "for_you")
             source = item.reason.get("item")
             text = _reason_text(kind, obj, titles.get(source or "", ""))
-            result.append(Presented(obj, item.kind, item.score, kind, text, source))
+            result.append(
+                Presented(
+                    obj,
+                    item.kind,
+                    item.score,
+                    kind,
+                    text,
+                    source,
+                    item.propensity,
+                    item.reason.get("candidates"),
+                )
+            )
     return result
 
 
@@ -64,6 +77,8 @@ def _titles(keys: list[str]) -> dict[str, str]:
 def _reason_text(kind: str, obj: ShortVideo | Course, source_title: str) -> str:
     if kind == "because_you_watched" and source_title:
         return _("Because you watched “%(title)s”") % {"title": source_title}
+    if kind == "up_next" and source_title:
+        return _("Often watched after “%(title)s”") % {"title": source_title}
     if kind == "followed_creator":
         return _("New from a creator you follow")
     if kind == "fresh":

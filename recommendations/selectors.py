@@ -10,7 +10,7 @@ from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Max
+from django.db.models import Count, Max
 from numpy.typing import NDArray
 
 from analytics.models import Event, Subject
@@ -19,7 +19,7 @@ from courses.selectors import visible_q
 from recommendations.engine.types import InteractionMatrix, ItemContent
 from recommendations.engine.weights import EventType, build_interactions
 
-from .models import ItemNeighbours, ModelVersion, UserRecommendation
+from .models import ItemNeighbours, ModelVersion, UpNext, UserRecommendation
 
 # Analytics event type → engine code, and which id column names the item.
 _ITEM_EVENTS = {
@@ -164,6 +164,112 @@ def stored_user_items(*, version_id: int, user_id: int) -> list[list[object]] | 
 def stored_neighbours(*, version_id: int, item_keys: list[str]) -> dict[str, list[list[object]]]:
     rows = ItemNeighbours.objects.filter(version_id=version_id, item_key__in=item_keys)
     return dict(rows.values_list("item_key", "items"))
+
+
+def stored_up_next(
+    *, version_id: int, item_key: str, user_id: int | None
+) -> list[list[object]] | None:
+    """The sequence model's list after ``item_key``: the viewer's own when their
+    history at training ended there, else the one-item list; None when the
+    version has no sequence lists (torch absent or the model off). One query."""
+    viewers = [UpNext.ANYONE] if user_id is None else [UpNext.ANYONE, user_id]
+    rows = dict(
+        UpNext.objects.filter(
+            version_id=version_id, item_key=item_key, user_id__in=viewers
+        ).values_list("user_id", "items")
+    )
+    if user_id is not None and user_id in rows:
+        return rows[user_id]
+    return rows.get(UpNext.ANYONE)
+
+
+def fresh_video_outcomes(*, video_ids: list[int], since: datetime) -> dict[int, tuple[int, int]]:
+    """Impressions and plays per video since ``since``, in one query: the
+    exploration posterior's evidence (a play counts as a click)."""
+    rows = (
+        Event.objects.filter(
+            video_id__in=video_ids,
+            ts__gte=since,
+            type__in=[Event.Type.IMPRESSION, Event.Type.PLAY],
+        )
+        .values("video_id", "type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[int, list[int]] = {}
+    for video_id, type_, n in rows.values_list("video_id", "type", "n"):
+        counts.setdefault(int(video_id or 0), [0, 0])[type_ == Event.Type.PLAY] += n
+    return {video: (shown, min(played, shown)) for video, (shown, played) in counts.items()}
+
+
+@dataclass(frozen=True)
+class LoggedImpression:
+    """One logged video impression of a known viewer, with what followed it."""
+
+    user_id: int
+    video_id: int
+    ts: float  # unix seconds
+    clicked: bool  # the viewer played the video after the impression
+    watch_seconds: float  # the largest cumulative progress after it (0 if not played)
+    purchased: bool  # the viewer bought the video's course after it
+
+
+def logged_impressions(*, since: datetime) -> list[LoggedImpression]:
+    """Video impressions since ``since`` with their outcomes, in four queries.
+
+    Outcomes are matched per viewer and video: a play, the largest progress
+    heartbeat and a purchase of the video's course, each after the
+    impression (the latest impression of a pair takes them).
+    """
+    users_of = dict(Subject.objects.filter(user_id__isnull=False).values_list("key", "user_id"))
+    course_of = dict(ShortVideo.objects.values_list("pk", "course_id"))
+    shown = Event.objects.filter(type=Event.Type.IMPRESSION, video_id__isnull=False, ts__gte=since)
+    rows = list(shown.values_list("subject_id", "video_id", "ts").order_by("ts"))
+    after = (
+        Event.objects.filter(
+            ts__gte=since,
+            type__in=[Event.Type.PLAY, Event.Type.PROGRESS, Event.Type.PURCHASE],
+            subject_id__in=shown.values("subject_id"),
+        )
+        .values_list("subject_id", "type", "video_id", "course_id", "ts", "value")
+        .order_by()
+    )
+    played: dict[tuple[str, int], datetime] = {}
+    watched: dict[tuple[str, int], float] = {}
+    bought: dict[tuple[str, int], datetime] = {}
+    for subject, type_, video_id, course_id, ts, value in after.iterator(chunk_size=20_000):
+        if type_ == Event.Type.PURCHASE and course_id is not None:
+            bought[(subject, course_id)] = max(ts, bought.get((subject, course_id), ts))
+        elif type_ == Event.Type.PLAY and video_id is not None:
+            played[(subject, video_id)] = max(ts, played.get((subject, video_id), ts))
+        elif video_id is not None:
+            watched[(subject, video_id)] = max(value, watched.get((subject, video_id), 0.0))
+    result = []
+    for subject, video_id, ts in rows:
+        user = users_of.get(subject)
+        if user is None or video_id is None:
+            continue
+        play = played.get((subject, video_id))
+        clicked = play is not None and play >= ts
+        course = course_of.get(video_id)
+        purchase = bought.get((subject, course)) if course is not None else None
+        result.append(
+            LoggedImpression(
+                user_id=int(user),
+                video_id=int(video_id),
+                ts=ts.timestamp(),
+                clicked=clicked,
+                watch_seconds=float(watched.get((subject, video_id), 0.0)) if clicked else 0.0,
+                purchased=clicked and purchase is not None and purchase >= ts,
+            )
+        )
+    return result
+
+
+def video_facts() -> dict[int, tuple[float, datetime | None]]:
+    """Each video's length in seconds and publication time, in one query."""
+    rows = ShortVideo.objects.values_list("pk", "duration_seconds", "published_at")
+    return {pk: (float(seconds or 0), published) for pk, seconds, published in rows}
 
 
 def model_version_last_trained_at() -> datetime | None:

@@ -6,11 +6,13 @@ atomic switch. A crash or a kill anywhere before the switch leaves the
 previous version active and this one in ``training``, never half-served.
 """
 
+import dataclasses
 import hashlib
 import logging
 import time
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -22,23 +24,43 @@ from django.utils import timezone
 from common.exceptions import ApplicationError
 from common.locks import advisory_lock, advisory_locks_supported
 from recommendations.engine.evaluation import evaluate, split_temporal
+from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.models import config_with_overrides, production_model
-from recommendations.engine.ranking import recommend
-from recommendations.engine.types import EngineConfig
+from recommendations.engine.ranking import recommend, top_k_rows
+from recommendations.engine.sasrec import SASRec
+from recommendations.engine.torch_support import TORCH_MISSING
+from recommendations.engine.tuning import tune_config
+from recommendations.engine.types import EngineConfig, Split
+from recommendations.engine.watch_ranker import WatchTimeRanker
 
 from .experiments import running_experiment_forget
-from .models import Experiment, ItemNeighbours, ModelVersion, UserRecommendation
+from .models import Experiment, ItemNeighbours, ModelVersion, UpNext, UserRecommendation
+from .second_stage import FeatureSource, ranker_train, rerank
 from .selectors import TrainingData, model_version_active, training_data_load
 from .serving import ACTIVE_VERSION_CACHE_KEY
 
 logger = logging.getLogger(__name__)
 ALGORITHM = "hybrid_v1"
 RETRAIN_LOCK = "recommendations.retrain"
+UP_NEXT_LENGTH = 20
+SEQUENCE_OFF = "sequence model off (RECOMMENDATIONS_SEQUENCE=False)"
+SEQUENCE_UNAVAILABLE = (TORCH_MISSING, SEQUENCE_OFF)
 
 
 def engine_config() -> EngineConfig:
-    """The engine's parameters from settings (``RECOMMENDATIONS_*``)."""
-    return EngineConfig(num_threads=settings.RECOMMENDATIONS_THREADS, seed=0)
+    """The engine's parameters from settings (``RECOMMENDATIONS_*``).
+
+    The sequence model (SASRec) trains at every retrain for "up next" when
+    ``RECOMMENDATIONS_SEQUENCE`` is on and torch is installed; its epochs
+    are capped by ``RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS`` (early stopping
+    usually ends it sooner), which keeps it inside the task's time limit.
+    """
+    return EngineConfig(
+        num_threads=settings.RECOMMENDATIONS_THREADS,
+        sequence_up_next=settings.RECOMMENDATIONS_SEQUENCE,
+        sequence_max_epochs=settings.RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS,
+        seed=0,
+    )
 
 
 class RetrainAlreadyRunning(ApplicationError):
@@ -71,16 +93,22 @@ def _retrain(*, now: datetime) -> ModelVersion:
     version = ModelVersion.objects.create(algorithm=ALGORITHM, stage="loading")
     try:
         data = training_data_load(now=now, half_life_days=settings.RECOMMENDATIONS_HALF_LIFE_DAYS)
-        version = _publish(version, data, started)
+        version, config = _publish(version, data, started)
     except Exception as exc:
         _finish(version, ModelVersion.Status.FAILED, started, note=_failure_note(exc))
         raise
-    _train_treatment(data)
+    _train_treatment(data, config, now=now)
     return version
 
 
-def _publish(version: ModelVersion, data: TrainingData, started: float) -> ModelVersion:
-    """Evaluate, fit, gate, write and activate the production model."""
+def _publish(
+    version: ModelVersion, data: TrainingData, started: float
+) -> tuple[ModelVersion, EngineConfig]:
+    """Tune, evaluate, fit, gate, write and activate the production model.
+
+    Returns the version and the configuration it was fitted with (the
+    tuned one), which the A/B treatment starts from.
+    """
     _progress(
         version,
         20,
@@ -89,26 +117,99 @@ def _publish(version: ModelVersion, data: TrainingData, started: float) -> Model
         n_items=data.interactions.n_items,
         n_interactions=int(data.interactions.matrix.nnz),
     )
-    if data.interactions.matrix.nnz == 0:
-        return _finish(version, ModelVersion.Status.REJECTED, started, note="No interactions yet.")
     config = engine_config()
+    if data.interactions.matrix.nnz == 0:
+        note = "No interactions yet."
+        return _finish(version, ModelVersion.Status.REJECTED, started, note=note), config
+    config, version.tuning = _tuned(data, config)
     version.metrics = _holdout_metrics(data, config)
     version.params = _params(config)
+    active = model_version_active()
+    if active is not None:
+        same_holdout = _active_on_this_holdout(active, data)
+        if same_holdout is not None:
+            version.metrics["active_ndcg@10"] = same_holdout
     _progress(version, 45, "fitting")
     model, fit_seconds = _fit(data, config)
     version.fit_seconds = round(fit_seconds, 3)
-    if not _passes_gate(version):
-        return _finish(
-            version, ModelVersion.Status.REJECTED, started, note="NDCG@10 below the active model's."
-        )
+    version.sequence_status = sequence_status_of(model, config)
+    if not _passes_gate(version, active):
+        note = "NDCG@10 below the active model's."
+        return _finish(version, ModelVersion.Status.REJECTED, started, note=note), config
     _progress(version, 65, "writing")
     version.artifact_checksum = _write_lists(version, data, model)
     _activate(version)
-    return _finish(version, ModelVersion.Status.ACTIVE, started)
+    return _finish(version, ModelVersion.Status.ACTIVE, started), config
 
 
-def _train_treatment(data: TrainingData) -> ModelVersion | None:
+def _holdout_split(data: TrainingData) -> Split | None:
+    """The gate's holdout: the latest 20 % of the interactions, cut at one time."""
+    stamps = data.interactions.timestamps
+    if stamps is None or stamps.size < 10:
+        return None
+    split = split_temporal(data.interactions, float(np.quantile(stamps, 0.8)))
+    return split if split.test.nnz else None
+
+
+def _tuned(data: TrainingData, config: EngineConfig) -> tuple[EngineConfig, dict[str, Any]]:
+    """Choose member parameters and blend weights on a temporal carve of the
+    holdout's training part (``engine.tuning.tune_config``), never on the holdout.
+
+    The carve cuts the latest 20 % of that part, as the holdout cuts the
+    whole: the choice is made on the kind of test the gate then applies.
+    Off (``RECOMMENDATIONS_TUNE``), or with too little data to carve, the
+    configuration stays as set.
+    """
+    split = _holdout_split(data)
+    if not settings.RECOMMENDATIONS_TUNE or split is None or split.train_times is None:
+        return config, {}
+    feed_only = dataclasses.replace(config, sequence_up_next=False)
+    try:
+        result = tune_config(
+            split.train, split.train_times, feed_only, content=data.catalogue.content
+        )
+    except ValueError as error:  # e.g. a carve without validation items
+        logger.info("tuning skipped: %s", error)
+        return config, {"note": f"not tuned: {error}"[:200]}
+    chosen = dataclasses.replace(result.config, sequence_up_next=config.sequence_up_next)
+    tuning = {
+        "carve": result.member_carve,
+        "weights": result.chosen_weights(),
+        "validation_ndcg": round(result.validation_ndcg, 4),
+        "validation_users": result.validation_users,
+        "seconds": round(result.seconds, 3),
+        "trials": [
+            {"stage": t.stage, "overrides": t.overrides, "ndcg": round(t.ndcg, 4)}
+            for t in result.trials
+        ],
+    }
+    return chosen, tuning
+
+
+def _active_on_this_holdout(active: ModelVersion, data: TrainingData) -> float | None:
+    """The active version's configuration refitted and scored on this run's holdout,
+    so the gate compares like with like (its own recorded figure came from an
+    older holdout); None when its configuration is unknown."""
+    known = {f.name for f in dataclasses.fields(EngineConfig)}
+    params = {k: v for k, v in active.params.items() if k in known}
+    if not params:
+        return None
+    try:
+        config = dataclasses.replace(engine_config(), **params)
+    except TypeError:
+        return None
+    return _holdout_metrics(data, config).get("ndcg@10")
+
+
+def _train_treatment(
+    data: TrainingData, production: EngineConfig, *, now: datetime
+) -> ModelVersion | None:
     """Train the running A/B test's treatment on ``data`` and serve it to its viewers.
+
+    The treatment is the production configuration (as tuned by this
+    retrain) with the test's overrides applied; with ``treatment_ranker``
+    its lists are re-ordered by the second-stage ranker trained on the
+    logged impressions (``recommendations.second_stage``).
 
     The treatment is not gated (measuring it is the point of the test). A
     failure is recorded on its version and leaves the previous treatment
@@ -127,12 +228,21 @@ def _train_treatment(data: TrainingData) -> ModelVersion | None:
         n_interactions=int(data.interactions.matrix.nnz),
     )
     try:
-        config = config_with_overrides(engine_config(), experiment.treatment_params)
+        config = config_with_overrides(production, experiment.treatment_params)
         version.params = _params(config)
         version.metrics = _holdout_metrics(data, config)
         model, fit_seconds = _fit(data, config)
         version.fit_seconds = round(fit_seconds, 3)
-        version.artifact_checksum = _write_lists(version, data, model)
+        version.sequence_status = sequence_status_of(model, config)
+        ranker = None
+        if experiment.treatment_ranker:
+            ranker = ranker_train(data, model, now=now)
+            version.params["second_stage"] = (
+                "watch-time ranker" if ranker[0] is not None else "too few logged impressions"
+            )
+        version.artifact_checksum = _write_lists(
+            version, data, model, ranker=ranker if ranker and ranker[0] else None
+        )
         status = _serve_treatment(experiment.pk, version)
         return _finish(version, status, started)
     except Exception as exc:
@@ -187,6 +297,7 @@ def _abandon_stale_runs(*, now: datetime) -> None:
     if stale_ids:
         UserRecommendation.objects.filter(version_id__in=stale_ids).delete()
         ItemNeighbours.objects.filter(version_id__in=stale_ids).delete()
+        UpNext.objects.filter(version_id__in=stale_ids).delete()
         stale.update(
             status=ModelVersion.Status.FAILED, note="Abandoned: the training process died."
         )
@@ -194,14 +305,14 @@ def _abandon_stale_runs(*, now: datetime) -> None:
 
 def _holdout_metrics(data: TrainingData, config: EngineConfig) -> dict[str, float]:
     """Fit on all but the latest 20% of interactions and score on them."""
-    stamps = data.interactions.timestamps
-    if stamps is None or stamps.size < 10:
+    split = _holdout_split(data)
+    if split is None:
         return {}
-    split = split_temporal(data.interactions, float(np.quantile(stamps, 0.8)))
-    if split.test.nnz == 0:
-        return {}
+    # The gate scores the feed blend; up next is the sequence model's own
+    # validation (``ModelVersion.sequence_status``), so the holdout skips its fit.
+    feed_only = dataclasses.replace(config, sequence_up_next=False)
     model = production_model(
-        config, n_items=data.interactions.n_items, content=data.catalogue.content
+        feed_only, n_items=data.interactions.n_items, content=data.catalogue.content
     )
     result = evaluate(model, split, k=10, label=ALGORITHM)
     return {
@@ -224,16 +335,41 @@ def _fit(data: TrainingData, config: EngineConfig):  # type: ignore[no-untyped-d
     return model, time.perf_counter() - start
 
 
-def _passes_gate(version: ModelVersion) -> bool:
-    """Promote unless the active model's NDCG@10 is better beyond the tolerance."""
-    active = model_version_active()
-    if active is None or active.ndcg is None or version.ndcg is None:
+def sequence_status_of(model: Hybrid, config: EngineConfig) -> str:
+    """One line for the admin: how the sequence model trained, or why it is unavailable."""
+    if model.sequence is None:
+        return TORCH_MISSING if TORCH_MISSING in model.notes else SEQUENCE_OFF
+    log = model.sequence.log_
+    return log.status[:300] if log is not None else "not trained"
+
+
+def _passes_gate(version: ModelVersion, active: ModelVersion | None) -> bool:
+    """Promote unless the active model's NDCG@10 is better beyond the tolerance.
+
+    Like with like: the active model's figure is its configuration scored on
+    this run's holdout (``metrics["active_ndcg@10"]``); only a version whose
+    configuration is unknown is judged by its own recorded figure.
+    """
+    if active is None or version.ndcg is None:
         return True
-    return version.ndcg >= active.ndcg - settings.RECOMMENDATIONS_PROMOTION_TOLERANCE
+    reference = version.metrics.get("active_ndcg@10", active.ndcg)
+    if reference is None:
+        return True
+    return version.ndcg >= float(reference) - settings.RECOMMENDATIONS_PROMOTION_TOLERANCE
 
 
-def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # type: ignore[no-untyped-def]
-    """Bulk-write top-N per user and neighbours per item; return their checksum."""
+def _write_lists(  # type: ignore[no-untyped-def]
+    version: ModelVersion,
+    data: TrainingData,
+    model,
+    *,
+    ranker: tuple[WatchTimeRanker | None, FeatureSource] | None = None,
+) -> str:
+    """Bulk-write top-N per user and neighbours per item; return their checksum.
+
+    With a ``ranker`` (an A/B treatment's second stage), each user's top-N
+    is re-ordered by it and scored in expected seconds.
+    """
     keys = data.catalogue.keys
     top = recommend(
         model,
@@ -242,10 +378,13 @@ def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # ty
         settings.RECOMMENDATIONS_TOP_N,
         extra_exclude=data.exclusions,
     )
+    lists = [[(s.index, s.score) for s in top.items(row)] for row in range(len(data.user_ids))]
+    if ranker is not None and ranker[0] is not None:
+        lists = rerank(ranker[0], ranker[1], [[i for i, _ in items] for items in lists])
     digest = hashlib.sha256()
     rows = []
     for row, user_id in enumerate(data.user_ids):
-        items = [[keys[s.index], round(s.score, 5)] for s in top.items(row)]
+        items = [[keys[index], round(score, 5)] for index, score in lists[row]]
         digest.update(repr((int(user_id), items)).encode())
         rows.append(UserRecommendation(version=version, user_id=int(user_id), items=items))
     UserRecommendation.objects.bulk_create(rows, batch_size=2000)
@@ -258,7 +397,51 @@ def _write_lists(version: ModelVersion, data: TrainingData, model) -> str:  # ty
         for i, key in enumerate(keys)
     ]
     ItemNeighbours.objects.bulk_create(neighbours, batch_size=2000)
+    if model.sequence is not None:
+        _write_up_next(version, data, model.sequence, digest)
     return digest.hexdigest()
+
+
+def _write_up_next(
+    version: ModelVersion,
+    data: TrainingData,
+    sequence: SASRec,
+    digest: "hashlib._Hash",
+) -> None:
+    """Bulk-write "up next" lists: after each item alone, and after each viewer's history.
+
+    A viewer's row is keyed by the latest item of their time-ordered
+    history, so serving uses it exactly when the video being watched is
+    where their history ended; otherwise the one-item list of that video.
+    Both exclude the items the history already holds; the viewer's row
+    also excludes what they own, hid or made.
+    """
+    keys = data.catalogue.keys
+    rows: list[UpNext] = []
+    for start in range(0, len(keys), 1000):
+        items = np.arange(start, min(start + 1000, len(keys)), dtype=np.int64)
+        scores = sequence.score_sequences([items[i : i + 1] for i in range(items.size)])
+        scores[np.arange(items.size), items] = -np.inf
+        top = top_k_rows(scores, min(UP_NEXT_LENGTH, len(keys)))
+        for row, item in enumerate(items):
+            after = [[keys[s.index], round(s.score, 5)] for s in top.items(row)]
+            digest.update(repr((keys[item], after)).encode())
+            rows.append(UpNext(version=version, item_key=keys[item], items=after))
+    users = np.flatnonzero(sequence.sequences_.lengths() > 0)
+    top = recommend(
+        sequence,
+        data.interactions.matrix,
+        users,
+        min(UP_NEXT_LENGTH, len(keys)),
+        extra_exclude=data.exclusions,
+    )
+    for row, user in enumerate(users):
+        latest = keys[int(sequence.sequences_.of(int(user))[-1])]
+        after = [[keys[s.index], round(s.score, 5)] for s in top.items(row)]
+        user_id = int(data.user_ids[user])
+        digest.update(repr((user_id, latest, after)).encode())
+        rows.append(UpNext(version=version, item_key=latest, user_id=user_id, items=after))
+    UpNext.objects.bulk_create(rows, batch_size=2000)
 
 
 @transaction.atomic
@@ -289,6 +472,7 @@ def _prune_lists() -> None:
     ]
     UserRecommendation.objects.exclude(version__in=keep).delete()
     ItemNeighbours.objects.exclude(version__in=keep).delete()
+    UpNext.objects.exclude(version__in=keep).delete()
 
 
 def model_version_rollback(*, version_id: int) -> ModelVersion:
@@ -333,4 +517,5 @@ def user_recommendations_delete(*, user_id: int) -> int:
     the next training writes nothing for them. Returns the rows deleted.
     """
     deleted, _ = UserRecommendation.objects.filter(user_id=user_id).delete()
-    return deleted
+    up_next, _ = UpNext.objects.filter(user_id=user_id).delete()
+    return deleted + up_next

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
@@ -21,16 +22,28 @@ from common.cache import cache_get_many, cache_read_through, cache_set, viewer_g
 from courses.models import Enrollment, Like, NotInterested, WatchState
 from courses.selectors import course_list_published, video_list_published
 from courses.viewer import video_list_for_tab
+from recommendations.engine.exploration import ThompsonExplorer
 
 from .experiments import RUNNING_CACHE_KEY, running_experiment, version_for
 from .models import ModelVersion
-from .selectors import stored_neighbours, stored_user_items
+from .selectors import (
+    fresh_video_outcomes,
+    stored_neighbours,
+    stored_up_next,
+    stored_user_items,
+)
 
 logger = logging.getLogger(__name__)
 
 ACTIVE_VERSION_CACHE_KEY = "rec:active-version"
 SESSION_WINDOW = timedelta(minutes=30)
 MAX_RUN_PER_CREATOR = 2
+FRESH_WINDOW = timedelta(days=7)
+FRESH_CANDIDATES = 50
+EXPLORATION_STATE_CACHE_KEY = "rec:explore-state"
+# 2,000 posterior draws per slot: a propensity's standard error is at most 0.011,
+# and a page's slots cost a few milliseconds.
+EXPLORER = ThompsonExplorer(propensity_draws=2000)
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,12 @@ class Served:
     @property
     def id(self) -> int:
         return int(self.key[1:])
+
+    @property
+    def propensity(self) -> float:
+        """The probability serving had of putting this item here: below 1 only for an
+        exploration pick (logged on its impression for off-policy evaluation)."""
+        return float(self.reason.get("propensity", 1.0))
 
 
 @dataclass(frozen=True)
@@ -195,6 +214,7 @@ def recommend_for_user(*, user_id: int, kind: str, limit: int, offset: int = 0) 
         kind=kind,
         exclude=context.hidden,
         share=settings.RECOMMENDATIONS_EXPLORATION_SHARE,
+        window=offset + limit + 20,
     )
     window = candidates[: offset + limit + 20]
     creators = _creators_of(window, kind)
@@ -213,15 +233,49 @@ def similar_items(
         for key, score in neighbours_of(version_id=version_id, item_key=item_key)
         if key != item_key
     ]
-    if user_id is not None:
-        hidden = viewer_context(user_id=user_id).hidden
-        items = [s for s in items if s.key not in hidden]
-        creators = {
-            **_creators_of([s for s in items if s.kind == "video"], "video"),
-            **_creators_of([s for s in items if s.kind == "course"], "course"),
-        }
-        items = [s for s in items if creators.get(s.key, user_id) != user_id]
-    return items[:limit]
+    return _for_viewer(items, user_id)[:limit]
+
+
+def up_next_of(*, version_id: int, item_key: str, user_id: int | None) -> list[list[Any]] | None:
+    """The stored "up next" list after ``item_key`` for this viewer (see
+    ``selectors.stored_up_next``), cached per version, item and viewer."""
+    stored = cache_read_through(
+        f"rec:{version_id}:n:{item_key}:{user_id or 0}",
+        # () caches "no sequence lists" (None would read as a miss every time)
+        lambda: stored_up_next(version_id=version_id, item_key=item_key, user_id=user_id) or (),
+        timeout=3600,
+    )
+    return list(stored) if stored else None
+
+
+def up_next(*, version_id: int, item_key: str, user_id: int | None, limit: int) -> list[Served]:
+    """What to play after ``item_key``: the sequence model's list, best first.
+
+    For a viewer whose history at training ended with ``item_key`` the list
+    reads that whole history; otherwise it is the list after ``item_key``
+    alone. A version without sequence lists (torch absent, model off)
+    falls back to the item's similar items. Filtered like
+    :func:`similar_items`.
+    """
+    stored = up_next_of(version_id=version_id, item_key=item_key, user_id=user_id)
+    if stored is None:
+        return similar_items(version_id=version_id, item_key=item_key, user_id=user_id, limit=limit)
+    reason = {"kind": "up_next", "item": item_key}
+    items = [Served(key, float(score), reason) for key, score in stored if key != item_key]
+    return _for_viewer(items, user_id)[:limit]
+
+
+def _for_viewer(items: list[Served], user_id: int | None) -> list[Served]:
+    """Drop what a logged-in viewer saw, owns, refused or made."""
+    if user_id is None:
+        return items
+    hidden = viewer_context(user_id=user_id).hidden
+    items = [s for s in items if s.key not in hidden]
+    creators = {
+        **_creators_of([s for s in items if s.kind == "video"], "video"),
+        **_creators_of([s for s in items if s.kind == "course"], "course"),
+    }
+    return [s for s in items if creators.get(s.key, user_id) != user_id]
 
 
 def trending(
@@ -258,24 +312,65 @@ def _session_rerank(
 
 
 def _explore(
-    candidates: list[Served], *, kind: str, exclude: set[str], share: float
+    candidates: list[Served], *, kind: str, exclude: set[str], share: float, window: int
 ) -> list[Served]:
-    """Put a fresh item at every 1/share-th place, so new work gets seen."""
+    """Put a fresh video at every 1/share-th place, chosen by Thompson sampling.
+
+    Each fresh video's click-through rate has a Beta posterior from its
+    impressions and plays of the last week (``exploration_state``); a slot
+    serves the largest posterior draw, or with probability 0.1 a uniform
+    pick (``engine.exploration.ThompsonExplorer``). The pick's propensity
+    and the number of candidates go in its reason, for the impression.
+    Only the slots within the first ``window`` places are drawn.
+    """
     if share <= 0 or kind != "video":
         return candidates
     taken = {c.key for c in candidates} | exclude
-    since = timezone.now() - timedelta(days=7)
-    fresh_ids = (
-        video_list_published().filter(published_at__gte=since).values_list("pk", flat=True)[:50]
-    )
-    fresh = [Served(f"v{i}", 0.0, {"kind": "fresh"}) for i in fresh_ids if f"v{i}" not in taken]
+    state = exploration_state()
+    fresh = [(video, n, c) for video, n, c in state if f"v{video}" not in taken]
     step = max(round(1 / share), 2)
+    slots = min(len(candidates), window) // (step - 1)
+    if not fresh or slots == 0:
+        return candidates
+    videos, shown, played = (np.asarray(column) for column in zip(*fresh, strict=True))
+    picks = EXPLORER.choose(
+        videos.astype(np.int64),
+        shown.astype(np.float64),
+        played.astype(np.float64),
+        slots,
+        np.random.default_rng(),
+    )
+    explored = [
+        Served(
+            f"v{pick.item}",
+            0.0,
+            {"kind": "fresh", "propensity": round(pick.propensity, 4), "candidates": len(fresh)},
+        )
+        for pick in picks
+    ]
     result: list[Served] = []
     for position, item in enumerate(candidates, start=1):
         result.append(item)
-        if position % (step - 1) == 0 and fresh:
-            result.append(fresh.pop(0))
+        if position % (step - 1) == 0 and explored:
+            result.append(explored.pop(0))
     return result
+
+
+def exploration_state() -> list[tuple[int, int, int]]:
+    """``(video id, impressions, plays)`` of the newest published videos of the
+    last week, cached for a minute (two queries on a miss)."""
+
+    def load() -> list[tuple[int, int, int]]:
+        since = timezone.now() - FRESH_WINDOW
+        ids = list(
+            video_list_published()
+            .filter(published_at__gte=since)
+            .values_list("pk", flat=True)[:FRESH_CANDIDATES]
+        )
+        outcomes = fresh_video_outcomes(video_ids=ids, since=since) if ids else {}
+        return [(i, *outcomes.get(i, (0, 0))) for i in ids]
+
+    return cache_read_through(EXPLORATION_STATE_CACHE_KEY, load, timeout=60)
 
 
 def _creators_of(items: list[Served], kind: str) -> dict[str, int]:

@@ -313,6 +313,12 @@ RECOMMENDATIONS_HALF_LIFE_DAYS = env.float("RECOMMENDATIONS_HALF_LIFE_DAYS", def
 RECOMMENDATIONS_PROMOTION_TOLERANCE = env.float("RECOMMENDATIONS_PROMOTION_TOLERANCE", default=0.01)
 RECOMMENDATIONS_EXPLORATION_SHARE = env.float("RECOMMENDATIONS_EXPLORATION_SHARE", default=0.10)
 RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=2)
+# Train the sequence model (SASRec, needs torch) at each retrain for "up next";
+# early stopping ends it sooner, the epoch cap keeps it inside the task's time limit.
+# Choose member parameters and blend weights at each retrain on a temporal carve of its data.
+RECOMMENDATIONS_TUNE = env.bool("RECOMMENDATIONS_TUNE", default=True)
+RECOMMENDATIONS_SEQUENCE = env.bool("RECOMMENDATIONS_SEQUENCE", default=True)
+RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS = env.int("RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS", default=30)
 # A served feed page is reused this long unless the viewer acts (like, hide, follow).
 RECOMMENDATIONS_PAGE_CACHE_SECONDS = env.int("RECOMMENDATIONS_PAGE_CACHE_SECONDS", default=60)
 

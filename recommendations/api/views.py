@@ -1,4 +1,4 @@
-"""Recommendation endpoints: the feed, courses for you, similar items."""
+"""Recommendation endpoints: the feed, courses for you, similar items, up next."""
 
 from typing import Any
 
@@ -26,6 +26,8 @@ from ..serving import (
     recommend_for_user,
     similar_items,
     trending,
+    up_next,
+    viewer_version_id,
 )
 
 
@@ -45,6 +47,13 @@ class RecommendedSerializer(serializers.Serializer):
     reason = serializers.CharField(source="reason_text")
     reason_kind = serializers.CharField()
     because_of = serializers.CharField(source="reason_item", allow_null=True)
+    propensity = serializers.FloatField(
+        help_text="Probability serving had of this pick in this place: below 1 for an "
+        "exploration pick. Log it on the impression (props.propensity)."
+    )
+    explore_candidates = serializers.IntegerField(
+        allow_null=True, help_text="Fresh videos an exploration pick was drawn from."
+    )
 
     class Meta:
         ref_name = "Recommended"
@@ -146,6 +155,39 @@ class SimilarItemsApi(APIView):
             version_id=version_id,
             item_key=item_key,
             user_id=user_id_or_none(request),
+            limit=query.validated_data["limit"],
+        )
+        return _respond(request, items, version_id)
+
+
+class UpNextApi(APIView):
+    """What to watch after a video (``v12``) or course (``c3``), from the sequence model.
+
+    For a personalised viewer the list reads their time-ordered history
+    when it ended with this item at the last training (else the item
+    alone), from the version they are served (an A/B treatment's too), and
+    drops what they have seen, own, refused or created. Without a sequence
+    model it is the item's similar items. Impressions of these cards carry
+    ``surface: "up_next"`` and ``model_version`` (static/js/surfaces.js).
+    """
+
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: RecommendationListSerializer, 404: ErrorSerializer},
+    )
+    def get(self, request: Request, item_key: str) -> Response:
+        query = PageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user_id = user_id_of(request) if _personal(request) else None
+        version_id = (
+            viewer_version_id(user_id=user_id) if user_id is not None else active_version_id()
+        )
+        if version_id is None or not item_key[1:].isdigit() or item_key[0] not in "vc":
+            raise Http404("No such item.")
+        items = up_next(
+            version_id=version_id,
+            item_key=item_key,
+            user_id=user_id,
             limit=query.validated_data["limit"],
         )
         return _respond(request, items, version_id)

@@ -33,7 +33,7 @@
     let entries;
     if (state.tab === "for_you") {
       state.modelVersion = result.data.model_version;
-      entries = result.data.results.filter((r) => r.video).map((r) => ({ video: r.video, reason: r.reason }));
+      entries = result.data.results.filter((r) => r.video).map((r) => ({ video: r.video, reason: r.reason, propensity: r.propensity, candidates: r.explore_candidates }));
       state.offset += result.data.results.length;
       state.done = result.data.results.length === 0;
     } else {
@@ -49,7 +49,7 @@
     statusEl.textContent = state.done ? (list.children.length ? S.end : S.empty) : "";
   }
 
-  function render({ video, reason }) {
+  function render({ video, reason, propensity, candidates }) {
     const node = template.content.firstElementChild.cloneNode(true);
     node.dataset.videoId = video.id;
     node.dataset.creatorId = video.creator.id;
@@ -92,6 +92,10 @@
     node.addEventListener("click", onAction);
     node.querySelector(".sound-toggle").addEventListener("click", () => toggleSound(node));
     player.addEventListener("click", () => toggleSound(node));
+    /* Serving's probability of this pick here (below 1 for an exploration pick): every impression
+       logs it, so the A/B report can estimate other exploration policies off-policy. */
+    node.propensity = typeof propensity === "number" ? propensity : null;
+    node.candidates = typeof candidates === "number" ? candidates : null;
     wireTracking(node, video);
     observer.observe(node);
     return node;
@@ -147,6 +151,13 @@
     }, extra || {}));
   }
 
+  function impressionProps(node) {
+    const props = { tab: state.tab, model_version: state.modelVersion };
+    if (node.propensity !== null) props.propensity = node.propensity;
+    if (node.candidates !== null) props.explore_candidates = node.candidates;
+    return { props };
+  }
+
   function wireTracking(node, video) {
     node.video = video;
     node.watched = 0;
@@ -188,7 +199,7 @@
       if (entry.isIntersecting && entry.intersectionRatio >= 0.6) {
         if (current && current !== node) leave(current);
         current = node;
-        if (!node.seen) { node.seen = true; track(node, "video.impression"); }
+        if (!node.seen) { node.seen = true; track(node, "video.impression", impressionProps(node)); }
         if (node.resume.position > 1 && !node.resumed) { node.resumed = true; player.currentTime = node.resume.position; }
         player.playbackRate = node.resume.rate;
         player.play().catch(() => {});

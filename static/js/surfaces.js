@@ -1,6 +1,7 @@
 /* Recommendation surfaces on the video and course pages: similar videos, "students also
    bought" and the recommended course call-to-action, all from one answer of
-   GET /api/v1/recommendations/similar/<item_key>.
+   GET /api/v1/recommendations/similar/<item_key>; and "up next" after a video, from
+   GET /api/v1/recommendations/up-next/<item_key> (its cards' surface is "up_next").
 
    Fetched here rather than rendered by the page views: those views live in `courses`, which may
    not import `recommendations` (.importlinter), the answer is cached per model version on the
@@ -32,6 +33,11 @@
 
   function similar(itemKey) {
     return load("/api/v1/recommendations/similar/" + encodeURIComponent(itemKey) + "?limit=20");
+  }
+
+  /* "Up next" after an item: the sequence model's list (similar items when it is absent). */
+  function upNext(itemKey) {
+    return load("/api/v1/recommendations/up-next/" + encodeURIComponent(itemKey) + "?limit=10");
   }
 
   /* "Courses for you": the viewer's course list (trending courses when not personalised). */
@@ -121,6 +127,7 @@
     byline(node.querySelector(".meta"), video.creator, " · ♥ " + video.like_count);
     node.dataset.itemKey = "v" + video.id;
     const props = { surface: context.surface, model_version: context.modelVersion, from: context.from };
+    if (typeof context.propensity === "number") props.propensity = context.propensity;
     watch(node, { video_id: video.id, creator_id: video.creator.id, course_id: video.course ? video.course.id : null, props });
     node.addEventListener("click", (event) => { if (event.target.closest("a")) remember("v" + video.id, props); });
     return node;
@@ -138,6 +145,7 @@
     node.querySelector(".price").textContent = price(course, freeText);
     node.dataset.itemKey = "c" + course.id;
     const props = { surface: context.surface, model_version: context.modelVersion, from: context.from };
+    if (typeof context.propensity === "number") props.propensity = context.propensity;
     watch(node, { course_id: course.id, creator_id: course.creator.id, props });
     link.addEventListener("click", () => remember("c" + course.id, props));
     return node;
@@ -155,9 +163,10 @@
       .filter((r) => !exclude.has(kind[0] + r[kind].id)).slice(0, limit);
     list.replaceChildren();
     section.hidden = items.length === 0;
+    /* Each card's impression logs serving's propensity of it (1 on these ranked lists). */
     items.forEach((r) => list.append(kind === "video"
-      ? videoCard(r[kind], context)
-      : courseCard(r[kind], context, freeText, showReasons ? r.reason : "")));
+      ? videoCard(r[kind], Object.assign({ propensity: r.propensity }, context))
+      : courseCard(r[kind], Object.assign({ propensity: r.propensity }, context), freeText, showReasons ? r.reason : "")));
     return items.length;
   }
 
@@ -182,5 +191,5 @@
     return course;
   }
 
-  window.KF.surfaces = { similar, coursesForYou, fill, courseCta, arrival, money };
+  window.KF.surfaces = { similar, upNext, coursesForYou, fill, courseCta, arrival, money };
 })();

@@ -59,7 +59,14 @@
     const match = a.getAttribute("href").match(/\/v\/(\d+)\//);
     if (match) shown.add("v" + match[1]);
   });
-  if (rec) rec.similar("v" + id).then((answer) => {
+  /* Up next first (the sequence model's pick after this video), then similar videos without
+     the ones it already shows. */
+  if (rec) rec.upNext("v" + id).then((next) => {
+    const section = document.getElementById("up-next");
+    rec.fill(section, next, "video", 4, shown);
+    if (section) section.querySelectorAll("[data-item-key]").forEach((n) => shown.add(n.dataset.itemKey));
+    return rec.similar("v" + id);
+  }).then((answer) => {
     rec.fill(document.getElementById("similar-videos"), answer, "video", 6, shown);
     if (!cta) rec.courseCta(document.getElementById("cta-recommended"), answer, id);
   });

@@ -1,5 +1,5 @@
-"""Recommendation surfaces in a real browser: similar videos, the recommended course CTA and
-"students also bought", filled from the similar-items API after a training run."""
+"""Recommendation surfaces in a real browser: up next, similar videos, the recommended course
+CTA and "students also bought", filled from the recommendation API after a training run."""
 
 import pytest
 from django.core.management import call_command
@@ -65,9 +65,32 @@ def test_similar_videos_and_recommended_course_show_and_clicks_are_logged(
     cta = page.locator("#cta-recommended")
     assert cta.is_visible()
     assert best_course["title"] in (cta.text_content() or "")
-    # and the cards on screen are logged as impressions of this surface and model version
+    # and "up next" shows the sequence model's picks, none of them repeated below
+    up_next = page.locator("#up-next .video-card")
+    up_next.first.wait_for()
+    next_keys = [card.get_attribute("data-item-key") for card in up_next.all()]
+    assert 1 <= len(next_keys) <= 4
+    assert not set(next_keys) & set(keys)
+    page.locator("#up-next").scroll_into_view_if_needed()
+    next_shown = {
+        "surface": "up_next",
+        "model_version": trained.pk,
+        "from": f"v{video.pk}",
+        "propensity": 1,
+    }
+    assert wait_until(
+        lambda: _logged(page, next_shown, type="video.impression", video_id=int(next_keys[0][1:])),
+        timeout=20,
+    )
+    # and the cards on screen are logged as impressions of this surface and model version,
+    # with serving's propensity (1: a ranked list)
     page.locator("#similar-videos").scroll_into_view_if_needed()
-    shown = {"surface": "similar", "model_version": trained.pk, "from": f"v{video.pk}"}
+    shown = {
+        "surface": "similar",
+        "model_version": trained.pk,
+        "from": f"v{video.pk}",
+        "propensity": 1,
+    }
     assert wait_until(
         lambda: _logged(page, shown, type="video.impression", video_id=int(keys[0][1:])),
         timeout=20,

@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -254,7 +255,7 @@ def test_the_report_splits_viewers_outcomes_by_variant(django_assert_num_queries
     events.append(_event("anon", Event.Type.IMPRESSION, 30, props={"model_version": 1}))
     Event.objects.bulk_create(events)
     # when
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # the fifth finds no exploration impressions
         report = experiment_report(experiment)
     # then
     results = {v.variant: v for v in report.variants}
@@ -268,6 +269,51 @@ def test_the_report_splits_viewers_outcomes_by_variant(django_assert_num_queries
     assert results[CONTROL].conversion == 0
     assert results[TREATMENT].buyers == 1
     assert results[TREATMENT].conversion == pytest.approx(0.5)
+    assert report.exploration is None
+
+
+def test_the_report_estimates_a_uniform_exploration_policy_off_policy() -> None:
+    # given: exploration impressions logged by a known policy over three fresh videos
+    # (serving probabilities 0.7 / 0.2 / 0.1) whose true click-through rates are known
+    experiment = _start("explore", percent=50)
+    experiment.live_at = timezone.now() - timedelta(hours=2)
+    experiment.save()
+    rng = np.random.default_rng(7)
+    logging_policy, ctr = np.array([0.7, 0.2, 0.1]), np.array([0.3, 0.1, 0.05])
+    events = []
+    for n in range(3000):
+        video = int(rng.choice(3, p=logging_policy))
+        props = {
+            "model_version": 1,
+            "propensity": float(logging_policy[video]),
+            "explore_candidates": 3,
+        }
+        key = f"s-{n}"
+        events.append(_event(key, Event.Type.IMPRESSION, 30, props=props, video_id=video + 1))
+        if rng.random() < ctr[video]:
+            events.append(_event(key, Event.Type.PLAY, 29, video_id=video + 1))
+    # and impressions whose props a page could have forged: ignored
+    events.append(
+        _event("s-bad", Event.Type.IMPRESSION, 30, props={"propensity": 0, "explore_candidates": 3})
+    )
+    events.append(
+        _event(
+            "s-bad", Event.Type.IMPRESSION, 30, props={"propensity": "x", "explore_candidates": 3}
+        )
+    )
+    Event.objects.bulk_create(events)
+    # when
+    report = experiment_report(experiment)
+    # then: the uniform pick's true value (the mean CTR) is recovered within its interval
+    assert report.exploration is not None
+    estimate = report.exploration.uniform
+    truth = float(ctr.mean())
+    assert report.exploration.impressions == 3000
+    assert estimate.low <= truth <= estimate.high
+    assert abs(estimate.value - truth) < 0.03
+    # and it differs from what the logging policy earned
+    assert report.exploration.logged_ctr == pytest.approx(float(logging_policy @ ctr), abs=0.03)
+    assert report.exploration.logged_ctr - estimate.value > 0.05
 
 
 def test_a_test_that_has_not_served_reports_nothing_yet() -> None:
