@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from analytics.models import Event
 from courses.models import NotInterested, ShortVideo, WatchState
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import services
 from recommendations.models import UserRecommendation
 from recommendations.serving import recommend_for_user

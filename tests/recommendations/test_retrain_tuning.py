@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import services
 from recommendations.engine.tuning import RETRAIN_BLEND_GRID
 from recommendations.models import ModelVersion

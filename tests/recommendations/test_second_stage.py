@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from analytics.models import Event, Subject
 from courses.models import ShortVideo
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import services
 from recommendations.experiments import experiment_start
 from recommendations.models import Experiment, ModelVersion, UserRecommendation
@@ -97,5 +97,5 @@ def test_the_offline_report_judges_the_ranker_on_newer_impressions(platform, cap
     assert report["train"] > report["test"] > 0
     assert report["impressions"] == report["train"] + report["test"]
     assert -1 <= report["spearman_ranker"] <= 1
-    # the demo logs an impression only for a video it then plays (kfplatform/demo/behaviour.py)
+    # the demo logs an impression only for a video it then plays (demo/behaviour.py)
     assert report["click_rate"] == 1.0

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from kfplatform.demo import seed
+from demo import seed
 from recommendations import services
 from recommendations.engine.torch_support import TORCH_MISSING
 from recommendations.models import ItemNeighbours, ModelVersion, UpNext
