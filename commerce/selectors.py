@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from courses.selectors import course_watched_ratio
 
 from .models import (
     Coupon,
     EarningEntry,
     Order,
     Payout,
-    Refund,
     RefundPolicy,
     SandboxWebhook,
     WebhookEvent,
@@ -56,23 +56,8 @@ def refund_rule_for_course(*, course_id: int) -> tuple[int, int]:
     return int(settings.COMMERCE_REFUND_DAYS), int(settings.COMMERCE_REFUND_MAX_WATCHED_PERCENT)
 
 
-def course_watched_ratio(user_id: int, course_id: int) -> float:
-    """Share of the course's lesson seconds a user has watched, 0..1.
-
-    Reads ``courses.LessonProgress.watched_seconds`` (distinct seconds seen,
-    capped per lesson) over the sum of lesson durations. Looked up by app
-    label so commerce does not reach into another app's modules.
-    """
-    lesson_model = apps.get_model("courses", "Lesson")
-    progress_model = apps.get_model("courses", "LessonProgress")
-    total = lesson_model.objects.filter(course_id=course_id).aggregate(s=Sum("duration_seconds"))
-    total_seconds = float(total["s"] or 0)
-    if total_seconds <= 0:
-        return 0.0
-    seen = progress_model.objects.filter(user_id=user_id, course_id=course_id).aggregate(
-        s=Sum("watched_seconds")
-    )
-    return min(float(seen["s"] or 0) / total_seconds, 1.0)
+def _watched_ratio(user_id: int, course_id: int) -> float:
+    return course_watched_ratio(user_id=user_id, course_id=course_id)
 
 
 @dataclass(frozen=True)
@@ -103,7 +88,7 @@ def refund_eligibility(
     never changes a past purchase's promise.
     """
     now = now or timezone.now()
-    ratio = (watched_ratio or course_watched_ratio)(order.user_id, order.course_id)
+    ratio = (watched_ratio or _watched_ratio)(order.user_id, order.course_id)
     watched = round(ratio * 100)
     deadline = order.paid_at + timedelta(days=order.refund_days) if order.paid_at else None
     days_left = (
@@ -140,10 +125,6 @@ def coupon_get_by_code(*, code: str) -> Coupon | None:
 def coupon_list_for_creator(*, creator_id: int) -> QuerySet[Coupon]:
     """The creator's coupons, newest first, with their course."""
     return Coupon.objects.filter(creator_id=creator_id).select_related("course").order_by("-pk")
-
-
-def refund_list_open() -> QuerySet[Refund]:
-    return Refund.objects.filter(status=Refund.Status.REQUESTED).select_related("order__course")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,48 @@
 """Reads for the catalogue. Selectors own select/prefetch so pages stay N+1 free."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
-from .models import Course, Enrollment, Lesson, MediaAsset, PublishStatus, Section, ShortVideo
+from .models import (
+    Course,
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    Like,
+    MediaAsset,
+    NotInterested,
+    PublishStatus,
+    Section,
+    ShortVideo,
+    WatchState,
+)
 from .visibility import is_visible as is_visible
 from .visibility import visible_q as visible_q
+
+
+@dataclass(frozen=True)
+class ItemTitles:
+    """Titles by id; an id whose row is gone is absent."""
+
+    videos: dict[int, str]
+    courses: dict[int, str]
+
+
+def titles_for_ids(*, video_ids: Iterable[int] = (), course_ids: Iterable[int] = ()) -> ItemTitles:
+    """The titles of videos and courses by id, whatever their state: one query per
+    kind asked for (none for an empty list). Reports and reasons name items by it."""
+    video_ids, course_ids = list(video_ids), list(course_ids)
+    videos = ShortVideo.objects.filter(pk__in=video_ids).values_list("pk", "title")
+    courses = Course.objects.filter(pk__in=course_ids).values_list("pk", "title")
+    return ItemTitles(
+        videos=dict(videos) if video_ids else {}, courses=dict(courses) if course_ids else {}
+    )
 
 
 def _visible(qs: QuerySet) -> QuerySet:
@@ -96,8 +130,19 @@ def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
     return _visible(ShortVideo.objects.filter(asset=asset)).exists()
 
 
-# Search selectors live in search.py; imported last so search.py may stand alone.
+# Search selectors live in search.py, a viewer's lists in viewer.py; both read
+# the selectors above, so they are imported last and re-exported from here.
 from .search import search as search  # noqa: E402
+from .viewer import ViewerMarks as ViewerMarks  # noqa: E402
+from .viewer import continue_learning as continue_learning  # noqa: E402
+from .viewer import course_progress as course_progress  # noqa: E402
+from .viewer import favorite_videos as favorite_videos  # noqa: E402
+from .viewer import liked_videos as liked_videos  # noqa: E402
+from .viewer import purchased_courses as purchased_courses  # noqa: E402
+from .viewer import video_list_for_tab as video_list_for_tab  # noqa: E402
+from .viewer import videos_by_ids as videos_by_ids  # noqa: E402
+from .viewer import viewer_marks as viewer_marks  # noqa: E402
+from .viewer import watch_history as watch_history  # noqa: E402
 
 
 def creator_page_url(user: Any) -> str | None:
@@ -121,6 +166,11 @@ def creator_has_published_content(*, creator_id: int) -> bool:
     )
 
 
+def video_is_by_creator(*, video_id: int, creator_id: int) -> bool:
+    """Whether the video exists and ``creator_id`` made it (whatever its state)."""
+    return ShortVideo.objects.filter(pk=video_id, creator_id=creator_id).exists()
+
+
 def creator_has_students(*, creator_id: int) -> bool:
     """True when anyone is (or was) enrolled in one of the creator's courses."""
     return Enrollment.objects.filter(course__creator_id=creator_id).exists()
@@ -132,3 +182,74 @@ def media_asset_counts_by_status() -> dict[str, int]:
     rows = MediaAsset.objects.order_by().values_list("status").annotate(n=Count("id"))
     counts.update({str(status): int(n) for status, n in rows})
     return counts
+
+
+def course_watched_ratio(*, user_id: int, course_id: int) -> float:
+    """Share of the course's lesson seconds a user has watched, 0..1 (refunds ask).
+
+    ``LessonProgress.watched_seconds`` (distinct seconds seen, capped per
+    lesson) over the sum of lesson durations; 0 for a course without length.
+    """
+    total = Lesson.objects.filter(course_id=course_id).aggregate(s=Sum("duration_seconds"))
+    total_seconds = float(total["s"] or 0)
+    if total_seconds <= 0:
+        return 0.0
+    seen = LessonProgress.objects.filter(user_id=user_id, course_id=course_id).aggregate(
+        s=Sum("watched_seconds")
+    )
+    return min(float(seen["s"] or 0) / total_seconds, 1.0)
+
+
+# --- Reads for the recommender: ids and numbers ---------------------------------
+
+
+def catalogue_videos() -> QuerySet[ShortVideo]:
+    """Every visible video with its tags, by id (the recommender's item space)."""
+    return _visible(ShortVideo.objects.all()).prefetch_related("tags").order_by("pk")
+
+
+def catalogue_courses() -> QuerySet[Course]:
+    """Every visible course with its tags, by id (the recommender's item space)."""
+    return _visible(Course.objects.all()).prefetch_related("tags").order_by("pk")
+
+
+def video_durations() -> dict[int, float]:
+    """Every video's length in seconds, by id, in one query."""
+    return dict(ShortVideo.objects.values_list("pk", "duration_seconds"))
+
+
+def enrollment_pairs_active() -> list[tuple[int, int]]:
+    """(user_id, course_id) of every active enrollment."""
+    return list(Enrollment.objects.filter(is_active=True).values_list("user_id", "course_id"))
+
+
+def not_interested_pairs() -> list[tuple[int, int]]:
+    """(user_id, video_id) of every "not interested" mark."""
+    return list(NotInterested.objects.values_list("user_id", "video_id"))
+
+
+@dataclass(frozen=True)
+class ViewerSignals:
+    """One viewer's catalogue signals, by id, for serving recommendations."""
+
+    watched: list[tuple[int, datetime]]  # (video_id, last watched), newest first
+    not_interested: list[int]  # video ids
+    owned: list[int]  # course ids with active access
+    liked_since: list[int]  # video ids liked since the given time
+
+
+def viewer_signals(*, user_id: int, since: datetime, watched_limit: int = 500) -> ViewerSignals:
+    """What ``user_id`` watched, hid, owns and liked lately, in four queries."""
+    watched = (
+        WatchState.objects.filter(user_id=user_id)
+        .order_by("-updated_at")
+        .values_list("video_id", "updated_at")[:watched_limit]
+    )
+    hidden = NotInterested.objects.filter(user_id=user_id).values_list("video_id", flat=True)
+    owned = Enrollment.objects.filter(user_id=user_id, is_active=True).values_list(
+        "course_id", flat=True
+    )
+    liked = Like.objects.filter(user_id=user_id, created_at__gte=since).values_list(
+        "video_id", flat=True
+    )
+    return ViewerSignals(list(watched), list(hidden), list(owned), list(liked))

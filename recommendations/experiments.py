@@ -16,11 +16,9 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from analytics.models import Event, Subject
-from analytics.rollups import watch_per_video_day
+from analytics.selectors import EventType, recommended_exposure
 from common.cache import cache_read_through
 from common.exceptions import ApplicationError
 
@@ -163,48 +161,21 @@ def experiment_report(experiment: Experiment) -> ExperimentReport:
     since = experiment.live_at
     if since is None:
         return ExperimentReport(experiment, None, until, [])
-    in_window = Q(ts__gte=since, ts__lt=until)
-    recommended = Event.objects.filter(
-        in_window,
-        type__in=[Event.Type.IMPRESSION, Event.Type.PLAY],
-        props__model_version__isnull=False,  # the key is there...
-        props__surface__isnull=True,  # the feed, not a page's similar list
-    ).exclude(props__model_version=None)  # ...and not JSON null (a trending page)
-    counts: dict[str, dict[str, int]] = {}
-    per_subject = recommended.values("subject_id", "type").annotate(n=Count("id"))
-    for subject_id, kind, n in per_subject.values_list("subject_id", "type", "n"):
-        counts.setdefault(subject_id, {})[kind] = n
-    exposed = recommended.filter(type=Event.Type.IMPRESSION).values("subject_id")
-    user_of: dict[str, int] = {
-        key: int(user_id or 0)
-        for key, user_id in Subject.objects.filter(
-            key__in=exposed, user_id__isnull=False
-        ).values_list("key", "user_id")
-    }
-    watched: dict[str, float] = {}
-    viewing = Event.objects.filter(in_window, subject_id__in=exposed)
-    for video_day in watch_per_video_day(viewing, "subject_id"):
-        subject_id = video_day["subject_id"]
-        watched[subject_id] = watched.get(subject_id, 0.0) + float(video_day["seconds"] or 0)
-    buyers = set(
-        Event.objects.filter(in_window, type=Event.Type.PURCHASE, subject_id__in=exposed)
-        .values_list("subject_id", flat=True)
-        .distinct()
-    )
+    exposure = recommended_exposure(since=since, until=until)
     totals = {v: [0, 0, 0, 0.0, 0] for v in (CONTROL, TREATMENT)}
-    for subject_id, user_id in user_of.items():
+    for subject_id, user_id in exposure.user_of.items():
         variant = variant_of(
             user_id=user_id,
             experiment=experiment.name,
             treatment_percent=experiment.treatment_percent,
         )
-        seen = counts.get(subject_id, {})
+        seen = exposure.counts.get(subject_id, {})
         row = totals[variant]
         row[0] += 1
-        row[1] += seen.get(Event.Type.IMPRESSION, 0)
-        row[2] += seen.get(Event.Type.PLAY, 0)
-        row[3] += watched.get(subject_id, 0.0)
-        row[4] += subject_id in buyers
+        row[1] += seen.get(EventType.IMPRESSION, 0)
+        row[2] += seen.get(EventType.PLAY, 0)
+        row[3] += exposure.watched_seconds.get(subject_id, 0.0)
+        row[4] += subject_id in exposure.buyers
     variants = [
         VariantResult(variant, int(v), int(i), int(p), float(w), int(b))
         for variant, (v, i, p, w, b) in totals.items()

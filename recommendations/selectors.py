@@ -10,12 +10,17 @@ from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Max
 from numpy.typing import NDArray
 
-from analytics.models import Event, Subject
-from courses.models import Course, Enrollment, NotInterested, ShortVideo
-from courses.selectors import visible_q
+from analytics.selectors import EventType as AnalyticsEvent
+from analytics.selectors import item_events, user_ids_by_subject, video_watch_maxima
+from courses.selectors import (
+    catalogue_courses,
+    catalogue_videos,
+    enrollment_pairs_active,
+    not_interested_pairs,
+    video_durations,
+)
 from recommendations.engine.types import InteractionMatrix, ItemContent
 from recommendations.engine.weights import EventType, build_interactions
 
@@ -23,13 +28,13 @@ from .models import ItemNeighbours, ModelVersion, UserRecommendation
 
 # Analytics event type → engine code, and which id column names the item.
 _ITEM_EVENTS = {
-    Event.Type.LIKE: (EventType.LIKE, "video"),
-    Event.Type.COMMENT: (EventType.COMMENT, "video"),
-    Event.Type.SHARE: (EventType.SHARE, "video"),
-    Event.Type.FAVORITE: (EventType.LIKE, "video"),
-    Event.Type.COURSE_VIEW: (EventType.COURSE_VIEW, "course"),
-    Event.Type.PREVIEW_PLAY: (EventType.COURSE_PREVIEW, "course"),
-    Event.Type.PURCHASE: (EventType.PURCHASE, "course"),
+    AnalyticsEvent.LIKE: (EventType.LIKE, "video"),
+    AnalyticsEvent.COMMENT: (EventType.COMMENT, "video"),
+    AnalyticsEvent.SHARE: (EventType.SHARE, "video"),
+    AnalyticsEvent.FAVORITE: (EventType.LIKE, "video"),
+    AnalyticsEvent.COURSE_VIEW: (EventType.COURSE_VIEW, "course"),
+    AnalyticsEvent.PREVIEW_PLAY: (EventType.COURSE_PREVIEW, "course"),
+    AnalyticsEvent.PURCHASE: (EventType.PURCHASE, "course"),
 }
 
 
@@ -57,9 +62,7 @@ class TrainingData:
 
 def catalogue_load() -> Catalogue:
     """Published, approved videos and courses with title, tags and category."""
-    visible = visible_q()
-    videos = ShortVideo.objects.filter(visible).prefetch_related("tags").order_by("pk")
-    courses = Course.objects.filter(visible).prefetch_related("tags").order_by("pk")
+    videos, courses = catalogue_videos(), catalogue_courses()
     keys, creators, titles, texts, tags, categories = [], [], [], [], [], []
     for prefix, rows in (("v", videos), ("c", courses)):
         for row in rows:
@@ -77,16 +80,10 @@ def training_data_load(*, now: datetime, half_life_days: float) -> TrainingData:
     """Build the decayed user × item matrix from events, plus exclusions."""
     catalogue = catalogue_load()
     item_index = catalogue.index()
-    durations = dict(ShortVideo.objects.values_list("pk", "duration_seconds"))
-    users_of = dict(Subject.objects.filter(user_id__isnull=False).values_list("key", "user_id"))
+    durations = video_durations()
+    users_of = user_ids_by_subject()
     rows: list[tuple[int, str, int, float, float]] = []  # user, item key, code, ratio, ts
-    views = (
-        Event.objects.filter(type=Event.Type.PROGRESS, video_id__isnull=False)
-        .values("subject_id", "video_id")
-        .annotate(seconds=Max("value"), last=Max("ts"))
-        .order_by()
-    )
-    for view in views.iterator(chunk_size=20_000):
+    for view in video_watch_maxima():
         user = users_of.get(view["subject_id"])
         duration = durations.get(view["video_id"]) or 0
         if user is not None and duration > 0:
@@ -94,12 +91,9 @@ def training_data_load(*, now: datetime, half_life_days: float) -> TrainingData:
             rows.append(
                 (user, f"v{view['video_id']}", EventType.VIEW, ratio, view["last"].timestamp())
             )
-    others = Event.objects.filter(type__in=list(_ITEM_EVENTS)).values_list(
-        "subject_id", "type", "video_id", "course_id", "ts"
-    )
-    for subject, type_, video_id, course_id, ts in others.iterator(chunk_size=20_000):
+    for subject, type_, video_id, course_id, ts in item_events(types=list(_ITEM_EVENTS)):
         user = users_of.get(subject)
-        code, column = _ITEM_EVENTS[Event.Type(type_)]
+        code, column = _ITEM_EVENTS[AnalyticsEvent(type_)]
         item_id = video_id if column == "video" else course_id
         if user is not None and item_id is not None:
             rows.append((user, f"{column[0]}{item_id}", code, np.nan, ts.timestamp()))
@@ -125,13 +119,13 @@ def _exclusions(
 ) -> sp.csr_matrix:
     """Pairs never to recommend: owned courses, "not interested", own content."""
     pairs: list[tuple[int, int]] = []
-    owned = Enrollment.objects.filter(is_active=True).values_list("user_id", "course_id")
+    owned = enrollment_pairs_active()
     pairs += [
         (user_index[u], item_index[f"c{c}"])
         for u, c in owned
         if u in user_index and f"c{c}" in item_index
     ]
-    hidden = NotInterested.objects.values_list("user_id", "video_id")
+    hidden = not_interested_pairs()
     pairs += [
         (user_index[u], item_index[f"v{v}"])
         for u, v in hidden

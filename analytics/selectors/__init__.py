@@ -6,29 +6,47 @@ cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
 from .creator import creator_daily_table, creator_kpi_table
+from .events import (
+    EventType,
+    RecommendedExposure,
+    item_events,
+    recommended_exposure,
+    user_ids_by_subject,
+    video_event_counts_by_day,
+    video_watch_maxima,
+)
 from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
 from .retention import ltv_table, retention_headline, retention_table, rolling_retention_table
+from .subjects import subject_keys_for_users
 from .tables import Table, last_complete_day
 from .top_lists import top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
+    "EventType",
+    "RecommendedExposure",
     "Table",
     "creator_daily_table",
     "creator_kpi_table",
     "daily_metrics_table",
     "funnel_table",
+    "item_events",
     "kpi_table",
     "last_complete_day",
     "ltv_table",
+    "recommended_exposure",
     "recommender_ctr_table",
     "retention_headline",
     "retention_table",
     "rolling_retention_table",
     "rollups_as_of",
     "rollups_version",
+    "subject_keys_for_users",
     "top_courses_table",
     "top_creators_table",
     "top_videos_table",
+    "user_ids_by_subject",
+    "video_event_counts_by_day",
+    "video_watch_maxima",
 ]

@@ -14,8 +14,7 @@ from rest_framework.views import APIView
 from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
 from courses.api.cards import CourseCardSerializer, VideoCardSerializer
-from courses.models import ShortVideo
-from courses.viewer import viewer_marks
+from courses.selectors import viewer_marks
 
 from ..presenting import Presented, present
 from ..serving import (
@@ -81,7 +80,7 @@ def _personal(request: Request) -> bool:
 
 def _respond(request: Request, items: list[Served], version_id: int | None) -> Response:
     presented = present(items)
-    videos = [p.obj for p in presented if isinstance(p.obj, ShortVideo)]
+    videos = [p.obj for p in presented if p.kind == "video"]
     user_id = user_id_or_none(request)
     context = {"request": request, "marks": viewer_marks(user_id=user_id, videos=videos)}
     body = {"model_version": version_id, "results": presented}
