@@ -40,7 +40,7 @@ def video_event_counts_by_day(
 def user_ids_by_subject() -> dict[str, int]:
     """Every signed-in subject's pseudonym → user id, in one query."""
     rows = Subject.objects.filter(user_id__isnull=False).values_list("key", "user_id")
-    return {key: int(user_id) for key, user_id in rows}
+    return {key: int(user_id) for key, user_id in rows if user_id is not None}
 
 
 def video_watch_maxima() -> Iterator[dict[str, Any]]:

@@ -4,6 +4,8 @@ The profile is read from the user row's cache: list selectors
 ``select_related("creator__creator_profile")``, so a card costs no query.
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING
 
 from django import template

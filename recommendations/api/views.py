@@ -1,6 +1,6 @@
 """Recommendation endpoints: the feed, courses for you, similar items."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -26,6 +26,9 @@ from ..serving import (
     similar_items,
     trending,
 )
+
+if TYPE_CHECKING:
+    from courses.models import ShortVideo  # a type only: the rows present() loaded
 
 
 class PageQuerySerializer(serializers.Serializer):
@@ -80,7 +83,7 @@ def _personal(request: Request) -> bool:
 
 def _respond(request: Request, items: list[Served], version_id: int | None) -> Response:
     presented = present(items)
-    videos = [p.obj for p in presented if p.kind == "video"]
+    videos = [cast("ShortVideo", p.obj) for p in presented if p.kind == "video"]
     user_id = user_id_or_none(request)
     context = {"request": request, "marks": viewer_marks(user_id=user_id, videos=videos)}
     body = {"model_version": version_id, "results": presented}
