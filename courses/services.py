@@ -23,7 +23,8 @@ from .media_services import media_asset_retry as media_asset_retry
 from .media_services import media_assets_requeue_stale as media_assets_requeue_stale
 from .media_services import media_incoming_name as media_incoming_name
 from .models import Certificate, Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
-from .search_text import segment
+from .search_text import segment as segment  # search text, for seeded rows too
+from .trending import trending_refresh as trending_refresh
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,9 @@ from courses.selectors import (
 from recommendations.engine.types import InteractionMatrix, ItemContent
 from recommendations.engine.weights import EventType, build_interactions
 
+from .experiments import ExperimentReport as ExperimentReport  # the A/B report, re-exported
+from .experiments import experiment_report_latest as experiment_report_latest
+from .experiments import report_rows as report_rows
 from .models import ItemNeighbours, ModelVersion, UserRecommendation
 
 # Analytics event type → engine code, and which id column names the item.

@@ -5,6 +5,7 @@ the CSV export show the same numbers. Ratios with a zero denominator, and
 cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
+from ..rollups import MAX_RANGE_DAYS, local_today, report_tz
 from .creator import creator_daily_table, creator_kpi_table
 from .events import (
     EventType,
@@ -24,6 +25,7 @@ from .tables import Table, last_complete_day
 from .top_lists import top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
+    "MAX_RANGE_DAYS",
     "EventType",
     "RecommendedExposure",
     "Table",
@@ -34,9 +36,11 @@ __all__ = [
     "item_events",
     "kpi_table",
     "last_complete_day",
+    "local_today",
     "ltv_table",
     "recommended_exposure",
     "recommender_ctr_table",
+    "report_tz",
     "retention_headline",
     "retention_table",
     "rolling_retention_table",
