@@ -132,7 +132,7 @@ def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
 
 # Search selectors live in search.py, a viewer's lists in viewer.py; both read
 # the selectors above, so they are imported last and re-exported from here.
-from .search import search as search  # noqa: E402
+from .search.query import search as search  # noqa: E402
 from .viewer import ViewerMarks as ViewerMarks  # noqa: E402
 from .viewer import continue_learning as continue_learning  # noqa: E402
 from .viewer import course_progress as course_progress  # noqa: E402

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from courses.media_probe import probe
+from courses.media.probe import probe
 from kfplatform.demo import slides
 from kfplatform.demo.content import TOPICS
 from kfplatform.demo.slides import (

@@ -1,7 +1,7 @@
 """Search over videos, courses and creators, in Chinese and English.
 
 Documents and queries go through the same jieba segmentation
-(``courses.search_text``), so matching is token against token on both
+(``courses.search.text``), so matching is token against token on both
 backends:
 
 * PostgreSQL: ``to_tsvector('simple', search_text)`` (GIN-indexed by
@@ -43,9 +43,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.selectors import creator_q
 
-from .models import Course, ShortVideo
-from .search_text import search_terms
-from .visibility import visible_q
+from ..models import Course, ShortVideo
+from ..visibility import visible_q
+from .text import search_terms
 
 SearchType = Literal["all", "videos", "courses", "creators"]
 Pricing = Literal["free", "paid"]
