@@ -1,8 +1,28 @@
 """Reads for people: creator profiles and follows."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 
 from .models import CreatorProfile, Follow, User
+from .notifications import INBOX_SIZE as INBOX_SIZE  # the inbox reads, re-exported
+from .notifications import notification_list as notification_list
+from .notifications import notification_sentence as notification_sentence
+from .notifications import notification_unread_count as notification_unread_count
+from .notifications import notification_unread_count_cached as notification_unread_count_cached
+
+
+def creator_q(prefix: str = "") -> Q:
+    """The one "is a creator" rule as a filter on users: they opened a creator
+    profile. ``prefix`` reaches users through a relation, e.g. ``"creator__"``."""
+    return Q(**{f"{prefix}creator_profile__isnull": False})
+
+
+def user_is_creator(*, user_id: int | None) -> bool:
+    """Whether the user is a creator (has a creator profile); False for anonymous."""
+    if user_id is None:
+        return False
+    return CreatorProfile.objects.filter(user_id=user_id).exists()
 
 
 def creator_profile_get(*, handle: str) -> CreatorProfile | None:
@@ -36,11 +56,29 @@ def creators_followed(*, user_id: int) -> QuerySet[User]:
     ]
 
 
-# Notification reads and wording, public here (they live with the storage in notifications.py).
-from .notifications import INBOX_SIZE as INBOX_SIZE  # noqa: E402
-from .notifications import notification_list as notification_list  # noqa: E402
-from .notifications import notification_sentence as notification_sentence  # noqa: E402
-from .notifications import notification_unread_count as notification_unread_count  # noqa: E402
-from .notifications import (  # noqa: E402
-    notification_unread_count_cached as notification_unread_count_cached,
-)
+def followed_creator_ids(*, user_id: int, among: Iterable[int] | None = None) -> set[int]:
+    """The creators ``user_id`` follows (only those in ``among`` when given): one query."""
+    follows = Follow.objects.filter(follower_id=user_id)
+    if among is not None:
+        follows = follows.filter(creator_id__in=list(among))
+    return set(follows.values_list("creator_id", flat=True))
+
+
+def followed_creators_q(*, user_id: int, prefix: str = "") -> Q:
+    """Rows whose ``<prefix>creator`` ``user_id`` follows, as a filter (a subquery)."""
+    followed = Follow.objects.filter(follower_id=user_id).values("creator_id")
+    return Q(**{f"{prefix}creator_id__in": followed})
+
+
+def user_public_name(*, user_id: int) -> str:
+    """The name a user shows the public (display name, else username)."""
+    return User.objects.get(pk=user_id).public_name
+
+
+def creator_public_names(*, user_ids: list[int]) -> dict[int, str]:
+    """Names reports show for people by id, in two queries: ``@handle`` for
+    creators, else the username."""
+    names = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    handles = CreatorProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "handle")
+    names.update({user_id: f"@{handle}" for user_id, handle in handles})
+    return names

@@ -4,14 +4,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext
 
-from analytics.models import Event
-from analytics.services import event_record, subject_merge_anonymous
+from analytics.services import EventType, event_record, subject_merge_anonymous
 from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
 from common.files import files_delete_on_commit
 
 from .models import CreatorProfile, Follow, User
-from .notifications import Kind, notification_create, notifications_user_retire
+from .notifications import Kind as Kind  # notification writes, re-exported
+from .notifications import followers_notify_on_commit as followers_notify_on_commit
+from .notifications import notification_create as notification_create
+from .notifications import notification_open as notification_open
+from .notifications import notifications_mark_read as notifications_mark_read
+from .notifications import notifications_user_retire
 
 # Deleted accounts are renamed ``deleted-<id>``; nobody may sign up with such a name.
 DELETED_USERNAME_PREFIX = "deleted-"
@@ -31,7 +35,7 @@ def user_create(*, username: str, email: str, password: str, display_name: str =
     user.set_password(password)
     user.full_clean()
     _save_unique(user, gettext("That username or email was just taken."))
-    event_record(type=Event.Type.SIGNUP, user_id=user.pk)
+    event_record(type=EventType.SIGNUP, user_id=user.pk)
     return user
 
 
@@ -67,7 +71,7 @@ def follow_create(*, follower_id: int, creator_id: int) -> bool:
             CreatorProfile.objects.filter(user_id=creator_id).update(
                 follower_count=F("follower_count") + 1
             )
-            event_record(type=Event.Type.FOLLOW, user_id=follower_id, creator_id=creator_id)
+            event_record(type=EventType.FOLLOW, user_id=follower_id, creator_id=creator_id)
             notification_create(
                 recipient_id=creator_id,
                 kind=Kind.NEW_FOLLOWER,
@@ -120,7 +124,7 @@ def session_started(*, user_id: int, anonymous_id: str = "") -> int:
 
     Returns the number of anonymous events that now belong to the user.
     """
-    event_record(type=Event.Type.LOGIN, user_id=user_id)
+    event_record(type=EventType.LOGIN, user_id=user_id)
     if not anonymous_id:
         return 0
     return subject_merge_anonymous(anonymous_id=anonymous_id, user_id=user_id)
@@ -192,5 +196,3 @@ def _user_anonymise(user: User) -> None:
 
 
 # Notification writes the inbox uses, public here (they live in notifications.py).
-from .notifications import notification_open as notification_open  # noqa: E402
-from .notifications import notifications_mark_read as notifications_mark_read  # noqa: E402

@@ -97,7 +97,7 @@ def _bulk_catalogue(n_videos: int, *, offset: int) -> None:
 
     from accounts.models import CreatorProfile, User
     from courses.models import Category, Course, MediaAsset, ShortVideo, Tag
-    from courses.search_text import segment
+    from courses.search.text import segment
     from demo.content import CATEGORIES, CREATORS, TOPICS
 
     rng = random.Random(7)

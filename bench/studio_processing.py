@@ -30,8 +30,8 @@ os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
 
 
 def bench_processing(seconds: float) -> Path:
-    from courses.media_probe import poster_frame, probe
-    from courses.media_transcode import transcode
+    from courses.media.probe import poster_frame, probe
+    from courses.media.transcode import transcode
     from demo.clips import ClipSpec, render_clip
 
     source = WORK / "source-1080p.mp4"
@@ -85,7 +85,7 @@ def bench_upload(source: Path, mib: int) -> None:
     head = source.read_bytes()[: 1024 * 1024]
     payload = head + os.urandom(mib * 1024 * 1024 - len(head))
     chunk = 8 * 1024 * 1024
-    with mock.patch("courses.media_services.media_asset_process_task.delay"):
+    with mock.patch("courses.media.services.media_asset_process_task.delay"):
         opened = client.post(
             "/api/v1/studio/uploads",
             {"purpose": "lesson", "filename": "bench.mp4", "size_bytes": len(payload)},

@@ -9,7 +9,7 @@ Needs Debian's fonts-noto-cjk (the clips draw Chinese). No database, no Redis.
    ``--seconds`` 1280×720 25 fps lesson, a slide every ``--slide-seconds``
    (5 s: dense, each slide a shot to read; 15 s: a usual pace), then measures
    a. the vision analysis on its own (its own decode): CPU seconds per stage;
-   b. the transcode alone (courses.media_transcode, as the media task runs it);
+   b. the transcode alone (courses.media.transcode, as the media task runs it);
    c. the transcode with the analysis fed from its decode loop
       (``on_video_frame=analyser.offer``): the throughput drop the glue gets.
 2. Cold start: renders ``--clips-per-topic`` clips for each of the 16 demo
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-from courses.media_transcode import transcode  # noqa: E402
+from courses.media.transcode import transcode  # noqa: E402
 from courses.vision import (  # noqa: E402
     AnalysisOptions,
     ClipMatch,

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from courses.selectors import course_watched_ratio
 
 from .models import (
     Coupon,
     EarningEntry,
     Order,
     Payout,
-    Refund,
     RefundPolicy,
     SandboxWebhook,
     WebhookEvent,
@@ -71,32 +71,6 @@ def refund_rule_for_course(*, course_id: int) -> tuple[int, int]:
     return int(settings.COMMERCE_REFUND_DAYS), int(settings.COMMERCE_REFUND_MAX_WATCHED_PERCENT)
 
 
-def course_watched_ratio(user_id: int, course_id: int, *, since: datetime | None = None) -> float:
-    """Share of the course's paid lessons a buyer has watched since buying, 0..1.
-
-    Free previews never count: anyone may watch them before deciding to buy.
-    Progress begun before ``since`` (the purchase; e.g. under an earlier,
-    refunded order) does not count either. Reads ``courses.LessonProgress.
-    watched_seconds`` (distinct seconds seen, capped per lesson) over the paid
-    lessons' seconds; looked up by app label so commerce does not reach into
-    another app's modules.
-    """
-    lesson_model = apps.get_model("courses", "Lesson")
-    progress_model = apps.get_model("courses", "LessonProgress")
-    paid_lessons = lesson_model.objects.filter(course_id=course_id, is_preview=False)
-    total = paid_lessons.aggregate(s=Sum("duration_seconds"))
-    total_seconds = float(total["s"] or 0)
-    if total_seconds <= 0:
-        return 0.0
-    progress = progress_model.objects.filter(
-        user_id=user_id, course_id=course_id, lesson__is_preview=False
-    )
-    if since is not None:
-        progress = progress.filter(created_at__gte=since)
-    seen = progress.aggregate(s=Sum("watched_seconds"))
-    return min(float(seen["s"] or 0) / total_seconds, 1.0)
-
-
 @dataclass(frozen=True)
 class RefundEligibility:
     eligible: bool
@@ -128,7 +102,9 @@ def refund_eligibility(
     ratio = (
         watched_ratio(order.user_id, order.course_id)
         if watched_ratio
-        else course_watched_ratio(order.user_id, order.course_id, since=order.paid_at)
+        else course_watched_ratio(
+            user_id=order.user_id, course_id=order.course_id, since=order.paid_at
+        )
     )
     watched = round(ratio * 100)
     deadline = order.paid_at + timedelta(days=order.refund_days) if order.paid_at else None
@@ -166,10 +142,6 @@ def coupon_get_by_code(*, code: str) -> Coupon | None:
 def coupon_list_for_creator(*, creator_id: int) -> QuerySet[Coupon]:
     """The creator's coupons, newest first, with their course."""
     return Coupon.objects.filter(creator_id=creator_id).select_related("course").order_by("-pk")
-
-
-def refund_list_open() -> QuerySet[Refund]:
-    return Refund.objects.filter(status=Refund.Status.REQUESTED).select_related("order__course")
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.api.auth import user_id_of
 from common.converters import ascii_int
 from common.exceptions import ApplicationError
 from courses.selectors import course_list_published, user_has_course_access
 
-from .api.views import checkout_urls, user_id_of
+from .api.views import checkout_urls
 from .gateways import gateway_enabled
 from .gateways.sandbox import session_transition
 from .models import Order, SandboxSession

@@ -6,7 +6,7 @@ class CoursesConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self) -> None:
-        from analytics.owners import (
+        from analytics.services import (
             OwnerLookup,
             owner_lookup_register,
             video_duration_lookup_register,

@@ -11,10 +11,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts.models import User
-from accounts.notifications import Kind, notification_create
-from analytics.models import Event
-from analytics.services import event_record
+from accounts.selectors import user_public_name
+from accounts.services import Kind, notification_create
+from analytics.services import EventType, event_record
 from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
 
@@ -57,7 +56,7 @@ def like_set(*, user_id: int, video: ShortVideo, liked: bool) -> int:
     """Like or unlike; returns the video's like count. Repeating is harmless."""
     changed = _toggle(Like, user_id=user_id, video=video, on=liked, counter="like_count")
     if changed and liked:
-        _event(Event.Type.LIKE, user_id, video)
+        _event(EventType.LIKE, user_id, video)
     return ShortVideo.objects.values_list("like_count", flat=True).get(pk=video.pk)
 
 
@@ -67,7 +66,7 @@ def favorite_set(*, user_id: int, video: ShortVideo, favorited: bool) -> int:
         Favorite, user_id=user_id, video=video, on=favorited, counter="favorite_count"
     )
     if changed and favorited:
-        _event(Event.Type.FAVORITE, user_id, video)
+        _event(EventType.FAVORITE, user_id, video)
     return ShortVideo.objects.values_list("favorite_count", flat=True).get(pk=video.pk)
 
 
@@ -95,7 +94,7 @@ def share_record(*, user_id: int | None, video: ShortVideo, channel: str) -> int
     """Count a share (copy link, …); returns the share count."""
     ShortVideo.objects.filter(pk=video.pk).update(share_count=F("share_count") + 1)
     if user_id is not None:
-        _event(Event.Type.SHARE, user_id, video, channel=channel)
+        _event(EventType.SHARE, user_id, video, channel=channel)
     return ShortVideo.objects.values_list("share_count", flat=True).get(pk=video.pk)
 
 
@@ -117,7 +116,7 @@ def comment_create(
     comment.full_clean()
     comment.save()
     ShortVideo.objects.filter(pk=video.pk).update(comment_count=F("comment_count") + 1)
-    _event(Event.Type.COMMENT, author_id, video)
+    _event(EventType.COMMENT, author_id, video)
     if answered is not None:
         notification_create(
             recipient_id=answered.author_id,
@@ -193,7 +192,7 @@ def not_interested_mark(*, user_id: int, video: ShortVideo) -> None:
     """Hide a video from this viewer's feeds; the recommender reads it as negative."""
     _, created = NotInterested.objects.get_or_create(user_id=user_id, video=video)
     if created:
-        _event(Event.Type.NOT_INTERESTED, user_id, video)
+        _event(EventType.NOT_INTERESTED, user_id, video)
 
 
 def watch_state_save(
@@ -253,7 +252,7 @@ def lesson_progress_save(
     progress.save()
     if newly_complete:
         event_record(
-            type=Event.Type.LESSON_COMPLETE,
+            type=EventType.LESSON_COMPLETE,
             user_id=user_id,
             course_id=lesson.course_id,
             props={"lesson_id": lesson.pk},
@@ -286,7 +285,7 @@ def certificate_issue_if_done(*, user_id: int, course_id: int) -> Certificate | 
     ).count()
     if lessons == 0 or done < lessons:
         return None
-    name = User.objects.get(pk=user_id).public_name
+    name = user_public_name(user_id=user_id)
     certificate, _ = Certificate.objects.get_or_create(
         user_id=user_id, course_id=course_id, defaults={"learner_name": name}
     )

@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
 
+from .visibility import Moderation as Moderation  # the visibility rule's values, re-exported
+from .visibility import PublishStatus as PublishStatus
+from .visibility import is_visible
+
 
 class Category(models.Model):
     """A top-level subject: education, technology, art, life.
@@ -43,18 +47,6 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Moderation(models.TextChoices):
-    PENDING = "pending", _("Waiting for review")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-
-
-class PublishStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-    UNPUBLISHED = "unpublished", _("Unpublished")
 
 
 def _asset_upload_to(asset: "MediaAsset", filename: str) -> str:
@@ -193,6 +185,11 @@ class Course(BaseModel):
         return self.price_minor == 0
 
     @property
+    def is_visible(self) -> bool:
+        """On the site for viewers (``courses.visibility``)."""
+        return is_visible(status=self.status, moderation=self.moderation)
+
+    @property
     def rating_average(self) -> float | None:
         return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 
@@ -293,6 +290,11 @@ class ShortVideo(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_visible(self) -> bool:
+        """On the site for viewers (``courses.visibility``)."""
+        return is_visible(status=self.status, moderation=self.moderation)
 
 
 class Enrollment(BaseModel):

@@ -1,9 +1,12 @@
 """Reads for the catalogue. Selectors own select/prefetch so pages stay N+1 free."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
 from .models import (
@@ -11,14 +14,36 @@ from .models import (
     Enrollment,
     Lesson,
     LessonProgress,
+    Like,
     MediaAsset,
+    NotInterested,
     PublishStatus,
     Section,
     ShortVideo,
     Tag,
+    WatchState,
 )
 from .visibility import is_visible as is_visible
 from .visibility import visible_q as visible_q
+
+
+@dataclass(frozen=True)
+class ItemTitles:
+    """Titles by id; an id whose row is gone is absent."""
+
+    videos: dict[int, str]
+    courses: dict[int, str]
+
+
+def titles_for_ids(*, video_ids: Iterable[int] = (), course_ids: Iterable[int] = ()) -> ItemTitles:
+    """The titles of videos and courses by id, whatever their state: one query per
+    kind asked for (none for an empty list). Reports and reasons name items by it."""
+    video_ids, course_ids = list(video_ids), list(course_ids)
+    videos = ShortVideo.objects.filter(pk__in=video_ids).values_list("pk", "title")
+    courses = Course.objects.filter(pk__in=course_ids).values_list("pk", "title")
+    return ItemTitles(
+        videos=dict(videos) if video_ids else {}, courses=dict(courses) if course_ids else {}
+    )
 
 
 def _visible(qs: QuerySet) -> QuerySet:
@@ -129,8 +154,19 @@ def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
     return _visible(ShortVideo.objects.filter(asset=asset)).exists()
 
 
-# Search selectors live in search.py; imported last so search.py may stand alone.
-from .search import search as search  # noqa: E402
+# Search selectors live in search.py, a viewer's lists in viewer.py; both read
+# the selectors above, so they are imported last and re-exported from here.
+from .search.query import search as search  # noqa: E402
+from .viewer import ViewerMarks as ViewerMarks  # noqa: E402
+from .viewer import continue_learning as continue_learning  # noqa: E402
+from .viewer import course_progress as course_progress  # noqa: E402
+from .viewer import favorite_videos as favorite_videos  # noqa: E402
+from .viewer import liked_videos as liked_videos  # noqa: E402
+from .viewer import purchased_courses as purchased_courses  # noqa: E402
+from .viewer import video_list_for_tab as video_list_for_tab  # noqa: E402
+from .viewer import videos_by_ids as videos_by_ids  # noqa: E402
+from .viewer import viewer_marks as viewer_marks  # noqa: E402
+from .viewer import watch_history as watch_history  # noqa: E402
 
 
 def creator_page_url(user: Any) -> str | None:
@@ -154,6 +190,11 @@ def creator_has_published_content(*, creator_id: int) -> bool:
     )
 
 
+def video_is_by_creator(*, video_id: int, creator_id: int) -> bool:
+    """Whether the video exists and ``creator_id`` made it (whatever its state)."""
+    return ShortVideo.objects.filter(pk=video_id, creator_id=creator_id).exists()
+
+
 def creator_has_students(*, creator_id: int) -> bool:
     """True when anyone is (or was) enrolled in one of the creator's courses."""
     return Enrollment.objects.filter(course__creator_id=creator_id).exists()
@@ -167,15 +208,95 @@ def media_asset_counts_by_status() -> dict[str, int]:
     return counts
 
 
+def course_watched_ratio(*, user_id: int, course_id: int, since: datetime | None = None) -> float:
+    """Share of the course's paid lessons a buyer has watched since buying, 0..1 (refunds ask).
+
+    Free previews never count: anyone may watch them before deciding to buy.
+    Progress begun before ``since`` (the purchase; e.g. under an earlier,
+    refunded order) does not count either. ``LessonProgress.watched_seconds``
+    (distinct seconds seen, capped per lesson) over the paid lessons' seconds;
+    0 for a course without paid length.
+    """
+    paid_lessons = Lesson.objects.filter(course_id=course_id, is_preview=False)
+    total = paid_lessons.aggregate(s=Sum("duration_seconds"))
+    total_seconds = float(total["s"] or 0)
+    if total_seconds <= 0:
+        return 0.0
+    progress = LessonProgress.objects.filter(
+        user_id=user_id, course_id=course_id, lesson__is_preview=False
+    )
+    if since is not None:
+        progress = progress.filter(created_at__gte=since)
+    seen = progress.aggregate(s=Sum("watched_seconds"))
+    return min(float(seen["s"] or 0) / total_seconds, 1.0)
+
+
+# --- Reads for the recommender: ids and numbers ---------------------------------
+
+
+def catalogue_videos() -> QuerySet[ShortVideo]:
+    """Every visible video with its tags, by id (the recommender's item space)."""
+    return _visible(ShortVideo.objects.all()).prefetch_related("tags").order_by("pk")
+
+
+def catalogue_courses() -> QuerySet[Course]:
+    """Every visible course with its tags, by id (the recommender's item space)."""
+    return _visible(Course.objects.all()).prefetch_related("tags").order_by("pk")
+
+
+def video_durations() -> dict[int, float]:
+    """Every video's length in seconds, by id, in one query."""
+    return dict(ShortVideo.objects.values_list("pk", "duration_seconds"))
+
+
+def enrollment_pairs_active() -> list[tuple[int, int]]:
+    """(user_id, course_id) of every active enrollment."""
+    return list(Enrollment.objects.filter(is_active=True).values_list("user_id", "course_id"))
+
+
+def not_interested_pairs() -> list[tuple[int, int]]:
+    """(user_id, video_id) of every "not interested" mark."""
+    return list(NotInterested.objects.values_list("user_id", "video_id"))
+
+
+@dataclass(frozen=True)
+class ViewerSignals:
+    """One viewer's catalogue signals, by id, for serving recommendations."""
+
+    watched: list[tuple[int, datetime]]  # (video_id, last watched), newest first
+    not_interested: list[int]  # video ids
+    owned: list[int]  # course ids with active access
+    liked_since: list[int]  # video ids liked since the given time
+
+
+def viewer_signals(*, user_id: int, since: datetime, watched_limit: int = 500) -> ViewerSignals:
+    """What ``user_id`` watched, hid, owns and liked lately, in four queries."""
+    watched = (
+        WatchState.objects.filter(user_id=user_id)
+        .order_by("-updated_at")
+        .values_list("video_id", "updated_at")[:watched_limit]
+    )
+    hidden = NotInterested.objects.filter(user_id=user_id).values_list("video_id", flat=True)
+    owned = Enrollment.objects.filter(user_id=user_id, is_active=True).values_list(
+        "course_id", flat=True
+    )
+    liked = Like.objects.filter(user_id=user_id, created_at__gte=since).values_list(
+        "video_id", flat=True
+    )
+    return ViewerSignals(list(watched), list(hidden), list(owned), list(liked))
+
+
 def tag_choices() -> list[tuple[str, str]]:
     """(slug, name) of every tag, for interest pickers."""
     return list(Tag.objects.values_list("slug", "name"))
 
 
-# What a viewer has watched, liked, bought and is learning (viewer.py), public here.
-from .viewer import continue_learning as continue_learning  # noqa: E402
-from .viewer import course_progress as course_progress  # noqa: E402
-from .viewer import favorite_videos as favorite_videos  # noqa: E402
-from .viewer import liked_videos as liked_videos  # noqa: E402
-from .viewer import purchased_courses as purchased_courses  # noqa: E402
-from .viewer import watch_history as watch_history  # noqa: E402
+def video_facts() -> dict[int, tuple[float, datetime | None]]:
+    """Each video's length in seconds and publication time, in one query."""
+    rows = ShortVideo.objects.values_list("pk", "duration_seconds", "published_at")
+    return {pk: (float(seconds or 0), published) for pk, seconds, published in rows}
+
+
+def video_courses() -> dict[int, int | None]:
+    """Each video's course id (None for a free-standing video), in one query."""
+    return dict(ShortVideo.objects.values_list("pk", "course_id"))

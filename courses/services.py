@@ -8,16 +8,23 @@ from django.utils import timezone
 
 from common.files import files_delete_on_commit
 
-from .media_services import _asset_claim as _asset_claim  # media writes, re-exported
-from .media_services import _asset_fail as _asset_fail
-from .media_services import media_asset_create as media_asset_create
-from .media_services import media_asset_delete as media_asset_delete
-from .media_services import media_asset_is_retryable as media_asset_is_retryable
-from .media_services import media_asset_process as media_asset_process
-from .media_services import media_asset_retry as media_asset_retry
-from .media_services import media_assets_requeue_stale as media_assets_requeue_stale
+from .engagement import certificates_issue_for_course as certificates_issue_for_course
+from .engagement import engagement_user_retire as engagement_user_retire
+from .engagement import watch_history_clear as watch_history_clear
+from .media.services import CAPTIONS_MAX_BYTES as CAPTIONS_MAX_BYTES
+from .media.services import _asset_claim as _asset_claim  # media writes, re-exported
+from .media.services import _asset_fail as _asset_fail
+from .media.services import media_asset_captions_set as media_asset_captions_set
+from .media.services import media_asset_create as media_asset_create
+from .media.services import media_asset_delete as media_asset_delete
+from .media.services import media_asset_is_retryable as media_asset_is_retryable
+from .media.services import media_asset_process as media_asset_process
+from .media.services import media_asset_retry as media_asset_retry
+from .media.services import media_assets_requeue_stale as media_assets_requeue_stale
+from .media.services import media_incoming_name as media_incoming_name
 from .models import Certificate, Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
-from .search_text import segment
+from .search.text import segment as segment  # search text, for seeded rows too
+from .trending import trending_refresh as trending_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -107,5 +114,3 @@ def creator_drafts_delete(*, creator_id: int) -> dict[str, int]:
 
 
 # Engagement writes other apps call (engagement.py), public here.
-from .engagement import engagement_user_retire as engagement_user_retire  # noqa: E402
-from .engagement import watch_history_clear as watch_history_clear  # noqa: E402

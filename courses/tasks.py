@@ -12,7 +12,7 @@ from django.db import OperationalError
 @shared_task(acks_late=True)
 def media_asset_process_task(*, asset_id: int) -> None:
     """Probe a new upload and make it ready (or failed, with a reason); safe to repeat."""
-    from courses.media_services import media_asset_process
+    from courses.media.services import media_asset_process
 
     media_asset_process(asset_id=asset_id)
 
@@ -20,7 +20,7 @@ def media_asset_process_task(*, asset_id: int) -> None:
 @shared_task
 def media_assets_requeue_stale_task() -> int:
     """Queue again the assets a lost task or a killed worker left behind."""
-    from courses.media_services import media_assets_requeue_stale
+    from courses.media.services import media_assets_requeue_stale
 
     return media_assets_requeue_stale()
 

@@ -9,41 +9,25 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count
-from django.db.models.functions import TruncDay
 from django.utils import timezone
 
-from analytics.models import Event
+from analytics.selectors import EventType, video_event_counts_by_day
 
-from .models import ShortVideo
+from .models import PublishStatus, ShortVideo
 
 WEIGHTS = {
-    Event.Type.PLAY: 1.0,
-    Event.Type.COMPLETE: 2.0,
-    Event.Type.LIKE: 3.0,
-    Event.Type.FAVORITE: 3.0,
-    Event.Type.COMMENT: 3.0,
-    Event.Type.SHARE: 5.0,
-    Event.Type.CTA_CLICK: 4.0,
-    Event.Type.SWIPE_AWAY: -0.5,
+    EventType.PLAY: 1.0,
+    EventType.COMPLETE: 2.0,
+    EventType.LIKE: 3.0,
+    EventType.FAVORITE: 3.0,
+    EventType.COMMENT: 3.0,
+    EventType.SHARE: 5.0,
+    EventType.CTA_CLICK: 4.0,
+    EventType.SWIPE_AWAY: -0.5,
 }
 HALF_LIFE_DAYS = 2.0
 WINDOW_DAYS = 7
 NEW_VIDEO_BOOST = 5.0
-
-
-def video_event_counts_by_day(
-    *, since: datetime, types: list[str]
-) -> list[tuple[int, str, datetime, int]]:
-    """(video_id, type, day, count) for events of ``types`` since ``since``, in one query."""
-    rows = (
-        Event.objects.filter(ts__gte=since, type__in=types, video_id__isnull=False)
-        .annotate(day=TruncDay("ts"))
-        .values_list("video_id", "type", "day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return [(int(video_id), type_, day, int(n)) for video_id, type_, day, n in rows]
 
 
 def trending_scores(*, now: datetime) -> dict[int, float]:
@@ -52,7 +36,7 @@ def trending_scores(*, now: datetime) -> dict[int, float]:
     scores: dict[int, float] = defaultdict(float)
     for video_id, type_, day, count in video_event_counts_by_day(since=since, types=list(WEIGHTS)):
         age_days = max((now - day).total_seconds() / 86400, 0.0)
-        scores[video_id] += WEIGHTS[Event.Type(type_)] * count * 0.5 ** (age_days / HALF_LIFE_DAYS)
+        scores[video_id] += WEIGHTS[EventType(type_)] * count * 0.5 ** (age_days / HALF_LIFE_DAYS)
     return scores
 
 
@@ -63,7 +47,9 @@ def trending_refresh(*, now: datetime | None = None) -> int:
     scores = trending_scores(now=now)
     fresh_since = now - timedelta(days=2)
     videos = list(
-        ShortVideo.objects.filter(status="published").only("id", "published_at", "trending_score")
+        ShortVideo.objects.filter(status=PublishStatus.PUBLISHED).only(
+            "id", "published_at", "trending_score"
+        )
     )
     changed = []
     for video in videos:

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
-from . import creator_views, search_views, views
+from . import creator_views, views
+from .search import views as search_views
 
 app_name = "courses"
 

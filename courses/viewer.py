@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
-from accounts.models import Follow
+from accounts.selectors import followed_creator_ids, followed_creators_q
 
 from .models import (
     Certificate,
@@ -32,8 +32,7 @@ def video_list_for_tab(
     engagement); optionally only creators that ``following_user_id`` follows."""
     videos = video_list_published(category_slug=category_slug)
     if following_user_id is not None:
-        followed = Follow.objects.filter(follower_id=following_user_id).values("creator_id")
-        videos = videos.filter(creator_id__in=followed)
+        videos = videos.filter(followed_creators_q(user_id=following_user_id))
     if sort == "trending":
         videos = videos.order_by("-trending_score", "-id")
     return videos
@@ -73,11 +72,7 @@ def viewer_marks(*, user_id: int | None, videos: list[ShortVideo]) -> ViewerMark
                 "video_id", flat=True
             )
         ),
-        following=set(
-            Follow.objects.filter(follower_id=user_id, creator_id__in=creators).values_list(
-                "creator_id", flat=True
-            )
-        ),
+        following=followed_creator_ids(user_id=user_id, among=creators),
         positions={s.video_id: (s.position_seconds, s.playback_rate) for s in states},
     )
 

@@ -21,7 +21,7 @@ from common.http import ranged_file_response
 from common.strings import page_strings
 
 from .engagement import review_upsert
-from .media_urls import MediaLinkError, media_query, media_verify
+from .media.urls import MediaLinkError, media_query, media_verify
 from .models import Captions, Course
 from .selectors import (
     course_get_published,

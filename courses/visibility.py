@@ -10,9 +10,21 @@ the video. Every public list, page, search, recommendation and media check
 asks this module, re-exported by ``courses.selectors``.
 """
 
+from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from .models import Moderation, PublishStatus
+
+class Moderation(models.TextChoices):
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PublishStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
 
 
 def visible_q(prefix: str = "") -> Q:

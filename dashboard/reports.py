@@ -19,11 +19,11 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy
 
-from accounts.models import CreatorProfile, User
+from accounts.selectors import creator_public_names
 from analytics import selectors as a
 from analytics.selectors import MAX_RANGE_DAYS, Table, local_today
 from common.money import format_money, minor_to_decimal
-from courses.models import Course, ShortVideo
+from courses.selectors import titles_for_ids
 
 from .charts import Chart, bar_chart, line_chart
 
@@ -83,27 +83,6 @@ class Report:
     headline: dict[int, float | None]
 
 
-def _video_titles(ids: list[int]) -> dict[int, str]:
-    return dict(ShortVideo.objects.filter(pk__in=ids).values_list("pk", "title"))
-
-
-def _course_titles(ids: list[int]) -> dict[int, str]:
-    return dict(Course.objects.filter(pk__in=ids).values_list("pk", "title"))
-
-
-def _creator_names(ids: list[int]) -> dict[int, str]:
-    names = dict(User.objects.filter(pk__in=ids).values_list("pk", "username"))
-    names.update(
-        {
-            uid: f"@{handle}"
-            for uid, handle in CreatorProfile.objects.filter(user_id__in=ids).values_list(
-                "user_id", "handle"
-            )
-        }
-    )
-    return names
-
-
 def _with_titles(table: Table, key: str, titles: dict[int, str]) -> Table:
     table.columns.insert(1, ("title", "Title"))
     for row in table.rows:
@@ -137,10 +116,14 @@ def _platform_report(*, first: date, last: date, grain: str, today: date) -> Rep
         "retention": a.retention_table(first=first, last=last, today=today),
         "rolling_retention": a.rolling_retention_table(first=first, last=last),
         "ltv": a.ltv_table(first=first, last=last, today=today),
-        "videos": _with_titles(videos, "video_id", _video_titles(videos.column("video_id"))),
-        "courses": _with_titles(courses, "course_id", _course_titles(courses.column("course_id"))),
+        "videos": _with_titles(
+            videos, "video_id", titles_for_ids(video_ids=videos.column("video_id")).videos
+        ),
+        "courses": _with_titles(
+            courses, "course_id", titles_for_ids(course_ids=courses.column("course_id")).courses
+        ),
         "creators": _with_titles(
-            creators, "creator_id", _creator_names(creators.column("creator_id"))
+            creators, "creator_id", creator_public_names(user_ids=creators.column("creator_id"))
         ),
         "recommender": a.recommender_ctr_table(first=first, last=last),
     }
@@ -164,8 +147,12 @@ def creator_report(*, creator_id: int, first: date, last: date, today: date) -> 
         "kpis": a.creator_kpi_table(creator_id=creator_id, first=first, last=last),
         "daily": daily,
         "funnel": a.funnel_table(first=first, last=last, today=today, creator_id=creator_id),
-        "videos": _with_titles(videos, "video_id", _video_titles(videos.column("video_id"))),
-        "courses": _with_titles(courses, "course_id", _course_titles(courses.column("course_id"))),
+        "videos": _with_titles(
+            videos, "video_id", titles_for_ids(video_ids=videos.column("video_id")).videos
+        ),
+        "courses": _with_titles(
+            courses, "course_id", titles_for_ids(course_ids=courses.column("course_id")).courses
+        ),
     }
     x = daily.column("period")
     plays = line_chart(

@@ -10,16 +10,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from accounts.models import CreatorProfile, User
+from accounts.selectors import user_is_creator
 from analytics.selectors import rollups_as_of
-from courses.models import Course, ShortVideo
 from recommendations.selectors import (
     experiment_report_latest,
     model_version_active,
@@ -46,23 +44,11 @@ def _creator_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not _is_creator(request.user.pk):
+        if not user_is_creator(user_id=request.user.pk):
             raise PermissionDenied("Creator analytics are for creators.")
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _is_creator(user_id: int) -> bool:
-    return (
-        User.objects.filter(pk=user_id)
-        .filter(
-            Exists(CreatorProfile.objects.filter(user_id=OuterRef("pk")))
-            | Exists(ShortVideo.objects.filter(creator_id=OuterRef("pk")))
-            | Exists(Course.objects.filter(creator_id=OuterRef("pk")))
-        )
-        .exists()
-    )
 
 
 def _range(request: HttpRequest) -> tuple[reports.RangeForm, dict[str, Any] | None]:

@@ -18,8 +18,7 @@ from django.utils import timezone
 
 from accounts.models import CreatorProfile, User
 from courses.models import Category, Course, Lesson, MediaAsset, Section, ShortVideo, Tag
-from courses.search_text import segment
-from courses.trending import trending_refresh
+from courses.services import segment, trending_refresh
 
 from .behaviour import generate_behaviour
 from .clips import ClipSpec, render_clip

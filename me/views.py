@@ -1,5 +1,9 @@
 """The viewer's pages, combining apps: home, the feed, My space, the inbox, their data."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -10,7 +14,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
 from accounts.selectors import (
     INBOX_SIZE,
     creators_followed,
@@ -39,6 +42,9 @@ from .inbox import notification_items
 from .privacy import account_delete, account_delete_blockers, export_filename, export_stream
 
 FEED_TABS = ("for_you", "following", "trending")
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -17,11 +17,9 @@ from datetime import datetime
 import numpy as np
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 
-from analytics.models import Event, Subject
-from analytics.rollups import watch_per_video_day
+from analytics.selectors import EventType, exploration_impressions, recommended_exposure
 from common.cache import cache_read_through
 from common.exceptions import ApplicationError
 from recommendations.engine.exploration import OffPolicyEstimate, snips_estimate
@@ -171,33 +169,17 @@ class ExperimentReport:
 def exploration_report(*, since: datetime, until: datetime) -> ExplorationReport | None:
     """Exploration impressions (those logged with ``explore_candidates``) in the
     window, in two queries; None when there are none."""
-    in_window = Q(ts__gte=since, ts__lt=until)
-    logged = list(
-        Event.objects.filter(
-            in_window,
-            type=Event.Type.IMPRESSION,
-            video_id__isnull=False,
-            props__has_key="explore_candidates",
-        ).values_list("subject_id", "video_id", "props")
-    )
+    logged = exploration_impressions(since=since, until=until)
     rows = [
-        (subject, video, float(props["propensity"]), int(props["explore_candidates"]))
-        for subject, video, props in logged
+        (played, float(props["propensity"]), int(props["explore_candidates"]))
+        for played, props in logged
         if _valid_exploration_props(props)
     ]
     if not rows:
         return None
-    played = set(
-        Event.objects.filter(
-            in_window,
-            type=Event.Type.PLAY,
-            subject_id__in={r[0] for r in rows},
-            video_id__in={r[1] for r in rows},
-        ).values_list("subject_id", "video_id")
-    )
-    rewards = np.asarray([(subject, video) in played for subject, video, _, _ in rows], float)
-    propensities = np.asarray([r[2] for r in rows])
-    uniform = np.asarray([1.0 / r[3] for r in rows])
+    rewards = np.asarray([r[0] for r in rows], float)
+    propensities = np.asarray([r[1] for r in rows])
+    uniform = np.asarray([1.0 / r[2] for r in rows])
     return ExplorationReport(
         impressions=len(rows),
         logged_ctr=float(rewards.mean()),
@@ -236,48 +218,21 @@ def experiment_report(experiment: Experiment) -> ExperimentReport:
     since = experiment.live_at
     if since is None:
         return ExperimentReport(experiment, None, until, [])
-    in_window = Q(ts__gte=since, ts__lt=until)
-    recommended = Event.objects.filter(
-        in_window,
-        type__in=[Event.Type.IMPRESSION, Event.Type.PLAY],
-        props__model_version__isnull=False,  # the key is there...
-        props__surface__isnull=True,  # the feed, not a page's similar list
-    ).exclude(props__model_version=None)  # ...and not JSON null (a trending page)
-    counts: dict[str, dict[str, int]] = {}
-    per_subject = recommended.values("subject_id", "type").annotate(n=Count("id"))
-    for subject_id, kind, n in per_subject.values_list("subject_id", "type", "n"):
-        counts.setdefault(subject_id, {})[kind] = n
-    exposed = recommended.filter(type=Event.Type.IMPRESSION).values("subject_id")
-    user_of: dict[str, int] = {
-        key: int(user_id or 0)
-        for key, user_id in Subject.objects.filter(
-            key__in=exposed, user_id__isnull=False
-        ).values_list("key", "user_id")
-    }
-    watched: dict[str, float] = {}
-    viewing = Event.objects.filter(in_window, subject_id__in=exposed)
-    for video_day in watch_per_video_day(viewing, "subject_id"):
-        subject_id = video_day["subject_id"]
-        watched[subject_id] = watched.get(subject_id, 0.0) + float(video_day["seconds"] or 0)
-    buyers = set(
-        Event.objects.filter(in_window, type=Event.Type.PURCHASE, subject_id__in=exposed)
-        .values_list("subject_id", flat=True)
-        .distinct()
-    )
+    exposure = recommended_exposure(since=since, until=until)
     totals = {v: [0, 0, 0, 0.0, 0] for v in (CONTROL, TREATMENT)}
-    for subject_id, user_id in user_of.items():
+    for subject_id, user_id in exposure.user_of.items():
         variant = variant_of(
             user_id=user_id,
             experiment=experiment.name,
             treatment_percent=experiment.treatment_percent,
         )
-        seen = counts.get(subject_id, {})
+        seen = exposure.counts.get(subject_id, {})
         row = totals[variant]
         row[0] += 1
-        row[1] += seen.get(Event.Type.IMPRESSION, 0)
-        row[2] += seen.get(Event.Type.PLAY, 0)
-        row[3] += watched.get(subject_id, 0.0)
-        row[4] += subject_id in buyers
+        row[1] += seen.get(EventType.IMPRESSION, 0)
+        row[2] += seen.get(EventType.PLAY, 0)
+        row[3] += exposure.watched_seconds.get(subject_id, 0.0)
+        row[4] += subject_id in exposure.buyers
     variants = [
         VariantResult(variant, int(v), int(i), int(p), float(w), int(b))
         for variant, (v, i, p, w, b) in totals.items()

@@ -1,15 +1,18 @@
 """Turn served keys into loaded videos/courses with a human reason, in fixed queries."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from courses.models import Course, ShortVideo
-from courses.selectors import course_list_published
-from courses.viewer import videos_by_ids
+from courses.selectors import course_list_published, titles_for_ids, videos_by_ids
 
 from .serving import Served
+
+if TYPE_CHECKING:
+    from courses.models import Course, ShortVideo  # types only: rows courses' selectors load
 
 
 @dataclass(frozen=True)
@@ -58,20 +61,13 @@ def present(items: list[Served]) -> list[Presented]:
 
 
 def _titles(keys: list[str]) -> dict[str, str]:
-    video_ids = [int(k[1:]) for k in keys if k.startswith("v")]
-    course_ids = [int(k[1:]) for k in keys if k.startswith("c")]
-    titles: dict[str, str] = {}
-    if video_ids:
-        titles |= {
-            f"v{pk}": t
-            for pk, t in ShortVideo.objects.filter(pk__in=video_ids).values_list("pk", "title")
-        }
-    if course_ids:
-        titles |= {
-            f"c{pk}": t
-            for pk, t in Course.objects.filter(pk__in=course_ids).values_list("pk", "title")
-        }
-    return titles
+    found = titles_for_ids(
+        video_ids=[int(k[1:]) for k in keys if k.startswith("v")],
+        course_ids=[int(k[1:]) for k in keys if k.startswith("c")],
+    )
+    return {f"v{pk}": t for pk, t in found.videos.items()} | {
+        f"c{pk}": t for pk, t in found.courses.items()
+    }
 
 
 def _reason_text(kind: str, obj: ShortVideo | Course, source_title: str) -> str:

@@ -10,26 +10,39 @@ from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Count, Max
 from numpy.typing import NDArray
 
-from analytics.models import Event, Subject
-from courses.models import Course, Enrollment, NotInterested, ShortVideo
-from courses.selectors import visible_q
+from analytics import selectors as analytics_selectors
+from analytics.selectors import EventType as AnalyticsEvent
+from analytics.selectors import LoggedImpression as LoggedImpression
+from analytics.selectors import fresh_video_outcomes as fresh_video_outcomes
+from analytics.selectors import item_events, user_ids_by_subject, video_watch_maxima
+from courses.selectors import (
+    catalogue_courses,
+    catalogue_videos,
+    enrollment_pairs_active,
+    not_interested_pairs,
+    video_courses,
+    video_durations,
+)
+from courses.selectors import video_facts as video_facts
 from recommendations.engine.types import InteractionMatrix, ItemContent
 from recommendations.engine.weights import EventType, build_interactions
 
+from .experiments import ExperimentReport as ExperimentReport  # the A/B report, re-exported
+from .experiments import experiment_report_latest as experiment_report_latest
+from .experiments import report_rows as report_rows
 from .models import ItemNeighbours, ModelVersion, UpNext, UserRecommendation
 
 # Analytics event type → engine code, and which id column names the item.
 _ITEM_EVENTS = {
-    Event.Type.LIKE: (EventType.LIKE, "video"),
-    Event.Type.COMMENT: (EventType.COMMENT, "video"),
-    Event.Type.SHARE: (EventType.SHARE, "video"),
-    Event.Type.FAVORITE: (EventType.LIKE, "video"),
-    Event.Type.COURSE_VIEW: (EventType.COURSE_VIEW, "course"),
-    Event.Type.PREVIEW_PLAY: (EventType.COURSE_PREVIEW, "course"),
-    Event.Type.PURCHASE: (EventType.PURCHASE, "course"),
+    AnalyticsEvent.LIKE: (EventType.LIKE, "video"),
+    AnalyticsEvent.COMMENT: (EventType.COMMENT, "video"),
+    AnalyticsEvent.SHARE: (EventType.SHARE, "video"),
+    AnalyticsEvent.FAVORITE: (EventType.LIKE, "video"),
+    AnalyticsEvent.COURSE_VIEW: (EventType.COURSE_VIEW, "course"),
+    AnalyticsEvent.PREVIEW_PLAY: (EventType.COURSE_PREVIEW, "course"),
+    AnalyticsEvent.PURCHASE: (EventType.PURCHASE, "course"),
 }
 
 
@@ -57,9 +70,7 @@ class TrainingData:
 
 def catalogue_load() -> Catalogue:
     """Published, approved videos and courses with title, tags and category."""
-    visible = visible_q()
-    videos = ShortVideo.objects.filter(visible).prefetch_related("tags").order_by("pk")
-    courses = Course.objects.filter(visible).prefetch_related("tags").order_by("pk")
+    videos, courses = catalogue_videos(), catalogue_courses()
     keys, creators, titles, texts, tags, categories = [], [], [], [], [], []
     for prefix, rows in (("v", videos), ("c", courses)):
         for row in rows:
@@ -77,16 +88,10 @@ def training_data_load(*, now: datetime, half_life_days: float) -> TrainingData:
     """Build the decayed user × item matrix from events, plus exclusions."""
     catalogue = catalogue_load()
     item_index = catalogue.index()
-    durations = dict(ShortVideo.objects.values_list("pk", "duration_seconds"))
-    users_of = dict(Subject.objects.filter(user_id__isnull=False).values_list("key", "user_id"))
+    durations = video_durations()
+    users_of = user_ids_by_subject()
     rows: list[tuple[int, str, int, float, float]] = []  # user, item key, code, ratio, ts
-    views = (
-        Event.objects.filter(type=Event.Type.PROGRESS, video_id__isnull=False)
-        .values("subject_id", "video_id")
-        .annotate(seconds=Max("value"), last=Max("ts"))
-        .order_by()
-    )
-    for view in views.iterator(chunk_size=20_000):
+    for view in video_watch_maxima():
         user = users_of.get(view["subject_id"])
         duration = durations.get(view["video_id"]) or 0
         if user is not None and duration > 0:
@@ -94,12 +99,9 @@ def training_data_load(*, now: datetime, half_life_days: float) -> TrainingData:
             rows.append(
                 (user, f"v{view['video_id']}", EventType.VIEW, ratio, view["last"].timestamp())
             )
-    others = Event.objects.filter(type__in=list(_ITEM_EVENTS)).values_list(
-        "subject_id", "type", "video_id", "course_id", "ts"
-    )
-    for subject, type_, video_id, course_id, ts in others.iterator(chunk_size=20_000):
+    for subject, type_, video_id, course_id, ts in item_events(types=list(_ITEM_EVENTS)):
         user = users_of.get(subject)
-        code, column = _ITEM_EVENTS[Event.Type(type_)]
+        code, column = _ITEM_EVENTS[AnalyticsEvent(type_)]
         item_id = video_id if column == "video" else course_id
         if user is not None and item_id is not None:
             rows.append((user, f"{column[0]}{item_id}", code, np.nan, ts.timestamp()))
@@ -125,13 +127,13 @@ def _exclusions(
 ) -> sp.csr_matrix:
     """Pairs never to recommend: owned courses, "not interested", own content."""
     pairs: list[tuple[int, int]] = []
-    owned = Enrollment.objects.filter(is_active=True).values_list("user_id", "course_id")
+    owned = enrollment_pairs_active()
     pairs += [
         (user_index[u], item_index[f"c{c}"])
         for u, c in owned
         if u in user_index and f"c{c}" in item_index
     ]
-    hidden = NotInterested.objects.values_list("user_id", "video_id")
+    hidden = not_interested_pairs()
     pairs += [
         (user_index[u], item_index[f"v{v}"])
         for u, v in hidden
@@ -183,93 +185,10 @@ def stored_up_next(
     return rows.get(UpNext.ANYONE)
 
 
-def fresh_video_outcomes(*, video_ids: list[int], since: datetime) -> dict[int, tuple[int, int]]:
-    """Impressions and plays per video since ``since``, in one query: the
-    exploration posterior's evidence (a play counts as a click)."""
-    rows = (
-        Event.objects.filter(
-            video_id__in=video_ids,
-            ts__gte=since,
-            type__in=[Event.Type.IMPRESSION, Event.Type.PLAY],
-        )
-        .values("video_id", "type")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[int, list[int]] = {}
-    for video_id, type_, n in rows.values_list("video_id", "type", "n"):
-        counts.setdefault(int(video_id or 0), [0, 0])[type_ == Event.Type.PLAY] += n
-    return {video: (shown, min(played, shown)) for video, (shown, played) in counts.items()}
-
-
-@dataclass(frozen=True)
-class LoggedImpression:
-    """One logged video impression of a known viewer, with what followed it."""
-
-    user_id: int
-    video_id: int
-    ts: float  # unix seconds
-    clicked: bool  # the viewer played the video after the impression
-    watch_seconds: float  # the largest cumulative progress after it (0 if not played)
-    purchased: bool  # the viewer bought the video's course after it
-
-
 def logged_impressions(*, since: datetime) -> list[LoggedImpression]:
-    """Video impressions since ``since`` with their outcomes, in four queries.
-
-    Outcomes are matched per viewer and video: a play, the largest progress
-    heartbeat and a purchase of the video's course, each after the
-    impression (the latest impression of a pair takes them).
-    """
-    users_of = dict(Subject.objects.filter(user_id__isnull=False).values_list("key", "user_id"))
-    course_of = dict(ShortVideo.objects.values_list("pk", "course_id"))
-    shown = Event.objects.filter(type=Event.Type.IMPRESSION, video_id__isnull=False, ts__gte=since)
-    rows = list(shown.values_list("subject_id", "video_id", "ts").order_by("ts"))
-    after = (
-        Event.objects.filter(
-            ts__gte=since,
-            type__in=[Event.Type.PLAY, Event.Type.PROGRESS, Event.Type.PURCHASE],
-            subject_id__in=shown.values("subject_id"),
-        )
-        .values_list("subject_id", "type", "video_id", "course_id", "ts", "value")
-        .order_by()
-    )
-    played: dict[tuple[str, int], datetime] = {}
-    watched: dict[tuple[str, int], float] = {}
-    bought: dict[tuple[str, int], datetime] = {}
-    for subject, type_, video_id, course_id, ts, value in after.iterator(chunk_size=20_000):
-        if type_ == Event.Type.PURCHASE and course_id is not None:
-            bought[(subject, course_id)] = max(ts, bought.get((subject, course_id), ts))
-        elif type_ == Event.Type.PLAY and video_id is not None:
-            played[(subject, video_id)] = max(ts, played.get((subject, video_id), ts))
-        elif video_id is not None:
-            watched[(subject, video_id)] = max(value, watched.get((subject, video_id), 0.0))
-    result = []
-    for subject, video_id, ts in rows:
-        user = users_of.get(subject)
-        if user is None or video_id is None:
-            continue
-        play = played.get((subject, video_id))
-        clicked = play is not None and play >= ts
-        course = course_of.get(video_id)
-        purchase = bought.get((subject, course)) if course is not None else None
-        result.append(
-            LoggedImpression(
-                user_id=int(user),
-                video_id=int(video_id),
-                ts=ts.timestamp(),
-                clicked=clicked,
-                watch_seconds=float(watched.get((subject, video_id), 0.0)) if clicked else 0.0,
-                purchased=clicked and purchase is not None and purchase >= ts,
-            )
-        )
-    return result
-
-
-def video_facts() -> dict[int, tuple[float, datetime | None]]:
-    """Each video's length in seconds and publication time, in one query."""
-    rows = ShortVideo.objects.values_list("pk", "duration_seconds", "published_at")
-    return {pk: (float(seconds or 0), published) for pk, seconds, published in rows}
+    """Video impressions since ``since`` with their clicks, watch time and
+    purchases (the second stage's training log), from analytics' event log."""
+    return analytics_selectors.logged_impressions(since=since, course_of=video_courses())
 
 
 def model_version_last_trained_at() -> datetime | None:
@@ -294,5 +213,3 @@ def model_version_last_trained_at() -> datetime | None:
 
 
 # The latest A/B test report (experiments.py), public here for the staff dashboard.
-from .experiments import experiment_report_latest as experiment_report_latest  # noqa: E402
-from .experiments import report_rows as report_rows  # noqa: E402

@@ -17,11 +17,14 @@ import numpy as np
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Follow
+from accounts.selectors import followed_creator_ids
 from common.cache import cache_get_many, cache_read_through, cache_set, viewer_generation_key
-from courses.models import Enrollment, Like, NotInterested, WatchState
-from courses.selectors import course_list_published, video_list_published
-from courses.viewer import video_list_for_tab
+from courses.selectors import (
+    course_list_published,
+    video_list_for_tab,
+    video_list_published,
+    viewer_signals,
+)
 from recommendations.engine.exploration import ThompsonExplorer
 
 from .experiments import RUNNING_CACHE_KEY, running_experiment, version_for
@@ -166,23 +169,11 @@ class ViewerContext:
 def viewer_context(*, user_id: int) -> ViewerContext:
     """Seen, owned and hidden items plus this session's signals, in four queries."""
     since = timezone.now() - SESSION_WINDOW
-    watched = list(
-        WatchState.objects.filter(user_id=user_id)
-        .order_by("-updated_at")
-        .values_list("video_id", "updated_at")[:500]
-    )
-    not_interested = NotInterested.objects.filter(user_id=user_id).values_list(
-        "video_id", flat=True
-    )
-    owned = Enrollment.objects.filter(user_id=user_id, is_active=True).values_list(
-        "course_id", flat=True
-    )
-    refused = {f"v{v}" for v in not_interested} | {f"c{c}" for c in owned}
-    liked = Like.objects.filter(user_id=user_id, created_at__gte=since).values_list(
-        "video_id", flat=True
-    )
-    recent = [f"v{v}" for v in liked] + [f"v{v}" for v, at in watched if at >= since]
-    followed = set(Follow.objects.filter(follower_id=user_id).values_list("creator_id", flat=True))
+    signals = viewer_signals(user_id=user_id, since=since)
+    watched = signals.watched
+    refused = {f"v{v}" for v in signals.not_interested} | {f"c{c}" for c in signals.owned}
+    recent = [f"v{v}" for v in signals.liked_since] + [f"v{v}" for v, at in watched if at >= since]
+    followed = followed_creator_ids(user_id=user_id)
     return ViewerContext(
         hidden=refused | {f"v{v}" for v, _ in watched},
         refused=refused,

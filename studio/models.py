@@ -13,7 +13,7 @@ from courses.models import Course, Report, ShortVideo
 class UploadSession(BaseModel):
     """A resumable upload: bytes arrive in order, ``offset`` is what was acknowledged.
 
-    The partial file lives at ``courses.media_services.media_incoming_name(id)``
+    The partial file lives at ``courses.media.services.media_incoming_name(id)``
     (under ``private/``, never served). Finishing turns it into a MediaAsset.
 
     .. no_pii: owner id; the original file name is display text the creator chose.

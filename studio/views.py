@@ -13,13 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import user_is_creator
 from commerce.selectors import coupon_list_for_creator, refund_rule_for_course
 from commerce.services.coupons import coupon_create, coupon_set_active
 from commerce.services.refunds import refund_policy_set
+from common.api.auth import user_id_of
 from common.exceptions import ApplicationError
 from common.http import redirect_back
 from common.money import decimal_to_minor, minor_to_decimal
-from courses.media_services import (
+from courses.services import (
     CAPTIONS_MAX_BYTES,
     media_asset_delete,
     media_asset_is_retryable,
@@ -43,18 +45,13 @@ from .forms import (
 View = Callable[..., HttpResponse]
 
 
-def _uid(request: HttpRequest) -> int:
-    """The logged-in creator's id (the decorators guarantee a user)."""
-    return int(request.user.pk or 0)
-
-
 def creator_required(view: View) -> View:
     """Logged in, with a creator profile; otherwise off to log in or to open one."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not hasattr(request.user, "creator_profile"):
+        if not user_is_creator(user_id=user_id_of(request)):
             return redirect("studio:become")
         return view(request, *args, **kwargs)
 
@@ -82,7 +79,7 @@ def _form_error(form: Any, exc: ApplicationError | ValidationError) -> None:
 
 @login_required
 def become(request: HttpRequest) -> HttpResponse:
-    if hasattr(request.user, "creator_profile"):
+    if user_is_creator(user_id=user_id_of(request)):
         return redirect("studio:home")
     form = CreatorForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -104,7 +101,7 @@ def become(request: HttpRequest) -> HttpResponse:
 
 @creator_required
 def home(request: HttpRequest) -> HttpResponse:
-    uid = _uid(request)
+    uid = user_id_of(request)
     context = {
         "videos": selectors.video_list_own(creator_id=uid)[:50],
         "courses": selectors.course_list_own(creator_id=uid)[:50],
@@ -115,7 +112,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @creator_required
 def library(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    assets = list(selectors.asset_list_own(owner_id=_uid(request))[:100])
+    assets = list(selectors.asset_list_own(owner_id=user_id_of(request))[:100])
     for asset in assets:
         asset.retryable = media_asset_is_retryable(asset, now=now)  # type: ignore[attr-defined]
     return render(request, "studio/library.html", {"assets": assets})
@@ -124,7 +121,7 @@ def library(request: HttpRequest) -> HttpResponse:
 @creator_required
 @require_POST
 def asset_retry(request: HttpRequest, asset_id: int) -> HttpResponse:
-    asset = selectors.asset_get_own(owner_id=_uid(request), asset_id=asset_id)
+    asset = selectors.asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
     try:
         media_asset_retry(asset=asset)
         messages.success(request, _("Processing queued again."))
@@ -136,7 +133,7 @@ def asset_retry(request: HttpRequest, asset_id: int) -> HttpResponse:
 @creator_required
 @require_POST
 def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
-    asset = selectors.asset_get_own(owner_id=_uid(request), asset_id=asset_id)
+    asset = selectors.asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
     try:
         media_asset_delete(asset=asset)
         messages.success(request, _("Deleted."))
@@ -150,7 +147,7 @@ def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @creator_required
 def video_create(request: HttpRequest) -> HttpResponse:
-    uid = _uid(request)
+    uid = user_id_of(request)
     form = VideoCreateForm(request.POST or None, creator_id=uid)
     if request.method == "POST" and form.is_valid():
         try:
@@ -165,7 +162,7 @@ def video_create(request: HttpRequest) -> HttpResponse:
 
 @creator_required
 def video_edit(request: HttpRequest, video_id: int) -> HttpResponse:
-    uid = _uid(request)
+    uid = user_id_of(request)
     video = selectors.video_get_own(creator_id=uid, video_id=video_id)
     initial = {
         "title": video.title,
@@ -210,7 +207,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             course = services.course_create(
-                creator_id=_uid(request), **_course_fields(form.cleaned_data)
+                creator_id=user_id_of(request), **_course_fields(form.cleaned_data)
             )
         except (ApplicationError, ValidationError) as exc:
             _form_error(form, exc)
@@ -222,7 +219,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
 
 @creator_required
 def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
-    uid = _uid(request)
+    uid = user_id_of(request)
     course = selectors.course_get_own(creator_id=uid, course_id=course_id)
     initial = {
         "title": course.title,
@@ -262,7 +259,7 @@ def _back_to_course(course_id: int) -> HttpResponse:
 @creator_required
 @require_POST
 def section_create(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = selectors.course_get_own(creator_id=_uid(request), course_id=course_id)
+    course = selectors.course_get_own(creator_id=user_id_of(request), course_id=course_id)
     form = TitleForm(request.POST, prefix="section")
     if form.is_valid():
         services.section_create(course=course, title=form.cleaned_data["title"])
@@ -274,7 +271,7 @@ def section_create(request: HttpRequest, course_id: int) -> HttpResponse:
 @creator_required
 @require_POST
 def section_action(request: HttpRequest, section_id: int, action: str) -> HttpResponse:
-    section = selectors.section_get_own(creator_id=_uid(request), section_id=section_id)
+    section = selectors.section_get_own(creator_id=user_id_of(request), section_id=section_id)
     if action in ("up", "down"):
         services.item_move(item=section, direction=action)
     elif action == "delete":
@@ -291,7 +288,7 @@ def section_action(request: HttpRequest, section_id: int, action: str) -> HttpRe
 @creator_required
 @require_POST
 def lesson_create(request: HttpRequest, section_id: int) -> HttpResponse:
-    uid = _uid(request)
+    uid = user_id_of(request)
     section = selectors.section_get_own(creator_id=uid, section_id=section_id)
     form = LessonForm(request.POST, prefix=f"lesson{section.pk}", creator_id=uid)
     if form.is_valid():
@@ -307,7 +304,7 @@ def lesson_create(request: HttpRequest, section_id: int) -> HttpResponse:
 @creator_required
 @require_POST
 def lesson_action(request: HttpRequest, lesson_id: int, action: str) -> HttpResponse:
-    uid = _uid(request)
+    uid = user_id_of(request)
     lesson = selectors.lesson_get_own(creator_id=uid, lesson_id=lesson_id)
     if action in ("up", "down"):
         services.item_move(item=lesson, direction=action)
@@ -352,7 +349,7 @@ def _publish_action(request: HttpRequest, item: Any, action: str) -> None:
 @creator_required
 @require_POST
 def video_publish(request: HttpRequest, video_id: int, action: str) -> HttpResponse:
-    video = selectors.video_get_own(creator_id=_uid(request), video_id=video_id)
+    video = selectors.video_get_own(creator_id=user_id_of(request), video_id=video_id)
     _publish_action(request, video, action)
     return redirect("studio:video-edit", video_id=video.pk)
 
@@ -360,7 +357,7 @@ def video_publish(request: HttpRequest, video_id: int, action: str) -> HttpRespo
 @creator_required
 @require_POST
 def course_publish(request: HttpRequest, course_id: int, action: str) -> HttpResponse:
-    course = selectors.course_get_own(creator_id=_uid(request), course_id=course_id)
+    course = selectors.course_get_own(creator_id=user_id_of(request), course_id=course_id)
     _publish_action(request, course, action)
     return _back_to_course(course.pk)
 
@@ -368,7 +365,7 @@ def course_publish(request: HttpRequest, course_id: int, action: str) -> HttpRes
 @creator_required
 def coupons(request: HttpRequest) -> HttpResponse:
     """The creator's discount codes, with their use, and a form for a new one."""
-    uid = _uid(request)
+    uid = user_id_of(request)
     form = CouponForm(request.POST or None, creator_id=uid)
     if request.method == "POST" and form.is_valid():
         try:
@@ -386,7 +383,9 @@ def coupons(request: HttpRequest) -> HttpResponse:
 @require_POST
 def coupon_toggle(request: HttpRequest, coupon_id: int, action: str) -> HttpResponse:
     try:
-        coupon_set_active(creator_id=_uid(request), coupon_id=coupon_id, active=action == "resume")
+        coupon_set_active(
+            creator_id=user_id_of(request), coupon_id=coupon_id, active=action == "resume"
+        )
     except ApplicationError as exc:
         raise Http404(exc.message) from exc
     return redirect("studio:coupons")
@@ -396,13 +395,13 @@ def coupon_toggle(request: HttpRequest, coupon_id: int, action: str) -> HttpResp
 @require_POST
 def course_refund_rule(request: HttpRequest, course_id: int) -> HttpResponse:
     """Save the course's own refund rule; errors come back as messages on the course page."""
-    course = selectors.course_get_own(creator_id=_uid(request), course_id=course_id)
+    course = selectors.course_get_own(creator_id=user_id_of(request), course_id=course_id)
     form = RefundRuleForm(request.POST)
     if not form.is_valid():
         _message_errors(request, form)
         return _back_to_course(course.pk)
     try:
-        refund_policy_set(creator_id=_uid(request), course=course, **form.cleaned_data)
+        refund_policy_set(creator_id=user_id_of(request), course=course, **form.cleaned_data)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -414,7 +413,7 @@ def course_refund_rule(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def asset_captions(request: HttpRequest, asset_id: int) -> HttpResponse:
     """Attach, replace or remove a video's WebVTT subtitles."""
-    asset = selectors.asset_get_own(owner_id=_uid(request), asset_id=asset_id)
+    asset = selectors.asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
     form = CaptionsForm(request.POST, request.FILES)
     if not form.is_valid():
         _message_errors(request, form)

@@ -12,10 +12,9 @@ from django.utils import timezone
 from ..models import Event, MetricRun
 from .attribution import _attribution, _refunds_to_purchases
 from .cohorts import _cohort_day, _rolling_retention, _subject_cohort
-from .days import day_bounds, days_between, local_date_of, local_today
-from .definitions import FUNNEL_WINDOW_DAYS, RETENTION_HORIZON
+from .days import day_bounds, local_date_of
+from .definitions import RETENTION_HORIZON
 from .entities import _course_daily, _creator_daily, _video_daily
-from .funnel import funnel_entry_day
 from .platform import _daily_metric, _recommender_daily, _subject_day
 from .sql import _lock_day
 
@@ -53,13 +52,3 @@ def rollup_day(*, day: date, now: datetime | None = None) -> MetricRun:
         },
     )
     return run
-
-
-def rollup_range(*, first: date, last: date, now: datetime | None = None) -> int:
-    """Rebuild days ``first..last`` in order, then the funnels whose window they touch."""
-    for day in days_between(first, last):
-        rollup_day(day=day, now=now)
-    today = local_today(now)
-    for day in days_between(first - timedelta(days=FUNNEL_WINDOW_DAYS), min(last, today)):
-        funnel_entry_day(day=day)
-    return (last - first).days + 1

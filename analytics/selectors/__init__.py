@@ -5,35 +5,61 @@ the CSV export show the same numbers. Ratios with a zero denominator, and
 cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
-from ..rollups import MAX_RANGE_DAYS, local_today
+from ..rollups import MAX_RANGE_DAYS, local_today, report_tz
 from .creator import creator_daily_table, creator_kpi_table
+from .events import (
+    EventType,
+    LoggedImpression,
+    RecommendedExposure,
+    exploration_impressions,
+    fresh_video_outcomes,
+    item_events,
+    logged_impressions,
+    recommended_exposure,
+    user_ids_by_subject,
+    video_event_counts_by_day,
+    video_watch_maxima,
+)
 from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
 from .retention import ltv_table, retention_headline, retention_table, rolling_retention_table
-from .subjects import events_of_user
+from .subjects import events_of_user, subject_keys_for_users
 from .tables import Table, last_complete_day
 from .top_lists import top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
     "MAX_RANGE_DAYS",
+    "EventType",
+    "LoggedImpression",
+    "RecommendedExposure",
     "Table",
     "creator_daily_table",
     "creator_kpi_table",
     "daily_metrics_table",
     "events_of_user",
+    "exploration_impressions",
+    "fresh_video_outcomes",
     "funnel_table",
+    "item_events",
     "kpi_table",
     "last_complete_day",
     "local_today",
+    "logged_impressions",
     "ltv_table",
+    "recommended_exposure",
     "recommender_ctr_table",
+    "report_tz",
     "retention_headline",
     "retention_table",
     "rolling_retention_table",
     "rollups_as_of",
     "rollups_version",
+    "subject_keys_for_users",
     "top_courses_table",
     "top_creators_table",
     "top_videos_table",
+    "user_ids_by_subject",
+    "video_event_counts_by_day",
+    "video_watch_maxima",
 ]

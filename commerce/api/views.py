@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -17,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api.auth import user_id_of
 from common.api.errors import ErrorSerializer
 from common.error_pages import api_error
 from common.exceptions import ApplicationError
@@ -162,14 +162,6 @@ def checkout_urls(request: HttpRequest) -> tuple[str, str]:
         success + "?session_id={CHECKOUT_SESSION_ID}",
         request.build_absolute_uri(reverse("commerce:order-list")),
     )
-
-
-def user_id_of(request: HttpRequest) -> int:
-    """The signed-in user's id; views call it behind an authentication check."""
-    user_id = request.user.pk
-    if user_id is None:
-        raise PermissionDenied("Sign in first.")
-    return int(user_id)
 
 
 class OrderListApi(APIView):

@@ -13,8 +13,7 @@ from django.utils.translation import gettext as _
 
 from analytics.services import event_record
 from common.exceptions import ApplicationError
-from courses.models import ShortVideo
-from courses.selectors import course_list_published, user_has_course_access
+from courses.selectors import course_list_published, user_has_course_access, video_is_by_creator
 from courses.services import enrollment_grant
 
 from ..gateways import GatewayDisabled, GatewayError, ProviderState, gateway_get
@@ -118,7 +117,7 @@ def _attributable(video_id: int | None, course: Any) -> int | None:
     """The video a purchase is credited to: one of the course creator's videos, or none."""
     if video_id is None:
         return None
-    owned = ShortVideo.objects.filter(pk=video_id, creator_id=course.creator_id).exists()
+    owned = video_is_by_creator(video_id=video_id, creator_id=course.creator_id)
     return video_id if owned else None
 
 

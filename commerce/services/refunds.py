@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.notifications import Kind, notification_create
+from accounts.services import Kind, notification_create
 from analytics.services import event_record
 from common.converters import ascii_int
 from common.exceptions import ApplicationError

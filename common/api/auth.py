@@ -1,4 +1,13 @@
-"""The requester's id, typed, for views behind a login requirement."""
+"""The requester's id: the one helper every view and API uses.
+
+Two functions, one contract:
+
+* ``user_id_of`` is for code behind a login check (``login_required``,
+  ``IsAuthenticated``). An anonymous request never gets a made-up id (no 0):
+  it raises DRF's ``NotAuthenticated``, which the API answers with the error
+  shape (``{"code": "not_authenticated"}``, 401 or 403).
+* ``user_id_or_none`` is for pages anonymous visitors see too: None for them.
+"""
 
 from django.http import HttpRequest
 from rest_framework.exceptions import NotAuthenticated

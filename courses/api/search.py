@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api.errors import ErrorSerializer
-from courses.search import SEARCH_MAX_LIMIT, highlight, search
-from courses.search_text import search_terms
+from courses.search.query import SEARCH_MAX_LIMIT, highlight, search
+from courses.search.text import search_terms
 
 QUERY_MAX_LENGTH = 100
 SEARCH_TYPES = ["all", "videos", "courses", "creators"]

@@ -4,12 +4,18 @@ The profile is read from the user row's cache: list selectors
 ``select_related("creator__creator_profile")``, so a card costs no query.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accounts.models import User
 from courses.selectors import creator_page_url
+
+if TYPE_CHECKING:
+    from accounts.models import User  # a type only: the tags take the row a list selected
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 """Recommendation endpoints: the feed, courses for you, similar items, up next."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -14,8 +14,7 @@ from rest_framework.views import APIView
 from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
 from courses.api.cards import CourseCardSerializer, VideoCardSerializer
-from courses.models import ShortVideo
-from courses.viewer import viewer_marks
+from courses.selectors import viewer_marks
 
 from ..presenting import Presented, present
 from ..serving import (
@@ -29,6 +28,9 @@ from ..serving import (
     up_next,
     viewer_version_id,
 )
+
+if TYPE_CHECKING:
+    from courses.models import ShortVideo  # a type only: the rows present() loaded
 
 
 class PageQuerySerializer(serializers.Serializer):
@@ -90,7 +92,7 @@ def _personal(request: Request) -> bool:
 
 def _respond(request: Request, items: list[Served], version_id: int | None) -> Response:
     presented = present(items)
-    videos = [p.obj for p in presented if isinstance(p.obj, ShortVideo)]
+    videos = [cast("ShortVideo", p.obj) for p in presented if p.kind == "video"]
     user_id = user_id_or_none(request)
     context = {"request": request, "marks": viewer_marks(user_id=user_id, videos=videos)}
     body = {"model_version": version_id, "results": presented}

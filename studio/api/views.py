@@ -16,19 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_is_creator
+from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
 from common.converters import ascii_int
-from courses.media_services import media_asset_is_retryable, media_asset_retry
-from courses.models import MediaAsset
+from courses.services import media_asset_is_retryable, media_asset_retry
 
 from ..models import UploadSession
 from ..selectors import asset_get_own, upload_session_get_own
 from ..services import upload_chunk_receive, upload_session_cancel, upload_session_create
-
-
-def _uid(request: Request) -> int:
-    """The authenticated creator's id (the permissions guarantee a user)."""
-    return int(request.user.pk or 0)
 
 
 class IsCreator(BasePermission):
@@ -37,7 +33,7 @@ class IsCreator(BasePermission):
     message = "Open a creator profile first."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return hasattr(request.user, "creator_profile")
+        return user_is_creator(user_id=user_id_or_none(request))
 
 
 class AssetSerializer(serializers.Serializer):
@@ -54,7 +50,7 @@ class AssetSerializer(serializers.Serializer):
     class Meta:
         ref_name = "StudioAsset"
 
-    def get_retryable(self, asset: MediaAsset) -> bool:
+    def get_retryable(self, asset: Any) -> bool:  # a courses MediaAsset row
         return media_asset_is_retryable(asset, now=timezone.now())
 
 
@@ -110,7 +106,7 @@ class UploadCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        session = upload_session_create(owner_id=_uid(request), **data.validated_data)
+        session = upload_session_create(owner_id=user_id_of(request), **data.validated_data)
         return _session_response(session, status=201)
 
 
@@ -122,7 +118,7 @@ class UploadDetailApi(APIView):
     @extend_schema(responses={200: UploadSessionSerializer, 404: ErrorSerializer})
     def get(self, request: Request, session_id: str) -> Response:
         return _session_response(
-            upload_session_get_own(owner_id=_uid(request), session_id=session_id)
+            upload_session_get_own(owner_id=user_id_of(request), session_id=session_id)
         )
 
     @extend_schema(
@@ -147,7 +143,7 @@ class UploadDetailApi(APIView):
         },
     )
     def put(self, request: Request, session_id: str) -> Response:
-        session = upload_session_get_own(owner_id=_uid(request), session_id=session_id)
+        session = upload_session_get_own(owner_id=user_id_of(request), session_id=session_id)
         length = request.META.get("CONTENT_LENGTH")
         session = upload_chunk_receive(
             session=session,
@@ -160,7 +156,7 @@ class UploadDetailApi(APIView):
 
     @extend_schema(responses={200: UploadSessionSerializer, 404: ErrorSerializer})
     def delete(self, request: Request, session_id: str) -> Response:
-        session = upload_session_get_own(owner_id=_uid(request), session_id=session_id)
+        session = upload_session_get_own(owner_id=user_id_of(request), session_id=session_id)
         return _session_response(upload_session_cancel(session=session))
 
 
@@ -171,7 +167,7 @@ class AssetDetailApi(APIView):
 
     @extend_schema(responses={200: AssetSerializer, 404: ErrorSerializer})
     def get(self, request: Request, asset_id: int) -> Response:
-        asset = asset_get_own(owner_id=_uid(request), asset_id=asset_id)
+        asset = asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
         return Response(AssetSerializer(asset).data)
 
 
@@ -184,7 +180,7 @@ class AssetRetryApi(APIView):
         request=None, responses={202: AssetSerializer, 404: ErrorSerializer, 409: ErrorSerializer}
     )
     def post(self, request: Request, asset_id: int) -> Response:
-        asset = asset_get_own(owner_id=_uid(request), asset_id=asset_id)
+        asset = asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
         asset = media_asset_retry(asset=asset)
         asset.refresh_from_db()
         return Response(AssetSerializer(asset).data, status=202)

@@ -10,8 +10,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from courses.engagement import certificates_issue_for_course
-from courses.media_services import media_asset_captions_set
 from courses.models import (
     Captions,
     Category,
@@ -22,7 +20,12 @@ from courses.models import (
     ShortVideo,
     Tag,
 )
-from courses.services import course_search_text, short_video_search_text
+from courses.services import (
+    certificates_issue_for_course,
+    course_search_text,
+    media_asset_captions_set,
+    short_video_search_text,
+)
 
 from .images import image_reencode
 from .moderation import asset_review_after_change, course_review_after_change, review_after_change

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.notifications import Kind, notification_create
+from accounts.services import Kind, notification_create
 from courses.models import Course, Lesson, MediaAsset, Moderation, Report, ShortVideo
 
 from .publishing import _locked, followers_notify_if_visible

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.notifications import Kind, followers_notify_on_commit
+from accounts.services import Kind, followers_notify_on_commit
 from common.exceptions import ApplicationError
 from courses.models import Course, Lesson, MediaAsset, Moderation, PublishStatus, ShortVideo
 
@@ -66,7 +66,7 @@ def followers_notify_if_visible(item: ShortVideo | Course) -> None:
 
     Repeats are harmless: a follower who heard about the item is skipped.
     """
-    if item.status != PublishStatus.PUBLISHED or item.moderation != Moderation.APPROVED:
+    if not item.is_visible:
         return
     if isinstance(item, Course):
         followers_notify_on_commit(

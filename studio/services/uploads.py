@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from courses.media_services import media_asset_create, media_incoming_name
+from courses.services import media_asset_create, media_incoming_name
 
 from ..models import UploadSession
 from ..uploads import (

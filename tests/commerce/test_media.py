@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from courses.media_urls import media_query
+from courses.media.urls import media_query
 from courses.services import enrollment_grant
 from tests.factories import LessonFactory, UserFactory
 

@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from courses.media_urls import media_query
+from courses.media.urls import media_query
 from courses.services import enrollment_grant
 from tests.deploy.servers import (
     nginx_running,

@@ -14,7 +14,7 @@ from accounts.models import CreatorProfile
 from accounts.services import follow_create
 from courses import creator_views
 from courses.models import MediaAsset
-from courses.search_index import search_text_refresh
+from courses.search.index import search_text_refresh
 from tests.factories import (
     CourseFactory,
     CreatorProfileFactory,

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from courses.media_probe import MediaProbeError, probe
+from courses.media.probe import MediaProbeError, probe
 from courses.models import MediaAsset
 from courses.services import media_asset_process
 from tests.factories import MediaAssetFactory

@@ -13,9 +13,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from courses.models import ShortVideo
-from courses.search import TS_CONFIG, highlight, search
-from courses.search_index import search_text_refresh
-from courses.search_text import segment
+from courses.search.index import search_text_refresh
+from courses.search.query import TS_CONFIG, highlight, search
+from courses.search.text import segment
 from tests.factories import (
     CategoryFactory,
     CourseFactory,

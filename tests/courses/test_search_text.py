@@ -1,4 +1,4 @@
-from courses.search_text import search_terms, segment
+from courses.search.text import search_terms, segment
 
 
 def test_segment_splits_chinese_so_a_word_inside_a_title_matches() -> None:

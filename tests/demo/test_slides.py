@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from courses.media_probe import probe
+from courses.media.probe import probe
 from demo import slides
 from demo.content import TOPICS
 from demo.slides import (

@@ -1,6 +1,6 @@
 import pytest
 
-from courses.search_index import search_text_refresh
+from courses.search.index import search_text_refresh
 from tests.factories import CourseFactory, ShortVideoFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from common.exceptions import ApplicationError
-from courses.media_probe import is_fast_start, probe
-from courses.media_services import (
+from courses.media.probe import is_fast_start, probe
+from courses.media.services import (
     media_asset_is_retryable,
     media_asset_process,
     media_asset_retry,
@@ -54,7 +54,7 @@ def test_a_large_source_is_transcoded_to_720p_fast_start_h264(creator, tmp_path)
 
 def test_a_playable_source_is_moved_not_transcoded(creator, clip_bytes) -> None:
     asset = _incoming_asset(creator, clip_bytes)
-    with mock.patch("courses.media_services.transcode") as transcode:
+    with mock.patch("courses.media.services.transcode") as transcode:
         media_asset_process(asset_id=asset.pk)
     asset.refresh_from_db()
     transcode.assert_not_called()
@@ -80,7 +80,7 @@ def test_an_unexpected_error_keeps_the_file_and_the_retry_button_works(
     # given: the poster step crashes once
     asset = _incoming_asset(creator, clip_bytes)
     with (
-        mock.patch("courses.media_services.poster_frame", side_effect=RuntimeError("boom")),
+        mock.patch("courses.media.services.poster_frame", side_effect=RuntimeError("boom")),
         pytest.raises(RuntimeError),
     ):
         media_asset_process(asset_id=asset.pk)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from courses.media_probe import probe
+from courses.media.probe import probe
 from courses.models import MediaAsset
 from courses.tasks import media_asset_process_task
 from demo.clips import ClipSpec, render_clip

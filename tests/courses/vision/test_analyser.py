@@ -8,7 +8,7 @@ import av
 import pytest
 from PIL import Image
 
-from courses.media_transcode import transcode
+from courses.media.transcode import transcode
 from courses.vision import (
     AnalysisOptions,
     VideoAnalyser,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from courses.media_probe import poster_frame
+from courses.media.probe import poster_frame
 from courses.vision import (
     FrameQuality,
     FrameRisk,

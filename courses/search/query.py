@@ -1,7 +1,7 @@
 """Search over videos, courses and creators, in Chinese and English.
 
 Documents and queries go through the same jieba segmentation
-(``courses.search_text``), so matching is token against token on both
+(``courses.search.text``), so matching is token against token on both
 backends:
 
 * PostgreSQL: ``to_tsvector('simple', search_text)`` (GIN-indexed by
@@ -41,9 +41,11 @@ from django.db.models.functions import Cast, Concat, Ln
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Course, ShortVideo
-from .search_text import search_terms
-from .visibility import visible_q
+from accounts.selectors import creator_q
+
+from ..models import Course, ShortVideo
+from ..visibility import visible_q
+from .text import search_terms
 
 SearchType = Literal["all", "videos", "courses", "creators"]
 Pricing = Literal["free", "paid"]
@@ -194,7 +196,7 @@ def creator_search(*, terms: list[str], limit: int = 10, offset: int = 0) -> Sea
     user_model = get_user_model()
     fields = ("username", "display_name", "creator_profile__handle", "creator_profile__bio")
     matches = [_any_field_contains(fields, term) for term in terms]
-    qs = user_model.objects.filter(is_active=True, creator_profile__isnull=False).order_by()
+    qs = user_model.objects.filter(creator_q(), is_active=True).order_by()
     relevance = _summed_length(matches, terms)
     popularity = F("creator_profile__follower_count")
     qs = qs.select_related("creator_profile")

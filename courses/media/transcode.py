@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 
-from .media_probe import MAX_SERVED_SHORT_SIDE, MediaProbeError
+from .probe import MAX_SERVED_SHORT_SIDE, MediaProbeError
 
 DEFAULT_FPS = Fraction(30)
 MAX_FPS = Fraction(60)

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category
-from .search import SearchResults, SearchType, highlight, search
-from .search_text import search_terms
+from ..models import Category
+from .query import SearchResults, SearchType, highlight, search
+from .text import search_terms
 
 PAGE_SIZE = 12
 TYPE_CHOICES = [

@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 from common.exceptions import ApplicationError
 from common.tasks import task_send_or_leave_to_sweeper
 
-from .media_probe import MediaInfo, MediaProbeError, poster_frame, probe
-from .media_transcode import transcode
-from .models import Captions, MediaAsset
-from .tasks import media_asset_process_task
+from ..models import Captions, MediaAsset
+from ..tasks import media_asset_process_task
+from .probe import MediaInfo, MediaProbeError, poster_frame, probe
+from .transcode import transcode
 
 logger = logging.getLogger(__name__)
 
