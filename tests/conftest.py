@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from kfplatform.demo.clips import ClipSpec, render_clip
 
+from . import dbtemplate
 from .factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
@@ -71,6 +72,41 @@ def require(condition: bool, reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"KF_REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's database set-up, each database copied from a migrated template.
+
+    Migrations run once per migration state, not once per worker (tests/dbtemplate.py).
+    """
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    verbosity = request.config.option.verbose
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    cloned = {alias for alias in aliases if dbtemplate.uses_template(alias)}
+    with django_db_blocker.unblock():
+        restore = {
+            alias: dbtemplate.clone_from_template(alias, verbosity, alias in serialized)
+            for alias in sorted(cloned)
+        }
+        others = setup_databases(
+            verbosity,
+            interactive=False,
+            aliases=dict.fromkeys(aliases - cloned),  # the stubs want a mapping; keys are read
+            serialized_aliases=serialized,
+        )
+    yield
+    with django_db_blocker.unblock():
+        for alias, name in restore.items():
+            connections[alias].creation.destroy_test_db(name, verbosity)
+        teardown_databases(others, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)
