@@ -50,6 +50,10 @@ beat: install
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+# The browser tests alone (they are part of `make test` too): Chromium through Playwright.
+test-e2e: install
+	$(BIN)/pytest tests/e2e -n 2 --dist loadgroup
+
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .

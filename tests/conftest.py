@@ -2,11 +2,11 @@
 
 A test that needs PostgreSQL, Redis or a browser skips when they are not
 configured, unless KF_REQUIRE_SERVICES=1 (CI), where it fails instead.
+Browser fixtures live with the browser tests, in tests/e2e/conftest.py.
 """
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -42,17 +42,6 @@ def wait_until(
             return True
         time.sleep(interval)
     return False
-
-
-def wait_for_js(page: Any, expression: str, timeout: float = 15.0) -> None:
-    """Wait until the JavaScript ``expression`` is truthy in ``page``, polled from here.
-
-    Playwright's ``wait_for_function`` runs its predicate through ``eval`` inside
-    the page, which the Content-Security-Policy refuses (no 'unsafe-eval');
-    ``page.evaluate`` goes through the browser's debugging protocol instead.
-    """
-    if not wait_until(lambda: bool(page.evaluate(expression)), timeout):
-        raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
 
 
 def password_login(client: Any, username: str, password: str) -> bool:
@@ -194,47 +183,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     db = settings.DATABASES["default"]
     broker = os.environ.get("CELERY_BROKER_URL") or "none (eager)"
     return [f"kfplatform: database={db['ENGINE'].rsplit('.', 1)[-1]} broker={broker}"]
-
-
-# --- Browser tests (Playwright on Debian's Chromium), shared by every folder ---
-
-# Playwright's sync API runs an event loop; Django refuses ORM calls under one.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    require(os.path.exists(executable), "Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    # Leave the page first and let its unload beacons land while the test's
-    # database is still there; then nothing is in flight during teardown.
-    page.goto("about:blank")
-    page.wait_for_timeout(500)
-    context.close()
 
 
 _RUN_STARTED = time.time()
