@@ -130,7 +130,7 @@ def _clone_postgresql(connection: BaseDatabaseWrapper, test_name: str, verbosity
     with _locked(connection, prefix) as cursor:
         if not _exists(cursor, template):
             _drop_other_templates(cursor, connection, prefix, keep=template)
-            _build_template(connection, template, verbosity)
+            _build_template(connection, template + "_build", verbosity)
             cursor.execute(
                 f"ALTER DATABASE {quote(template + '_build')} RENAME TO {quote(template)}"
             )
