@@ -57,6 +57,10 @@ screenshots: install
 	rm -f docs/screenshots/*.jpg docs/screenshots/*.png
 	KF_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e/test_layout_sizes_e2e.py -k 'every_main_page or comment_sheet' -p no:randomly -n 0 -q
 
+# The browser tests alone (they are part of `make test` too): Chromium through Playwright.
+test-e2e: install
+	$(BIN)/pytest tests/e2e -n 2 --dist loadgroup
+
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .

@@ -77,26 +77,101 @@ def _form_error(form: Any, exc: ApplicationError | ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+REFUSED: Any = object()  # what ``_submit`` returns when the form or the service said no
+
+
+def _submit(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[dict[str, Any]], Any],
+    *,
+    saved: str | Callable[[Any], str] = "",
+    invalid: str = "",
+    as_messages: bool = False,
+) -> Any:
+    """The studio's one way to handle a posted form: validate, call the service, say so.
+
+    Returns what ``save(cleaned_data)`` returned, or ``REFUSED``; ``saved`` is the
+    success message (or makes it from the result). A refusal (the
+    form's or the service's ``ApplicationError``/``ValidationError``) lands on the
+    form, for pages that show it again; with ``as_messages`` (forms posted from
+    another page) it becomes messages instead, ``invalid`` replacing the form's
+    own errors when given. ``form=None`` runs ``save({})``: a button, no fields.
+    """
+    if form is not None and not form.is_valid():
+        if as_messages:
+            _say_errors(request, form, invalid)
+        return REFUSED
+    try:
+        result = save(form.cleaned_data if form is not None else {})
+    except (ApplicationError, ValidationError) as exc:
+        if form is None:
+            messages.error(
+                request,
+                exc.message if isinstance(exc, ApplicationError) else " ".join(exc.messages),
+            )
+            return REFUSED
+        _form_error(form, exc)
+        if as_messages:
+            _message_errors(request, form)
+        return REFUSED
+    message = saved(result) if callable(saved) else saved
+    if message:
+        messages.success(request, message)
+    return result
+
+
+def _say_errors(request: HttpRequest, form: Any, invalid: str) -> None:
+    if invalid:
+        messages.error(request, invalid)
+    else:
+        _message_errors(request, form)
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[dict[str, Any]], Any],
+    *,
+    saved: str | Callable[[Any], str],
+    then: Callable[[Any], HttpResponse],
+    template: str,
+    context: Callable[[], dict[str, Any]] = dict,
+    invalid_status: int = 200,
+) -> HttpResponse:
+    """A page with one form: GET shows it, a good POST saves and goes on (``then``),
+    a refused POST shows the form again with its errors."""
+    if request.method == "POST":
+        result = _submit(request, form, save, saved=saved)
+        if result is not REFUSED:
+            return then(result)
+    status = invalid_status if form.errors else 200
+    return render(request, template, {"form": form, **context()}, status=status)
+
+
 @login_required
 def become(request: HttpRequest) -> HttpResponse:
     if user_is_creator(user_id=user_id_of(request)):
         return redirect("studio:home")
     form = CreatorForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        avatar = form.cleaned_data["avatar"]
-        try:
-            services.creator_become(
-                user=request.user,
-                handle=form.cleaned_data["handle"],
-                bio=form.cleaned_data["bio"],
-                avatar=avatar.read() if avatar else None,
-            )
-        except (ApplicationError, ValidationError) as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Welcome to the studio."))
-            return redirect("studio:home")
-    return render(request, "studio/become.html", {"form": form})
+
+    def save(data: dict[str, Any]) -> Any:
+        avatar = data["avatar"]
+        return services.creator_become(
+            user=request.user,
+            handle=data["handle"],
+            bio=data["bio"],
+            avatar=avatar.read() if avatar else None,
+        )
+
+    return _form_page(
+        request,
+        form,
+        save,
+        saved=_("Welcome to the studio."),
+        then=lambda _profile: redirect("studio:home"),
+        template="studio/become.html",
+    )
 
 
 @creator_required
@@ -122,11 +197,9 @@ def library(request: HttpRequest) -> HttpResponse:
 @require_POST
 def asset_retry(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
-    try:
-        media_asset_retry(asset=asset)
-        messages.success(request, _("Processing queued again."))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    _submit(
+        request, None, lambda _: media_asset_retry(asset=asset), saved=_("Processing queued again.")
+    )
     return _back(request, "studio:library")
 
 
@@ -134,11 +207,7 @@ def asset_retry(request: HttpRequest, asset_id: int) -> HttpResponse:
 @require_POST
 def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
-    try:
-        media_asset_delete(asset=asset)
-        messages.success(request, _("Deleted."))
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    _submit(request, None, lambda _: media_asset_delete(asset=asset), saved=_("Deleted."))
     return redirect("studio:library")
 
 
@@ -149,15 +218,14 @@ def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
 def video_create(request: HttpRequest) -> HttpResponse:
     uid = user_id_of(request)
     form = VideoCreateForm(request.POST or None, creator_id=uid)
-    if request.method == "POST" and form.is_valid():
-        try:
-            video = services.short_video_create(creator_id=uid, **form.cleaned_data)
-        except (ApplicationError, ValidationError) as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Draft saved. Publish it once processing is done."))
-            return redirect("studio:video-edit", video_id=video.pk)
-    return render(request, "studio/video_create.html", {"form": form})
+    return _form_page(
+        request,
+        form,
+        lambda data: services.short_video_create(creator_id=uid, **data),
+        saved=_("Draft saved. Publish it once processing is done."),
+        then=lambda video: redirect("studio:video-edit", video_id=video.pk),
+        template="studio/video_create.html",
+    )
 
 
 @creator_required
@@ -172,22 +240,20 @@ def video_edit(request: HttpRequest, video_id: int) -> HttpResponse:
         "course": video.course_id,
     }
     form = VideoForm(request.POST or None, initial=initial, creator_id=uid)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.short_video_update(video=video, **form.cleaned_data)
-        except (ApplicationError, ValidationError) as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("studio:video-edit", video_id=video.pk)
-    context = {
-        "video": video,
-        "form": form,
-        "publish_form": PublishForm(),
-        "schedule": selectors.schedule_for(video),
-        "retryable": media_asset_is_retryable(video.asset, now=timezone.now()),
-    }
-    return render(request, "studio/video_edit.html", context)
+    return _form_page(
+        request,
+        form,
+        lambda data: services.short_video_update(video=video, **data),
+        saved=_("Saved."),
+        then=lambda _: redirect("studio:video-edit", video_id=video.pk),
+        template="studio/video_edit.html",
+        context=lambda: {
+            "video": video,
+            "publish_form": PublishForm(),
+            "schedule": selectors.schedule_for(video),
+            "retryable": media_asset_is_retryable(video.asset, now=timezone.now()),
+        },
+    )
 
 
 # --- Courses -------------------------------------------------------------------
@@ -204,17 +270,14 @@ def _course_fields(data: dict[str, Any]) -> dict[str, Any]:
 @creator_required
 def course_create(request: HttpRequest) -> HttpResponse:
     form = CourseForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            course = services.course_create(
-                creator_id=user_id_of(request), **_course_fields(form.cleaned_data)
-            )
-        except (ApplicationError, ValidationError) as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Course created. Add sections and lessons."))
-            return redirect("studio:course-edit", course_id=course.pk)
-    return render(request, "studio/course_create.html", {"form": form})
+    return _form_page(
+        request,
+        form,
+        lambda data: services.course_create(creator_id=user_id_of(request), **_course_fields(data)),
+        saved=_("Course created. Add sections and lessons."),
+        then=lambda course: _back_to_course(course.pk),
+        template="studio/course_create.html",
+    )
 
 
 @creator_required
@@ -231,25 +294,27 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
         "currency": course.currency,
     }
     form = CourseForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.course_update(course=course, **_course_fields(form.cleaned_data))
-        except (ApplicationError, ValidationError) as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("studio:course-edit", course_id=course.pk)
-    days, percent = refund_rule_for_course(course_id=course.pk)
-    context = {
-        "course": course,
-        "form": form,
-        "refund_form": RefundRuleForm(initial={"days": days, "max_watched_percent": percent}),
-        "section_form": TitleForm(prefix="section"),
-        "lesson_assets": list(selectors.lesson_assets_own(owner_id=uid)),
-        "publish_form": PublishForm(),
-        "schedule": selectors.schedule_for(course),
-    }
-    return render(request, "studio/course_edit.html", context)
+
+    def context() -> dict[str, Any]:
+        days, percent = refund_rule_for_course(course_id=course.pk)
+        return {
+            "course": course,
+            "refund_form": RefundRuleForm(initial={"days": days, "max_watched_percent": percent}),
+            "section_form": TitleForm(prefix="section"),
+            "lesson_assets": list(selectors.lesson_assets_own(owner_id=uid)),
+            "publish_form": PublishForm(),
+            "schedule": selectors.schedule_for(course),
+        }
+
+    return _form_page(
+        request,
+        form,
+        lambda data: services.course_update(course=course, **_course_fields(data)),
+        saved=_("Saved."),
+        then=lambda _: _back_to_course(course.pk),
+        template="studio/course_edit.html",
+        context=context,
+    )
 
 
 def _back_to_course(course_id: int) -> HttpResponse:
@@ -260,11 +325,13 @@ def _back_to_course(course_id: int) -> HttpResponse:
 @require_POST
 def section_create(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get_own(creator_id=user_id_of(request), course_id=course_id)
-    form = TitleForm(request.POST, prefix="section")
-    if form.is_valid():
-        services.section_create(course=course, title=form.cleaned_data["title"])
-    else:
-        messages.error(request, _("A section needs a title."))
+    _submit(
+        request,
+        TitleForm(request.POST, prefix="section"),
+        lambda data: services.section_create(course=course, title=data["title"]),
+        invalid=_("A section needs a title."),
+        as_messages=True,
+    )
     return _back_to_course(course.pk)
 
 
@@ -277,11 +344,13 @@ def section_action(request: HttpRequest, section_id: int, action: str) -> HttpRe
     elif action == "delete":
         services.section_delete(section=section)
     elif action == "rename":
-        form = TitleForm(request.POST, prefix=f"s{section.pk}")
-        if form.is_valid():
-            services.section_update(section=section, title=form.cleaned_data["title"])
-        else:
-            messages.error(request, _("A section needs a title."))
+        _submit(
+            request,
+            TitleForm(request.POST, prefix=f"s{section.pk}"),
+            lambda data: services.section_update(section=section, title=data["title"]),
+            invalid=_("A section needs a title."),
+            as_messages=True,
+        )
     return _back_to_course(section.course_id)
 
 
@@ -290,14 +359,12 @@ def section_action(request: HttpRequest, section_id: int, action: str) -> HttpRe
 def lesson_create(request: HttpRequest, section_id: int) -> HttpResponse:
     uid = user_id_of(request)
     section = selectors.section_get_own(creator_id=uid, section_id=section_id)
-    form = LessonForm(request.POST, prefix=f"lesson{section.pk}", creator_id=uid)
-    if form.is_valid():
-        try:
-            services.lesson_create(section=section, **form.cleaned_data)
-        except (ApplicationError, ValidationError) as exc:
-            messages.error(request, getattr(exc, "message", str(exc)))
-    else:
-        messages.error(request, _("Check the lesson: ") + form.errors.as_text())
+    _submit(
+        request,
+        LessonForm(request.POST, prefix=f"lesson{section.pk}", creator_id=uid),
+        lambda data: services.lesson_create(section=section, **data),
+        as_messages=True,
+    )
     return _back_to_course(section.course_id)
 
 
@@ -311,14 +378,12 @@ def lesson_action(request: HttpRequest, lesson_id: int, action: str) -> HttpResp
     elif action == "delete":
         services.lesson_delete(lesson=lesson)
     elif action == "edit":
-        form = LessonForm(request.POST, prefix=f"l{lesson.pk}", creator_id=uid)
-        if form.is_valid():
-            try:
-                services.lesson_update(lesson=lesson, **form.cleaned_data)
-            except (ApplicationError, ValidationError) as exc:
-                messages.error(request, getattr(exc, "message", str(exc)))
-        else:
-            messages.error(request, _("Check the lesson: ") + form.errors.as_text())
+        _submit(
+            request,
+            LessonForm(request.POST, prefix=f"l{lesson.pk}", creator_id=uid),
+            lambda data: services.lesson_update(lesson=lesson, **data),
+            as_messages=True,
+        )
     return _back_to_course(lesson.course_id)
 
 
@@ -331,15 +396,16 @@ def _publish_action(request: HttpRequest, item: Any, action: str) -> None:
         messages.success(request, _("Unpublished."))
         return
     form = PublishForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Enter a valid date and time."))
+    outcome = _submit(
+        request,
+        form,
+        lambda data: services.publish(item=item, at=data["publish_at"]),
+        invalid=_("Enter a valid date and time."),
+        as_messages=True,
+    )
+    if outcome is REFUSED:
         return
     at = form.cleaned_data["publish_at"]
-    try:
-        services.publish(item=item, at=at)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return
     if at and at > timezone.now():
         messages.success(request, _("Scheduled."))
     else:
@@ -367,16 +433,16 @@ def coupons(request: HttpRequest) -> HttpResponse:
     """The creator's discount codes, with their use, and a form for a new one."""
     uid = user_id_of(request)
     form = CouponForm(request.POST or None, creator_id=uid)
-    if request.method == "POST" and form.is_valid():
-        try:
-            coupon = coupon_create(creator_id=uid, **form.coupon_fields())
-        except ApplicationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Coupon %(code)s created.") % {"code": coupon.code})
-            return redirect("studio:coupons")
-    context = {"form": form, "coupons": coupon_list_for_creator(creator_id=uid)}
-    return render(request, "studio/coupons.html", context, status=400 if form.errors else 200)
+    return _form_page(
+        request,
+        form,
+        lambda _data: coupon_create(creator_id=uid, **form.coupon_fields()),
+        saved=lambda coupon: _("Coupon %(code)s created.") % {"code": coupon.code},
+        then=lambda _: redirect("studio:coupons"),
+        template="studio/coupons.html",
+        context=lambda: {"coupons": coupon_list_for_creator(creator_id=uid)},
+        invalid_status=400,
+    )
 
 
 @creator_required
@@ -396,16 +462,13 @@ def coupon_toggle(request: HttpRequest, coupon_id: int, action: str) -> HttpResp
 def course_refund_rule(request: HttpRequest, course_id: int) -> HttpResponse:
     """Save the course's own refund rule; errors come back as messages on the course page."""
     course = selectors.course_get_own(creator_id=user_id_of(request), course_id=course_id)
-    form = RefundRuleForm(request.POST)
-    if not form.is_valid():
-        _message_errors(request, form)
-        return _back_to_course(course.pk)
-    try:
-        refund_policy_set(creator_id=user_id_of(request), course=course, **form.cleaned_data)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Refund rule saved."))
+    _submit(
+        request,
+        RefundRuleForm(request.POST),
+        lambda data: refund_policy_set(creator_id=user_id_of(request), course=course, **data),
+        saved=_("Refund rule saved."),
+        as_messages=True,
+    )
     return _back_to_course(course.pk)
 
 
@@ -414,19 +477,15 @@ def course_refund_rule(request: HttpRequest, course_id: int) -> HttpResponse:
 def asset_captions(request: HttpRequest, asset_id: int) -> HttpResponse:
     """Attach, replace or remove a video's WebVTT subtitles."""
     asset = selectors.asset_get_own(owner_id=user_id_of(request), asset_id=asset_id)
-    form = CaptionsForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _message_errors(request, form)
-        return _back(request, "studio:library")
-    upload = form.cleaned_data["file"]
-    try:
-        services.asset_captions_set(
+    _submit(
+        request,
+        CaptionsForm(request.POST, request.FILES),
+        lambda data: services.asset_captions_set(
             asset=asset,
-            vtt=None if form.cleaned_data["remove"] else upload.read(CAPTIONS_MAX_BYTES + 1),
-            language=form.cleaned_data["language"],
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Subtitles saved."))
+            vtt=None if data["remove"] else data["file"].read(CAPTIONS_MAX_BYTES + 1),
+            language=data["language"],
+        ),
+        saved=_("Subtitles saved."),
+        as_messages=True,
+    )
     return _back(request, "studio:library")

@@ -2,11 +2,11 @@
 
 A test that needs PostgreSQL, Redis or a browser skips when they are not
 configured, unless KF_REQUIRE_SERVICES=1 (CI), where it fails instead.
+Browser fixtures live with the browser tests, in tests/e2e/conftest.py.
 """
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from demo.clips import ClipSpec, render_clip
 
+from . import dbtemplate
 from .factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
@@ -43,17 +44,6 @@ def wait_until(
     return False
 
 
-def wait_for_js(page: Any, expression: str, timeout: float = 15.0) -> None:
-    """Wait until the JavaScript ``expression`` is truthy in ``page``, polled from here.
-
-    Playwright's ``wait_for_function`` runs its predicate through ``eval`` inside
-    the page, which the Content-Security-Policy refuses (no 'unsafe-eval');
-    ``page.evaluate`` goes through the browser's debugging protocol instead.
-    """
-    if not wait_until(lambda: bool(page.evaluate(expression)), timeout):
-        raise AssertionError(f"timed out after {timeout} s waiting for: {expression}")
-
-
 def password_login(client: Any, username: str, password: str) -> bool:
     """Log ``client`` in through the login page, as a person does; True on success.
 
@@ -71,6 +61,41 @@ def require(condition: bool, reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"KF_REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's database set-up, each database copied from a migrated template.
+
+    Migrations run once per migration state, not once per worker (tests/dbtemplate.py).
+    """
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    verbosity = request.config.option.verbose
+    aliases, serialized = _get_databases_for_setup(request.session.items)
+    cloned = {alias for alias in aliases if dbtemplate.uses_template(alias)}
+    with django_db_blocker.unblock():
+        restore = {
+            alias: dbtemplate.clone_from_template(alias, verbosity, alias in serialized)
+            for alias in sorted(cloned)
+        }
+        others = setup_databases(
+            verbosity,
+            interactive=False,
+            aliases=dict.fromkeys(aliases - cloned),  # the stubs want a mapping; keys are read
+            serialized_aliases=serialized,
+        )
+    yield
+    with django_db_blocker.unblock():
+        for alias, name in restore.items():
+            connections[alias].creation.destroy_test_db(name, verbosity)
+        teardown_databases(others, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)
@@ -158,47 +183,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     db = settings.DATABASES["default"]
     broker = os.environ.get("CELERY_BROKER_URL") or "none (eager)"
     return [f"kfplatform: database={db['ENGINE'].rsplit('.', 1)[-1]} broker={broker}"]
-
-
-# --- Browser tests (Playwright on Debian's Chromium), shared by every folder ---
-
-# Playwright's sync API runs an event loop; Django refuses ORM calls under one.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    executable = shutil.which("chromium") or "/usr/bin/chromium"
-    require(os.path.exists(executable), "Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    # Leave the page first and let its unload beacons land while the test's
-    # database is still there; then nothing is in flight during teardown.
-    page.goto("about:blank")
-    page.wait_for_timeout(500)
-    context.close()
 
 
 _RUN_STARTED = time.time()

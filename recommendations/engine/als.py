@@ -6,8 +6,6 @@ from typing import Self
 
 import numpy as np
 import scipy.sparse as sp
-from implicit.cpu.als import AlternatingLeastSquares
-from implicit.nearest_neighbours import bm25_weight
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
@@ -26,6 +24,10 @@ def bm25_confidences(X: sp.csr_matrix, k1: float, b: float) -> sp.csr_matrix:
     less (``idf``). An item held by every user would get a negative idf; its
     entries are dropped instead.
     """
+    # Imported here, not at the top: implicit takes a second to import, and
+    # every Django process loads this module (through the recommender's models).
+    from implicit.nearest_neighbours import bm25_weight
+
     weighted = bm25_weight(X.astype(np.float32), K1=k1, B=b).tocsr()
     weighted.data = np.maximum(weighted.data, 0.0).astype(np.float32)
     weighted.eliminate_zeros()
@@ -89,6 +91,8 @@ class ALS:
 
     def fit(self, X: sp.csr_matrix, timestamps: NDArray[np.float64] | None = None) -> Self:
         """Factorise the user x item weights (used as confidences)."""
+        from implicit.cpu.als import AlternatingLeastSquares  # see bm25_confidences
+
         weights = X.astype(np.float32)
         if self.weighting == "bm25":
             weights = bm25_confidences(weights, self.bm25_k1, self.bm25_b)

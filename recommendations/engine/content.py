@@ -14,8 +14,6 @@ import jieba
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import MultiLabelBinarizer, normalize
 
 from recommendations.engine.neighbours import gram_blocks, row_items, top_neighbours
 from recommendations.engine.types import ItemContent, ScoredItem
@@ -53,6 +51,10 @@ def item_vectors(content: ItemContent, *, min_df: int = 2, max_df: float = 0.5) 
     normalised again: TF-IDF of ``title title description`` (the title
     counts twice), one-hot tags and one-hot category.
     """
+    # Imported here, not at the top: scikit-learn takes seconds to import, and
+    # every Django process loads this module (through the recommender's models).
+    from sklearn.preprocessing import MultiLabelBinarizer, normalize
+
     documents = [f"{t} {t} {d}" for t, d in zip(content.titles, content.descriptions, strict=True)]
     blocks = [_text_block(documents, min_df=min_df, max_df=max_df)]
     if any(content.tags):
@@ -70,6 +72,9 @@ def _text_block(documents: list[str], *, min_df: int, max_df: float) -> sp.csr_m
     the limits are then relaxed, and an empty vocabulary leaves tags and
     categories to carry the similarity.
     """
+    from sklearn.feature_extraction.text import TfidfVectorizer  # see item_vectors
+    from sklearn.preprocessing import normalize
+
     if max_df * len(documents) < min_df:
         min_df, max_df = 1, 1.0
     vectorizer = TfidfVectorizer(

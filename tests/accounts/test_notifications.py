@@ -404,7 +404,15 @@ def test_api_lists_pages_and_marks_read() -> None:
 
 
 def test_api_needs_a_login() -> None:
-    assert APIClient().get("/api/v1/me/notifications").status_code in (401, 403)
+    response = APIClient().get("/api/v1/me/notifications")
+
+    # Session authentication sends no WWW-Authenticate challenge, so DRF answers 403, not 401.
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "not_authenticated",
+        "message": "Authentication credentials were not provided.",
+        "extra": {},
+    }
 
 
 def test_a_deleted_target_reads_as_no_longer_available() -> None:

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from analytics.models import Event
 from commerce.models import Coupon, EarningEntry, Order, Payment, SandboxSession, WebhookEvent
 from commerce.services import order_create
+from common.exceptions import ApplicationError
 from courses.models import Enrollment
 from courses.selectors import user_has_course_access
 from tests.factories import CourseFactory, ShortVideoFactory
@@ -268,8 +269,9 @@ def test_unusable_coupons_are_refused_and_nothing_is_stored(
 def test_coupon_for_another_course_and_per_user_limit(buyer) -> None:
     course, other = paid_course(), paid_course()
     make_coupon(other, code="OTHER")
-    with pytest.raises(Exception, match="another course"):
+    with pytest.raises(ApplicationError, match="This coupon is for another course") as refused:
         order_create(user_id=buyer.pk, course_id=course.pk, coupon_code="OTHER")
+    assert (refused.value.code, refused.value.status) == ("coupon_invalid", 400)
     creator_wide = make_coupon(course, code="ALL", course=None, kind="fixed", value=1000)
     first = order_create(user_id=buyer.pk, course_id=course.pk, coupon_code="ALL").order
     assert first is not None

@@ -22,6 +22,7 @@ from commerce.services import (
     refund_approve,
     refund_request,
 )
+from common.exceptions import ApplicationError
 from courses.models import LessonProgress
 from courses.selectors import user_has_course_access
 from tests.factories import LessonFactory
@@ -145,8 +146,9 @@ def test_refunds_never_exceed_the_amount_paid(buyer) -> None:
     order = _paid_order(buyer)
     refund = refund_request(user_id=buyer.pk, order_number=order.number)
     assert refund.status == "succeeded"
-    with pytest.raises(Exception, match="Only a paid order"):
+    with pytest.raises(ApplicationError, match="Only a paid order can be refunded") as refused:
         refund_request(user_id=buyer.pk, order_number=order.number)
+    assert (refused.value.code, refused.value.status) == ("not_refundable", 409)
     state = ProviderState(
         order_number=order.number,
         status="paid",

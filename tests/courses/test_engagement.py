@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import close_old_connections
 
 from common.exceptions import ApplicationError
@@ -73,8 +74,9 @@ def test_comments_keep_script_payloads_as_text() -> None:
 
 def test_blank_comments_are_refused() -> None:
     video, user = ShortVideoFactory.create(), UserFactory.create()
-    with pytest.raises(Exception, match="body"):
+    with pytest.raises(ValidationError, match="cannot be blank") as refused:
         engagement.comment_create(author_id=user.pk, video=video, body="   ")
+    assert list(refused.value.message_dict) == ["body"]
     assert Comment.objects.count() == 0
 
 

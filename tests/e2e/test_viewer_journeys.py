@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from analytics.models import Event
 from courses.models import Comment, Like
-from tests.conftest import wait_for_js, wait_until
+from tests.conftest import wait_until
+from tests.e2e.conftest import wait_for_js
 from tests.factories import CourseFactory, LessonFactory, ShortVideoFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import wait_for_js
+from tests.e2e.conftest import wait_for_js
 from tests.factories import ShortVideoFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
@@ -192,8 +193,9 @@ def test_a_rejection_reason_is_shown_to_the_creator(studio, creator, category, s
         creator_id=creator.pk, asset=asset, title="T", category=category
     )
     services.publish(item=video)
-    with pytest.raises(Exception, match="Say why"):
+    with pytest.raises(ValidationError, match="Say why") as refused:
         services.moderation_decide(item=video, approve=False, reason=" ")
+    assert list(refused.value.message_dict) == ["reason"]
     services.moderation_decide(item=video, approve=False, reason="Audio is copyrighted music.")
     page = studio.get(f"/studio/videos/{video.pk}/").content.decode()
     assert "Rejected" in page

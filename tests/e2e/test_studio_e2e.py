@@ -3,23 +3,15 @@
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from courses.models import Course, ShortVideo
 from demo.clips import ClipSpec, render_clip
-from tests.conftest import wait_for_js
+from tests.e2e.conftest import log_in, wait_for_js
 from tests.factories import CategoryFactory, CreatorProfileFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 CHUNK = 8 * 1024
-
-
-def _log_in(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
 
 
 def _clip(tmp_path: Path, name: str, seconds: float) -> Path:
@@ -37,7 +29,7 @@ def test_upload_survives_a_dropped_request_and_the_video_plays(
     CategoryFactory.create(slug="technology", name="Technology")
     clip = _clip(tmp_path, "short.mp4", 3.0)
     assert clip.stat().st_size > 3 * CHUNK
-    _log_in(page, live_server, creator)
+    log_in(page, live_server, creator)
     seen: list[tuple[str, str]] = []
     dropped: list[str] = []
 
@@ -81,7 +73,7 @@ def test_creator_builds_and_publishes_a_course(live_server, page, tmp_path) -> N
     creator = CreatorProfileFactory.create().user
     CategoryFactory.create(slug="technology", name="Technology")
     clip = _clip(tmp_path, "lesson.mp4", 2.0)
-    _log_in(page, live_server, creator)
+    log_in(page, live_server, creator)
     # when: a course with two sections
     page.goto(live_server.url + "/studio/courses/new/")
     page.get_by_label("Title").fill("Python from zero")

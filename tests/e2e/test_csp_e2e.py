@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from analytics.models import Event
 from analytics.rollups import local_today
@@ -21,7 +20,8 @@ from courses.models import LessonProgress
 from courses.services import enrollment_grant
 from demo.clips import ClipSpec, render_clip
 from tests.analytics.helpers import at, ev
-from tests.conftest import wait_for_js, wait_until
+from tests.conftest import wait_until
+from tests.e2e.conftest import log_in, wait_for_js
 from tests.factories import (
     CategoryFactory,
     CreatorProfileFactory,
@@ -59,13 +59,6 @@ def _violations(page: Any) -> list[str]:
     return [*in_page, *page.console_violations]
 
 
-def _log_in(page: Any, live_server: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-
-
 def _plays(page: Any, selector: str) -> None:
     element = f"document.querySelector('{selector}')"
     wait_for_js(page, f"({element}?.readyState || 0) >= 2", timeout=20)
@@ -96,7 +89,7 @@ def test_the_feed_plays_and_reports_under_the_policy(
     # given: a viewer and published videos
     for n in range(3):
         ShortVideoFactory.create(title=f"Clip {n}", asset__file=make_clip(seconds=4.0))
-    _log_in(csp_page, live_server, UserFactory.create())
+    log_in(csp_page, live_server, UserFactory.create())
     # when: they open the feed
     with csp_page.expect_response("**/api/v1/events/batch", timeout=30_000) as batch:
         csp_page.goto(live_server.url + "/feed/")
@@ -114,7 +107,7 @@ def test_the_lesson_player_plays_under_the_policy(
     )
     student = UserFactory.create()
     enrollment_grant(user_id=student.pk, course=lesson.course)
-    _log_in(csp_page, live_server, student)
+    log_in(csp_page, live_server, student)
     csp_page.goto(f"{live_server.url}/lessons/{lesson.pk}/")
     csp_page.click("#player")  # the student presses play
     csp_page.evaluate("document.querySelector('#player').play()")
@@ -133,7 +126,7 @@ def test_the_studio_upload_works_under_the_policy(
     CategoryFactory.create(slug="technology", name="Technology")
     clip = tmp_path / "upload.mp4"
     render_clip(ClipSpec(caption="csp", hue=0.3, seconds=2.0), clip)
-    _log_in(csp_page, live_server, creator)
+    log_in(csp_page, live_server, creator)
     csp_page.goto(live_server.url + "/studio/videos/new/")
     csp_page.get_by_label("Upload a short video").set_input_files(str(clip))
     ready = ".uploader[data-state=ready]"

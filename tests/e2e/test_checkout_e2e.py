@@ -5,10 +5,9 @@ import re
 import pytest
 
 from commerce.models import Coupon, Order
-from tests.conftest import wait_for_js
+from tests.commerce.conftest import paid_course
+from tests.e2e.conftest import wait_for_js
 from tests.factories import LessonFactory, UserFactory
-
-from .conftest import paid_course
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -1,1 +1,0 @@
-"""Dashboard tests use the shared Playwright fixtures of tests/conftest.py."""
