@@ -22,7 +22,8 @@ from django.test import Client
 
 from accounts.models import User
 from courses.models import Comment, Course, Lesson, ShortVideo
-from tests.conftest import require, wait_for_js, wait_until
+from tests.conftest import require, wait_until
+from tests.e2e.conftest import wait_for_js
 from tests.factories import (
     CategoryFactory,
     CourseFactory,
