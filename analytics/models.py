@@ -494,14 +494,20 @@ class MetricRun(models.Model):
         return f"{self.local_date} @ {self.finished_at:%Y-%m-%d %H:%M}"
 
 
-class Watermark(models.Model):
-    """A named point in time the rollup scheduler has processed up to.
+class DirtyDay(models.Model):
+    """A past local day whose raw events changed after its rollups may have been built.
+
+    Written in the same transaction as the events (``analytics.services``), one
+    plain row per write and day, so concurrent batches never wait on each other.
+    The refresh claims the committed rows by deleting them: a batch still in
+    flight when a rollup runs keeps its row for the next run, and a fresh deploy
+    or a backfill loses nothing (no watermark to be missing or ahead).
 
     .. no_pii:
     """
 
-    name = models.CharField(max_length=32, unique=True)
-    value = models.DateTimeField()
+    local_date = models.DateField()
+    marked_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"{self.name} = {self.value:%Y-%m-%d %H:%M:%S}"
+        return f"{self.local_date} (marked {self.marked_at:%Y-%m-%d %H:%M})"

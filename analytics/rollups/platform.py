@@ -18,8 +18,8 @@ from ..models import (
     VideoDaily,
 )
 from .chains import Chain, first_in_range
-from .definitions import QUALIFYING_TYPES, T
-from .sql import _delete, _fetch, _in, _run, _Sql
+from .definitions import MAU_DAYS, QUALIFYING_TYPES, WAU_DAYS, T
+from .sql import _delete, _fetch, _in, _run, _Sql, ordered_sum
 
 ACTIVE = Chain(
     SubjectDay,
@@ -125,7 +125,7 @@ def _daily_metric(day: date, start: datetime, end: datetime) -> None:
     )
     [(plays, engaged, completes, watch)] = _fetch(
         f"""SELECT COALESCE(SUM(plays), 0), COALESCE(SUM(engaged_views), 0),
-            COALESCE(SUM(completes), 0), COALESCE(SUM(watch_seconds), 0)
+            COALESCE(SUM(completes), 0), COALESCE({ordered_sum("watch_seconds", "video_id")}, 0)
         FROM {VideoDaily._meta.db_table} WHERE local_date = %s""",
         [_Sql.d(day)],
     )
@@ -139,8 +139,8 @@ def _daily_metric(day: date, start: datetime, end: datetime) -> None:
     DailyMetric.objects.create(
         local_date=day,
         dau=dau,
-        wau=distinct_active(day - timedelta(days=6), day),
-        mau=distinct_active(day - timedelta(days=29), day),
+        wau=distinct_active(day - timedelta(days=WAU_DAYS - 1), day),
+        mau=distinct_active(day - timedelta(days=MAU_DAYS - 1), day),
         new_users=SubjectCohort.objects.filter(signup_date=day).count(),
         plays=plays,
         engaged_views=engaged,
