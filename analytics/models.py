@@ -92,6 +92,11 @@ class Event(models.Model):
     props = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     client_event_id = models.CharField(max_length=64, null=True, blank=True)
+    context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Platform, device, app version, channel, UTM, referrer (analytics.context).",
+    )
 
     class Meta:
         indexes = [
@@ -477,6 +482,47 @@ class RecommenderDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_version} {self.local_date}"
+
+
+class BreakdownDaily(models.Model):
+    """The day's KPIs split by one dimension value, so any KPI splits without a raw scan.
+
+    Dimensions: ``platform`` and ``channel`` (the event's context), ``visitor``
+    (new: first active day in 366 days; returning; inactive: no qualifying
+    event), ``category``, ``creator`` and ``course``. A subject using two
+    values in a day counts as active in both, so the active column of one
+    dimension may sum to more than the DAU; additive figures (plays, watch
+    seconds, purchases, money) sum exactly to the day's totals for
+    ``platform``, ``channel`` and ``visitor`` (values "unknown" / "none"
+    included). Definitions: docs/metrics.md §Breakdowns.
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    active = models.IntegerField(default=0, help_text="Subjects with a qualifying event.")
+    subjects = models.IntegerField(default=0, help_text="Subjects with any event.")
+    plays = models.IntegerField(default=0)
+    engaged_views = models.IntegerField(default=0)
+    watch_seconds = models.FloatField(default=0)
+    signups = models.IntegerField(default=0)
+    course_views = models.IntegerField(default=0)
+    checkouts = models.IntegerField(default=0)
+    purchases = models.IntegerField(default=0)
+    buyers = models.IntegerField(default=0)
+    gmv_minor = models.BigIntegerField(default=0)
+    refunds_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        # (local_date, dimension, value) is unique by construction (one writer groups by it).
+        indexes = [
+            models.Index(fields=["dimension", "local_date", "value"], name="breakdown_dim_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.local_date} {self.dimension}={self.value}"
 
 
 class MetricRun(models.Model):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from common.tasks import task_send_or_leave_to_sweeper
 
 from . import rollups
+from .context import context_current
 from .models import DirtyDay, Event, EventKey, Subject, new_subject_key
 from .owners import owners_of, video_durations_of
 from .tasks import rollups_refresh_dates_task
@@ -138,10 +139,12 @@ def event_record(
     value: float = 0,
     props: dict[str, Any] | None = None,
     source: str = Event.Source.SERVER,
+    context: dict[str, str] | None = None,
 ) -> Event:
     """Record one server-side event (signup, purchase, …) for a user or a pseudonym.
 
     An event dated before today marks its day dirty in the same transaction.
+    ``context`` defaults to the current request's (analytics.middleware).
     """
     if subject_id is None:
         if user_id is None:
@@ -160,6 +163,7 @@ def event_record(
             value=value,
             props=props or {},
             source=source,
+            context=context if context is not None else context_current(),
         )
 
 
@@ -191,6 +195,7 @@ EVENT_COLUMNS = _COPY_COLUMNS = (
     "props",
     "source",
     "client_event_id",
+    "context",
 )
 
 
@@ -219,6 +224,7 @@ def events_ingest_batch(
     sent_at: datetime | None = None,
     source: str = Event.Source.WEB,
     now: datetime | None = None,
+    context: dict[str, str] | None = None,
 ) -> IngestResult:
     """Store one validated batch from a page or app, once per client event id.
 
@@ -248,8 +254,9 @@ def events_ingest_batch(
         for item in unique.values()
         if item.get("video_id") and item["type"] in WATCH_TYPES
     )
+    context = context if context is not None else context_current()
     rows = [
-        _row(_watch_clamped(item, lengths), subject_id, offset, now, source, owners)
+        _row(_watch_clamped(item, lengths), subject_id, offset, now, source, owners, context)
         for item in unique.values()
     ]
     recent = [row for row in rows if row[0] >= oldest]
@@ -297,6 +304,7 @@ def _row(
     now: datetime,
     source: str,
     owners: dict[str, dict[int, int]],
+    context: dict[str, str],
 ) -> tuple[Any, ...]:
     ts = min(item["ts"] + offset, now)
     if item.get("video_id"):
@@ -316,6 +324,7 @@ def _row(
         item.get("props") or {},
         source,
         item["client_event_id"],
+        context,
     )
 
 
@@ -366,12 +375,12 @@ def _copy_insert(rows: list[tuple[Any, ...]]) -> int:
                 ts timestamptz, received_at timestamptz, subject_id varchar(32),
                 session_id varchar(64), type varchar(32), video_id bigint, course_id bigint,
                 creator_id bigint, value double precision, props jsonb, source varchar(8),
-                client_event_id varchar(64)) ON COMMIT DELETE ROWS"""
+                client_event_id varchar(64), context jsonb) ON COMMIT DELETE ROWS"""
         )
         raw = cursor.cursor
         with raw.copy(f"COPY kf_event_in ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row((*row[:9], json.dumps(row[9]), *row[10:]))
+                copy.write_row((*row[:9], json.dumps(row[9]), *row[10:12], json.dumps(row[12])))
         # Keys first: ON CONFLICT waits for a concurrent batch holding the same
         # key and then skips it, so exactly one copy of each event lands. The
         # past days of the stored events are marked dirty in the same statement

@@ -41,10 +41,11 @@ def distinct_active(first: date, last: date) -> int:
     return int(n)
 
 
-def _subject_day(day: date, start: datetime, end: datetime) -> int:
+def _subject_day(day: date, start: datetime, end: datetime) -> tuple[int, list[date]]:
     """One row per subject seen on ``day``; active rows chained to their previous active day.
 
-    Returns the number of rows (subjects seen).
+    Returns the number of rows (subjects seen), and the later days whose rows
+    were re-pointed (their new-vs-returning split changed).
     """
     before = ACTIVE.keys_on(day)
     _delete(SubjectDay, local_date=day)
@@ -83,7 +84,7 @@ def _subject_day(day: date, start: datetime, end: datetime) -> int:
     recount = ACTIVE.repoint_after(day) if ACTIVE.keys_on(day).keys() != before.keys() else []
     for counted in [day, *recount]:
         ACTIVE.count(counted, into=ActiveDay)
-    return seen
+    return seen, recount
 
 
 def _recommender_daily(day: date, start: datetime, end: datetime) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ..models import Event, MetricRun
 from .attribution import _attribution, _refunds_to_purchases
+from .breakdowns import breakdown_day
 from .cohorts import _cohort_day, _rolling_retention, _subject_cohort, cohort_member_days
 from .days import day_bounds, days_between, local_date_of
 from .definitions import (
@@ -33,6 +34,7 @@ class Knock:
 
     moved: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
     purchase_days: set[date] = field(default_factory=set)
+    repointed: set[date] = field(default_factory=set)
 
 
 @transaction.atomic
@@ -46,12 +48,14 @@ def rollup_day(*, day: date, now: datetime | None = None, knock: Knock | None = 
     knock = knock if knock is not None else Knock()
     _lock_day(day)
     start, end = day_bounds(day)
-    seen = _subject_day(day, start, end)
+    seen, repointed = _subject_day(day, start, end)
+    knock.repointed.update(repointed)
     knock.moved.update(_subject_cohort(day, start, end))
     _cohort_day(day)
     _video_daily(day, start, end)
     _course_daily(day, start, end)
     _creator_daily(day, start, end)
+    breakdown_day(day, start, end)
     _recommender_daily(day, start, end)
     _attribution(day, start, end)
     knock.purchase_days |= _refunds_to_purchases(start, end)
@@ -94,6 +98,15 @@ def rollup_days(*, days: list[date], now: datetime) -> list[date]:
     knock = Knock()
     for day in days:
         rollup_day(day=day, now=now, knock=knock)
+    _follow(days, knock, today)
+    for day in days_between(days[0] - timedelta(days=FUNNEL_WINDOW_DAYS), days[-1]):
+        if any(0 <= (d - day).days <= FUNNEL_WINDOW_DAYS for d in days):
+            funnel_entry_day(day=day)
+    return days
+
+
+def _follow(days: list[date], knock: Knock, today: date) -> None:
+    """Correct the figures of other days that read the rebuilt ``days`` (see rollup_days)."""
     # only days already rolled up hold figures to correct; the others get
     # everything when they are first rolled
     rolled_up = set(
@@ -103,6 +116,9 @@ def rollup_days(*, days: list[date], now: datetime) -> list[date]:
     )
     for day in sorted((_after(days, CLICK_WINDOW_DAYS, today) - set(days)) & rolled_up):
         _attribution_day(day)
+    # later days whose subjects' previous active day moved: their new-vs-returning split
+    for day in sorted((knock.repointed - set(days)) & rolled_up):
+        _visitor_breakdown(day)
     cohort_days = cohort_member_days(knock.moved)
     for day in sorted(cohort_days & rolled_up):
         _cohort_day_locked(day)
@@ -119,11 +135,7 @@ def rollup_days(*, days: list[date], now: datetime) -> list[date]:
     for cohort in sorted((fed - rolled) | signup_days):
         closing = cohort + timedelta(days=RETENTION_HORIZON)
         if closing < today and closing in rolled_up:
-            _rolling_retention(cohort)
-    for day in days_between(days[0] - timedelta(days=FUNNEL_WINDOW_DAYS), days[-1]):
-        if any(0 <= (d - day).days <= FUNNEL_WINDOW_DAYS for d in days):
-            funnel_entry_day(day=day)
-    return days
+            _rolling_retention_locked(cohort, closing)
 
 
 def _after(days: list[date], span: int, today: date) -> set[date]:
@@ -141,6 +153,19 @@ def _attribution_day(day: date) -> None:
     _lock_day(day)
     start, end = day_bounds(day)
     _attribution(day, start, end)
+
+
+@transaction.atomic
+def _visitor_breakdown(day: date) -> None:
+    _lock_day(day)
+    start, end = day_bounds(day)
+    breakdown_day(day, start, end, only=("visitor",))
+
+
+@transaction.atomic
+def _rolling_retention_locked(cohort: date, closing: date) -> None:
+    _lock_day(closing)  # the day whose rebuild rolls this cohort
+    _rolling_retention(cohort)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from analytics import rollups
 from analytics.models import (
     ActiveDay,
+    BreakdownDaily,
     CohortDay,
     CourseDaily,
     CreatorDaily,
@@ -50,6 +51,7 @@ NOW = at(BASE + timedelta(days=SPAN), 12)
 LATER = NOW + timedelta(minutes=10)
 TODAY = rollups.local_date_of(NOW)
 ROLLUPS = [
+    BreakdownDaily,
     SubjectDay,
     ActiveDay,
     SubjectCohort,
@@ -81,6 +83,7 @@ KINDS: dict[str, list[tuple[str, dict]]] = {
     "refund": [(T.REFUND, {"course_id": 50, "creator_id": 9, "value": 9900})],
 }
 
+PLATFORM = {"a": "app", "b": "web", "c": "mobile_web"}
 actions = st.tuples(
     st.integers(0, SPAN - 1),  # day
     st.integers(0, 23),  # hour
@@ -108,6 +111,7 @@ def _load(items: list[tuple[int, int, str, str]]) -> None:
                     {},
                     Event.Source.SEED,
                     uuid.uuid4().hex,
+                    {"platform": PLATFORM[subject], "channel": "social" if hour % 2 else "direct"},
                 )
             )
     events_load_rows(rows=rows)
