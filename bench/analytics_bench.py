@@ -57,13 +57,15 @@ def _setup() -> None:
 # repeat across a day and funnels/attribution find realistic sequences. About 3.3 events/view.
 GENERATE = """
 INSERT INTO analytics_event (ts, received_at, subject_id, session_id, type, video_id,
-    course_id, creator_id, value, props, source, client_event_id)
+    course_id, creator_id, value, props, source, client_event_id, context)
 SELECT v.ts + k.step * interval '40 seconds', v.ts, 's' || v.subject, '', k.type,
     CASE WHEN k.step <= 5 THEN v.vid END,
     CASE WHEN v.vid %% 3 = 0 OR k.step >= 6 THEN v.vid %% 300 + 1 END,
     (v.vid %% 300 + 1) %% 200 + 1,
     CASE WHEN k.step = 2 THEN v.w WHEN k.step IN (8, 9, 10) THEN 9900 ELSE 0 END,
-    '{}'::jsonb, 'seed', NULL
+    '{}'::jsonb, 'seed', NULL,
+    jsonb_build_object('platform', (ARRAY['app', 'mobile_web', 'web'])[1 + v.subject %% 3],
+        'channel', (ARRAY['direct', 'social', 'search', 'paid', 'email'])[1 + v.subject %% 5])
 FROM (
     SELECT %(start)s::timestamptz + random() * (%(days)s * interval '1 day') AS ts,
         floor(random() * %(subjects)s)::int AS subject,

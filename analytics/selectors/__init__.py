@@ -5,6 +5,8 @@ the CSV export show the same numbers. Ratios with a zero denominator, and
 cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
+from .breakdown import METRICS as BREAKDOWN_METRICS
+from .breakdown import kpi_breakdown, kpi_breakdown_series
 from .creator import creator_daily_table, creator_kpi_table
 from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
@@ -14,11 +16,14 @@ from .tables import Table, last_complete_day
 from .top_lists import top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
+    "BREAKDOWN_METRICS",
     "Table",
     "creator_daily_table",
     "creator_kpi_table",
     "daily_metrics_table",
     "funnel_table",
+    "kpi_breakdown",
+    "kpi_breakdown_series",
     "kpi_table",
     "last_complete_day",
     "ltv_table",
