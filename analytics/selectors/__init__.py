@@ -8,6 +8,7 @@ cells whose window has not closed, are ``None`` (shown "in progress").
 from .breakdown import METRICS as BREAKDOWN_METRICS
 from .breakdown import kpi_breakdown, kpi_breakdown_series
 from .creator import creator_daily_table, creator_kpi_table
+from .experiments import ABDecision, ab_interval, ab_statistics
 from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
@@ -17,7 +18,10 @@ from .top_lists import top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
     "BREAKDOWN_METRICS",
+    "ABDecision",
     "Table",
+    "ab_interval",
+    "ab_statistics",
     "creator_daily_table",
     "creator_kpi_table",
     "daily_metrics_table",
