@@ -525,6 +525,24 @@ class BreakdownDaily(models.Model):
         return f"{self.local_date} {self.dimension}={self.value}"
 
 
+class SubjectTypeDay(models.Model):
+    """A subject did an event type on a local day: the base of retention by any start and return event.
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    local_date = models.DateField()
+    subject_id = models.CharField(max_length=32)
+    type = models.CharField(max_length=32)
+
+    class Meta:
+        # (local_date, subject_id, type) is unique by construction.
+        indexes = [models.Index(fields=["type", "local_date"], name="subjecttype_type_day")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.type} {self.local_date}"
+
+
 class MetricRun(models.Model):
     """When a local day was last rolled up, and the newest event it saw.
 

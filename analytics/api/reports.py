@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics import rollups, selectors
+from analytics.models import Event
 from analytics.rollups.breakdowns import DIMENSIONS
+from analytics.selectors.event_retention import GRAINS
 from common.api.errors import ErrorSerializer
 
 DASHBOARD_PERMISSION = "analytics.view_dashboard"
@@ -105,3 +107,53 @@ class BreakdownApi(APIView):
                 "series": table_json(selectors.kpi_breakdown_series(**args)),
             }
         )
+
+
+class EventRetentionApi(APIView):
+    """``GET /api/v1/analytics/retention``: cohorts of any start event returning with any event."""
+
+    permission_classes = [CanViewDashboard]
+
+    class InputSerializer(serializers.Serializer):
+        start_event = serializers.ChoiceField(choices=Event.Type.choices)
+        return_event = serializers.ChoiceField(choices=Event.Type.choices)
+        grain = serializers.ChoiceField(choices=sorted(GRAINS), default="day")
+        first = serializers.DateField(required=False)
+        last = serializers.DateField(required=False)
+
+        class Meta:
+            ref_name = "AnalyticsRetentionIn"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            first, last = attrs.get("first"), attrs.get("last")
+            if (first is None) != (last is None):
+                raise serializers.ValidationError(
+                    {"first": "Give both first and last, or neither (the mature default)."}
+                )
+            if (
+                first
+                and last
+                and (last < first or (last - first).days + 1 > rollups.MAX_RANGE_DAYS)
+            ):
+                raise serializers.ValidationError(
+                    {
+                        "first": f"The range must run forward and last at most {rollups.MAX_RANGE_DAYS} days."
+                    }
+                )
+            return attrs
+
+    @extend_schema(
+        operation_id="analytics_event_retention",
+        parameters=[InputSerializer],
+        responses={200: TableSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        description=(
+            "Share of each cohort (first `start_event` in the range, by day, week or month) "
+            "that sent `return_event` k periods later; null cells are still in progress. "
+            "Without a range: the latest cohorts whose last shown period has ended."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        table = selectors.event_retention_table(**params.validated_data)
+        return Response(table_json(table))

@@ -15,6 +15,7 @@ from ..models import (
     RecommenderDaily,
     SubjectCohort,
     SubjectDay,
+    SubjectTypeDay,
     VideoDaily,
 )
 from .chains import Chain, first_in_range
@@ -85,6 +86,16 @@ def _subject_day(day: date, start: datetime, end: datetime) -> tuple[int, list[d
     for counted in [day, *recount]:
         ACTIVE.count(counted, into=ActiveDay)
     return seen, recount
+
+
+def _subject_type_day(day: date, start: datetime, end: datetime) -> None:
+    """Which event types each subject sent on ``day`` (retention by any start and return event)."""
+    _delete(SubjectTypeDay, local_date=day)
+    _run(
+        f"""INSERT INTO {SubjectTypeDay._meta.db_table} (local_date, subject_id, type)
+        SELECT DISTINCT %s, subject_id, type FROM {_Sql.event} WHERE ts >= %s AND ts < %s""",
+        [_Sql.d(day), _Sql.ts(start), _Sql.ts(end)],
+    )
 
 
 def _recommender_daily(day: date, start: datetime, end: datetime) -> None:

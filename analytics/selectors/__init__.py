@@ -8,6 +8,7 @@ cells whose window has not closed, are ``None`` (shown "in progress").
 from .breakdown import METRICS as BREAKDOWN_METRICS
 from .breakdown import kpi_breakdown, kpi_breakdown_series
 from .creator import creator_daily_table, creator_kpi_table
+from .event_retention import event_retention_default_range, event_retention_table
 from .experiments import ABDecision, ab_interval, ab_statistics
 from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
@@ -25,6 +26,8 @@ __all__ = [
     "creator_daily_table",
     "creator_kpi_table",
     "daily_metrics_table",
+    "event_retention_default_range",
+    "event_retention_table",
     "funnel_table",
     "kpi_breakdown",
     "kpi_breakdown_series",

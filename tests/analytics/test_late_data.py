@@ -31,6 +31,7 @@ from analytics.models import (
     RollingRetention,
     SubjectCohort,
     SubjectDay,
+    SubjectTypeDay,
     VideoDaily,
 )
 from analytics.rollups.definitions import QUALIFYING_TYPES
@@ -51,6 +52,7 @@ NOW = at(BASE + timedelta(days=SPAN), 12)
 LATER = NOW + timedelta(minutes=10)
 TODAY = rollups.local_date_of(NOW)
 ROLLUPS = [
+    SubjectTypeDay,
     BreakdownDaily,
     SubjectDay,
     ActiveDay,
