@@ -311,6 +311,25 @@ def bench_dashboard(rounds: int) -> None:
                 f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms ({rounds} runs), "
                 f"load average {os.getloadavg()[0]:.1f}"
             )
+    # issue 17: breakdowns and custom retention from rollups (no report cache in front)
+    for url in (
+        f"/api/v1/analytics/breakdown?metric=gmv_minor&dimension=channel"
+        f"&first={last - timedelta(days=29)}&last={last}",
+        f"/api/v1/analytics/breakdown?metric=avg_dau&dimension=visitor"
+        f"&first={last - timedelta(days=89)}&last={last}",
+        "/api/v1/analytics/retention?start_event=user.signed_up&return_event=order.paid",
+    ):
+        times = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, response.content[:200]
+        print(
+            f"GET {url.split('?')[0]} ({url.split('?')[1][:40]}…) over {total:,} events: median "
+            f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms ({rounds} runs), "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
 
 
 def main() -> None:

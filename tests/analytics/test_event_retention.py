@@ -76,7 +76,7 @@ def test_the_default_range_shows_mature_cells_only(grain):
     assert first <= last
     ev(T.SIGNUP, at(last), "s")
     ev(T.LOGIN, at(last + timedelta(days=1)), "s")
-    rollups_backfill(first=last, last=last + timedelta(days=1), now=later())
+    rollups_backfill(first=last, last=last + timedelta(days=1), now=at(today))
     table = selectors.event_retention_table(
         start_event=T.SIGNUP, return_event=T.LOGIN, grain=grain, today=today
     )
