@@ -177,3 +177,13 @@ def test_breakdown_api_is_for_dashboard_staff_and_answers_bad_input_with_400(api
     assert api_client.get(url, {**query, "metric": "nope"}).status_code == 400
     assert api_client.get(url, {**query, "first": D + timedelta(days=1)}).status_code == 400
     assert api_client.get(url, {**query, "last": "2026-13-40"}).status_code == 400
+
+
+def test_category_split_follows_the_catalogue():
+    # given plays of a real video whose category the catalogue knows
+    video = ShortVideoFactory.create(duration_seconds=10.0)
+    ev(T.PLAY, at(D, 9), "a", video_id=video.pk, creator_id=video.creator_id)
+    rollups_backfill(first=D, last=D, now=NOW)
+    # then the day's plays are filed under that category
+    rows = BreakdownDaily.objects.filter(local_date=D, dimension="category")
+    assert list(rows.values_list("value", "plays")) == [(str(video.category_id), 1)]
