@@ -92,6 +92,11 @@ class Event(models.Model):
     props = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     client_event_id = models.CharField(max_length=64, null=True, blank=True)
+    context = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Platform, device, app version, channel, UTM, referrer (analytics.context).",
+    )
 
     class Meta:
         indexes = [
@@ -479,6 +484,65 @@ class RecommenderDaily(models.Model):
         return f"{self.model_version} {self.local_date}"
 
 
+class BreakdownDaily(models.Model):
+    """The day's KPIs split by one dimension value, so any KPI splits without a raw scan.
+
+    Dimensions: ``platform`` and ``channel`` (the event's context), ``visitor``
+    (new: first active day in 366 days; returning; inactive: no qualifying
+    event), ``category``, ``creator`` and ``course``. A subject using two
+    values in a day counts as active in both, so the active column of one
+    dimension may sum to more than the DAU; additive figures (plays, watch
+    seconds, purchases, money) sum exactly to the day's totals for
+    ``platform``, ``channel`` and ``visitor`` (values "unknown" / "none"
+    included). Definitions: docs/metrics.md §Breakdowns.
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    active = models.IntegerField(default=0, help_text="Subjects with a qualifying event.")
+    subjects = models.IntegerField(default=0, help_text="Subjects with any event.")
+    plays = models.IntegerField(default=0)
+    engaged_views = models.IntegerField(default=0)
+    watch_seconds = models.FloatField(default=0)
+    signups = models.IntegerField(default=0)
+    course_views = models.IntegerField(default=0)
+    checkouts = models.IntegerField(default=0)
+    purchases = models.IntegerField(default=0)
+    buyers = models.IntegerField(default=0)
+    gmv_minor = models.BigIntegerField(default=0)
+    refunds_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        # (local_date, dimension, value) is unique by construction (one writer groups by it).
+        indexes = [
+            models.Index(fields=["dimension", "local_date", "value"], name="breakdown_dim_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.local_date} {self.dimension}={self.value}"
+
+
+class SubjectTypeDay(models.Model):
+    """A subject did an event type on a local day: the base of retention by any start and return event.
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    local_date = models.DateField()
+    subject_id = models.CharField(max_length=32)
+    type = models.CharField(max_length=32)
+
+    class Meta:
+        # (local_date, subject_id, type) is unique by construction.
+        indexes = [models.Index(fields=["type", "local_date"], name="subjecttype_type_day")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.type} {self.local_date}"
+
+
 class MetricRun(models.Model):
     """When a local day was last rolled up, and the newest event it saw.
 
@@ -494,14 +558,20 @@ class MetricRun(models.Model):
         return f"{self.local_date} @ {self.finished_at:%Y-%m-%d %H:%M}"
 
 
-class Watermark(models.Model):
-    """A named point in time the rollup scheduler has processed up to.
+class DirtyDay(models.Model):
+    """A past local day whose raw events changed after its rollups may have been built.
+
+    Written in the same transaction as the events (``analytics.services``), one
+    plain row per write and day, so concurrent batches never wait on each other.
+    The refresh claims the committed rows by deleting them: a batch still in
+    flight when a rollup runs keeps its row for the next run, and a fresh deploy
+    or a backfill loses nothing (no watermark to be missing or ahead).
 
     .. no_pii:
     """
 
-    name = models.CharField(max_length=32, unique=True)
-    value = models.DateTimeField()
+    local_date = models.DateField()
+    marked_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"{self.name} = {self.value:%Y-%m-%d %H:%M:%S}"
+        return f"{self.local_date} (marked {self.marked_at:%Y-%m-%d %H:%M})"

@@ -15,7 +15,8 @@ from django.utils import timezone
 from common.tasks import task_send_or_leave_to_sweeper
 
 from . import rollups
-from .models import Event, EventKey, Subject, Watermark, new_subject_key
+from .context import context_current
+from .models import DirtyDay, Event, EventKey, Subject, new_subject_key
 from .owners import OwnerLookup as OwnerLookup  # registered by the apps that own the rows
 from .owners import owner_lookup_register as owner_lookup_register
 from .owners import owners_of, video_durations_of
@@ -74,6 +75,7 @@ def subject_forget_user(*, user_id: int) -> int:
             event.subject_id = new_subject_key()
             event.ts = event.ts.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     Event.objects.bulk_update(linked, ["props", "subject_id", "ts"], batch_size=500)
+    days_mark_dirty(days={rollups.local_date_of(event.ts) for event in linked})
     subject.delete()
     return 1
 
@@ -119,6 +121,7 @@ def subject_merge_anonymous(*, anonymous_id: str, user_id: int) -> int:
         .order_by()
     )
     moved = moving.update(subject_id=user_key)
+    days_mark_dirty(days=dates)
     anonymous.delete()
     if dates:
         iso = [d.isoformat() for d in dates]
@@ -140,23 +143,45 @@ def event_record(
     value: float = 0,
     props: dict[str, Any] | None = None,
     source: str = Event.Source.SERVER,
+    context: dict[str, str] | None = None,
 ) -> Event:
-    """Record one server-side event (signup, purchase, …) for a user or a pseudonym."""
+    """Record one server-side event (signup, purchase, …) for a user or a pseudonym.
+
+    An event dated before today marks its day dirty in the same transaction.
+    ``context`` defaults to the current request's (analytics.middleware).
+    """
     if subject_id is None:
         if user_id is None:
             raise ValueError("An event needs a user_id or a subject_id.")
         subject_id = subject_key_for_user(user_id=user_id)
-    return Event.objects.create(
-        type=type,
-        subject_id=subject_id,
-        ts=ts or timezone.now(),
-        video_id=video_id,
-        course_id=course_id,
-        creator_id=creator_id,
-        value=value,
-        props=props or {},
-        source=source,
-    )
+    ts = ts or timezone.now()
+    with transaction.atomic(savepoint=False):
+        days_mark_dirty(days=[rollups.local_date_of(ts)])
+        return Event.objects.create(
+            type=type,
+            subject_id=subject_id,
+            ts=ts,
+            video_id=video_id,
+            course_id=course_id,
+            creator_id=creator_id,
+            value=value,
+            props=props or {},
+            source=source,
+            context=context if context is not None else context_current(),
+        )
+
+
+def days_mark_dirty(*, days: Iterable[date], now: datetime | None = None) -> int:
+    """Mark past local days for the next refresh (call inside the transaction that wrote).
+
+    Today is left out: every refresh rebuilds it, and the nightly run rebuilds
+    yesterday, so an event committed across midnight is not lost either.
+    Returns the number of days marked.
+    """
+    today = rollups.local_today(now)
+    past = sorted({day for day in days if day < today})
+    DirtyDay.objects.bulk_create([DirtyDay(local_date=day) for day in past])
+    return len(past)
 
 
 # --- Batch ingestion -----------------------------------------------------------
@@ -174,6 +199,7 @@ EVENT_COLUMNS = _COPY_COLUMNS = (
     "props",
     "source",
     "client_event_id",
+    "context",
 )
 
 
@@ -202,6 +228,7 @@ def events_ingest_batch(
     sent_at: datetime | None = None,
     source: str = Event.Source.WEB,
     now: datetime | None = None,
+    context: dict[str, str] | None = None,
 ) -> IngestResult:
     """Store one validated batch from a page or app, once per client event id.
 
@@ -231,8 +258,9 @@ def events_ingest_batch(
         for item in unique.values()
         if item.get("video_id") and item["type"] in WATCH_TYPES
     )
+    context = context if context is not None else context_current()
     rows = [
-        _row(_watch_clamped(item, lengths), subject_id, offset, now, source, owners)
+        _row(_watch_clamped(item, lengths), subject_id, offset, now, source, owners, context)
         for item in unique.values()
     ]
     recent = [row for row in rows if row[0] >= oldest]
@@ -280,6 +308,7 @@ def _row(
     now: datetime,
     source: str,
     owners: dict[str, dict[int, int]],
+    context: dict[str, str],
 ) -> tuple[Any, ...]:
     ts = min(item["ts"] + offset, now)
     if item.get("video_id"):
@@ -299,6 +328,7 @@ def _row(
         item.get("props") or {},
         source,
         item["client_event_id"],
+        context,
     )
 
 
@@ -349,25 +379,35 @@ def _copy_insert(rows: list[tuple[Any, ...]]) -> int:
                 ts timestamptz, received_at timestamptz, subject_id varchar(32),
                 session_id varchar(64), type varchar(32), video_id bigint, course_id bigint,
                 creator_id bigint, value double precision, props jsonb, source varchar(8),
-                client_event_id varchar(64)) ON COMMIT DELETE ROWS"""
+                client_event_id varchar(64), context jsonb) ON COMMIT DELETE ROWS"""
         )
         raw = cursor.cursor
         with raw.copy(f"COPY kf_event_in ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row((*row[:9], json.dumps(row[9]), *row[10:]))
+                copy.write_row((*row[:9], json.dumps(row[9]), *row[10:12], json.dumps(row[12])))
         # Keys first: ON CONFLICT waits for a concurrent batch holding the same
-        # key and then skips it, so exactly one copy of each event lands.
+        # key and then skips it, so exactly one copy of each event lands. The
+        # past days of the stored events are marked dirty in the same statement
+        # (see days_mark_dirty).
         cursor.execute(
             f"""WITH fresh AS (
                 INSERT INTO {EventKey._meta.db_table} (subject_id, client_event_id)
                 SELECT subject_id, client_event_id FROM kf_event_in
                 WHERE client_event_id IS NOT NULL
-                ON CONFLICT DO NOTHING RETURNING subject_id, client_event_id)
-            INSERT INTO {Event._meta.db_table} ({columns}) SELECT {columns} FROM kf_event_in i
-            WHERE i.client_event_id IS NULL OR EXISTS (SELECT 1 FROM fresh f
-                WHERE f.subject_id = i.subject_id AND f.client_event_id = i.client_event_id)"""
+                ON CONFLICT DO NOTHING RETURNING subject_id, client_event_id
+            ), stored AS (
+                INSERT INTO {Event._meta.db_table} ({columns}) SELECT {columns} FROM kf_event_in i
+                WHERE i.client_event_id IS NULL OR EXISTS (SELECT 1 FROM fresh f
+                    WHERE f.subject_id = i.subject_id AND f.client_event_id = i.client_event_id)
+                RETURNING (ts AT TIME ZONE %s)::date AS local_date
+            ), marked AS (
+                INSERT INTO {DirtyDay._meta.db_table} (local_date, marked_at)
+                SELECT DISTINCT local_date, now() FROM stored WHERE local_date < %s
+            )
+            SELECT COUNT(*) FROM stored""",
+            [settings.KF_REPORT_TZ, rollups.local_today()],
         )
-        return int(cursor.rowcount)
+        return int(cursor.fetchone()[0])
 
 
 @transaction.atomic  # IMMEDIATE on SQLite: batches are serialised, so read-then-write is safe
@@ -389,9 +429,10 @@ def _bulk_insert(rows: list[tuple[Any, ...]]) -> int:
         ],
         batch_size=1000,
     )
-    Event.objects.bulk_create(
+    stored = Event.objects.bulk_create(
         [Event(**dict(zip(_COPY_COLUMNS, row, strict=True))) for row in fresh], batch_size=1000
     )
+    days_mark_dirty(days={rollups.local_date_of(event.ts) for event in stored})
     return len(fresh)
 
 
@@ -399,34 +440,39 @@ def _bulk_insert(rows: list[tuple[Any, ...]]) -> int:
 
 
 def rollups_refresh_dates(*, dates: list[date], now: datetime | None = None) -> list[date]:
-    """Rebuild the given local days (oldest first) and the funnels whose window covers them."""
-    now = now or timezone.now()
-    today = rollups.local_today(now)
-    days = sorted({d for d in dates if d <= today})
-    for day in days:
-        rollups.rollup_day(day=day, now=now)
-    entry_days = {
-        day - timedelta(days=back) for day in days for back in range(rollups.FUNNEL_WINDOW_DAYS + 1)
-    }
-    for day in sorted(entry_days):
-        rollups.funnel_entry_day(day=day)
-    return days
+    """Rebuild the given local days and every stored figure that depends on them.
+
+    Beyond the days themselves: the WAU/MAU of the 29 days after each, the
+    attribution of purchases up to 7 days later, the purchase days of a day's
+    refunds, cohorts whose members moved, rolling retention of matured cohorts
+    that saw the day, and the funnels whose window covers it
+    (``analytics.rollups.rollup_days``). Returns the days rebuilt in full.
+    """
+    return rollups.rollup_days(days=dates, now=now or timezone.now())
 
 
 def rollups_refresh_recent(*, days: int, now: datetime | None = None) -> list[date]:
-    """Rebuild today and the ``days - 1`` days before, plus any older day with late events.
+    """Rebuild today and the ``days - 1`` days before, plus every day marked dirty.
 
-    Late events are those received since the previous run (a stored
-    watermark) whose local day lies before the window.
+    The marks are claimed (deleted) in their own statement before the
+    rebuild, so a batch that commits meanwhile leaves its mark for the next
+    run; if the rebuild fails they are put back.
     """
     now = now or timezone.now()
     today = rollups.local_today(now)
     first = today - timedelta(days=max(days, 1) - 1)
-    mark = Watermark.objects.filter(name="late_events").first()
-    late = rollups.late_event_dates(since=mark.value if mark else None, before=first)
-    done = rollups_refresh_dates(dates=late + rollups.days_between(first, today), now=now)
-    Watermark.objects.update_or_create(name="late_events", defaults={"value": now})
-    return done
+    claimed = _dirty_days_claim()
+    try:
+        return rollups_refresh_dates(dates=claimed + rollups.days_between(first, today), now=now)
+    except Exception:
+        DirtyDay.objects.bulk_create([DirtyDay(local_date=day) for day in claimed])
+        raise
+
+
+def _dirty_days_claim() -> list[date]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {DirtyDay._meta.db_table} RETURNING local_date")
+        return sorted({rollups.as_date(day) for (day,) in cursor.fetchall()})
 
 
 def rollups_backfill(*, first: date, last: date, now: datetime | None = None) -> list[date]:

@@ -77,6 +77,7 @@ def _session(
 ) -> list[tuple[Any, ...]]:
     out: list[tuple[Any, ...]] = []
     session = uuid.UUID(int=rng.getrandbits(128)).hex[:16]
+    context = _context(random.Random(session))  # its own stream: the events stay as before
 
     def emit(kind: str, ts: datetime, video=None, course=None, creator=None, value=0.0):
         out.append(
@@ -93,6 +94,7 @@ def _session(
                 {},
                 "seed",
                 uuid.UUID(int=rng.getrandbits(128)).hex,
+                context,
             )
         )
 
@@ -113,6 +115,33 @@ def _session(
         if course and watched > 3 and rng.random() < 0.15:
             _course_path(rng, emit, ts, video, course, creator)
     return out
+
+
+# A plausible mix for a course platform: mostly the app and phones, acquisition
+# mostly direct and social.
+_PLATFORMS = [("app", "mobile", 0.5), ("mobile_web", "mobile", 0.3), ("web", "desktop", 0.2)]
+_CHANNELS = [
+    ("direct", "", "", 0.4),
+    ("social", "weixin", "social", 0.3),
+    ("search", "baidu", "organic", 0.15),
+    ("paid", "douyin", "cpc", 0.1),
+    ("email", "newsletter", "email", 0.05),
+]
+
+
+def _context(rng: random.Random) -> dict[str, str]:
+    platform, device, _ = rng.choices(_PLATFORMS, weights=[w for *_, w in _PLATFORMS])[0]
+    channel, source, medium, _ = rng.choices(_CHANNELS, weights=[w for *_, w in _CHANNELS])[0]
+    return {
+        "platform": platform,
+        "device": device,
+        "app_version": "3.2.0" if platform == "app" else "",
+        "channel": channel,
+        "utm_source": source,
+        "utm_medium": medium,
+        "utm_campaign": "",
+        "referrer": "",
+    }
 
 
 def _course_path(rng, emit, ts, video, course, creator) -> None:

@@ -57,13 +57,15 @@ def _setup() -> None:
 # repeat across a day and funnels/attribution find realistic sequences. About 3.3 events/view.
 GENERATE = """
 INSERT INTO analytics_event (ts, received_at, subject_id, session_id, type, video_id,
-    course_id, creator_id, value, props, source, client_event_id)
+    course_id, creator_id, value, props, source, client_event_id, context)
 SELECT v.ts + k.step * interval '40 seconds', v.ts, 's' || v.subject, '', k.type,
     CASE WHEN k.step <= 5 THEN v.vid END,
     CASE WHEN v.vid %% 3 = 0 OR k.step >= 6 THEN v.vid %% 300 + 1 END,
     (v.vid %% 300 + 1) %% 200 + 1,
     CASE WHEN k.step = 2 THEN v.w WHEN k.step IN (8, 9, 10) THEN 9900 ELSE 0 END,
-    '{}'::jsonb, 'seed', NULL
+    '{}'::jsonb, 'seed', NULL,
+    jsonb_build_object('platform', (ARRAY['app', 'mobile_web', 'web'])[1 + v.subject %% 3],
+        'channel', (ARRAY['direct', 'social', 'search', 'paid', 'email'])[1 + v.subject %% 5])
 FROM (
     SELECT %(start)s::timestamptz + random() * (%(days)s * interval '1 day') AS ts,
         floor(random() * %(subjects)s)::int AS subject,
@@ -309,6 +311,25 @@ def bench_dashboard(rounds: int) -> None:
                 f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms ({rounds} runs), "
                 f"load average {os.getloadavg()[0]:.1f}"
             )
+    # issue 17: breakdowns and custom retention from rollups (no report cache in front)
+    for url in (
+        f"/api/v1/analytics/breakdown?metric=gmv_minor&dimension=channel"
+        f"&first={last - timedelta(days=29)}&last={last}",
+        f"/api/v1/analytics/breakdown?metric=avg_dau&dimension=visitor"
+        f"&first={last - timedelta(days=89)}&last={last}",
+        "/api/v1/analytics/retention?start_event=user.signed_up&return_event=order.paid",
+    ):
+        times = []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, response.content[:200]
+        print(
+            f"GET {url.split('?')[0]} ({url.split('?')[1][:40]}…) over {total:,} events: median "
+            f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms ({rounds} runs), "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
 
 
 def main() -> None:

@@ -19,8 +19,16 @@ class CoursesConfig(AppConfig):
                 model.objects.filter(pk__in=ids).values_list("pk", "creator_id")
             )
 
+        def categories(model: type[Course] | type[ShortVideo]) -> OwnerLookup:
+            return lambda ids: dict(
+                model.objects.filter(pk__in=ids).values_list("pk", "category_id")
+            )
+
         owner_lookup_register("video", creators(ShortVideo))
         owner_lookup_register("course", creators(Course))
+        # the analytics breakdown by category (analytics.rollups.breakdowns)
+        owner_lookup_register("video_category", categories(ShortVideo))
+        owner_lookup_register("course_category", categories(Course))
         video_duration_lookup_register(
             lambda ids: dict(
                 ShortVideo.objects.filter(pk__in=ids).values_list("pk", "duration_seconds")

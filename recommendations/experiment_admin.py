@@ -15,10 +15,12 @@ from common.exceptions import ApplicationError
 
 from .experiments import (
     REPORT_COLUMNS,
+    STATS_COLUMNS,
     experiment_report_cached,
     experiment_start,
     experiment_stop,
     report_rows,
+    report_statistics,
 )
 from .models import Experiment
 from .tasks import recommender_retrain_task
@@ -114,8 +116,23 @@ class ExperimentAdmin(admin.ModelAdmin):
                 for row in report_rows(report)
             ),
         )
+        stats_head = format_html_join("", "<th>{}</th>", ((c,) for c in STATS_COLUMNS))
+        stats_rows = format_html_join(
+            "",
+            "<tr>{}</tr>",
+            (
+                (format_html_join("", "<td>{}</td>", ((c,) for c in row)),)
+                for row in report_statistics(report)
+            ),
+        )
         table = format_html(
-            "<p>{} – {}</p><table><tr>{}</tr>{}</table>", report.since, report.until, head, rows
+            "<p>{} – {}</p><table><tr>{}</tr>{}</table><table><tr>{}</tr>{}</table>",
+            report.since,
+            report.until,
+            head,
+            rows,
+            stats_head,
+            stats_rows,
         )
         explored = report.exploration
         if explored is None:

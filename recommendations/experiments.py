@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from analytics import selectors
 from analytics.selectors import EventType, exploration_impressions, recommended_exposure
 from common.cache import cache_read_through
 from common.exceptions import ApplicationError
@@ -269,6 +270,76 @@ def report_rows(report: ExperimentReport) -> list[list[str | int]]:
             share(v.conversion),
         ]
         for v in report.variants
+    ]
+
+
+STATS_COLUMNS = (
+    "Metric",
+    "Control",
+    "Treatment (95% CI)",
+    "Lift (95% CI)",
+    "p, fixed horizon",
+    "p, always valid",
+    "Needed per variant",
+    "Verdict",
+)
+MINIMUM_LIFT = 0.1  # the smallest relative change worth shipping, for sample size and mSPRT
+
+
+def report_statistics(report: ExperimentReport) -> list[list[str]]:
+    """Per metric: rates, the lift's interval, both p-values, the size needed and the verdict.
+
+    Conversion (buyers / viewers) and CTR (plays / impressions) are
+    proportions; impressions of one viewer are not independent, so the CTR
+    row's p-values are optimistic and the decision rests on conversion. The
+    rule (analytics.stats): ship or stop when the always-valid mSPRT p-value
+    is below 0.05, which stays valid however often the page is read; a
+    sample-ratio mismatch (p < 0.001) voids the test.
+    """
+    by = {v.variant: v for v in report.variants}
+    if CONTROL not in by or TREATMENT not in by:
+        return []
+    a, b = by[CONTROL], by[TREATMENT]
+    share = report.experiment.treatment_percent / 100
+    rows = []
+    for label, (xa, na), (xb, nb) in (
+        ("Conversion", (a.buyers, a.viewers), (b.buyers, b.viewers)),
+        ("CTR", (a.plays, a.impressions), (b.plays, b.impressions)),
+    ):
+        # the sample-ratio check is about viewers, whatever the metric's unit
+        decision = selectors.ab_statistics(
+            control=(xa, na), treatment=(xb, nb), treatment_share=share, minimum_lift=MINIMUM_LIFT
+        )
+        if label == "CTR":
+            srm = selectors.ab_statistics(
+                control=(a.buyers, a.viewers),
+                treatment=(b.buyers, b.viewers),
+                treatment_share=share,
+            )
+            decision = decision if srm.verdict != "broken" else srm
+        rows.append(_statistics_row(label, xa, na, xb, nb, decision))
+    return rows
+
+
+def _statistics_row(
+    label: str, xa: int, na: int, xb: int, nb: int, decision: selectors.ABDecision
+) -> list[str]:
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value * 100:.2f}%"
+
+    test = decision.test
+    interval = selectors.ab_interval(xb, nb)
+    return [
+        label,
+        pct(xa / na if na else None),
+        "–" if interval is None else f"{pct(xb / nb)} ({pct(interval[0])} – {pct(interval[1])})",
+        "–"
+        if test is None or test.lift is None or test.lift_ci is None
+        else f"{test.lift * 100:+.1f}% ({test.lift_ci[0] * 100:+.1f}% – {test.lift_ci[1] * 100:+.1f}%)",
+        "–" if test is None else f"{test.p_value:.3g}",
+        "–" if decision.always_valid_p is None else f"{decision.always_valid_p:.3g}",
+        "–" if decision.needed_per_variant is None else str(decision.needed_per_variant),
+        f"{decision.verdict}: {decision.reason}",
     ]
 
 

@@ -1,7 +1,10 @@
 from django.urls import path
 
+from .reports import BreakdownApi, EventRetentionApi
 from .views import EventBatchApi
 
 urlpatterns = [
     path("events/batch", EventBatchApi.as_view(), name="events-batch"),
+    path("analytics/breakdown", BreakdownApi.as_view(), name="analytics-breakdown"),
+    path("analytics/retention", EventRetentionApi.as_view(), name="analytics-retention"),
 ]

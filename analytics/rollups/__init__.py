@@ -10,7 +10,7 @@ window bounds are stored on the rows). Definitions: docs/metrics.md.
 from .days import (
     day_bounds,
     days_between,
-    late_event_dates,
+    local_date_of,
     local_today,
     report_tz,
     watch_per_video_day,
@@ -18,18 +18,21 @@ from .days import (
 from .definitions import FUNNEL_WINDOW_DAYS, MAX_RANGE_DAYS
 from .funnel import funnel_entry_day
 from .platform import distinct_active
-from .rebuild import rollup_day
+from .rebuild import rollup_day, rollup_days
+from .sql import as_date
 
 __all__ = [
     "FUNNEL_WINDOW_DAYS",
     "MAX_RANGE_DAYS",
+    "as_date",
     "day_bounds",
     "days_between",
     "distinct_active",
     "funnel_entry_day",
-    "late_event_dates",
+    "local_date_of",
     "local_today",
     "report_tz",
     "rollup_day",
+    "rollup_days",
     "watch_per_video_day",
 ]

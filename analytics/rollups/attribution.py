@@ -7,7 +7,7 @@ from typing import Any
 
 from ..models import Event, PurchaseAttribution
 from .definitions import CLICK_WINDOW_DAYS, ENGAGED_SECONDS, VIEW_WINDOW_DAYS, T
-from .sql import Touches, _delete, _insert_rows, _run, _Sql, _touches
+from .sql import Touches, _delete, _fetch, _insert_rows, _run, _Sql, _touches, as_date
 
 
 def _attribution(day: date, start: datetime, end: datetime) -> None:
@@ -114,11 +114,16 @@ def _refunded_amounts(where: str, params: list[Any]) -> None:
     )
 
 
-def _refunds_to_purchases(start: datetime, end: datetime) -> None:
-    """A refund on this day changes its (earlier) purchase's row, whatever its date."""
+def _refunds_to_purchases(start: datetime, end: datetime) -> set[date]:
+    """A refund on this day changes its (earlier) purchase's row, whatever its date.
+
+    Returns the purchase days of the rows it may have changed (their paying users).
+    """
     pa, ev = PurchaseAttribution._meta.db_table, _Sql.event
-    _refunded_amounts(
-        f"""EXISTS (SELECT 1 FROM {ev} r WHERE r.type = %s AND r.ts >= %s AND r.ts < %s
-            AND r.subject_id = {pa}.subject_id AND r.course_id = {pa}.course_id)""",
-        [T.REFUND, _Sql.ts(start), _Sql.ts(end)],
-    )
+    where = f"""EXISTS (SELECT 1 FROM {ev} r WHERE r.type = %s AND r.ts >= %s AND r.ts < %s
+            AND r.subject_id = {pa}.subject_id AND r.course_id = {pa}.course_id)"""
+    params = [T.REFUND, _Sql.ts(start), _Sql.ts(end)]
+    _refunded_amounts(where, params)
+    return {
+        as_date(d) for (d,) in _fetch(f"SELECT DISTINCT local_date FROM {pa} WHERE {where}", params)
+    }

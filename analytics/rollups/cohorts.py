@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..models import CohortDay, RollingRetention, SubjectCohort, SubjectDay
 from .definitions import RETENTION_HORIZON, T
-from .sql import _delete, _fetch, _run, _Sql, as_date
+from .sql import _delete, _fetch, _in, _run, _Sql, as_date
 
 
-def _subject_cohort(day: date, start: datetime, end: datetime) -> None:
-    """First-time signup cohort: a subject belongs to the day of its first signup."""
+def _subject_cohort(day: date, start: datetime, end: datetime) -> dict[str, tuple[Any, Any]]:
+    """First-time signup cohort: a subject belongs to the day of its first signup.
+
+    Returns the subjects whose cohort changed, with their old and new signup
+    day (None for none): a late signup moves a member out of a later cohort.
+    """
     first_signups = f"""
         SELECT subject_id FROM {_Sql.event}
         WHERE type = %s AND ts >= %s AND ts < %s
@@ -18,6 +23,8 @@ def _subject_cohort(day: date, start: datetime, end: datetime) -> None:
     """
     fs_params = [T.SIGNUP, _Sql.ts(start), _Sql.ts(end), T.SIGNUP, _Sql.ts(start)]
     table = SubjectCohort._meta.db_table
+    affected = f"SELECT subject_id, signup_date FROM {table} WHERE signup_date = %s OR subject_id IN ({first_signups})"
+    before = {s: as_date(d) for s, d in _fetch(affected, [_Sql.d(day), *fs_params])}
     _run(
         f"DELETE FROM {table} WHERE signup_date = %s OR subject_id IN ({first_signups})",
         [_Sql.d(day), *fs_params],
@@ -31,6 +38,30 @@ def _subject_cohort(day: date, start: datetime, end: datetime) -> None:
         """,
         [_Sql.d(day), T.SIGNUP, _Sql.ts(start), _Sql.ts(end), *fs_params],
     )
+    after = {s: as_date(d) for s, d in _fetch(affected, [_Sql.d(day), *fs_params])}
+    return {
+        s: (before.get(s), after.get(s))
+        for s in before.keys() | after.keys()
+        if before.get(s) != after.get(s)
+    }
+
+
+def cohort_member_days(moved: dict[str, tuple[Any, Any]]) -> set[date]:
+    """The days whose ``CohortDay`` rows count a subject that changed cohort."""
+    if not moved:
+        return set()
+    earliest = {s: min(d for d in pair if d is not None) for s, pair in moved.items()}
+    days: set[date] = set()
+    subjects = sorted(earliest)
+    for i in range(0, len(subjects), 500):
+        chunk = subjects[i : i + 500]
+        rows = _fetch(
+            f"SELECT subject_id, local_date FROM {SubjectDay._meta.db_table}"
+            f" WHERE subject_id IN ({_in(chunk)})",
+            chunk,
+        )
+        days.update(as_date(d) for s, d in rows if as_date(d) >= earliest[s])
+    return days
 
 
 def _cohort_day(day: date) -> None:

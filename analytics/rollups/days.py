@@ -1,4 +1,4 @@
-"""Local reporting days: their UTC bounds, ranges of them, and days that received late events."""
+"""Local reporting days: their UTC bounds and ranges of them."""
 
 from __future__ import annotations
 
@@ -37,21 +37,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def late_event_dates(*, since: datetime | None, before: date) -> list[date]:
-    """Local dates older than ``before`` that received events after ``since``."""
-    if since is None:
-        return []
-    start, _ = day_bounds(before)
-    dates = (
-        Event.objects.filter(received_at__gt=since, ts__lt=start)
-        .annotate(d=TruncDate("ts", tzinfo=report_tz()))
-        .values_list("d", flat=True)
-        .distinct()
-        .order_by()
-    )
-    return sorted(dates)
 
 
 def watch_per_video_day(events: QuerySet[Event], *by: str) -> QuerySet[Event, dict[str, Any]]:

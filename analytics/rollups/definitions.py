@@ -36,6 +36,11 @@ ENGAGED_SECONDS = 3.0
 FUNNEL_WINDOW_DAYS = 7
 
 
+# WAU and MAU: the distinct active subjects of the 7 and 30 days ending on a day.
+WAU_DAYS = 7
+MAU_DAYS = 30
+
+
 # The longest range a report may ask for, in days. Funnel entries remember
 # their pair's previous entry this far back; anything older counts as none.
 MAX_RANGE_DAYS = 366

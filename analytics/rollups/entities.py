@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from ..models import CourseDaily, CreatorDaily, VideoDaily
 from .definitions import ENGAGED_SECONDS, T
-from .sql import _delete, _in, _run, _Sql
+from .sql import _delete, _in, _run, _Sql, ordered_sum
 
 
 def _video_daily(day: date, start: datetime, end: datetime) -> None:
@@ -27,7 +27,7 @@ def _video_daily(day: date, start: datetime, end: datetime) -> None:
         SELECT %s, video_id, MAX(creator_id), SUM(plays),
             SUM(CASE WHEN plays > 0 THEN 1 ELSE 0 END),
             SUM(CASE WHEN w >= %s OR completes > 0 THEN 1 ELSE 0 END),
-            SUM(completes), SUM(w), SUM(likes), SUM(shares), SUM(cta)
+            SUM(completes), {ordered_sum("w", "subject_id")}, SUM(likes), SUM(shares), SUM(cta)
         FROM (
             SELECT video_id, subject_id, MAX(creator_id) AS creator_id,
                 SUM(CASE WHEN type = %s THEN 1 ELSE 0 END) AS plays,
@@ -123,7 +123,8 @@ def _creator_daily(day: date, start: datetime, end: datetime) -> None:
                 GROUP BY creator_id, subject_id
             ) g GROUP BY creator_id
         ) a LEFT JOIN (
-            SELECT creator_id, SUM(watch_seconds) AS watch FROM {VideoDaily._meta.db_table}
+            SELECT creator_id, {ordered_sum("watch_seconds", "video_id")} AS watch
+            FROM {VideoDaily._meta.db_table}
             WHERE local_date = %s GROUP BY creator_id
         ) v ON v.creator_id = a.creator_id
         """,

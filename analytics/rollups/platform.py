@@ -15,11 +15,12 @@ from ..models import (
     RecommenderDaily,
     SubjectCohort,
     SubjectDay,
+    SubjectTypeDay,
     VideoDaily,
 )
 from .chains import Chain, first_in_range
-from .definitions import QUALIFYING_TYPES, T
-from .sql import _delete, _fetch, _in, _run, _Sql
+from .definitions import MAU_DAYS, QUALIFYING_TYPES, WAU_DAYS, T
+from .sql import _delete, _fetch, _in, _run, _Sql, ordered_sum
 
 ACTIVE = Chain(
     SubjectDay,
@@ -41,10 +42,11 @@ def distinct_active(first: date, last: date) -> int:
     return int(n)
 
 
-def _subject_day(day: date, start: datetime, end: datetime) -> int:
+def _subject_day(day: date, start: datetime, end: datetime) -> tuple[int, list[date]]:
     """One row per subject seen on ``day``; active rows chained to their previous active day.
 
-    Returns the number of rows (subjects seen).
+    Returns the number of rows (subjects seen), and the later days whose rows
+    were re-pointed (their new-vs-returning split changed).
     """
     before = ACTIVE.keys_on(day)
     _delete(SubjectDay, local_date=day)
@@ -83,7 +85,17 @@ def _subject_day(day: date, start: datetime, end: datetime) -> int:
     recount = ACTIVE.repoint_after(day) if ACTIVE.keys_on(day).keys() != before.keys() else []
     for counted in [day, *recount]:
         ACTIVE.count(counted, into=ActiveDay)
-    return seen
+    return seen, recount
+
+
+def _subject_type_day(day: date, start: datetime, end: datetime) -> None:
+    """Which event types each subject sent on ``day`` (retention by any start and return event)."""
+    _delete(SubjectTypeDay, local_date=day)
+    _run(
+        f"""INSERT INTO {SubjectTypeDay._meta.db_table} (local_date, subject_id, type)
+        SELECT DISTINCT %s, subject_id, type FROM {_Sql.event} WHERE ts >= %s AND ts < %s""",
+        [_Sql.d(day), _Sql.ts(start), _Sql.ts(end)],
+    )
 
 
 def _recommender_daily(day: date, start: datetime, end: datetime) -> None:
@@ -125,7 +137,7 @@ def _daily_metric(day: date, start: datetime, end: datetime) -> None:
     )
     [(plays, engaged, completes, watch)] = _fetch(
         f"""SELECT COALESCE(SUM(plays), 0), COALESCE(SUM(engaged_views), 0),
-            COALESCE(SUM(completes), 0), COALESCE(SUM(watch_seconds), 0)
+            COALESCE(SUM(completes), 0), COALESCE({ordered_sum("watch_seconds", "video_id")}, 0)
         FROM {VideoDaily._meta.db_table} WHERE local_date = %s""",
         [_Sql.d(day)],
     )
@@ -139,8 +151,8 @@ def _daily_metric(day: date, start: datetime, end: datetime) -> None:
     DailyMetric.objects.create(
         local_date=day,
         dau=dau,
-        wau=distinct_active(day - timedelta(days=6), day),
-        mau=distinct_active(day - timedelta(days=29), day),
+        wau=distinct_active(day - timedelta(days=WAU_DAYS - 1), day),
+        mau=distinct_active(day - timedelta(days=MAU_DAYS - 1), day),
         new_users=SubjectCohort.objects.filter(signup_date=day).count(),
         plays=plays,
         engaged_views=engaged,

@@ -109,6 +109,18 @@ def as_date(value: Any) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def ordered_sum(expr: str, order: str) -> str:
+    """SQL summing a float in a fixed row order, so a rerun stores the same last bit.
+
+    A hash or parallel aggregate adds floats in whatever order rows arrive, and
+    float addition is not associative. SQLite (before 3.44 no ordered
+    aggregates) sums in its single, stable scan order.
+    """
+    if connection.vendor == "postgresql":
+        return f"SUM({expr} ORDER BY {order})"
+    return f"SUM({expr})"
+
+
 def seconds_between(start: str, end: str) -> str:
     """SQL for ``end - start`` in seconds as a float: cheaper than fetching two timestamps."""
     if connection.vendor == "postgresql":

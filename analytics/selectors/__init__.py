@@ -6,7 +6,10 @@ cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
 from ..rollups import MAX_RANGE_DAYS, local_today, report_tz
+from .breakdown import METRICS as BREAKDOWN_METRICS
+from .breakdown import kpi_breakdown, kpi_breakdown_series
 from .creator import creator_daily_table, creator_kpi_table
+from .event_retention import event_retention_default_range, event_retention_table
 from .events import (
     EventType,
     LoggedImpression,
@@ -20,6 +23,7 @@ from .events import (
     video_event_counts_by_day,
     video_watch_maxima,
 )
+from .experiments import ABDecision, ab_interval, ab_statistics
 from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
@@ -29,19 +33,27 @@ from .tables import Table, last_complete_day
 from .top_lists import top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
+    "BREAKDOWN_METRICS",
     "MAX_RANGE_DAYS",
+    "ABDecision",
     "EventType",
     "LoggedImpression",
     "RecommendedExposure",
     "Table",
+    "ab_interval",
+    "ab_statistics",
     "creator_daily_table",
     "creator_kpi_table",
     "daily_metrics_table",
+    "event_retention_default_range",
+    "event_retention_table",
     "events_of_user",
     "exploration_impressions",
     "fresh_video_outcomes",
     "funnel_table",
     "item_events",
+    "kpi_breakdown",
+    "kpi_breakdown_series",
     "kpi_table",
     "last_complete_day",
     "local_today",

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "analytics.middleware.EventContextMiddleware",  # platform, channel, UTM on every event
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

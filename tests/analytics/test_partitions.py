@@ -56,6 +56,7 @@ def _event_at(ts: datetime, cid: str) -> Event:
         {},
         "web",
         cid,
+        {},
     )
     events_load_rows(rows=[row])
     return Event.objects.get(client_event_id=cid)

@@ -343,13 +343,13 @@ def test_rerunning_days_changes_nothing():
 
 
 def test_late_events_are_picked_up_by_the_next_recent_refresh():
-    from analytics.services import rollups_refresh_recent
+    from analytics.services import event_record, rollups_refresh_recent
 
-    # given today's refresh ran once (it stores the watermark)
+    # given today's refresh ran once
     now = at(D + timedelta(days=20), 12)
     rollups_refresh_recent(days=1, now=now)
-    # when an event for ten days ago arrives afterwards
-    ev(T.LIKE, at(D + timedelta(days=10)), "late")
+    # when an event for ten days ago arrives afterwards (it marks its day dirty)
+    event_record(type=T.LIKE, subject_id="late", ts=at(D + timedelta(days=10)))
     rollups_refresh_recent(days=1, now=now + timedelta(minutes=10))
     # then that old day was recomputed
     assert DailyMetric.objects.get(local_date=D + timedelta(days=10)).dau == 1

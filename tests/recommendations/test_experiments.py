@@ -18,10 +18,14 @@ from recommendations import insights, services
 from recommendations.experiment_admin import ExperimentForm
 from recommendations.experiments import (
     CONTROL,
+    STATS_COLUMNS,
     TREATMENT,
+    ExperimentReport,
+    VariantResult,
     experiment_report,
     experiment_start,
     experiment_stop,
+    report_statistics,
     variant_of,
 )
 from recommendations.models import Experiment, ModelVersion, UserRecommendation
@@ -356,3 +360,29 @@ def test_the_admin_starts_and_stops_a_test(admin_client: Client) -> None:
     experiment.refresh_from_db()
     assert experiment.status == Experiment.Status.STOPPED
     assert admin_client.get(delete_page).status_code == 403
+
+
+def test_report_statistics_give_intervals_p_values_and_a_verdict() -> None:
+    # given a finished 50/50 test: 10 % against 13 % conversion over 20,000 viewers each
+    experiment = Experiment(name="decided", treatment_percent=50)
+    now = timezone.now()
+    report = ExperimentReport(
+        experiment,
+        now - timedelta(days=14),
+        now,
+        [
+            VariantResult(CONTROL, 20_000, 400_000, 40_000, 1e6, 2000),
+            VariantResult(TREATMENT, 20_000, 400_000, 40_400, 1e6, 2600),
+        ],
+    )
+    # when
+    rows = report_statistics(report)
+    # then conversion ships the treatment, with a lift interval around +30 %
+    conversion = dict(zip(STATS_COLUMNS, rows[0], strict=True))
+    assert conversion["Metric"] == "Conversion"
+    assert conversion["Lift (95% CI)"].startswith("+30.0% (+23.8% – +36.2%)")
+    assert conversion["Verdict"].startswith("ship")
+    assert conversion["Needed per variant"] == "14751"
+    # and CTR's +1 % is not (yet) a decision
+    assert rows[1][0] == "CTR"
+    assert not rows[1][-1].startswith(("ship", "stop"))
