@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import numpy as np
@@ -96,12 +97,38 @@ def item_neighbours(
         ]
     else:
         left_t = left.T.tocsr()
-        size = block_size or 4096
+        bounds = _blocks_by_work(left_t, right, block_size)
         blocks = [
-            _sparse_block_top(left_t[start : start + size] @ right, start, k, norms, shrink)
-            for start in range(0, n_rows, size)
+            _sparse_block_top(left_t[start:stop] @ right, start, k, norms, shrink)
+            for start, stop in itertools.pairwise(bounds)
         ]
     return sp.vstack(blocks, format="csr").astype(np.float32)
+
+
+# Products kept per sparse block (about 16 bytes each while it is ranked).
+SPARSE_BLOCK_ENTRIES = 16_000_000
+
+
+def _blocks_by_work(
+    left_t: sp.csr_matrix, right: sp.csr_matrix, block_size: int | None
+) -> list[int]:
+    """Row boundaries of sparse blocks: fixed ``block_size`` rows, or by work.
+
+    Row ``i`` of ``left.T @ right`` has at most ``sum over its users u of
+    |right_u|`` entries. Under Zipf popularity the head items co-occur with
+    most of the catalogue, so blocks are cut where that bound reaches
+    :data:`SPARSE_BLOCK_ENTRIES` rather than every so many rows.
+    """
+    n_rows = left_t.shape[0]
+    if block_size:
+        return [*range(0, n_rows, block_size), n_rows]
+    pattern = left_t.copy()
+    pattern.data = np.ones_like(pattern.data, dtype=np.float64)
+    work = np.cumsum(pattern @ right.getnnz(axis=1).astype(np.float64))
+    cuts = np.searchsorted(
+        work, np.arange(1, int(work[-1] // SPARSE_BLOCK_ENTRIES) + 1) * float(SPARSE_BLOCK_ENTRIES)
+    )
+    return sorted({0, n_rows, *(int(c) + 1 for c in cuts if c + 1 < n_rows)})
 
 
 def _scaled_dense(

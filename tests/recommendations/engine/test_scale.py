@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from recommendations.engine import neighbours
 from recommendations.engine.als import ALS
 from recommendations.engine.content import ContentModel
 from recommendations.engine.itemknn import ItemKNN
@@ -62,6 +63,19 @@ def test_sparse_neighbours_match_over_several_blocks() -> None:
     # then no item keeps more than k neighbours nor itself, and both paths agree
     assert np.diff(sparse.indptr).max() == 7
     assert all(i not in sparse[i].indices for i in range(90))
+    assert _rows(dense) == _rows(sparse)
+
+
+def test_sparse_blocks_cut_by_work_keep_the_same_neighbours(
+    planted: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given blocks cut every ~2,000 products (dozens of blocks on 120 items)
+    X, _, _ = planted
+    monkeypatch.setattr(neighbours, "SPARSE_BLOCK_ENTRIES", 2000)
+    # when
+    dense = item_neighbours(X, X, 10, dense=True)
+    sparse = item_neighbours(X, X, 10, dense=False)
+    # then
     assert _rows(dense) == _rows(sparse)
 
 
