@@ -58,6 +58,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "stage",
         "ndcg",
         "similarity",
+        "members",
         "n_users",
         "n_items",
         "n_interactions",
@@ -76,6 +77,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.display(description="NDCG@10")
     def ndcg(self, version: ModelVersion) -> float | None:
         return version.ndcg
+
+    @admin.display(description="Members")
+    def members(self, version: ModelVersion) -> str:
+        """The blend's members, and any member left out with the reason (dense budget, torch)."""
+        names = ", ".join(version.params.get("members", [])) or "-"
+        notes = version.params.get("model_notes", [])
+        if not notes:
+            return names
+        return format_html("{}<br><small>{}</small>", names, " ".join(notes))
 
     @admin.display(description="Similarity")
     def similarity(self, version: ModelVersion) -> str:
