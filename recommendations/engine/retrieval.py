@@ -29,7 +29,6 @@ from recommendations.engine.als import ALS
 from recommendations.engine.base import binarize, entry_rows
 from recommendations.engine.hybrid import Hybrid
 from recommendations.engine.itemknn import ItemKNN
-from recommendations.engine.neighbours import top_per_row
 from recommendations.engine.ranking import top_k_rows
 from recommendations.engine.session import SessionKNN
 from recommendations.engine.types import TopK
@@ -174,25 +173,45 @@ def build_index(model: Hybrid, **options: Any) -> VectorIndex | None:
 def sparse_top_rows(product: sp.csr_matrix, k: int) -> NDArray[np.int64]:
     """The columns of each row's ``k`` largest positive entries, ``(n, k)``, ``-1`` pads.
 
-    The columns come in index order, not by value: they are candidates.
+    One float64 sort key per entry (row, then value scaled into ``[0, 1)``)
+    instead of a three-key lexsort: these are candidates, so ties at the cut
+    may fall either way.
     """
     product = sp.csr_matrix(product)
     product.data[product.data <= 0] = 0
     product.eliminate_zeros()
-    best = top_per_row(product, k)
-    rows = entry_rows(best)
+    rows = entry_rows(product)
+    peak = np.zeros(product.shape[0])
+    np.maximum.at(peak, rows, product.data)
+    key = rows + 0.5 * (1.0 - product.data / peak[rows])
+    order = np.argsort(key, kind="stable")
+    rank = np.empty(product.nnz, dtype=np.int64)
+    rank[order] = np.arange(product.nnz) - product.indptr[rows[order]]
+    keep = rank < k
     out = np.full((product.shape[0], k), -1, dtype=np.int64)
-    out[rows, np.arange(best.nnz) - best.indptr[rows]] = best.indices
+    out[rows[keep], rank[keep]] = product.indices[keep]
     return out
 
 
 def gather(product: sp.csr_matrix, items: NDArray[np.int64]) -> NDArray[np.float32]:
-    """``product[r, items[r, j]]`` as a dense ``items``-shaped array (0 where ``items`` is -1)."""
-    rows = np.repeat(np.arange(items.shape[0]), items.shape[1])
-    values = np.asarray(product[rows, np.maximum(items, 0).ravel()], dtype=np.float32)
-    out = values.reshape(items.shape)
-    out[items < 0] = 0.0
-    return out
+    """``product[r, items[r, j]]`` as a dense ``items``-shaped array (0 where absent or -1).
+
+    One binary search over the sorted ``(row, column)`` keys of the stored
+    entries; scipy's element lookup scans unsorted rows linearly.
+    """
+    product = sp.csr_matrix(product)
+    product.sum_duplicates()  # sorts the indices of each row
+    n_cols = np.int64(product.shape[1])
+    stored = entry_rows(product) * n_cols + product.indices
+    wanted = (np.arange(items.shape[0])[:, None] * n_cols + np.maximum(items, 0)).ravel()
+    at = np.minimum(np.searchsorted(stored, wanted), max(stored.size - 1, 0))
+    out = np.zeros(wanted.size, dtype=np.float32)
+    if stored.size:
+        found = stored[at] == wanted
+        out[found] = product.data[at[found]]
+    shaped = out.reshape(items.shape)
+    shaped[items < 0] = 0.0
+    return shaped
 
 
 def _unique_rows(candidates: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -204,33 +223,185 @@ def _unique_rows(candidates: NDArray[np.int64]) -> NDArray[np.int64]:
     return ordered
 
 
-def _neighbour_scorer(member: Any) -> sp.csr_matrix | None:
-    """``S^T`` of an item-neighbour member (ItemKNN, SessionKNN), whose ``X[u] @ S^T`` is sparse."""
+def _neighbours_of(member: Any) -> sp.csr_matrix | None:
+    """``S`` (row ``i``: item ``i``'s top neighbours) of an item-neighbour member."""
     if isinstance(member, ItemKNN | SessionKNN):
-        scorer: sp.csr_matrix = member._scorer
-        return scorer
+        similarity: sp.csr_matrix = member.similarity_
+        return similarity
     return None
 
 
-def _member_scores(
-    member: Any, X: sp.csr_matrix, users: NDArray[np.int64], items: NDArray[np.int64]
-) -> NDArray[np.float32]:
-    """One member's scores of each user's own candidates."""
-    if isinstance(member, ALS):
-        vectors = member.item_factors_[np.maximum(items, 0)]
-        return exact_scores(member.user_factors_[users], vectors, items)
-    scorer = _neighbour_scorer(member)
-    if scorer is not None:
-        return gather(binarize(X[users]) @ scorer, items)
-    full = np.asarray(member.score_users(X, users), dtype=np.float32)  # dense members
-    picked = np.take_along_axis(full, np.maximum(items, 0), axis=1)
-    picked[items < 0] = 0.0
-    return picked
+class _PairLookup:
+    """``S[i, j]`` for many pairs at once: one binary search over sorted ``(i, j)`` keys.
+
+    ``score(u, i) = sum_j x_uj s_ij`` needs only item ``i``'s own (at most k)
+    neighbours; the product ``X[u] @ S^T`` would list every item that has one
+    of the user's items as a neighbour, which under Zipf popularity is most
+    of the catalogue for anyone who watched a head item.
+    """
+
+    def __init__(self, similarity: sp.csr_matrix) -> None:
+        similarity = sp.csr_matrix(similarity)
+        similarity.sum_duplicates()
+        self.n_cols = np.int64(similarity.shape[1])
+        self.keys = entry_rows(similarity) * self.n_cols + similarity.indices
+        self.values = similarity.data.astype(np.float32)
+
+    def scores(self, history: sp.csr_matrix, items: NDArray[np.int64]) -> NDArray[np.float32]:
+        """``sum over j in history[r] of S[items[r, c], j]``, shaped like ``items``."""
+        rows = entry_rows(history)
+        pair_item = items[rows]  # (history entries, candidates): each entry's row's candidates
+        wanted = pair_item * self.n_cols + history.indices[:, None]
+        out = np.zeros(wanted.shape, dtype=np.float32)
+        if self.keys.size:
+            at = np.minimum(np.searchsorted(self.keys, wanted), self.keys.size - 1)
+            found = (self.keys[at] == wanted) & (pair_item >= 0)
+            out[found] = self.values[at[found]]
+        summed = np.zeros(items.shape, dtype=np.float32)
+        filled = np.flatnonzero(np.diff(history.indptr))
+        if filled.size:
+            summed[filled] = np.add.reduceat(out, history.indptr[filled], axis=0)
+        return summed
 
 
 def _scale(scores: NDArray[np.float32], valid: NDArray[np.bool_]) -> NDArray[np.float32]:
     peak = np.where(valid, np.abs(scores), 0.0).max(axis=1, keepdims=True)
     return np.divide(scores, peak, out=np.zeros_like(scores), where=peak > 0)
+
+
+class CandidateRanker:
+    """A fitted hybrid's feeds from retrieved candidates; never scores users x items.
+
+    Candidates: ``n_candidates`` from the index (ALS factors) and as many
+    from each item-neighbour member (the neighbours of the user's items) and
+    from content (the content neighbours of the user's items, which is how an
+    item without interactions reaches a feed). Users with no history get the
+    most popular items. Each member then scores only these candidates
+    (``_PairLookup`` for the neighbour members), blended as the hybrid
+    blends full rows. Build once per model and index: the pair lookups are
+    ``O(items * k)``; a call costs ``O(batch * candidates * history)``.
+    """
+
+    def __init__(
+        self, model: Hybrid, index: VectorIndex | None, *, n_candidates: int = 300
+    ) -> None:
+        self.model = model
+        self.index = index
+        self.n_candidates = n_candidates
+        self.als = factor_member(model)
+        self.sources = [
+            (member, similarity)
+            for member, _ in model.members
+            if (similarity := _neighbours_of(member)) is not None
+        ]
+        self.lookups = {id(member): _PairLookup(similarity) for member, similarity in self.sources}
+        self.content = model.content.similarity_ if model.content is not None else None
+        self.popular = np.argsort(-model.popularity.scores_, kind="stable")
+
+    def recommend(
+        self,
+        X: sp.csr_matrix,
+        user_indices: NDArray[np.int64],
+        k: int,
+        *,
+        extra_exclude: sp.csr_matrix | None = None,
+        blocked_items: NDArray[np.int64] | None = None,
+        batch_size: int = 500,
+    ) -> TopK:
+        """Top-``k`` per user; seen, ``extra_exclude`` and ``blocked_items`` dropped.
+
+        As :func:`~recommendations.engine.ranking.recommend`; memory is about
+        ``batch_size x candidates x history length`` pairs.
+        """
+        users = np.asarray(user_indices, dtype=np.int64)
+        k = min(k, X.shape[1])
+        indices = np.full((users.size, k), -1, dtype=np.int64)
+        scores = np.full((users.size, k), -np.inf, dtype=np.float32)
+        for start in range(0, users.size, batch_size):
+            batch = users[start : start + batch_size]
+            top_items, top_scores = self._batch(X, batch, k, extra_exclude, blocked_items)
+            indices[start : start + batch.size, : top_items.shape[1]] = top_items
+            scores[start : start + batch.size, : top_items.shape[1]] = top_scores
+        return TopK(indices=indices, scores=scores)
+
+    def _batch(
+        self,
+        X: sp.csr_matrix,
+        batch: NDArray[np.int64],
+        k: int,
+        extra_exclude: sp.csr_matrix | None,
+        blocked_items: NDArray[np.int64] | None,
+    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        history = binarize(X[batch])
+        popular = self.popular[:k]
+        parts = [np.broadcast_to(popular, (batch.size, popular.size))]
+        if self.index is not None and self.als is not None:
+            parts.append(
+                self.index.search(self.als.user_factors_[batch], self.n_candidates).indices
+            )
+        parts += [sparse_top_rows(history @ s, self.n_candidates) for _, s in self.sources]
+        content_product = history @ self.content if self.content is not None else None
+        if content_product is not None:
+            parts.append(sparse_top_rows(content_product, self.n_candidates))
+        items = _unique_rows(np.hstack(parts))
+        block = self._blend(X, batch, history, items, content_product)
+        no_history = history.getnnz(axis=1) == 0
+        block[no_history] = self.model.popularity.scores_[np.maximum(items[no_history], 0)]
+        excluded = gather(history, items) > 0
+        if extra_exclude is not None:
+            excluded |= gather(extra_exclude[batch], items) != 0
+        if blocked_items is not None:
+            excluded |= np.isin(items, blocked_items)
+        block[excluded | (items < 0)] = -np.inf
+        top = top_k_rows(block, min(k, items.shape[1]))
+        chosen = np.take_along_axis(items, np.maximum(top.indices, 0), axis=1)
+        chosen[top.indices < 0] = -1
+        return chosen, top.scores
+
+    def _member_scores(
+        self,
+        member: Any,
+        X: sp.csr_matrix,
+        users: NDArray[np.int64],
+        history: sp.csr_matrix,
+        items: NDArray[np.int64],
+    ) -> NDArray[np.float32]:
+        """One member's scores of each user's own candidates."""
+        if isinstance(member, ALS):
+            vectors = member.item_factors_[np.maximum(items, 0)]
+            return exact_scores(member.user_factors_[users], vectors, items)
+        lookup = self.lookups.get(id(member))
+        if lookup is not None:
+            return lookup.scores(history, items)
+        full = np.asarray(member.score_users(X, users), dtype=np.float32)  # dense members
+        picked = np.take_along_axis(full, np.maximum(items, 0), axis=1)
+        picked[items < 0] = 0.0
+        return picked
+
+    def _blend(
+        self,
+        X: sp.csr_matrix,
+        users: NDArray[np.int64],
+        history: sp.csr_matrix,
+        items: NDArray[np.int64],
+        content_product: sp.csr_matrix | None,
+    ) -> NDArray[np.float32]:
+        """The hybrid's blend on candidates (``Hybrid.score_users`` restricted to ``items``)."""
+        model = self.model
+        valid = items >= 0
+        blend = np.zeros(items.shape, dtype=np.float32)
+        for member, weight in model.members:
+            member_scores = self._member_scores(member, X, users, history, items)
+            blend += weight * _scale(member_scores, valid)
+        if model.popularity_exponent:
+            blend *= model.item_discount_[np.maximum(items, 0)]
+        is_cold = np.isin(items, model.cold_items_) & valid
+        blend[is_cold] = 0.0
+        if content_product is not None and is_cold.any():
+            best = np.maximum(np.where(valid, blend, -np.inf).max(axis=1, keepdims=True), 0.0)
+            similar = _scale(gather(content_product, items), valid)
+            blend = np.where(is_cold, model.cold_item_weight * best * similar, blend)
+        return blend
 
 
 def recommend_candidates(
@@ -243,83 +414,9 @@ def recommend_candidates(
     n_candidates: int = 300,
     extra_exclude: sp.csr_matrix | None = None,
     blocked_items: NDArray[np.int64] | None = None,
-    batch_size: int = 2000,
 ) -> TopK:
-    """Top-``k`` per user from retrieved candidates; never scores users x items.
-
-    Candidates: ``n_candidates`` from the index (ALS factors) and as many
-    from each sparse neighbour source (members with item neighbours, and
-    content neighbours when the hybrid has content, which is how an item
-    without interactions reaches a feed). Users with no history get the
-    most popular items. Seen items, ``extra_exclude`` and ``blocked_items``
-    are dropped as in :func:`~recommendations.engine.ranking.recommend`.
-    Memory is ``batch_size x candidates`` per member.
-    """
-    users = np.asarray(user_indices, dtype=np.int64)
-    k = min(k, X.shape[1])
-    popular = np.argsort(-model.popularity.scores_, kind="stable")[:k]
-    sparse_sources = [
-        s for s in map(_neighbour_scorer, (m for m, _ in model.members)) if s is not None
-    ]
-    content = model.content.similarity_.T.tocsr() if model.content is not None else None
-    cold = np.zeros(X.shape[1], dtype=bool)
-    cold[model.cold_items_] = True
-    indices = np.full((users.size, k), -1, dtype=np.int64)
-    scores = np.full((users.size, k), -np.inf, dtype=np.float32)
-    for start in range(0, users.size, batch_size):
-        batch = users[start : start + batch_size]
-        history = binarize(X[batch])
-        parts = [np.broadcast_to(popular, (batch.size, popular.size))]
-        if index is not None:
-            als = factor_member(model)
-            assert als is not None
-            parts.append(index.search(als.user_factors_[batch], n_candidates).indices)
-        parts += [sparse_top_rows(history @ scorer, n_candidates) for scorer in sparse_sources]
-        content_product = history @ content if content is not None else None
-        if content_product is not None:
-            parts.append(sparse_top_rows(content_product, n_candidates))
-        items = _unique_rows(np.hstack(parts))
-        has_history = history.getnnz(axis=1) > 0
-        block = _blend(model, X, batch, items, cold, content_product)
-        block[~has_history] = np.where(
-            items[~has_history] >= 0,
-            model.popularity.scores_[np.maximum(items[~has_history], 0)],
-            -np.inf,
-        )
-        excluded = gather(history, items) > 0
-        if extra_exclude is not None:
-            excluded |= gather(extra_exclude[batch], items) != 0
-        if blocked_items is not None:
-            excluded |= np.isin(items, blocked_items)
-        block[excluded | (items < 0)] = -np.inf
-        top = top_k_rows(block, min(k, items.shape[1]))
-        chosen = np.take_along_axis(items, np.maximum(top.indices, 0), axis=1)
-        chosen[top.indices < 0] = -1
-        width = chosen.shape[1]
-        indices[start : start + batch.size, :width] = chosen
-        scores[start : start + batch.size, :width] = top.scores
-    return TopK(indices=indices, scores=scores)
-
-
-def _blend(
-    model: Hybrid,
-    X: sp.csr_matrix,
-    users: NDArray[np.int64],
-    items: NDArray[np.int64],
-    cold: NDArray[np.bool_],
-    content_product: sp.csr_matrix | None,
-) -> NDArray[np.float32]:
-    """The hybrid's blend on candidates (``Hybrid.score_users`` restricted to ``items``)."""
-    valid = items >= 0
-    blend = np.zeros(items.shape, dtype=np.float32)
-    for member, weight in model.members:
-        blend += weight * _scale(_member_scores(member, X, users, items), valid)
-    if model.popularity_exponent:
-        blend *= model.item_discount_[np.maximum(items, 0)]
-    is_cold = cold[np.maximum(items, 0)] & valid
-    blend[is_cold] = 0.0
-    if content_product is not None and is_cold.any():
-        best = np.maximum(np.where(valid, blend, -np.inf).max(axis=1, keepdims=True), 0.0)
-        similar = _scale(gather(content_product, items), valid)
-        blend = np.where(is_cold, model.cold_item_weight * best * similar, blend)
-    return blend
+    """One-off :class:`CandidateRanker` feeds (build the ranker once to serve many calls)."""
+    ranker = CandidateRanker(model, index, n_candidates=n_candidates)
+    return ranker.recommend(
+        X, user_indices, k, extra_exclude=extra_exclude, blocked_items=blocked_items
+    )
