@@ -46,11 +46,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from recommendations.engine.models import production_model
 from recommendations.engine.ranking import recommend
 from recommendations.engine.retrieval import (
+    CandidateRanker,
     build_index,
     exact_search,
-    factor_member,
     recall,
-    recommend_candidates,
 )
 from recommendations.engine.synthetic import session_times, zipf_interactions
 from recommendations.engine.types import EngineConfig
@@ -84,7 +83,9 @@ def peak_mib() -> float:
 
 def stage(name: str, seconds: float) -> None:
     """Print one stage's wall time, the peak RSS so far and the load."""
-    print(f"{name:<22} {seconds:8.1f} s   peak {peak_mib():7.0f} MiB   load {os.getloadavg()[0]:.2f}")
+    print(
+        f"{name:<22} {seconds:8.1f} s   peak {peak_mib():7.0f} MiB   load {os.getloadavg()[0]:.2f}"
+    )
 
 
 def timed(name: str, fit: Callable[..., Any]) -> Callable[..., Any]:
@@ -99,14 +100,8 @@ def timed(name: str, fit: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def main() -> None:
-    """Generate data, fit the production model, index, precompute, time on-request feeds."""
-    args = parse_args()
-    load_before = os.getloadavg()[0]
-    started = time.perf_counter()
-    X = zipf_interactions(args.users, args.items, args.interactions, exponent=0.8, seed=0)
-    times = session_times(X, seed=0)
-    stage("generate data", time.perf_counter() - started)
+def build_model(args: argparse.Namespace) -> Any:
+    """The production hybrid at the bench's settings; prints its members and notes."""
     config = dataclasses.replace(
         EngineConfig(),
         dense_memory_budget_mib=args.dense_budget_mib,
@@ -123,13 +118,54 @@ def main() -> None:
     ]
     if similar_only:
         members += f" (+ {', '.join(similar_only)} for similar items)"
-    print(f"data        {args.users:,} users x {args.items:,} items, {X.nnz:,} nnz")
     print(f"model       hybrid of {members}")
     for note in model.notes:
         print(f"note        {note}")
+    return model
+
+
+def measure_index(args: argparse.Namespace, ranker: CandidateRanker, X: Any, n_active: int) -> None:
+    """ANN recall@k against exact search, and feeds on request for viewers outside the precompute."""
+    als, index = ranker.als, ranker.index
+    assert als is not None
+    assert index is not None
+    sample = np.random.default_rng(1).choice(args.users, size=min(1000, args.users), replace=False)
+    queries = als.user_factors_[sample]
+    t = time.perf_counter()
+    approx = index.search(queries, args.k)
+    search_ms = (time.perf_counter() - t) * 1000 / sample.size
+    truth = exact_search(als.item_factors_, queries, args.k)
+    print(f"ANN recall@{args.k}  {recall(approx, truth):.4f} vs exact, {search_ms:.2f} ms/query")
+    others = np.arange(n_active, args.users)
+    if others.size:
+        chosen = np.random.default_rng(2).choice(
+            others, size=min(args.requests, others.size), replace=False
+        )
+        latencies = []
+        for user in chosen:
+            t = time.perf_counter()
+            ranker.recommend(X, np.array([user]), args.k)
+            latencies.append((time.perf_counter() - t) * 1000)
+        p50, p99 = np.percentile(latencies, [50, 99])
+        print(
+            f"on request  p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies):,} "
+            f"viewers outside the precompute (load {os.getloadavg()[0]:.2f})"
+        )
+
+
+def main() -> None:
+    """Generate data, fit the production model, index, precompute, time on-request feeds."""
+    args = parse_args()
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    X = zipf_interactions(args.users, args.items, args.interactions, exponent=0.8, seed=0)
+    times = session_times(X, seed=0)
+    stage("generate data", time.perf_counter() - started)
+    print(f"data        {args.users:,} users x {args.items:,} items, {X.nnz:,} nnz")
+    model = build_model(args)
     fitted_models = {id(m): m for m, _ in [*model.members, *model.neighbours]}
     for member in fitted_models.values():
-        member.fit = timed(member.name, member.fit)  # type: ignore[method-assign]
+        member.fit = timed(member.name, member.fit)
     retrain_started = time.perf_counter()
     model.fit(X, times)
     stage("fit (all)", time.perf_counter() - retrain_started)
@@ -138,13 +174,13 @@ def main() -> None:
     index = None
     if use_index:
         t = time.perf_counter()
-        index = build_index(model, num_threads=config.num_threads)
+        index = build_index(model, num_threads=EngineConfig().num_threads)
         stage(f"index ({'exact' if index and index.exact else 'HNSW'})", time.perf_counter() - t)
     t = time.perf_counter()
+    ranker = None
     if use_index:
-        top = recommend_candidates(
-            model, X, active, args.k, index=index, n_candidates=args.n_candidates
-        )
+        ranker = CandidateRanker(model, index, n_candidates=args.n_candidates)
+        top = ranker.recommend(X, active, args.k)
     else:
         top = recommend(model, X, active, args.k)
     stage(f"top-{args.k} x {active.size:,}", time.perf_counter() - t)
@@ -152,33 +188,8 @@ def main() -> None:
     print(f"retrain     {retrain:8.1f} s  (fit + index + precompute)")
     if top.indices.shape[0] and (top.indices[:, 0] < 0).any():
         print(f"warning     {(top.indices[:, 0] < 0).sum():,} users got an empty list")
-    if index is not None:
-        als = factor_member(model)
-        assert als is not None
-        sample = np.random.default_rng(1).choice(args.users, size=min(1000, args.users), replace=False)
-        queries = als.user_factors_[sample]
-        t = time.perf_counter()
-        approx = index.search(queries, args.k)
-        search_ms = (time.perf_counter() - t) * 1000 / sample.size
-        truth = exact_search(als.item_factors_, queries, args.k)
-        print(f"ANN recall@{args.k}  {recall(approx, truth):.4f} vs exact, {search_ms:.2f} ms/query")
-        others = np.arange(active.size, args.users)
-        if others.size:
-            chosen = np.random.default_rng(2).choice(
-                others, size=min(args.requests, others.size), replace=False
-            )
-            latencies = []
-            for user in chosen:
-                t = time.perf_counter()
-                recommend_candidates(
-                    model, X, np.array([user]), args.k, index=index, n_candidates=args.n_candidates
-                )
-                latencies.append((time.perf_counter() - t) * 1000)
-            p50, p99 = np.percentile(latencies, [50, 99])
-            print(
-                f"on request  p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies):,} "
-                f"viewers outside the precompute (load {os.getloadavg()[0]:.2f})"
-            )
+    if ranker is not None:
+        measure_index(args, ranker, X, active.size)
     for member, _ in model.members:
         log = getattr(member, "log_", None)
         if log is not None:
