@@ -37,6 +37,12 @@ from recommendations.engine.types import TopK
 EXACT_BELOW_ITEMS = 20_000
 
 
+def _lift(vectors: NDArray[np.float32], norms_sq: NDArray[np.float32]) -> Any:
+    """Append ``sqrt(max|v|^2 - |v|^2)``: L2 order on lifted items = inner-product order."""
+    extra = np.sqrt(np.maximum(norms_sq.max(initial=0.0) - norms_sq, 0.0)).astype(np.float32)
+    return np.ascontiguousarray(np.hstack([vectors, extra[:, None]]))
+
+
 class VectorIndex:
     """Maximum-inner-product search over item vectors.
 
@@ -48,6 +54,7 @@ class VectorIndex:
             time; ``ef_search`` trades query time for recall.
         exact: flat (exact) index instead of HNSW; ``None`` picks exact
             below :data:`EXACT_BELOW_ITEMS` items.
+        tiers: norm bands, each with its own graph (searched in turn).
         num_threads: OpenMP threads faiss may use.
     """
 
@@ -59,6 +66,7 @@ class VectorIndex:
         ef_construction: int = 80,
         ef_search: int = 256,
         exact: bool | None = None,
+        tiers: int = 8,
         num_threads: int = 2,
     ) -> None:
         faiss.omp_set_num_threads(num_threads)
@@ -66,23 +74,25 @@ class VectorIndex:
         self.n_items, self.dim = vectors.shape
         self.exact = self.n_items < EXACT_BELOW_ITEMS if exact is None else exact
         norms_sq = np.einsum("ij,ij->i", vectors, vectors)
-        self._max_norm_sq = float(norms_sq.max(initial=0.0))
-        self._index: Any
+        self._tiers: list[tuple[NDArray[np.int64], Any]] = []
         if self.exact:
-            self._index = faiss.IndexFlatIP(self.dim)
-            self._index.add(vectors)
+            flat = faiss.IndexFlatIP(self.dim)
+            flat.add(vectors)
+            self._tiers.append((np.arange(self.n_items), flat))
         else:
-            self._index = faiss.IndexHNSWFlat(self.dim + 1, m)
-            self._index.hnsw.efConstruction = ef_construction
-            self._index.hnsw.efSearch = ef_search
-            self._index.add(self._lift(vectors, norms_sq))
+            # Norm-ranged tiers: one lifted HNSW per band of similar norms. A single
+            # graph over ALS factors (Zipf norms: a dense clump of short tail vectors)
+            # found 9 % of the exact top-100; within a band the lift barely moves points.
+            by_norm = np.argsort(-norms_sq, kind="stable")
+            for ids in np.array_split(by_norm, tiers):
+                graph = faiss.IndexHNSWFlat(self.dim + 1, m)
+                graph.hnsw.efConstruction = ef_construction
+                graph.hnsw.efSearch = ef_search
+                graph.add(_lift(vectors[ids], norms_sq[ids]))
+                self._tiers.append((ids.astype(np.int64), graph))
+        self._vectors = vectors
         self._fresh_ids = np.zeros(0, dtype=np.int64)
         self._fresh_vectors = np.zeros((0, self.dim), dtype=np.float32)
-
-    def _lift(self, vectors: NDArray[np.float32], norms_sq: NDArray[np.float32]) -> Any:
-        """Append ``sqrt(max|v|^2 - |v|^2)``: L2 order on lifted items = inner-product order."""
-        extra = np.sqrt(np.maximum(self._max_norm_sq - norms_sq, 0.0)).astype(np.float32)
-        return np.ascontiguousarray(np.hstack([vectors, extra[:, None]]))
 
     def replace(self, ids: NDArray[np.int64], vectors: NDArray[np.float32]) -> None:
         """Give items ``ids`` new vectors (fold-in) without rebuilding the graph.
@@ -101,13 +111,15 @@ class VectorIndex:
         """Return the ``k`` items with the highest inner product per query (``-1`` pads)."""
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         k = min(k, self.n_items)
-        wanted = min(k + self._fresh_ids.size, self.n_items)
-        if self.exact:
-            scores, ids = self._index.search(queries, wanted)
-        else:
-            lifted = np.hstack([queries, np.zeros((queries.shape[0], 1), dtype=np.float32)])
-            _, ids = self._index.search(np.ascontiguousarray(lifted), wanted)
-            scores = exact_scores(queries, self._vectors_of(ids), ids)
+        lifted = np.hstack([queries, np.zeros((queries.shape[0], 1), dtype=np.float32)])
+        found_ids = []
+        for ids_of_tier, tier in self._tiers:
+            wanted = min(k + self._fresh_ids.size, ids_of_tier.size)
+            query = queries if self.exact else np.ascontiguousarray(lifted)
+            _, local = tier.search(query, wanted)
+            found_ids.append(np.where(local >= 0, ids_of_tier[np.maximum(local, 0)], -1))
+        ids = np.hstack(found_ids)
+        scores = exact_scores(queries, self._vectors[np.maximum(ids, 0)], ids)
         ids = ids.astype(np.int64)
         scores = np.where(ids < 0, -np.inf, scores).astype(np.float32)
         if self._fresh_ids.size:
@@ -119,10 +131,6 @@ class VectorIndex:
         found = np.take_along_axis(ids, np.maximum(top.indices, 0), axis=1)
         found[top.indices < 0] = -1
         return TopK(indices=found, scores=top.scores)
-
-    def _vectors_of(self, ids: NDArray[np.int64]) -> NDArray[np.float32]:
-        stored = self._index.reconstruct_batch(np.maximum(ids, 0).ravel())[:, : self.dim]
-        return np.asarray(stored, dtype=np.float32).reshape(*ids.shape, self.dim)
 
 
 def exact_scores(
