@@ -61,6 +61,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "sequence_model",
         "blend_weights",
         "similarity",
+        "members",
         "n_users",
         "n_items",
         "n_interactions",
@@ -103,6 +104,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 "ndcg": version.tuning.get("validation_ndcg", 0.0),
             }
         return shown
+
+    @admin.display(description="Members")
+    def members(self, version: ModelVersion) -> str:
+        """The blend's members, and any member left out with the reason (dense budget, torch)."""
+        names = ", ".join(version.params.get("members", [])) or "-"
+        notes = version.params.get("model_notes", [])
+        if not notes:
+            return names
+        return format_html("{}<br><small>{}</small>", names, " ".join(notes))
 
     @admin.display(description="Similarity")
     def similarity(self, version: ModelVersion) -> str:

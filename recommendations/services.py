@@ -132,6 +132,7 @@ def _publish(
     _progress(version, 45, "fitting")
     model, fit_seconds = _fit(data, config)
     version.fit_seconds = round(fit_seconds, 3)
+    version.params = {**version.params, **_members(model)}
     version.sequence_status = sequence_status_of(model, config)
     if not _passes_gate(version, active):
         note = "NDCG@10 below the active model's."
@@ -276,6 +277,14 @@ def _serve_treatment(experiment_id: int, version: ModelVersion) -> str:
 def _params(config: EngineConfig) -> dict[str, object]:
     """What a version records of its configuration (the seed is operational)."""
     return {k: v for k, v in asdict(config).items() if k != "seed"}
+
+
+def _members(model) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What the fitted hybrid blends and what it left out, and why (shown in admin)."""
+    return {
+        "members": [member.name for member, _ in model.members],
+        "model_notes": list(model.notes),
+    }
 
 
 def _failure_note(exc: Exception) -> str:

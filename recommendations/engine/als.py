@@ -110,6 +110,41 @@ class ALS:
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
         return self
 
+    def fold_in_items(self, columns: sp.csr_matrix) -> NDArray[np.float32]:
+        """Solve item factors from a few interactions, the user factors fixed.
+
+        The ALS item step for just these items (Hu et al. eq. 4):
+        ``v = (U^T U + U^T (C - I) U + lambda I)^-1 U^T C p`` with
+        ``C = diag(1 + alpha * w)`` over the users who interacted and
+        ``p = 1`` there. BM25 re-weighting needs the whole matrix, so the
+        interaction weights are used as they are (binarised), which is what
+        a handful of fresh views amounts to anyway. Cost: ``O(nnz f^2 + f^3)``
+        per item, milliseconds, against a retrain of minutes.
+
+        Args:
+            columns: CSR ``(n_users, n_new)`` interactions of the new items
+                with the users the model was fitted on.
+
+        Returns:
+            ``(n_new, factors)`` float32 factors (zero for an item with no
+            interactions).
+        """
+        users = self.user_factors_.astype(np.float64)
+        gram = users.T @ users
+        penalty = self.regularization * np.eye(users.shape[1])
+        by_item = sp.csc_matrix(columns)
+        factors = np.zeros((by_item.shape[1], users.shape[1]), dtype=np.float32)
+        for item in range(by_item.shape[1]):
+            start, end = by_item.indptr[item], by_item.indptr[item + 1]
+            who = by_item.indices[start:end][by_item.data[start:end] > 0]
+            if who.size == 0:
+                continue
+            rows = users[who]
+            confidence = 1.0 + self.alpha * np.ones(who.size)
+            lhs = gram + (rows.T * (confidence - 1.0)) @ rows + penalty
+            factors[item] = np.linalg.solve(lhs, rows.T @ confidence)
+        return factors
+
     def score_users(self, X: sp.csr_matrix, user_indices: NDArray[np.int64]) -> NDArray[np.float32]:
         """Return ``(n, n_items)`` dot products of fitted user and item factors.
 

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommendations.engine.neighbours import gram_blocks, row_items, top_neighbours
+from recommendations.engine.neighbours import item_neighbours, row_items
 from recommendations.engine.types import ItemContent, ScoredItem
 
 # Function words that carry no topic; jieba keeps them as tokens.
@@ -127,10 +127,8 @@ class ContentModel:
         ``X`` is unused: content depends on the item text only.
         """
         self.vectors_ = item_vectors(self.content, min_df=self.min_df, max_df=self.max_df)
-        k = min(self.neighbours, self.vectors_.shape[0])
         vt = self.vectors_.T.tocsr()
-        blocks = [top_neighbours(sim, rows, k) for rows, sim in gram_blocks(vt, vt)]
-        self.similarity_ = sp.vstack(blocks, format="csr")
+        self.similarity_ = item_neighbours(vt, vt, self.neighbours)
         return self
 
     def score_users(self, X: sp.csr_matrix, user_indices: NDArray[np.int64]) -> NDArray[np.float32]:

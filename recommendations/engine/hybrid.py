@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommendations.engine.als import ALS
 from recommendations.engine.base import ItemSimilarity, Recommender
 from recommendations.engine.content import ContentModel
 from recommendations.engine.itemknn import ItemKNN
@@ -28,6 +29,19 @@ def scale_rows(scores: NDArray[np.float32]) -> NDArray[np.float32]:
     peak = np.maximum(scores.max(axis=1), -scores.min(axis=1))[:, None]
     np.divide(scores, peak, out=scores, where=peak > 0)
     return scores
+
+
+def _at_typical_norm(
+    factors: NDArray[np.float32], als: ALS, cold: NDArray[np.int64]
+) -> NDArray[np.float32]:
+    """Stretch short folded-in factors to the known items' median factor length."""
+    known = np.ones(als.item_factors_.shape[0], dtype=bool)
+    known[cold] = False
+    lengths = np.linalg.norm(als.item_factors_[known], axis=1)
+    typical = np.float32(np.median(lengths)) if lengths.size else np.float32(1.0)
+    own = np.linalg.norm(factors, axis=1, keepdims=True)
+    stretch = np.where((own > 0) & (own < typical), typical / np.maximum(own, 1e-12), 1.0)
+    return (factors * stretch).astype(np.float32)
 
 
 class Hybrid:
@@ -134,6 +148,30 @@ class Hybrid:
         no_history = np.flatnonzero(X[user_indices].getnnz(axis=1) == 0)
         blend[no_history] = self.popularity.scores_
         return blend
+
+    def fold_in(self, X: sp.csr_matrix, items: NDArray[np.int64]) -> NDArray[np.float32]:
+        """Let ``items`` (new since the fit) reach feeds before the next retrain.
+
+        ``X`` is the current interaction matrix (same users and items as at
+        fit time, with the new items' first interactions). The ALS member
+        solves their factors from those interactions
+        (:meth:`~recommendations.engine.als.ALS.fold_in_items`), and items
+        that now have interactions stop being routed as cold. Returns the
+        new factors (``(len(items), f)``, empty without an ALS member) for
+        the candidate index (:meth:`~recommendations.engine.retrieval.VectorIndex.replace`).
+        An item still without interactions stays cold: content places it.
+        """
+        items = np.asarray(items, dtype=np.int64)
+        factors = np.zeros((items.size, 0), dtype=np.float32)
+        for model, _ in self.members:
+            if isinstance(model, ALS):
+                factors = _at_typical_norm(
+                    model.fold_in_items(X[:, items]), model, self.cold_items_
+                )
+                model.item_factors_[items] = factors
+        warm = items[X[:, items].getnnz(axis=0) > 0]
+        self.cold_items_ = np.setdiff1d(self.cold_items_, warm)
+        return factors
 
     def reweighted(self, weights: Mapping[str, float]) -> Hybrid:
         """Return this fitted hybrid with new member weights, keyed by model name.

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommendations.engine.base import binarize
-from recommendations.engine.neighbours import gram_blocks, row_items, top_neighbours
+from recommendations.engine.neighbours import item_neighbours, row_items
 from recommendations.engine.types import ScoredItem
 
 
@@ -25,12 +25,22 @@ class ItemKNN:
         neighbours: neighbours kept per item (k).
         shrink: the shrink term h.
         binary: use the binarised matrix (reference 4.0) rather than weights.
+        dense: force dense (``True``) or sparse (``False``) similarity blocks;
+            ``None`` picks by catalogue size (:func:`item_neighbours`).
     """
 
     name = "itemknn"
 
-    def __init__(self, neighbours: int = 100, shrink: float = 10.0, *, binary: bool = True) -> None:
+    def __init__(
+        self,
+        neighbours: int = 100,
+        shrink: float = 10.0,
+        *,
+        binary: bool = True,
+        dense: bool | None = None,
+    ) -> None:
         self.neighbours = neighbours
+        self.dense = dense
         self.shrink = shrink
         self.binary = binary
         self.similarity_ = sp.csr_matrix((0, 0), dtype=np.float32)
@@ -44,21 +54,11 @@ class ItemKNN:
         """
         Xf = self._prepare(X)
         norms = np.sqrt(np.asarray(Xf.multiply(Xf).sum(axis=0), dtype=np.float32).ravel())
-        k = min(self.neighbours, Xf.shape[1])
-        blocks = [
-            top_neighbours(self._shrunk_cosine(gram, norms, rows), rows, k)
-            for rows, gram in gram_blocks(Xf, Xf)
-        ]
-        self.similarity_ = sp.vstack(blocks, format="csr")
+        self.similarity_ = item_neighbours(
+            Xf, Xf, self.neighbours, norms=norms, shrink=self.shrink, dense=self.dense
+        )
         self._scorer = self.similarity_.T.tocsr()
         return self
-
-    def _shrunk_cosine(
-        self, gram: NDArray[np.float32], norms: NDArray[np.float32], rows: slice
-    ) -> NDArray[np.float32]:
-        denominator = norms[rows, None] * norms[None, :] + np.float32(self.shrink + 1e-12)
-        similarity: NDArray[np.float32] = np.divide(gram, denominator, dtype=np.float32)
-        return similarity
 
     def _prepare(self, X: sp.csr_matrix) -> sp.csr_matrix:
         return binarize(X) if self.binary else X.astype(np.float32)

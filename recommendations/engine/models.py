@@ -79,8 +79,9 @@ def production_model(
     """Return the production hybrid for a catalogue of ``n_items`` items.
 
     EASE's fit grows with ``n_items^3`` and its weights with ``n_items^2``,
-    so above ``config.ease_max_items`` the hybrid drops EASE and keeps ALS
-    plus the session model, whose costs are linear in the interactions.
+    so when :func:`dense_memory_bytes` passes ``config.dense_memory_budget_mib``
+    the hybrid drops EASE, keeps ALS plus the sparse neighbour members, whose
+    costs are linear in the interactions, and says so in ``Hybrid.notes``.
     ItemKNN is fitted even at blend weight 0: ``similar_items`` blends its
     neighbours with the session model's and content's
     (``config.similar_weights``).
@@ -101,9 +102,12 @@ def production_model(
         (knn, weights.get("itemknn", 0.0)),
         (session, weights.get("session", 0.0)),
     ]
-    if n_items <= config.ease_max_items:
-        members.insert(0, (_ease(config), weights.get("ease", 0.0)))
     notes: list[str] = []
+    if weights.get("ease", 0.0) > 0:
+        if dense_fits(n_items, config):
+            members.insert(0, (_ease(config), weights["ease"]))
+        else:
+            notes.append(dense_dropped_note(n_items, config))
     sequence: SASRec | None = None
     if weights.get("sequence", 0.0) > 0 or config.sequence_up_next:
         candidate = sequence_model(config)  # the constructor checks its settings either way
@@ -130,6 +134,31 @@ def production_model(
     )
 
 
+def dense_memory_bytes(n_items: int, config: EngineConfig) -> float:
+    """Bytes a dense item x item member needs: ``items^2 * 4 * dense_memory_factor``."""
+    return float(n_items) ** 2 * 4 * config.dense_memory_factor
+
+
+def dense_fits(n_items: int, config: EngineConfig) -> bool:
+    """Whether the dense members (EASE/DLAE) fit ``config.dense_memory_budget_mib``."""
+    return dense_memory_bytes(n_items, config) <= config.dense_memory_budget_mib * 2**20
+
+
+def dense_dropped_note(n_items: int, config: EngineConfig) -> str:
+    """The operator's line for a dense member left out: what, and why."""
+    need = dense_memory_bytes(n_items, config) / 2**30
+    budget = config.dense_memory_budget_mib / 1024
+    return (
+        f"{DENSE_DROPPED_PREFIX} {n_items:,} items need {need:,.1f} GiB "
+        f"(items² × 4 B × {config.dense_memory_factor:g}), over the dense budget of "
+        f"{budget:,.1f} GiB; feed from ALS, item and session neighbours."
+    )
+
+
+# Notes starting with this mark a dense member dropped for memory (the glue shows it).
+DENSE_DROPPED_PREFIX = "EASE/DLAE left out:"
+
+
 def sequence_model(config: EngineConfig) -> SASRec:
     """Return the SASRec member at ``config``'s settings (unfitted; needs torch to fit)."""
     return SASRec(
@@ -151,7 +180,10 @@ def sequence_model(config: EngineConfig) -> SASRec:
 
 
 # Operational settings, not model variants: an experiment cannot change them.
-_NOT_OVERRIDABLE = frozenset({"num_threads", "sequence_threads", "seed"})
+# The dense budget protects the worker's memory, so an experiment cannot raise it.
+_NOT_OVERRIDABLE = frozenset(
+    {"num_threads", "sequence_threads", "seed", "dense_memory_budget_mib", "dense_memory_factor"}
+)
 # No setting needs more (neighbours, factors, lambda, the EASE item cap); comparing
 # first also keeps a 400-digit integer away from float conversion.
 _LARGEST = 1_000_000

@@ -118,7 +118,11 @@ class EngineConfig:
     ease_dropout: float = 0.6
     ease_variant: str = "dlae"
     ease_user_exponent: float = 0.5
-    ease_max_items: int = 10_000
+    # Dense item x item members (EASE/DLAE) join the hybrid only while
+    # items^2 * 4 bytes * dense_memory_factor <= dense_memory_budget_mib
+    # (one float32 weight matrix plus the temporaries of its fit and scoring).
+    dense_memory_budget_mib: int = 1024
+    dense_memory_factor: float = 1.5
     als_factors: int = 64
     als_iterations: int = 30
     als_regularization: float = 100.0

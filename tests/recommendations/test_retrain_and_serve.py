@@ -1,5 +1,6 @@
 """The recommender's Django side: retrain, promotion gate, crash safety, serving rules."""
 
+import dataclasses
 import json
 
 import pytest
@@ -13,6 +14,7 @@ from courses.engagement import not_interested_mark
 from courses.models import Enrollment, ShortVideo, WatchState
 from demo import seed
 from recommendations import services
+from recommendations.engine.models import DENSE_DROPPED_PREFIX
 from recommendations.models import ItemNeighbours, ModelVersion, UserRecommendation
 from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user
 from tests.factories import UserFactory
@@ -257,6 +259,29 @@ def test_admin_lists_versions_with_progress(platform, admin_client) -> None:
     page = admin_client.get("/admin/recommendations/modelversion/")
     assert page.status_code == 200
     assert "NDCG@10" in page.content.decode()
+
+
+def test_a_dense_member_over_the_memory_budget_is_dropped_and_shown(
+    platform, admin_client, monkeypatch
+) -> None:
+    # given a dense budget no catalogue fits (52 items need 16 KiB)
+    config = dataclasses.replace(services.engine_config(), dense_memory_budget_mib=0)
+    monkeypatch.setattr(services, "engine_config", lambda: config)
+    # when
+    version = services.recommender_retrain()
+    # then the version records the blend without EASE and why, and admin shows it
+    assert "ease" not in version.params["members"]
+    assert "als" in version.params["members"]
+    assert version.params["model_notes"][0].startswith(DENSE_DROPPED_PREFIX)
+    html = admin_client.get("/admin/recommendations/modelversion/").content.decode()
+    assert DENSE_DROPPED_PREFIX in html
+    assert "52 items need" in html
+
+
+def test_a_version_within_the_budget_keeps_ease(platform) -> None:
+    version = services.recommender_retrain()
+    assert "ease" in version.params["members"]
+    assert version.params["model_notes"] == []
 
 
 def test_rec_evaluate_prints_every_algorithm_on_platform_data(platform, capsys) -> None:

@@ -212,11 +212,11 @@ def test_reweighted_refuses_a_member_that_was_never_fitted(planted: tuple) -> No
         fitted.reweighted({"ease": 1.0, "itemknn": 0.5})
 
 
-def test_production_model_drops_ease_above_the_item_threshold() -> None:
-    # given a catalogue just above the EASE cap
-    config = dataclasses.replace(CONFIG, ease_max_items=100)
+def test_production_model_drops_ease_above_the_dense_budget() -> None:
+    # given a 1 MiB dense budget: 512^2 x 4 B fits, 513 items do not
+    config = dataclasses.replace(CONFIG, dense_memory_budget_mib=1, dense_memory_factor=1.0)
     # when
-    small, large = production_model(config, n_items=100), production_model(config, n_items=101)
+    small, large = production_model(config, n_items=512), production_model(config, n_items=513)
     # then
     assert isinstance(small, Hybrid)
     assert "ease" in [m.name for m, _ in small.members]
