@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from accounts.services import user_create
 from analytics.models import Event
 from common.exceptions import ApplicationError
-from tests.factories import LessonFactory, ShortVideoFactory, UserFactory
+from tests.factories import CreatorProfileFactory, LessonFactory, ShortVideoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 BATCH = "/api/v1/events/batch"
@@ -164,7 +164,7 @@ def test_an_event_belongs_to_the_owner_of_its_video_whatever_the_client_says(
     "query", ["?to=0001-01-01", "?from=9999-12-31&to=9999-12-31", "?from=0001-01-01"]
 )
 def test_dashboard_dates_off_the_calendar_are_a_form_error(client: Client, query: str) -> None:
-    creator = ShortVideoFactory.create().creator
+    creator = CreatorProfileFactory.create().user
     client.force_login(creator)
     for path in ("/dashboard/creator/", "/dashboard/creator/export/funnel.csv"):
         response = client.get(path + query)

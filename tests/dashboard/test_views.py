@@ -13,7 +13,7 @@ from analytics.models import DailyMetric, Event
 from analytics.rollups import local_today
 from analytics.services import rollups_backfill
 from dashboard import views
-from tests.factories import CourseFactory, ShortVideoFactory, UserFactory
+from tests.factories import CourseFactory, CreatorProfileFactory, ShortVideoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 T = Event.Type
@@ -41,6 +41,7 @@ def data():
     """Two creators, one video each, a few viewers yesterday; rolled up."""
     yesterday = local_today() - timedelta(days=1)
     mine = ShortVideoFactory.create(title="My clip")
+    CreatorProfileFactory.create(user=mine.creator)  # a creator: has a creator profile
     theirs = ShortVideoFactory.create(title="=HYPERLINK(evil)")
     for n in range(3):
         _events(mine, f"m{n}", yesterday)
@@ -180,8 +181,10 @@ def test_creator_page_is_for_creators_only(client):
     assert client.get("/dashboard/creator/").status_code == 302
     client.force_login(UserFactory.create())
     assert client.get("/dashboard/creator/").status_code == 403
-    course = CourseFactory.create()
-    client.force_login(course.creator)
+    # a course alone does not make a creator: the creator profile does (accounts.selectors)
+    client.force_login(CourseFactory.create().creator)
+    assert client.get("/dashboard/creator/").status_code == 403
+    client.force_login(CreatorProfileFactory.create().user)
     assert client.get("/dashboard/creator/").status_code == 200
 
 

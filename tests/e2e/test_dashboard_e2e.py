@@ -11,7 +11,7 @@ from analytics.models import DailyMetric, Event
 from analytics.rollups import local_today
 from analytics.services import rollups_backfill
 from tests.analytics.helpers import at, ev
-from tests.factories import ShortVideoFactory, UserFactory
+from tests.factories import CreatorProfileFactory, ShortVideoFactory, UserFactory
 
 T = Event.Type
 
@@ -88,6 +88,7 @@ def test_kpi_cards_are_readable_in_both_themes(live_server, page, scheme):
     # given a creator and a staff member, and yesterday rolled up
     yesterday = local_today() - timedelta(days=1)
     video = ShortVideoFactory.create(title="Contrast")
+    CreatorProfileFactory.create(user=video.creator)
     ev(T.PLAY, at(yesterday, 9), "v1", video_id=video.pk, creator_id=video.creator_id)
     rollups_backfill(first=yesterday, last=yesterday)
     UserFactory.create(username="boss", is_staff=True, is_superuser=True)

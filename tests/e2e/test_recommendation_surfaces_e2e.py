@@ -157,7 +157,13 @@ def test_home_shows_a_logged_in_viewer_their_courses_with_reasons(
     assert [card.get_attribute("data-item-key") for card in cards.all()] == expected
     assert all((card.locator(".reason").text_content() or "").strip() for card in cards.all())
     # and the cards on screen are logged as impressions of this surface
-    shown = {"surface": "courses_for_you", "model_version": trained.pk, "from": "home"}
+    # with serving's propensity (1: a ranked list)
+    shown = {
+        "surface": "courses_for_you",
+        "model_version": trained.pk,
+        "from": "home",
+        "propensity": 1,
+    }
     assert wait_until(
         lambda: _logged(page, shown, type="video.impression", course_id=int(expected[0][1:])),
         timeout=20,
