@@ -250,17 +250,28 @@ def retention_report(*, start_event: str, return_event: str, grain: str, today: 
         )
         cache.set(key, table, reports.REPORT_CACHE_SECONDS)
     periods = [k for k, _ in table.columns if reports.is_period_key(k)]
+    start_label, return_label = (
+        _label(EVENT_CHOICES, start_event),
+        _label(EVENT_CHOICES, return_event),
+    )
     average = [_weighted(table, k) for k in periods]
     grain_label = _label(RETENTION_GRAINS, grain)
     x = [f"{grain_label} {k[1:]}" for k in periods]
+    table = Table(
+        table.name,
+        gettext("%(start)s → %(back)s, by %(grain)s cohort")
+        % {"start": start_label, "back": return_label, "grain": grain_label.lower()},
+        [*table.columns[:2], *[(k, f"{grain_label} {k[1:]}") for k in periods]],
+        table.rows,
+    )
     # the latest cohorts whose first return period has ended, so each curve has points
     recent = [row for row in table.rows if row.get("p1") is not None][-CURVE_COHORTS:]
     chart = line_chart(
         chart_id="chart-event-retention",
         title=gettext("Retention curves: %(start)s → %(back)s, by %(grain)s cohort")
         % {
-            "start": _label(EVENT_CHOICES, start_event),
-            "back": _label(EVENT_CHOICES, return_event),
+            "start": start_label,
+            "back": return_label,
             "grain": grain_label.lower(),
         },
         x=x,

@@ -343,7 +343,8 @@ def table_html(table: Table, *, heatmap: bool = False, unit: str | None = None) 
             cells.append(f"<td{style}>{escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return mark_safe(
-        f'<table class="kf-table" id="table-{escape(table.name)}">'
+        # tabindex: a table wider than the screen scrolls in its own box, reachable by keyboard
+        f'<table class="kf-table" id="table-{escape(table.name)}" tabindex="0">'
         f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
