@@ -168,8 +168,9 @@ def test_event_retention_curve_averages_mature_cohorts_by_size(staff, monkeypatc
     # when
     html = staff.get("/dashboard/?r_grain=week").content.decode()
     # then week 1 is (5 + 3) / 40 and week 2 only counts the mature cohort
-    average = re.search(r'id="event-retention-average">([^<]+)<', html).group(1)
-    assert average.split(" · ") == ["100.0%", "20.0%", "20.0%"]
+    average = re.search(r'id="event-retention-average">([^<]+)<', html)
+    assert average is not None
+    assert average.group(1).split(" · ") == ["100.0%", "20.0%", "20.0%"]
 
 
 def test_ab_statistics_table_shows_the_verdict(staff, monkeypatch):

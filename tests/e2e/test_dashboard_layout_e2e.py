@@ -10,7 +10,7 @@ from analytics.rollups import local_today
 from analytics.services import rollups_backfill
 from tests.analytics.helpers import at, ev
 from tests.conftest import require
-from tests.e2e.test_layout_sizes_e2e import AXE, SIZES, _check, _log_in
+from tests.e2e.test_layout_sizes_e2e import AXE, SIZES, Site, _check, _log_in
 from tests.factories import CourseFactory, ShortVideoFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -46,7 +46,7 @@ def test_dashboard_splits_and_retention_fit_and_pass_axe(live_server, browser, s
     context = browser.new_context(
         viewport={"width": width, "height": height}, is_mobile=width < 1024, bypass_csp=True
     )
-    site = type("Site", (), {"url": live_server.url})
+    site = Site(live_server.url, staff, staff, staff, course, None, video)  # type: ignore[arg-type]
     _log_in(context, site, staff)
     page = context.new_page()
     problems: list[str] = []
