@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.urls import reverse
 
 from .models import (
+    Category,
     Course,
     Enrollment,
     Lesson,
@@ -300,3 +301,9 @@ def video_facts() -> dict[int, tuple[float, datetime | None]]:
 def video_courses() -> dict[int, int | None]:
     """Each video's course id (None for a free-standing video), in one query."""
     return dict(ShortVideo.objects.values_list("pk", "course_id"))
+
+
+def category_names_for_ids(*, category_ids: Iterable[int]) -> dict[int, str]:
+    """Category names by id, in one query (none for an empty list); reports name splits by it."""
+    ids = list(category_ids)
+    return dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}

@@ -271,12 +271,17 @@ def csv_filename(name: str, first: date, last: date) -> str:
 
 # --- HTML tables ---------------------------------------------------------------------
 
-_PERCENT_KEYS = ("rate", "ratio", "stickiness", "ctr", "change", "page_to_buyer")
-_IN_PROGRESS_TABLES = {"retention", "rolling_retention", "ltv", "funnel", "kpis"}
+_PERCENT_KEYS = ("rate", "ratio", "stickiness", "ctr", "change", "page_to_buyer", "share")
+_IN_PROGRESS_TABLES = {"retention", "rolling_retention", "ltv", "funnel", "kpis", "event_retention"}
+
+
+def is_period_key(key: str) -> bool:
+    """Retention columns: ``d1``, ``d30`` (signup cohorts) or ``p0``, ``p8`` (event cohorts)."""
+    return key[:1] in ("d", "p") and key[1:].isdigit()
 
 
 def _is_percent(table: Table, row: dict[str, Any], key: str) -> bool:
-    if table.name in ("retention", "rolling_retention") and key.startswith("d"):
+    if table.name in ("retention", "rolling_retention", "event_retention") and is_period_key(key):
         return True
     if table.name == "kpis" and key in ("value", "previous"):
         return str(row.get("key", "")).endswith(_PERCENT_KEYS)
@@ -290,13 +295,22 @@ def _is_money(table: Table, row: dict[str, Any], key: str) -> bool:
     return key.endswith("_minor") or (table.name == "ltv" and key.startswith("ltv"))
 
 
-def display(table: Table, row: dict[str, Any], key: str) -> str:
-    """One cell as text: money, percentages, thousands separators, 'in progress' for nulls."""
+def display(table: Table, row: dict[str, Any], key: str, unit: str | None = None) -> str:
+    """One cell as text: money, percentages, thousands separators, 'in progress' for nulls.
+
+    ``unit`` ("money" in minor units, "percent" or "count") applies to a table whose
+    columns do not say it themselves (a breakdown of one metric); ``change``
+    and ``share`` stay percentages.
+    """
     value = row.get(key)
     if value is None:
         return "in progress" if table.name in _IN_PROGRESS_TABLES else "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if unit and isinstance(value, int | float) and key not in ("change", "share"):
+        if unit == "count":
+            return f"{round(value):,}"
+        return money_display(value) if unit == "money" else f"{value * 100:.1f}%"
     if isinstance(value, int | float) and _is_money(table, row, key):
         return money_display(value)
     if isinstance(value, int | float) and _is_percent(table, row, key):
@@ -308,20 +322,20 @@ def display(table: Table, row: dict[str, Any], key: str) -> str:
     return str(value)
 
 
-def table_html(table: Table, *, heatmap: bool = False) -> SafeString:
+def table_html(table: Table, *, heatmap: bool = False, unit: str | None = None) -> SafeString:
     """An accessible data table: caption, column and row headers."""
     head = "".join(format_html('<th scope="col">{}</th>', label) for _, label in table.columns)
     body: list[str] = []
     for row in table.rows:
         cells: list[str] = []
         for i, (key, _) in enumerate(table.columns):
-            text = display(table, row, key)
+            text = display(table, row, key, unit)
             if i == 0:
                 cells.append(format_html('<th scope="row">{}</th>', text))
                 continue
             style = ""
             value = row.get(key)
-            if heatmap and isinstance(value, float) and key.startswith("d"):
+            if heatmap and isinstance(value, float) and is_period_key(key):
                 style = f' style="background: rgba(31, 95, 168, {min(value, 1) * 0.85:.2f});'
                 style += f' color: {"#fff" if value > 0.5 else "#111"}"'
             elif value is None:
@@ -329,7 +343,8 @@ def table_html(table: Table, *, heatmap: bool = False) -> SafeString:
             cells.append(f"<td{style}>{escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return mark_safe(
-        f'<table class="kf-table" id="table-{escape(table.name)}">'
+        # tabindex: a table wider than the screen scrolls in its own box, reachable by keyboard
+        f'<table class="kf-table" id="table-{escape(table.name)}" tabindex="0">'
         f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )

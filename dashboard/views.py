@@ -17,14 +17,16 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from accounts.selectors import user_is_creator
+from analytics.selectors import event_retention_default_range as a_range
 from analytics.selectors import rollups_as_of
 from recommendations.selectors import (
     experiment_report_latest,
     model_version_active,
     report_rows,
+    report_statistics,
 )
 
-from . import reports
+from . import insights, reports
 
 PERMISSION = "analytics.view_dashboard"
 
@@ -117,9 +119,53 @@ def _presets(today_: date) -> list[tuple[str, str]]:
     ]
 
 
+def _options(request: HttpRequest) -> tuple[insights.DashboardForm, dict[str, Any] | None]:
+    form = insights.DashboardForm(request.GET, today=reports.default_today())
+    return form, (form.cleaned_data if form.is_valid() else None)
+
+
+def _insights_context(period: dict[str, Any], today: date) -> dict[str, Any]:
+    """The split, the event retention and their controls' choices."""
+    split = None
+    if period["split"]:
+        split = insights.split_report(
+            dimension=period["split"],
+            metric=period["metric"],
+            first=period["first"],
+            last=period["last"],
+        )
+    retention = insights.retention_report(
+        start_event=period["r_start"],
+        return_event=period["r_return"],
+        grain=period["r_grain"],
+        today=today,
+    )
+    return {
+        "options": period,
+        "split": split,
+        "split_html": {
+            "table": reports.table_html(split.table, unit=split.unit),
+            "series": reports.table_html(split.series, unit=split.unit),
+        }
+        if split
+        else None,
+        "event_retention": retention,
+        "event_retention_html": reports.table_html(retention.table, heatmap=True),
+        "event_retention_average": [
+            "in progress" if v is None else f"{v * 100:.1f}%" for v in retention.average
+        ],
+        "choices": {
+            "split": insights.SPLITS,
+            "metric": insights.SPLIT_METRICS,
+            "event": insights.EVENT_CHOICES,
+            "grain": insights.RETENTION_GRAINS,
+        },
+    }
+
+
 @_staff_only
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form, period = _range(request)
+    form, period = _options(request)
     context: dict[str, Any] = {
         **admin.site.each_context(request),
         "title": gettext("Analytics"),
@@ -137,11 +183,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ab_test = experiment_report_latest()
     context.update(
         _page_context(report, reverse("dashboard:dashboard") + "export/"),
+        **_insights_context(period, form.today),
         query=request.GET.urlencode(),
         model=model,
         model_metrics=sorted((getattr(model, "metrics", None) or {}).items()),
         ab_test=ab_test,
         ab_rows=report_rows(ab_test) if ab_test else [],
+        ab_statistics=report_statistics(ab_test) if ab_test and ab_test.since else [],
+        ab_columns=insights.AB_COLUMNS,
         today=reports.today_so_far(form.today),
     )
     return render(request, "dashboard/dashboard.html", context)
@@ -149,11 +198,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @_staff_only
 def export_csv(request: HttpRequest, name: str) -> HttpResponseBase:
-    form, period = _range(request)
+    form, period = _options(request)
     if period is None:
-        return HttpResponse(
-            " ".join(str(e) for e in form.non_field_errors()) or "Invalid dates.", status=400
+        return HttpResponse(_errors_text(form), status=400, content_type="text/plain")
+    extra = insights.export_table(name, period, form.today)
+    if extra is not None:
+        table, stem = extra
+        first, last = (
+            (period["first"], period["last"])
+            if name != "event_retention"
+            else a_range(period["r_grain"], form.today)
         )
+        return _stream_table(table, reports.csv_filename(stem, first, last))
     report = reports.platform_report(
         first=period["first"], last=period["last"], grain=period["grain"], today=form.today
     )
@@ -200,11 +256,26 @@ def creator_export_csv(request: HttpRequest, name: str) -> HttpResponseBase:
     return _stream(report, name)
 
 
+def _errors_text(form: reports.RangeForm) -> str:
+    """Every error of the form as one line: 'Split by: Select a valid choice…'."""
+    errors = [str(e) for e in form.non_field_errors()]
+    errors += [
+        f"{form[name].label}: {e}"
+        for name in form.errors
+        if name != "__all__"
+        for e in form.errors[name]
+    ]
+    return " ".join(errors) or gettext("Invalid dates.")
+
+
 def _stream(report: reports.Report, name: str) -> StreamingHttpResponse:
     table = report.tables.get(name)
     if table is None:
         raise Http404("No such table.")
+    return _stream_table(table, reports.csv_filename(name, report.first, report.last))
+
+
+def _stream_table(table: Any, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(reports.csv_rows(table), content_type="text/csv")
-    filename = reports.csv_filename(name, report.first, report.last)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

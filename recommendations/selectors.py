@@ -32,6 +32,7 @@ from recommendations.engine.weights import EventType, build_interactions
 from .experiments import ExperimentReport as ExperimentReport  # the A/B report, re-exported
 from .experiments import experiment_report_latest as experiment_report_latest
 from .experiments import report_rows as report_rows
+from .experiments import report_statistics as report_statistics
 from .models import ItemNeighbours, ModelVersion, UpNext, UserRecommendation
 
 # Analytics event type → engine code, and which id column names the item.

@@ -107,6 +107,8 @@ def _period_kpis(first: date, last: date, today: date) -> dict[str, float | None
         "refunds_minor": refunds,
         "net_minor": net,
         "paying_users": orders["paying"],
+        # paying users over distinct active users of the same range (docs/metrics.md)
+        "paid_conversion_rate": ratio(orders["paying"], actives),
         "arpu_minor": ratio(net, actives),
         "arppu_minor": ratio(kept, orders["paying"]),
         "refund_rate": ratio(orders["refunded"] or 0, orders["amount"]) if cohort_final else None,
@@ -128,6 +130,7 @@ KPI_LABELS = [
     ("refunds_minor", "Refunds"),
     ("net_minor", "Net revenue"),
     ("paying_users", "Paying users"),
+    ("paid_conversion_rate", "Paid conversion (paying / active users)"),
     ("arpu_minor", "ARPU"),
     ("arppu_minor", "ARPPU"),
     ("refund_rate", "Refund rate (by purchase date)"),

@@ -37,7 +37,7 @@ def test_admin_reads_the_dashboard_and_downloads_matching_csv(live_server, page)
     page.click("input[type=submit]")
     page.wait_for_url("**/dashboard/")
     # then the charts are drawn with accessible names
-    assert page.locator("svg.kf-chart[role=img]").count() == 6
+    assert page.locator("svg.kf-chart[role=img]").count() == 7  # with the retention curves
     assert "DAU" in (page.locator("#chart-active").get_attribute("aria-label") or "")
     # when the range changes to the last two days
     first = yesterday - timedelta(days=1)
@@ -61,6 +61,16 @@ def test_admin_reads_the_dashboard_and_downloads_matching_csv(live_server, page)
         assert int(row["plays"]) == metric.plays
         assert float(row["watch_seconds"]) == pytest.approx(metric.watch_seconds, abs=1e-4)
     assert [int(r["dau"]) for r in rows] == [2, 5]
+    # when the admin splits plays by course and picks monthly retention cohorts
+    page.select_option("#id_split", "creator")
+    page.select_option("#id_metric", "plays")
+    page.select_option("#id_r_grain", "month")
+    page.click("#kf-retention-apply")
+    page.wait_for_url("**split=creator**")
+    # then the split cards and chart show, and the retention table is by month
+    assert page.locator("#split-cards .kf-card").count() == 1
+    assert page.locator("#chart-split").is_visible()
+    assert "Month 1" in (page.locator("#table-event_retention").text_content() or "")
 
 
 def _contrast(foreground: str, background: str) -> float:
