@@ -457,6 +457,7 @@ class LessonProgress(BaseModel):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("lesson progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_progress_once"),
             models.CheckConstraint(

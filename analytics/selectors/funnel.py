@@ -83,7 +83,10 @@ def funnel_table(
     table = Table(
         "funnel",
         _("Viewer to buyer within 7 days of the first engaged view")
-        + ("" if closed else " (in progress: windows still open)"),
+        if closed
+        else _(
+            "Viewer to buyer within 7 days of the first engaged view (in progress: windows still open)"
+        ),
         [
             ("step", _("Step")),
             ("subjects", _("Subjects")),

@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from commerce.models import Order
-from tests.factories import CreatorProfileFactory, LessonFactory, ShortVideoFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    CourseFactory,
+    CreatorProfileFactory,
+    LessonFactory,
+    ShortVideoFactory,
+    UserFactory,
+)
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"
@@ -214,3 +221,88 @@ def test_studio_uploader_gets_its_texts_in_chinese(client: Client) -> None:
     # then the page and the uploader script's texts are in Chinese, placeholders intact
     assert "上传管理" in page
     assert '"uploaded": "\\u5df2\\u4e0a\\u4f20 {percent}%"' in page
+
+
+def _visible_text(html: str) -> str:
+    """The words a reader sees: no scripts, styles, tags or attribute values."""
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", text))
+
+
+@pytest.mark.django_db
+def test_category_names_follow_the_language(client: Client) -> None:
+    # given a course in a seeded category that has its Chinese name
+    category = CategoryFactory.create(slug="education", name="Education", name_zh="教育")
+    lesson = LessonFactory.create(is_preview=True, section__course__category=category)
+    course = lesson.course
+    # when the course page and the catalogue API are read in each language
+    zh_page = _page(client, f"/c/{course.slug}/", ZH)
+    en_page = _page(client, f"/c/{course.slug}/", "en")
+    # then the category reads in the viewer's language
+    assert '<p class="crumb">教育</p>' in zh_page
+    assert '<p class="crumb">Education</p>' in en_page
+    with translation.override("zh-hans"):
+        assert category.display_name == "教育"
+    with translation.override("en"):
+        assert category.display_name == "Education"
+    # and a category nobody translated falls back to its English name
+    plain = CategoryFactory.create(slug="misc", name="Misc", name_zh="")
+    with translation.override("zh-hans"):
+        assert plain.display_name == "Misc"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lessons", "english", "chinese"), [(1, "1 lesson ·", "1 个课时"), (2, "2 lessons", "2 个课时")]
+)
+def test_lesson_count_is_a_real_plural(
+    client: Client, lessons: int, english: str, chinese: str
+) -> None:
+    # given a course with one or two lessons
+    first = LessonFactory.create(duration_seconds=30)
+    for _ in range(lessons - 1):
+        LessonFactory.create(section=first.section, duration_seconds=30)
+    url = f"/c/{first.course.slug}/"
+    # then the count agrees with the number, in both languages
+    en_page = _page(client, url, "en")
+    assert english in en_page
+    assert "1 lessons" not in en_page
+    zh_page = _page(client, url, ZH)
+    assert chinese in zh_page
+    assert f"{30 * lessons} 秒" in zh_page
+
+
+# Abbreviations a Chinese dashboard keeps as they are (the industry writes them in Latin letters).
+_KEPT_LATIN = {"kfplatform", "GMV", "ARPU", "ARPPU", "LTV", "CTR", "CSV", "A", "B", "Django", "SVG"}
+
+
+def _english_words(html: str) -> set[str]:
+    words = set(re.findall(r"[A-Za-z]{2,}", _visible_text(html)))
+    return {w for w in words if w not in _KEPT_LATIN}
+
+
+@pytest.mark.django_db
+def test_dashboards_speak_chinese(client: Client) -> None:
+    # given a creator with a course and a staff member
+    creator = CreatorProfileFactory.create().user
+    CourseFactory.create(creator=creator)
+    staff = UserFactory.create(is_staff=True, is_superuser=True)
+    # when the creator opens their analytics in Chinese
+    client.force_login(creator)
+    page = _page(client, "/dashboard/creator/", ZH)
+    # then the table captions, column titles and chart words are Chinese
+    for text in ("你的每日数据", "播放", "新增关注", "每日播放", "漏斗：到达各步骤的人数"):
+        assert text in page
+    assert "Your figures per day" not in page
+    # and the staff dashboard too, even after an English visit cached the same report
+    client.force_login(staff)
+    assert "Platform figures per period" in _page(client, "/dashboard/", "en")
+    page = _page(client, "/dashboard/", ZH)
+    for text in (
+        "平台各周期数据",
+        "关键指标，与等长的上一周期对比",
+        "活跃用户",
+        "成交额最高的课程",
+    ):
+        assert text in page
+    assert "Platform figures per period" not in page
