@@ -2,6 +2,9 @@
 
 import gettext
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from commerce.models import Order
+from tests.conftest import require
 from tests.factories import (
     CategoryFactory,
     CourseFactory,
@@ -128,10 +132,10 @@ def test_buy_box_and_refund_rule_are_translated(client: Client) -> None:
     assert "Refundable within" not in page
 
 
-def _po_entries() -> list[dict[str, str]]:
+def _po_entries(path: Path = PO_FILE) -> list[dict[str, str]]:
     """A small .po reader: flags, msgctxt, msgid, msgid_plural, msgstr / msgstr[n]."""
     entries: list[dict[str, str]] = []
-    for block in PO_FILE.read_text(encoding="utf-8").strip().split("\n\n"):
+    for block in path.read_text(encoding="utf-8").strip().split("\n\n"):
         entry: dict[str, str] = {"flags": ""}
         key = ""
         for line in block.splitlines():
@@ -159,9 +163,15 @@ def _placeholders(text: str) -> list[str]:
     return sorted(re.findall(r"%\([a-z0-9_]+\)[-+ #0-9.]*[sdif]|\{[a-z0-9_]+\}", text))
 
 
-def test_every_msgid_has_a_chinese_msgstr_and_none_is_fuzzy() -> None:
-    # given the committed catalogue
-    entries = _po_entries()
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_every_msgid_has_a_chinese_msgstr_and_none_is_fuzzy(domain: str) -> None:
+    # given the committed catalogue (page scripts get their texts through json_script, so a
+    # djangojs catalogue is checked the same way only once one exists)
+    path = LOCALE_DIR / f"{domain}.po"
+    if domain == "djangojs" and not path.exists():
+        assert not list(Path(settings.BASE_DIR).glob("*/locale/*/LC_MESSAGES/djangojs.po"))
+        return
+    entries = _po_entries(path)
     header, messages = entries[0], entries[1:]
     assert header["msgid"] == ""
     assert "fuzzy" not in header["flags"]
@@ -306,3 +316,40 @@ def test_dashboards_speak_chinese(client: Client) -> None:
     ):
         assert text in page
     assert "Platform figures per period" not in page
+
+
+def _msg_keys(path: Path) -> set[tuple[str, str, str]]:
+    return {
+        (e.get("msgctxt", ""), e["msgid"], e.get("msgid_plural", ""))
+        for e in _po_entries(path)[1:]
+        if "obsolete" not in e
+    }
+
+
+def test_makemessages_finds_no_string_missing_from_the_catalogue(tmp_path: Path) -> None:
+    # given a copy of the source tree (makemessages rewrites the catalogue in place)
+    require(shutil.which("xgettext") is not None, "xgettext (apt: gettext) is not installed")
+    base = Path(settings.BASE_DIR)
+    unneeded = shutil.ignore_patterns(".*", "node_modules", "__pycache__", "*.mo", "*.pyc")
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        uploads = {"media"} if Path(folder) == base else set()  # uploaded files, not code
+        return set(unneeded(folder, names)) | (uploads & set(names))
+
+    copy = tmp_path / "src"
+    shutil.copytree(base, copy, ignore=skip, symlinks=True)
+    # when the translatable strings are extracted again, as a developer would
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    # then the committed catalogue already holds every one of them, and nothing stale:
+    # a string added to code or a template without its translation fails here
+    extracted = _msg_keys(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+    committed = _msg_keys(PO_FILE)
+    assert sorted(extracted - committed) == []
+    assert sorted(committed - extracted) == []
