@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from analytics.models import MetricRun
 from commerce.models import Order
 from tests.conftest import require
 from tests.factories import (
@@ -305,8 +307,12 @@ def test_dashboards_speak_chinese(client: Client) -> None:
         assert text in page
     assert "Your figures per day" not in page
     # and the staff dashboard too, even after an English visit cached the same report
+    evening = datetime(2026, 12, 6, 18, 12, tzinfo=UTC)  # English once read "6:12 p.m.."
+    MetricRun.objects.create(local_date=evening.date(), finished_at=evening)
     client.force_login(staff)
-    assert "Platform figures per period" in _page(client, "/dashboard/", "en")
+    english = _page(client, "/dashboard/", "en")
+    assert "Platform figures per period" in english
+    assert re.search(r"As of \d{4}-\d\d-\d\d \d\d:\d\d\.<", english)  # not "6:12 p.m.."
     page = _page(client, "/dashboard/", ZH)
     for text in (
         "平台各周期数据",
