@@ -282,6 +282,8 @@ def test_lesson_count_is_a_real_plural(
     zh_page = _page(client, url, ZH)
     assert chinese in zh_page
     assert f"{30 * lessons} 秒" in zh_page
+    # and the cards the page script draws get the duration's wording from the page
+    assert 'class="duration" data-format="{s} 秒"' in zh_page
 
 
 # Abbreviations a Chinese dashboard keeps as they are (the industry writes them in Latin letters).
