@@ -186,7 +186,11 @@ def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]
         chart_id="chart-active",
         title=gettext("Active users"),
         x=x,
-        series=[(k.upper(), daily.column(k)) for k in ("dau", "wau", "mau")],
+        series=[
+            (gettext("DAU"), daily.column("dau")),
+            (gettext("WAU"), daily.column("wau")),
+            (gettext("MAU"), daily.column("mau")),
+        ],
     )
     currency = settings.KF_DEFAULT_CURRENCY
 
