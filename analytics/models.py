@@ -7,6 +7,7 @@ to higher apps; reports that need titles join them in a higher layer.
 import secrets
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def new_subject_key() -> str:
@@ -391,6 +392,7 @@ class FunnelEntry(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = _("funnel entries")
         # (entry_date, course_id, subject_id) is unique by construction.
         indexes = [
             models.Index(fields=["entry_date", "course_id"], name="funnel_day_course"),

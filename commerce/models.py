@@ -391,6 +391,7 @@ class EarningEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = _("earning entries")
         indexes = [models.Index(fields=["creator", "-created_at"], name="earning_creator_recent")]
         constraints = [
             models.UniqueConstraint(

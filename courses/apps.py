@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoursesConfig(AppConfig):
     name = "courses"
-    verbose_name = "Catalogue"
+    verbose_name = _("Catalogue")
 
     def ready(self) -> None:
         from analytics.services import (

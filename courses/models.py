@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
@@ -30,6 +31,14 @@ class Category(models.Model):
         verbose_name_plural = "categories"
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language. Category names are data, not code, so they live in
+        the row (``name_zh``) rather than in the .po catalogue; English is the fallback."""
+        if self.name_zh and (get_language() or "").startswith("zh"):
+            return self.name_zh
         return self.name
 
 
@@ -448,6 +457,7 @@ class LessonProgress(BaseModel):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("lesson progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_progress_once"),
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 WIDTH, HEIGHT = 720, 240
 PAD_L, PAD_R, PAD_T, PAD_B = 56, 16, 16, 36
@@ -37,13 +38,22 @@ def describe(title: str, x: Sequence[str], values: Sequence[float | None]) -> st
     """'Title, a–b: low L on d, high H on d, latest Z' (or 'no data')."""
     points = [(label, v) for label, v in zip(x, values, strict=True) if v is not None]
     if not points:
-        return f"{title}: no data in this period."
+        return gettext("%(title)s: no data in this period.") % {"title": title}
     low = min(points, key=lambda p: p[1])
     high = max(points, key=lambda p: p[1])
-    return (
-        f"{title}, {x[0]} to {x[-1]}: low {_fmt(low[1])} on {low[0]}, "
-        f"high {_fmt(high[1])} on {high[0]}, latest {_fmt(points[-1][1])}."
-    )
+    return gettext(
+        "%(title)s, %(first)s to %(last)s: low %(low)s on %(low_day)s, "
+        "high %(high)s on %(high_day)s, latest %(latest)s."
+    ) % {
+        "title": title,
+        "first": x[0],
+        "last": x[-1],
+        "low": _fmt(low[1]),
+        "low_day": low[0],
+        "high": _fmt(high[1]),
+        "high_day": high[0],
+        "latest": _fmt(points[-1][1]),
+    }
 
 
 def _axis(top: float, x: Sequence[str]) -> list[str]:
@@ -116,7 +126,7 @@ def bar_chart(
             f'<rect x="188" y="{y + 4}" width="{w:.1f}" height="{row_h - 10}" '
             f'fill="{COLOURS[0]}"/>'
             f'<text x="{192 + w:.1f}" y="{y + 18}" font-size="12">'
-            f"{escape('in progress' if v is None else _fmt(v))}</text>"
+            f"{escape(gettext('in progress') if v is None else _fmt(v))}</text>"
         )
     label = describe(title, list(labels), list(values))
     return _wrap(chart_id, title, label, parts, height=height)

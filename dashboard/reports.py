@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy
@@ -84,9 +85,9 @@ class Report:
 
 
 def _with_titles(table: Table, key: str, titles: dict[int, str]) -> Table:
-    table.columns.insert(1, ("title", "Title"))
+    table.columns.insert(1, ("title", gettext_lazy("Title")))
     for row in table.rows:
-        row["title"] = titles.get(row[key], f"#{row[key]} (deleted)")
+        row["title"] = titles.get(row[key], gettext("#%(id)s (deleted)") % {"id": row[key]})
     return table
 
 
@@ -95,7 +96,8 @@ REPORT_CACHE_SECONDS = 600
 
 def platform_report(*, first: date, last: date, grain: str, today: date) -> Report:
     """Everything the staff dashboard shows, cached until the rollups change."""
-    key = f"kf-dash:v1:{first}:{last}:{grain}:{today}:{a.rollups_version()}"
+    # The charts are rendered SVG with their words in them: one cached report per language.
+    key = f"kf-dash:v1:{get_language()}:{first}:{last}:{grain}:{today}:{a.rollups_version()}"
     report = cache.get(key)
     if report is None:
         report = _platform_report(first=first, last=last, grain=grain, today=today)
@@ -157,9 +159,12 @@ def creator_report(*, creator_id: int, first: date, last: date, today: date) -> 
     x = daily.column("period")
     plays = line_chart(
         chart_id="chart-creator-plays",
-        title="Plays per day",
+        title=gettext("Plays per day"),
         x=x,
-        series=[("Plays", daily.column("plays")), ("Viewers", daily.column("viewers"))],
+        series=[
+            (gettext("Plays"), daily.column("plays")),
+            (gettext("Viewers"), daily.column("viewers")),
+        ],
     )
     charts = [(plays, daily), (_funnel_chart(tables["funnel"]), tables["funnel"])]
     return Report(first, last, "day", today, tables, charts, {})
@@ -169,8 +174,8 @@ def _funnel_chart(funnel: Table) -> Chart:
     steps = funnel.rows[:5]
     return bar_chart(
         chart_id="chart-funnel",
-        title="Funnel: subjects reaching each step",
-        labels=[r["step"] for r in steps],
+        title=gettext("Funnel: subjects reaching each step"),
+        labels=[str(r["step"]) for r in steps],
         values=[r["subjects"] for r in steps],
     )
 
@@ -179,9 +184,13 @@ def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]
     x = daily.column("period")
     active = line_chart(
         chart_id="chart-active",
-        title="Active users",
+        title=gettext("Active users"),
         x=x,
-        series=[(k.upper(), daily.column(k)) for k in ("dau", "wau", "mau")],
+        series=[
+            (gettext("DAU"), daily.column("dau")),
+            (gettext("WAU"), daily.column("wau")),
+            (gettext("MAU"), daily.column("mau")),
+        ],
     )
     currency = settings.KF_DEFAULT_CURRENCY
 
@@ -190,31 +199,34 @@ def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]
 
     money = line_chart(
         chart_id="chart-revenue",
-        title=f"GMV, refunds and net revenue ({currency})",
+        title=gettext("GMV, refunds and net revenue (%(currency)s)") % {"currency": currency},
         x=x,
         series=[
-            ("GMV", units("gmv_minor")),
-            ("Net", units("net_minor")),
-            ("Refunds", units("refunds_minor")),
+            (gettext("GMV"), units("gmv_minor")),
+            (gettext("Net"), units("net_minor")),
+            (gettext("Refunds"), units("refunds_minor")),
         ],
     )
     watch = line_chart(
         chart_id="chart-watch",
-        title="Plays and engaged views",
+        title=gettext("Plays and engaged views"),
         x=x,
-        series=[("Plays", daily.column("plays")), ("Engaged", daily.column("engaged_views"))],
+        series=[
+            (gettext("Plays"), daily.column("plays")),
+            (gettext("Engaged"), daily.column("engaged_views")),
+        ],
     )
     videos = tables["videos"]
     top = bar_chart(
         chart_id="chart-top-videos",
-        title="Top videos by plays",
+        title=gettext("Top videos by plays"),
         labels=[str(t)[:28] for t in videos.column("title")],
         values=videos.column("plays"),
     )
     ctr = tables["recommender"]
     rec = bar_chart(
         chart_id="chart-ctr",
-        title="CTR per model version",
+        title=gettext("CTR per model version"),
         labels=[str(v) for v in ctr.column("model_version")],
         values=ctr.column("ctr"),
     )
@@ -304,9 +316,9 @@ def display(table: Table, row: dict[str, Any], key: str, unit: str | None = None
     """
     value = row.get(key)
     if value is None:
-        return "in progress" if table.name in _IN_PROGRESS_TABLES else "—"
+        return gettext("in progress") if table.name in _IN_PROGRESS_TABLES else "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if unit and isinstance(value, int | float) and key not in ("change", "share"):
         if unit == "count":
             return f"{round(value):,}"
@@ -370,9 +382,12 @@ def platform_reports_warm(*, today: date) -> int:
 
     The cache key carries the rollups' version, so every rollup run makes the
     next dashboard load cold (0.8 s for 30 days, 5.5 s for 90 on a 10M-event
-    bench); beat calls this right after the rollups instead.
+    bench); beat calls this right after the rollups instead, in every language.
     """
     last = a.last_complete_day(today)
-    for days in PRESET_DAYS:
-        platform_report(first=last - timedelta(days=days - 1), last=last, grain="day", today=today)
-    return len(PRESET_DAYS)
+    for language, _name in settings.LANGUAGES:  # one cached report per language
+        with translation.override(language):
+            for days in PRESET_DAYS:
+                first = last - timedelta(days=days - 1)
+                platform_report(first=first, last=last, grain="day", today=today)
+    return len(PRESET_DAYS) * len(settings.LANGUAGES)

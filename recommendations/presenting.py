@@ -81,4 +81,4 @@ def _reason_text(kind: str, obj: ShortVideo | Course, source_title: str) -> str:
         return _("New on kfplatform")
     if kind == "trending":
         return _("Trending now")
-    return _("Popular in %(category)s") % {"category": obj.category.name}
+    return _("Popular in %(category)s") % {"category": obj.category.display_name}

@@ -6,11 +6,13 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Sum
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import BreakdownDaily
 from ..rollups.breakdowns import DIMENSIONS
-from .tables import Table, ratio
+from .tables import Label, Table, ratio
 
 # Summable columns; "active" summed over days is active subject-days.
 SUMMED = (
@@ -27,11 +29,11 @@ SUMMED = (
     "refunds_minor",
 )
 # metric key -> (label, numerator columns minus subtracted columns, denominator, per day?)
-METRICS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str | None, bool]] = {
-    "avg_dau": ("Average daily active users", ("active",), (), None, True),
-    "plays": ("Plays", ("plays",), (), None, False),
-    "engaged_views": ("Engaged views", ("engaged_views",), (), None, False),
-    "watch_seconds": ("Watch seconds", ("watch_seconds",), (), None, False),
+METRICS: dict[str, tuple[Label, tuple[str, ...], tuple[str, ...], str | None, bool]] = {
+    "avg_dau": (_("Average daily active users"), ("active",), (), None, True),
+    "plays": (_("Plays"), ("plays",), (), None, False),
+    "engaged_views": (_("Engaged views"), ("engaged_views",), (), None, False),
+    "watch_seconds": (_("Watch seconds"), ("watch_seconds",), (), None, False),
     "watch_per_active": (
         "Watch seconds per active user-day",
         ("watch_seconds",),
@@ -39,14 +41,14 @@ METRICS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], str | None, bool
         "active",
         False,
     ),
-    "signups": ("Signups", ("signups",), (), None, False),
-    "course_views": ("Course page views", ("course_views",), (), None, False),
-    "checkouts": ("Checkouts started", ("checkouts",), (), None, False),
-    "purchases": ("Purchases", ("purchases",), (), None, False),
-    "gmv_minor": ("GMV (fen)", ("gmv_minor",), (), None, False),
-    "net_minor": ("Net revenue (fen)", ("gmv_minor",), ("refunds_minor",), None, False),
-    "refunds_minor": ("Refunds (fen)", ("refunds_minor",), (), None, False),
-    "paid_conversion": ("Paying share of active user-days", ("buyers",), (), "active", False),
+    "signups": (_("Signups"), ("signups",), (), None, False),
+    "course_views": (_("Course page views"), ("course_views",), (), None, False),
+    "checkouts": (_("Checkouts started"), ("checkouts",), (), None, False),
+    "purchases": (_("Purchases"), ("purchases",), (), None, False),
+    "gmv_minor": (_("GMV (fen)"), ("gmv_minor",), (), None, False),
+    "net_minor": (_("Net revenue (fen)"), ("gmv_minor",), ("refunds_minor",), None, False),
+    "refunds_minor": (_("Refunds (fen)"), ("refunds_minor",), (), None, False),
+    "paid_conversion": (_("Paying share of active user-days"), ("buyers",), (), "active", False),
     "arpu_minor": (
         "Net revenue per active user-day (fen)",
         ("gmv_minor",),
@@ -70,16 +72,16 @@ def kpi_breakdown(*, metric: str, dimension: str, first: date, last: date) -> Ta
     before = first - timedelta(days=length), first - timedelta(days=1)
     current = _sums(dimension, first, last)
     previous = _sums(dimension, *before)
-    label, *_ = METRICS[metric]
+    label = METRICS[metric][0]
     table = Table(
         "breakdown",
-        f"{label} by {dimension}",
+        format_lazy(_("{metric} by {dimension}"), metric=label, dimension=dimension),
         [
             ("value", dimension.capitalize()),
             ("current", label),
-            ("previous", "Previous period"),
-            ("change", "Change"),
-            ("share", "Share"),
+            ("previous", _("Previous period")),
+            ("change", _("Change")),
+            ("share", _("Share")),
         ],
     )
     values = {v: _measure(metric, sums, length) for v, sums in current.items()}
@@ -113,8 +115,10 @@ def kpi_breakdown_series(*, metric: str, dimension: str, first: date, last: date
     values = sorted({v for day in by_day.values() for v in day})
     table = Table(
         "breakdown_series",
-        f"{METRICS[metric][0]} by {dimension}, per day",
-        [("day", "Day"), *[(v, v) for v in values]],
+        format_lazy(
+            _("{metric} by {dimension}, per day"), metric=METRICS[metric][0], dimension=dimension
+        ),
+        [("day", _("Day")), *[(v, v) for v in values]],
     )
     for day in rollups.days_between(first, last):
         stored = by_day.get(day, {})
@@ -149,7 +153,7 @@ def _sums(dimension: str, first: date, last: date) -> dict[str, dict[str, float]
 
 
 def _measure(metric: str, sums: dict[str, float], days: int) -> float | None:
-    _, plus, minus, denominator, per_day = METRICS[metric]
+    _label, plus, minus, denominator, per_day = METRICS[metric]
     value = float(sum(sums.get(c) or 0 for c in plus) - sum(sums.get(c) or 0 for c in minus))
     if per_day:
         return value / days

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import CourseDaily, CreatorDaily, PurchaseAttribution
@@ -22,17 +23,17 @@ def creator_daily_table(*, creator_id: int, first: date, last: date) -> Table:
     names = ("plays", "viewers", "follows", "purchases", "buyers", "gmv_minor", "refunds_minor")
     table = Table(
         "creator_daily",
-        "Your figures per day",
+        _("Your figures per day"),
         [
-            ("period", "Day"),
-            ("plays", "Plays"),
-            ("viewers", "Viewers"),
-            ("watch_hours", "Watch hours"),
-            ("follows", "New follows"),
-            ("purchases", "Purchases"),
-            ("buyers", "Buyers"),
-            ("gmv_minor", "GMV"),
-            ("refunds_minor", "Refunds"),
+            ("period", _("Day")),
+            ("plays", _("Plays")),
+            ("viewers", _("Viewers")),
+            ("watch_hours", _("Watch hours")),
+            ("follows", _("New follows")),
+            ("purchases", _("Purchases")),
+            ("buyers", _("Buyers")),
+            ("gmv_minor", _("GMV")),
+            ("refunds_minor", _("Refunds")),
         ],
     )
     for day in rollups.days_between(first, last):
@@ -44,15 +45,15 @@ def creator_daily_table(*, creator_id: int, first: date, last: date) -> Table:
 
 
 CREATOR_KPI_LABELS = [
-    ("plays", "Plays"),
-    ("watch_hours", "Watch hours"),
-    ("follows", "New follows"),
-    ("purchases", "Purchases"),
-    ("gmv_minor", "GMV"),
-    ("refunds_minor", "Refunds"),
-    ("net_minor", "Net revenue"),
-    ("attributed_orders", "Orders attributed to your videos"),
-    ("page_to_buyer", "Course page → buyer (period ratio)"),
+    ("plays", _("Plays")),
+    ("watch_hours", _("Watch hours")),
+    ("follows", _("New follows")),
+    ("purchases", _("Purchases")),
+    ("gmv_minor", _("GMV")),
+    ("refunds_minor", _("Refunds")),
+    ("net_minor", _("Net revenue")),
+    ("attributed_orders", _("Orders attributed to your videos")),
+    ("page_to_buyer", _("Course page → buyer (period ratio)")),
 ]
 
 

@@ -15,12 +15,21 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Min
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import Event, SubjectTypeDay
-from .tables import Table, last_complete_day, ratio
+from .tables import Label, Table, last_complete_day, ratio
 
 GRAINS = {"day": 30, "week": 8, "month": 6}  # grain -> periods shown after period 0
+# Whole sentences per grain, so each language can word them (not "{grain} {k}" glued in English).
+GRAIN_LABELS = {"day": _("Day {k}"), "week": _("Week {k}"), "month": _("Month {k}")}
+COHORT_CAPTIONS = {
+    "day": _("{start} → {end}, by day cohort"),
+    "week": _("{start} → {end}, by week cohort"),
+    "month": _("{start} → {end}, by month cohort"),
+}
 EVENT_TYPES = tuple(value for value, _ in Event.Type.choices)
 
 
@@ -120,12 +129,12 @@ def event_retention_table(
         k = _index(cohort_of[subject], day, grain)
         if 1 <= k <= horizon:
             returned[cohort_of[subject]][k].add(subject)
-    columns = [("cohort", "Cohort"), ("size", "Size")] + [
-        (f"p{k}", f"{grain.capitalize()} {k}") for k in range(horizon + 1)
+    columns: list[tuple[str, Label]] = [("cohort", _("Cohort")), ("size", _("Size"))] + [
+        (f"p{k}", format_lazy(GRAIN_LABELS[grain], k=k)) for k in range(horizon + 1)
     ]
     table = Table(
         "event_retention",
-        f"{start_event} → {return_event}, by {grain} cohort",
+        format_lazy(COHORT_CAPTIONS[grain], start=start_event, end=return_event),
         columns,
     )
     for cohort in sorted(sizes):

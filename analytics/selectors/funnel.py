@@ -7,6 +7,8 @@ from statistics import median
 from typing import Any
 
 from django.db import connection
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import FunnelDay, FunnelEntry
@@ -14,10 +16,10 @@ from ..rollups.chains import first_in_range
 from ..rollups.sql import seconds_between
 from .tables import Table, last_complete_day, ratio
 
-FUNNEL_STEPS = ["Engaged view", "Course page", "Preview", "Checkout", "Purchase"]
+FUNNEL_STEPS = [_("Engaged view"), _("Course page"), _("Preview"), _("Checkout"), _("Purchase")]
 
 
-FUNNEL_4_STEPS = ["Engaged view", "Course page", "Checkout", "Purchase"]
+FUNNEL_4_STEPS = [_("Engaged view"), _("Course page"), _("Checkout"), _("Purchase")]
 
 
 def funnel_entries(
@@ -80,13 +82,16 @@ def funnel_table(
     closed = last + timedelta(days=rollups.FUNNEL_WINDOW_DAYS) <= last_complete_day(today)
     table = Table(
         "funnel",
-        "Viewer to buyer within 7 days of the first engaged view"
-        + ("" if closed else " (in progress: windows still open)"),
+        _("Viewer to buyer within 7 days of the first engaged view")
+        if closed
+        else _(
+            "Viewer to buyer within 7 days of the first engaged view (in progress: windows still open)"
+        ),
         [
-            ("step", "Step"),
-            ("subjects", "Subjects"),
-            ("step_rate", "From previous step"),
-            ("overall_rate", "From step 1"),
+            ("step", _("Step")),
+            ("subjects", _("Subjects")),
+            ("step_rate", _("From previous step")),
+            ("overall_rate", _("From step 1")),
         ],
     )
     counts = [sum(n for (r, _), n in counts_by.items() if r >= j) for j in range(1, 6)]
@@ -106,7 +111,7 @@ def funnel_table(
     for j, label in enumerate(FUNNEL_4_STEPS):
         table.rows.append(
             {
-                "step": f"4-step: {label}",
+                "step": format_lazy(_("4-step: {step}"), step=label),
                 "subjects": counts_4[j],
                 "step_rate": ratio(counts_4[j], counts_4[j - 1]) if j else None,
                 "overall_rate": ratio(counts_4[j], counts_4[0]),

@@ -6,30 +6,31 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import DailyMetric, RecommenderDaily
-from .tables import Table, _kpi_table, _orders, last_complete_day, ratio
+from .tables import Label, Table, _kpi_table, _orders, last_complete_day, ratio
 
 
 def daily_metrics_table(*, first: date, last: date, grain: str = "day") -> Table:
     """Platform figures per local day (or ISO week), one row per period, gaps as zeros."""
     stored = {m.local_date: m for m in DailyMetric.objects.filter(local_date__range=(first, last))}
-    columns = [
-        ("period", "Period"),
-        ("dau", "DAU"),
-        ("wau", "WAU"),
-        ("mau", "MAU"),
-        ("new_users", "New users"),
-        ("plays", "Plays"),
-        ("engaged_views", "Engaged views"),
-        ("watch_seconds", "Watch seconds"),
-        ("purchases", "Purchases"),
-        ("gmv_minor", "GMV"),
-        ("refunds_minor", "Refunds"),
-        ("net_minor", "Net revenue"),
+    columns: list[tuple[str, Label]] = [
+        ("period", _("Period")),
+        ("dau", _("DAU")),
+        ("wau", _("WAU")),
+        ("mau", _("MAU")),
+        ("new_users", _("New users")),
+        ("plays", _("Plays")),
+        ("engaged_views", _("Engaged views")),
+        ("watch_seconds", _("Watch seconds")),
+        ("purchases", _("Purchases")),
+        ("gmv_minor", _("GMV")),
+        ("refunds_minor", _("Refunds")),
+        ("net_minor", _("Net revenue")),
     ]
-    table = Table("daily", "Platform figures per period", columns)
+    table = Table("daily", _("Platform figures per period"), columns)
     days = rollups.days_between(first, last)
     groups: dict[date, list[date]] = defaultdict(list)
     for day in days:
@@ -119,21 +120,21 @@ REFUND_POLICY_DAYS = 14
 
 
 KPI_LABELS = [
-    ("dau", "DAU (mean)"),
-    ("wau", "WAU (end)"),
-    ("mau", "MAU (end)"),
-    ("stickiness", "Stickiness"),
-    ("new_users", "New users"),
-    ("plays", "Plays"),
-    ("watch_hours", "Watch hours"),
-    ("gmv_minor", "GMV"),
-    ("refunds_minor", "Refunds"),
-    ("net_minor", "Net revenue"),
-    ("paying_users", "Paying users"),
-    ("paid_conversion_rate", "Paid conversion (paying / active users)"),
-    ("arpu_minor", "ARPU"),
-    ("arppu_minor", "ARPPU"),
-    ("refund_rate", "Refund rate (by purchase date)"),
+    ("dau", _("DAU (mean)")),
+    ("wau", _("WAU (end)")),
+    ("mau", _("MAU (end)")),
+    ("stickiness", _("Stickiness")),
+    ("new_users", _("New users")),
+    ("plays", _("Plays")),
+    ("watch_hours", _("Watch hours")),
+    ("gmv_minor", _("GMV")),
+    ("refunds_minor", _("Refunds")),
+    ("net_minor", _("Net revenue")),
+    ("paying_users", _("Paying users")),
+    ("paid_conversion_rate", _("Paid conversion (paying / active users)")),
+    ("arpu_minor", _("ARPU")),
+    ("arppu_minor", _("ARPPU")),
+    ("refund_rate", _("Refund rate (by purchase date)")),
 ]
 
 
@@ -157,12 +158,12 @@ def recommender_ctr_table(*, first: date, last: date) -> Table:
     )
     table = Table(
         "recommender",
-        "Click-through per model version (plays / impressions)",
+        _("Click-through per model version (plays / impressions)"),
         [
-            ("model_version", "Model version"),
-            ("impressions", "Impressions"),
-            ("plays", "Plays"),
-            ("ctr", "CTR"),
+            ("model_version", _("Model version")),
+            ("impressions", _("Impressions")),
+            ("plays", _("Plays")),
+            ("ctr", _("CTR")),
         ],
     )
     for r in rows:

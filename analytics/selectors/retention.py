@@ -7,10 +7,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import CohortDay, RollingRetention, SubjectCohort
-from .tables import Table, last_complete_day, ratio
+from .tables import Label, Table, last_complete_day, ratio
 
 RETENTION_COLUMNS = (0, 1, 3, 7, 14, 30)
 
@@ -37,9 +39,9 @@ def retention_table(*, first: date, last: date, today: date) -> Table:
             "cohort_date", "local_date", "active"
         )
     }
-    columns = [("cohort", "Signup day"), ("size", "Cohort size")]
-    columns += [(f"d{n}", f"Day {n}") for n in RETENTION_COLUMNS]
-    table = Table("retention", "Share of each signup cohort active on day N", columns)
+    columns: list[tuple[str, Label]] = [("cohort", _("Signup day")), ("size", _("Cohort size"))]
+    columns += [(f"d{n}", format_lazy(_("Day {k}"), k=n)) for n in RETENTION_COLUMNS]
+    table = Table("retention", _("Share of each signup cohort active on day N"), columns)
     for cohort in rollups.days_between(first, last):
         size = sizes.get(cohort, 0)
         row: dict[str, Any] = {"cohort": cohort.isoformat(), "size": size}
@@ -63,9 +65,9 @@ def retention_headline(table: Table) -> dict[int, float | None]:
 
 def rolling_retention_table(*, first: date, last: date) -> Table:
     """Rolling ("on or after", horizon 30) retention of matured cohorts."""
-    columns = [("cohort", "Signup day"), ("size", "Cohort size")]
-    columns += [(f"d{n}", f"Day {n}+") for n in RETENTION_COLUMNS]
-    table = Table("rolling_retention", "Share active on day N or later (up to 30)", columns)
+    columns: list[tuple[str, Label]] = [("cohort", _("Signup day")), ("size", _("Cohort size"))]
+    columns += [(f"d{n}", format_lazy(_("Day {k}+"), k=n)) for n in RETENTION_COLUMNS]
+    table = Table("rolling_retention", _("Share active on day N or later (up to 30)"), columns)
     cells: dict[date, dict[int, tuple[int, int]]] = defaultdict(dict)
     for c, n, size, kept in RollingRetention.objects.filter(
         cohort_date__range=(first, last), n__in=RETENTION_COLUMNS
@@ -90,9 +92,9 @@ def ltv_table(*, first: date, last: date, today: date) -> Table:
         "cohort_date", "local_date", "net_minor"
     ):
         net[c].append(((d - c).days, value))
-    columns = [("cohort", "Signup day"), ("size", "Cohort size")]
-    columns += [(f"ltv{n}", f"LTV {n} d") for n in LTV_DAYS]
-    table = Table("ltv", "Realised net revenue per cohort member", columns)
+    columns: list[tuple[str, Label]] = [("cohort", _("Signup day")), ("size", _("Cohort size"))]
+    columns += [(f"ltv{n}", format_lazy(_("LTV {k} d"), k=n)) for n in LTV_DAYS]
+    table = Table("ltv", _("Realised net revenue per cohort member"), columns)
     for cohort in rollups.days_between(first, last):
         size = sizes.get(cohort, 0)
         row: dict[str, Any] = {"cohort": cohort.isoformat(), "size": size}

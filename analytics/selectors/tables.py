@@ -7,8 +7,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from ..models import PurchaseAttribution
+
+# A caption or column title: lazily translated, so a cached report renders in each viewer's language.
+Label = str | Promise
 
 
 @dataclass
@@ -16,8 +21,8 @@ class Table:
     """Rows of plain values with their column keys and labels."""
 
     name: str
-    caption: str
-    columns: list[tuple[str, str]]
+    caption: Label
+    columns: list[tuple[str, Label]]
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def column(self, key: str) -> list[Any]:
@@ -45,8 +50,13 @@ def _kpi_table(
 ) -> Table:
     table = Table(
         "kpis",
-        "Key figures against the previous period of the same length",
-        [("metric", "Metric"), ("value", "Value"), ("previous", "Previous"), ("change", "Change")],
+        _("Key figures against the previous period of the same length"),
+        [
+            ("metric", _("Metric")),
+            ("value", _("Value")),
+            ("previous", _("Previous")),
+            ("change", _("Change")),
+        ],
     )
     for key, label in labels:
         now_value, before = current.get(key), previous.get(key)

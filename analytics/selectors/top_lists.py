@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, Max, Sum
+from django.utils.translation import gettext_lazy as _
 
 from ..models import CourseDaily, CreatorDaily, PurchaseAttribution, VideoDaily
 from .tables import Table, _orders, ratio
@@ -38,16 +39,16 @@ def top_videos_table(
     )
     table = Table(
         "videos",
-        "Top videos by plays",
+        _("Top videos by plays"),
         [
-            ("video_id", "Video"),
-            ("plays", "Plays"),
-            ("engaged", "Engaged views"),
-            ("watch_hours", "Watch hours"),
-            ("avg_view_seconds", "Avg view (s)"),
-            ("completion_rate", "Completion rate"),
-            ("likes", "Likes"),
-            ("attributed_orders", "Attributed orders"),
+            ("video_id", _("Video")),
+            ("plays", _("Plays")),
+            ("engaged", _("Engaged views")),
+            ("watch_hours", _("Watch hours")),
+            ("avg_view_seconds", _("Avg view (s)")),
+            ("completion_rate", _("Completion rate")),
+            ("likes", _("Likes")),
+            ("attributed_orders", _("Attributed orders")),
         ],
     )
     for r in rows:
@@ -89,16 +90,16 @@ def top_courses_table(
     )
     table = Table(
         "courses",
-        "Top courses by GMV",
+        _("Top courses by GMV"),
         [
-            ("course_id", "Course"),
-            ("page_viewers", "Page viewer-days"),
-            ("previewers", "Previewer-days"),
-            ("checkouts", "Checkouts"),
-            ("buyers", "Buyers"),
-            ("period_ratio", "Buyers / page viewers (period ratio)"),
-            ("gmv_minor", "GMV"),
-            ("refunds_minor", "Refunds"),
+            ("course_id", _("Course")),
+            ("page_viewers", _("Page viewer-days")),
+            ("previewers", _("Previewer-days")),
+            ("checkouts", _("Checkouts")),
+            ("buyers", _("Buyers")),
+            ("period_ratio", _("Buyers / page viewers (period ratio)")),
+            ("gmv_minor", _("GMV")),
+            ("refunds_minor", _("Refunds")),
         ],
     )
     for r in rows:
@@ -142,15 +143,15 @@ def top_creators_table(*, first: date, last: date, limit: int = 10) -> Table:
     )
     table = Table(
         "creators",
-        "Top creators by GMV",
+        _("Top creators by GMV"),
         [
-            ("creator_id", "Creator"),
-            ("plays", "Plays"),
-            ("watch_hours", "Watch hours"),
-            ("follows", "New follows"),
-            ("gmv_minor", "GMV"),
-            ("net_minor", "Net"),
-            ("attributed_gmv_minor", "GMV attributed to videos"),
+            ("creator_id", _("Creator")),
+            ("plays", _("Plays")),
+            ("watch_hours", _("Watch hours")),
+            ("follows", _("New follows")),
+            ("gmv_minor", _("GMV")),
+            ("net_minor", _("Net")),
+            ("attributed_gmv_minor", _("GMV attributed to videos")),
         ],
     )
     for r in rows:

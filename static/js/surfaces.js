@@ -122,7 +122,8 @@
     node.querySelectorAll("a").forEach((a) => { a.href = href; });
     const img = node.querySelector("img");
     if (video.poster_url) img.src = video.poster_url; else img.remove();
-    node.querySelector(".duration").textContent = Math.round(video.duration_seconds) + "s";
+    const duration = node.querySelector(".duration"); /* its wording comes from the template, translated */
+    duration.textContent = (duration.dataset.format || "{s} s").replace("{s}", Math.round(video.duration_seconds));
     node.querySelector(".title").textContent = video.title;
     byline(node.querySelector(".meta"), video.creator, " · ♥ " + video.like_count);
     node.dataset.itemKey = "v" + video.id;

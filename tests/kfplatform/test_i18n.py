@@ -2,6 +2,10 @@
 
 import gettext
 import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,8 +14,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from analytics.models import MetricRun
 from commerce.models import Order
-from tests.factories import CreatorProfileFactory, LessonFactory, ShortVideoFactory, UserFactory
+from tests.conftest import require
+from tests.factories import (
+    CategoryFactory,
+    CourseFactory,
+    CreatorProfileFactory,
+    LessonFactory,
+    ShortVideoFactory,
+    UserFactory,
+)
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"
@@ -121,10 +134,10 @@ def test_buy_box_and_refund_rule_are_translated(client: Client) -> None:
     assert "Refundable within" not in page
 
 
-def _po_entries() -> list[dict[str, str]]:
+def _po_entries(path: Path = PO_FILE) -> list[dict[str, str]]:
     """A small .po reader: flags, msgctxt, msgid, msgid_plural, msgstr / msgstr[n]."""
     entries: list[dict[str, str]] = []
-    for block in PO_FILE.read_text(encoding="utf-8").strip().split("\n\n"):
+    for block in path.read_text(encoding="utf-8").strip().split("\n\n"):
         entry: dict[str, str] = {"flags": ""}
         key = ""
         for line in block.splitlines():
@@ -152,9 +165,15 @@ def _placeholders(text: str) -> list[str]:
     return sorted(re.findall(r"%\([a-z0-9_]+\)[-+ #0-9.]*[sdif]|\{[a-z0-9_]+\}", text))
 
 
-def test_every_msgid_has_a_chinese_msgstr_and_none_is_fuzzy() -> None:
-    # given the committed catalogue
-    entries = _po_entries()
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_every_msgid_has_a_chinese_msgstr_and_none_is_fuzzy(domain: str) -> None:
+    # given the committed catalogue (page scripts get their texts through json_script, so a
+    # djangojs catalogue is checked the same way only once one exists)
+    path = LOCALE_DIR / f"{domain}.po"
+    if domain == "djangojs" and not path.exists():
+        assert not list(Path(settings.BASE_DIR).glob("*/locale/*/LC_MESSAGES/djangojs.po"))
+        return
+    entries = _po_entries(path)
     header, messages = entries[0], entries[1:]
     assert header["msgid"] == ""
     assert "fuzzy" not in header["flags"]
@@ -214,3 +233,131 @@ def test_studio_uploader_gets_its_texts_in_chinese(client: Client) -> None:
     # then the page and the uploader script's texts are in Chinese, placeholders intact
     assert "上传管理" in page
     assert '"uploaded": "\\u5df2\\u4e0a\\u4f20 {percent}%"' in page
+
+
+def _visible_text(html: str) -> str:
+    """The words a reader sees: no scripts, styles, tags or attribute values."""
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", text))
+
+
+@pytest.mark.django_db
+def test_category_names_follow_the_language(client: Client) -> None:
+    # given a course in a seeded category that has its Chinese name
+    category = CategoryFactory.create(slug="education", name="Education", name_zh="教育")
+    lesson = LessonFactory.create(is_preview=True, section__course__category=category)
+    course = lesson.course
+    # when the course page and the catalogue API are read in each language
+    zh_page = _page(client, f"/c/{course.slug}/", ZH)
+    en_page = _page(client, f"/c/{course.slug}/", "en")
+    # then the category reads in the viewer's language
+    assert '<p class="crumb">教育</p>' in zh_page
+    assert '<p class="crumb">Education</p>' in en_page
+    with translation.override("zh-hans"):
+        assert category.display_name == "教育"
+    with translation.override("en"):
+        assert category.display_name == "Education"
+    # and a category nobody translated falls back to its English name
+    plain = CategoryFactory.create(slug="misc", name="Misc", name_zh="")
+    with translation.override("zh-hans"):
+        assert plain.display_name == "Misc"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lessons", "english", "chinese"), [(1, "1 lesson ·", "1 个课时"), (2, "2 lessons", "2 个课时")]
+)
+def test_lesson_count_is_a_real_plural(
+    client: Client, lessons: int, english: str, chinese: str
+) -> None:
+    # given a course with one or two lessons
+    first = LessonFactory.create(duration_seconds=30)
+    for _ in range(lessons - 1):
+        LessonFactory.create(section=first.section, duration_seconds=30)
+    url = f"/c/{first.course.slug}/"
+    # then the count agrees with the number, in both languages
+    en_page = _page(client, url, "en")
+    assert english in en_page
+    assert "1 lessons" not in en_page
+    zh_page = _page(client, url, ZH)
+    assert chinese in zh_page
+    assert f"{30 * lessons} 秒" in zh_page
+    # and the cards the page script draws get the duration's wording from the page
+    assert 'class="duration" data-format="{s} 秒"' in zh_page
+
+
+# Abbreviations a Chinese dashboard keeps as they are (the industry writes them in Latin letters).
+_KEPT_LATIN = {"kfplatform", "GMV", "ARPU", "ARPPU", "LTV", "CTR", "CSV", "A", "B", "Django", "SVG"}
+
+
+def _english_words(html: str) -> set[str]:
+    words = set(re.findall(r"[A-Za-z]{2,}", _visible_text(html)))
+    return {w for w in words if w not in _KEPT_LATIN}
+
+
+@pytest.mark.django_db
+def test_dashboards_speak_chinese(client: Client) -> None:
+    # given a creator with a course and a staff member
+    creator = CreatorProfileFactory.create().user
+    CourseFactory.create(creator=creator)
+    staff = UserFactory.create(is_staff=True, is_superuser=True)
+    # when the creator opens their analytics in Chinese
+    client.force_login(creator)
+    page = _page(client, "/dashboard/creator/", ZH)
+    # then the table captions, column titles and chart words are Chinese
+    for text in ("你的每日数据", "播放", "新增关注", "每日播放", "漏斗：到达各步骤的人数"):
+        assert text in page
+    assert "Your figures per day" not in page
+    # and the staff dashboard too, even after an English visit cached the same report
+    evening = datetime(2026, 12, 6, 18, 12, tzinfo=UTC)  # English once read "6:12 p.m.."
+    MetricRun.objects.create(local_date=evening.date(), finished_at=evening)
+    client.force_login(staff)
+    english = _page(client, "/dashboard/", "en")
+    assert "Platform figures per period" in english
+    assert re.search(r"As of \d{4}-\d\d-\d\d \d\d:\d\d\.<", english)  # not "6:12 p.m.."
+    page = _page(client, "/dashboard/", ZH)
+    for text in (
+        "平台各周期数据",
+        "关键指标，与等长的上一周期对比",
+        "活跃用户",
+        "成交额最高的课程",
+    ):
+        assert text in page
+    assert "Platform figures per period" not in page
+
+
+def _msg_keys(path: Path) -> set[tuple[str, str, str]]:
+    return {
+        (e.get("msgctxt", ""), e["msgid"], e.get("msgid_plural", ""))
+        for e in _po_entries(path)[1:]
+        if "obsolete" not in e
+    }
+
+
+def test_makemessages_finds_no_string_missing_from_the_catalogue(tmp_path: Path) -> None:
+    # given a copy of the source tree (makemessages rewrites the catalogue in place)
+    require(shutil.which("xgettext") is not None, "xgettext (apt: gettext) is not installed")
+    base = Path(settings.BASE_DIR)
+    unneeded = shutil.ignore_patterns(".*", "node_modules", "__pycache__", "*.mo", "*.pyc")
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        uploads = {"media"} if Path(folder) == base else set()  # uploaded files, not code
+        return set(unneeded(folder, names)) | (uploads & set(names))
+
+    copy = tmp_path / "src"
+    shutil.copytree(base, copy, ignore=skip, symlinks=True)
+    # when the translatable strings are extracted again, as a developer would
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    # then the committed catalogue already holds every one of them, and nothing stale:
+    # a string added to code or a template without its translation fails here
+    extracted = _msg_keys(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+    committed = _msg_keys(PO_FILE)
+    assert sorted(extracted - committed) == []
+    assert sorted(committed - extracted) == []
