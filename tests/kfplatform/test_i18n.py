@@ -205,7 +205,7 @@ def test_the_compiled_catalogue_matches_the_po_file() -> None:
 
 def _untranslated_text(template: str) -> list[str]:
     text = re.sub(r"<script.*?</script>|<style.*?</style>", "", template, flags=re.S)
-    text = re.sub(r"{%\s*blocktrans.*?endblocktrans\s*%}", "", text, flags=re.S)
+    text = re.sub(r"{%\s*blocktrans.*?endblocktrans(?:late)?\s*%}", "", text, flags=re.S)
     text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", "", text, flags=re.S)
     found = re.findall(r'(?:aria-label|placeholder|title|alt)="([^"]*[A-Za-z]{2,}[^"]*)"', text)
     text = re.sub(r"<[^>]*>", " ", text)
