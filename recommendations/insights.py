@@ -22,8 +22,6 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
     Max,
@@ -31,19 +29,27 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    When,
 )
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.selectors import user_get, user_search
 from analytics.models import CourseDaily, Event, VideoDaily
-from analytics.rollups import local_today, report_tz, watch_per_video_day
-from analytics.rollups.definitions import QUALIFYING_TYPES
-from analytics.selectors.subjects import subject_keys_for_users
+from analytics.selectors import (
+    QUALIFYING_TYPES,
+    local_today,
+    report_tz,
+    subject_keys_for_users,
+    watch_per_video_day,
+)
 from common.converters import MAX_ID, ascii_int
-from courses.models import Course, ShortVideo, Tag
-from courses.selectors import is_visible
+from courses.selectors import (
+    course_tag_rows,
+    is_visible,
+    item_status_rows,
+    tag_names,
+    video_tag_rows,
+)
 from recommendations.engine.weights import EventType, event_weights, time_decay
 
 from .experiments import running_experiment, version_for
@@ -81,19 +87,12 @@ def item_facts(keys: Iterable[str]) -> dict[str, ItemFacts]:
     video_ids = [int(k[1:]) for k in keys if k[:1] == "v" and k[1:].isdigit()]
     course_ids = [int(k[1:]) for k in keys if k[:1] == "c" and k[1:].isdigit()]
     facts: dict[str, ItemFacts] = {}
-    if video_ids:
-        videos = ShortVideo.objects.filter(pk__in=video_ids).values_list(
-            "pk", "title", "creator_id", "status", "moderation", "asset__status"
-        )
-        for pk, title, creator, status, moderation, asset in videos:
-            live = _is_live(status, moderation) and asset == "ready"
-            facts[f"v{pk}"] = ItemFacts(title, creator, live)
-    if course_ids:
-        courses = Course.objects.filter(pk__in=course_ids).values_list(
-            "pk", "title", "creator_id", "status", "moderation"
-        )
-        for pk, title, creator, status, moderation in courses:
-            facts[f"c{pk}"] = ItemFacts(title, creator, _is_live(status, moderation))
+    videos, courses = item_status_rows(video_ids=video_ids, course_ids=course_ids)
+    for pk, title, creator, status, moderation, asset in videos:
+        live = _is_live(status, moderation) and asset == "ready"
+        facts[f"v{pk}"] = ItemFacts(title, creator, live)
+    for pk, title, creator, status, moderation in courses:
+        facts[f"c{pk}"] = ItemFacts(title, creator, _is_live(status, moderation))
     return facts
 
 
@@ -329,16 +328,9 @@ def viewer_search(*, query: str, limit: int = 20) -> list[UserMatch]:
     query = query.strip()
     if not query:
         return []
-    exact = Q(username__iexact=query)
     user_id = ascii_int(query)  # "²" is a digit to str.isdigit, not to int()
-    if user_id:  # ascii_int keeps it within an id's 18 digits
-        exact |= Q(pk=user_id)
-    found = (
-        User.objects.filter(exact | Q(username__icontains=query) | Q(display_name__icontains=query))
-        .annotate(is_exact=Case(When(exact, then=True), default=False, output_field=BooleanField()))
-        .order_by("-is_exact", "pk")
-        .values_list("pk", "username", "display_name", "is_exact")[:limit]
-    )
+    # ascii_int keeps it within an id's 18 digits
+    found = user_search(query=query, user_id=user_id, limit=limit)
     return [UserMatch(*row) for row in found]
 
 
@@ -414,7 +406,7 @@ def viewer_profile(
     """
     if not 0 < user_id <= MAX_ID:
         return None
-    user = User.objects.filter(pk=user_id).first()
+    user = user_get(user_id=user_id)
     if user is None:
         return None
     now = now or timezone.now()
@@ -504,7 +496,7 @@ def _interest_tags(
             names[slug] = name
     wanted = [slug for slug in picked if slug not in names]
     if wanted:
-        names |= dict(Tag.objects.filter(slug__in=wanted).values_list("slug", "name"))
+        names |= tag_names(slugs=wanted)
     found = [
         InterestTag(
             slug,
@@ -523,22 +515,16 @@ def _video_tags(ids: QuerySet[Event, Any]) -> dict[str, tuple[float, _Tags]]:
 
     ``ids`` stays a subquery, so a long history never becomes a long IN list.
     """
-    rows = ShortVideo.tags.through.objects.filter(shortvideo_id__in=ids).values_list(
-        "shortvideo_id", "shortvideo__duration_seconds", "tag__slug", "tag__name"
-    )
     found: dict[str, tuple[float, _Tags]] = {}
-    for video_id, seconds, slug, name in rows:
+    for video_id, seconds, slug, name in video_tag_rows(video_ids=ids):
         found.setdefault(f"v{video_id}", (float(seconds or 0), []))[1].append((slug, name))
     return found
 
 
 def _course_tags(ids: QuerySet[Event, Any]) -> dict[str, _Tags]:
     """Course key → tags of the tagged courses in ``ids``, in one query."""
-    rows = Course.tags.through.objects.filter(course_id__in=ids).values_list(
-        "course_id", "tag__slug", "tag__name"
-    )
     found: dict[str, _Tags] = defaultdict(list)
-    for course_id, slug, name in rows:
+    for course_id, slug, name in course_tag_rows(course_ids=ids):
         found[f"c{course_id}"].append((slug, name))
     return found
 

@@ -5,7 +5,8 @@ the CSV export show the same numbers. Ratios with a zero denominator, and
 cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
-from ..rollups import MAX_RANGE_DAYS, local_today, report_tz
+from ..rollups import MAX_RANGE_DAYS, local_today, report_tz, watch_per_video_day
+from ..rollups.definitions import QUALIFYING_TYPES
 from .breakdown import METRICS as BREAKDOWN_METRICS
 from .breakdown import kpi_breakdown, kpi_breakdown_series
 from .creator import creator_daily_table, creator_kpi_table
@@ -35,6 +36,7 @@ from .top_lists import top_courses_table, top_creators_table, top_videos_table
 __all__ = [
     "BREAKDOWN_METRICS",
     "MAX_RANGE_DAYS",
+    "QUALIFYING_TYPES",
     "ABDecision",
     "EventType",
     "LoggedImpression",
@@ -74,4 +76,5 @@ __all__ = [
     "user_ids_by_subject",
     "video_event_counts_by_day",
     "video_watch_maxima",
+    "watch_per_video_day",
 ]
