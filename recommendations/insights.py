@@ -13,11 +13,13 @@ engine's (``recommendations.engine.weights``) over the events the training
 selector reads.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
@@ -28,20 +30,21 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Sum,
 )
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from accounts.selectors import user_get, user_search
-from analytics.models import CourseDaily, Event, VideoDaily
 from analytics.selectors import (
     QUALIFYING_TYPES,
+    events_of_subject,
     local_today,
+    popular_items,
     report_tz,
     subject_keys_for_users,
     watch_per_video_day,
 )
+from analytics.selectors import EventType as AnalyticsEvent
 from common.converters import MAX_ID, ascii_int
 from courses.selectors import (
     course_tag_rows,
@@ -56,6 +59,9 @@ from .experiments import running_experiment, version_for
 from .models import ItemNeighbours, ModelVersion
 from .selectors import _ITEM_EVENTS, model_version_active, stored_neighbours, stored_user_items
 from .serving import viewer_context
+
+if TYPE_CHECKING:
+    from analytics.models import Event
 
 HEATMAP_SIZE_DEFAULT = 20
 HEATMAP_SIZE_MIN = 5
@@ -173,35 +179,9 @@ def heatmap_size(value: int | None) -> int:
 
 
 def item_popularity(*, first: date, last: date, limit: int) -> list[tuple[str, int]]:
-    """The most popular items of local days [first, last], best first.
-
-    Read from the daily rollups the dashboard reads (a few rows per item
-    and day, never the raw events). Videos count *viewer-days* (VideoDaily
-    ``viewers``) and courses *page-viewer-days* (CourseDaily
-    ``page_viewers``): people, not plays or heartbeats, so a replay loop
-    does not make an item popular, and one unit for both kinds of the one
-    item space. 30 days is the personal models' half-life. Two queries;
-    ties go to the smaller key.
-    """
-    videos = (
-        VideoDaily.objects.filter(local_date__range=(first, last))
-        .values("video_id")
-        .annotate(n=Sum("viewers"))
-        .filter(n__gt=0)
-        .order_by("-n", "video_id")
-        .values_list("video_id", "n")[:limit]
-    )
-    courses = (
-        CourseDaily.objects.filter(local_date__range=(first, last))
-        .values("course_id")
-        .annotate(n=Sum("page_viewers"))
-        .filter(n__gt=0)
-        .order_by("-n", "course_id")
-        .values_list("course_id", "n")[:limit]
-    )
-    ranked = [(f"v{i}", int(n)) for i, n in videos] + [(f"c{i}", int(n)) for i, n in courses]
-    ranked.sort(key=lambda pair: (-pair[1], pair[0]))
-    return ranked[:limit]
+    """The most popular items of local days [first, last], best first (two queries):
+    ``analytics.selectors.popular_items`` says how popularity is counted."""
+    return popular_items(first=first, last=last, limit=limit)
 
 
 def similarity_heatmap(
@@ -411,14 +391,14 @@ def viewer_profile(
         return None
     now = now or timezone.now()
     key = subject_keys_for_users(user_ids=[user_id]).get(user_id)
-    events = Event.objects.filter(subject_id=key) if key else Event.objects.none()
+    events = events_of_subject(subject_key=key)
     hours, active_days = _activity(events)
     video_days = _video_days(events)
     today = now.astimezone(report_tz()).date()
     recent = today - timedelta(days=29)
-    counts = events.filter(type__in=[Event.Type.PLAY, Event.Type.LIKE]).aggregate(
-        plays=Count("id", filter=Q(type=Event.Type.PLAY)),
-        likes=Count("id", filter=Q(type=Event.Type.LIKE)),
+    counts = events.filter(type__in=[AnalyticsEvent.PLAY, AnalyticsEvent.LIKE]).aggregate(
+        plays=Count("id", filter=Q(type=AnalyticsEvent.PLAY)),
+        likes=Count("id", filter=Q(type=AnalyticsEvent.LIKE)),
     )
     picked = [str(slug) for slug in user.interests]
     version_id, served = _served(user_id=user_id, limit=served_limit)
@@ -444,7 +424,7 @@ def viewer_profile(
 def _activity(events: QuerySet[Event]) -> tuple[list[int], int]:
     """Per local hour, the days with a qualifying event in it; and the active days."""
     tz = report_tz()
-    qualifying = Q(type__in=QUALIFYING_TYPES) | Q(type=Event.Type.PROGRESS, value__gte=1)
+    qualifying = Q(type__in=QUALIFYING_TYPES) | Q(type=AnalyticsEvent.PROGRESS, value__gte=1)
     slots = (
         events.filter(qualifying)
         .annotate(day=TruncDate("ts", tzinfo=tz), hour=ExtractHour("ts", tzinfo=tz))
@@ -552,7 +532,7 @@ def _item_weights(
             ratio = min(seconds / duration, 1.0)
             rows.append((f"v{watched}", EventType.VIEW, ratio, last.timestamp()))
     for type_, video_id, course_id, ts in item_events:
-        code, column = _ITEM_EVENTS[Event.Type(type_)]
+        code, column = _ITEM_EVENTS[AnalyticsEvent(type_)]
         item_id = video_id if column == "video" else course_id
         if item_id is not None:
             rows.append((f"{column[0]}{item_id}", code, np.nan, ts.timestamp()))

@@ -29,9 +29,9 @@ from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
 from .retention import ltv_table, retention_headline, retention_table, rolling_retention_table
-from .subjects import events_of_user, subject_keys_for_users
+from .subjects import events_of_subject, events_of_user, subject_keys_for_users
 from .tables import Table, last_complete_day
-from .top_lists import top_courses_table, top_creators_table, top_videos_table
+from .top_lists import popular_items, top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
     "BREAKDOWN_METRICS",
@@ -49,6 +49,7 @@ __all__ = [
     "daily_metrics_table",
     "event_retention_default_range",
     "event_retention_table",
+    "events_of_subject",
     "events_of_user",
     "exploration_impressions",
     "fresh_video_outcomes",
@@ -61,6 +62,7 @@ __all__ = [
     "local_today",
     "logged_impressions",
     "ltv_table",
+    "popular_items",
     "recommended_exposure",
     "recommender_ctr_table",
     "report_tz",
