@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, When
 
 from .models import CreatorProfile, Follow, User
 from .notifications import INBOX_SIZE as INBOX_SIZE  # the inbox reads, re-exported
@@ -82,3 +82,23 @@ def creator_public_names(*, user_ids: list[int]) -> dict[int, str]:
     handles = CreatorProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "handle")
     names.update({user_id: f"@{handle}" for user_id, handle in handles})
     return names
+
+
+def user_get(*, user_id: int) -> User | None:
+    """The user with this id, or None. One query."""
+    return User.objects.filter(pk=user_id).first()
+
+
+def user_search(*, query: str, user_id: int | None, limit: int) -> list[tuple[int, str, str, bool]]:
+    """(id, username, display name, is exact) of users whose id is ``user_id`` or whose
+    username is ``query`` (exact matches first), or whose names contain it. One query."""
+    exact = Q(username__iexact=query)
+    if user_id:
+        exact |= Q(pk=user_id)
+    found = (
+        User.objects.filter(exact | Q(username__icontains=query) | Q(display_name__icontains=query))
+        .annotate(is_exact=Case(When(exact, then=True), default=False, output_field=BooleanField()))
+        .order_by("-is_exact", "pk")
+        .values_list("pk", "username", "display_name", "is_exact")[:limit]
+    )
+    return list(found)

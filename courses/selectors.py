@@ -304,6 +304,48 @@ def video_courses() -> dict[int, int | None]:
 
 
 def category_names_for_ids(*, category_ids: Iterable[int]) -> dict[int, str]:
-    """Category names by id, in one query (none for an empty list); reports name splits by it."""
+    """Category names by id in the reader's language, in one query (none for an empty list);
+    reports name splits by it."""
     ids = list(category_ids)
-    return dict(Category.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    categories = Category.objects.filter(pk__in=ids).only("name", "name_zh") if ids else []
+    return {category.pk: category.display_name for category in categories}
+
+
+def item_status_rows(
+    *, video_ids: Iterable[int], course_ids: Iterable[int]
+) -> tuple[list[tuple[int, str, int, str, str, str | None]], list[tuple[int, str, int, str, str]]]:
+    """(id, title, creator id, status, moderation[, media asset status]) of the videos and
+    of the courses; deleted ones are absent. One query per non-empty list."""
+    video_ids, course_ids = list(video_ids), list(course_ids)
+    videos = ShortVideo.objects.filter(pk__in=video_ids).values_list(
+        "pk", "title", "creator_id", "status", "moderation", "asset__status"
+    )
+    courses = Course.objects.filter(pk__in=course_ids).values_list(
+        "pk", "title", "creator_id", "status", "moderation"
+    )
+    return (list(videos) if video_ids else [], list(courses) if course_ids else [])
+
+
+def tag_names(*, slugs: Iterable[str]) -> dict[str, str]:
+    """Slug → name of these tags. One query."""
+    return dict(Tag.objects.filter(slug__in=list(slugs)).values_list("slug", "name"))
+
+
+def video_tag_rows(*, video_ids: Any) -> list[tuple[int, float | None, str, str]]:
+    """(video id, duration, tag slug, tag name) per tag of these videos, in one query.
+    ``video_ids`` may be a subquery, so a long history never becomes a long IN list."""
+    return list(
+        ShortVideo.tags.through.objects.filter(shortvideo_id__in=video_ids).values_list(
+            "shortvideo_id", "shortvideo__duration_seconds", "tag__slug", "tag__name"
+        )
+    )
+
+
+def course_tag_rows(*, course_ids: Any) -> list[tuple[int, str, str]]:
+    """(course id, tag slug, tag name) per tag of these courses, in one query (a subquery
+    is fine, as for video_tag_rows)."""
+    return list(
+        Course.tags.through.objects.filter(course_id__in=course_ids).values_list(
+            "course_id", "tag__slug", "tag__name"
+        )
+    )

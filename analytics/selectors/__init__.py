@@ -5,7 +5,8 @@ the CSV export show the same numbers. Ratios with a zero denominator, and
 cells whose window has not closed, are ``None`` (shown "in progress").
 """
 
-from ..rollups import MAX_RANGE_DAYS, local_today, report_tz
+from ..rollups import MAX_RANGE_DAYS, local_today, report_tz, watch_per_video_day
+from ..rollups.definitions import QUALIFYING_TYPES
 from .breakdown import METRICS as BREAKDOWN_METRICS
 from .breakdown import kpi_breakdown, kpi_breakdown_series
 from .creator import creator_daily_table, creator_kpi_table
@@ -28,13 +29,14 @@ from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
 from .retention import ltv_table, retention_headline, retention_table, rolling_retention_table
-from .subjects import events_of_user, subject_keys_for_users
+from .subjects import events_of_subject, events_of_user, subject_keys_for_users
 from .tables import Table, last_complete_day
-from .top_lists import top_courses_table, top_creators_table, top_videos_table
+from .top_lists import popular_items, top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
     "BREAKDOWN_METRICS",
     "MAX_RANGE_DAYS",
+    "QUALIFYING_TYPES",
     "ABDecision",
     "EventType",
     "LoggedImpression",
@@ -47,6 +49,7 @@ __all__ = [
     "daily_metrics_table",
     "event_retention_default_range",
     "event_retention_table",
+    "events_of_subject",
     "events_of_user",
     "exploration_impressions",
     "fresh_video_outcomes",
@@ -59,6 +62,7 @@ __all__ = [
     "local_today",
     "logged_impressions",
     "ltv_table",
+    "popular_items",
     "recommended_exposure",
     "recommender_ctr_table",
     "report_tz",
@@ -74,4 +78,5 @@ __all__ = [
     "user_ids_by_subject",
     "video_event_counts_by_day",
     "video_watch_maxima",
+    "watch_per_video_day",
 ]

@@ -17,3 +17,8 @@ def events_of_user(*, user_id: int) -> QuerySet[Event]:
     """Every event carrying ``user_id``'s pseudonyms, oldest first (their data export)."""
     keys = Subject.objects.filter(user_id=user_id).values("key")
     return Event.objects.filter(subject_id__in=keys).order_by("ts", "id")
+
+
+def events_of_subject(*, subject_key: str | None) -> QuerySet[Event]:
+    """Every event of one pseudonym (none for None), unordered: a base to filter further."""
+    return Event.objects.filter(subject_id=subject_key) if subject_key else Event.objects.none()

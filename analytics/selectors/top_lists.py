@@ -167,3 +167,35 @@ def top_creators_table(*, first: date, last: date, limit: int = 10) -> Table:
             }
         )
     return table
+
+
+def popular_items(*, first: date, last: date, limit: int) -> list[tuple[str, int]]:
+    """The most popular items of local days [first, last], best first.
+
+    Read from the daily rollups the dashboard reads (a few rows per item
+    and day, never the raw events). Videos count *viewer-days* (VideoDaily
+    ``viewers``) and courses *page-viewer-days* (CourseDaily
+    ``page_viewers``): people, not plays or heartbeats, so a replay loop
+    does not make an item popular, and one unit for both kinds of the one
+    item space. 30 days is the personal models' half-life. Two queries;
+    ties go to the smaller key.
+    """
+    videos = (
+        VideoDaily.objects.filter(local_date__range=(first, last))
+        .values("video_id")
+        .annotate(n=Sum("viewers"))
+        .filter(n__gt=0)
+        .order_by("-n", "video_id")
+        .values_list("video_id", "n")[:limit]
+    )
+    courses = (
+        CourseDaily.objects.filter(local_date__range=(first, last))
+        .values("course_id")
+        .annotate(n=Sum("page_viewers"))
+        .filter(n__gt=0)
+        .order_by("-n", "course_id")
+        .values_list("course_id", "n")[:limit]
+    )
+    ranked = [(f"v{i}", int(n)) for i, n in videos] + [(f"c{i}", int(n)) for i, n in courses]
+    ranked.sort(key=lambda pair: (-pair[1], pair[0]))
+    return ranked[:limit]

@@ -10,10 +10,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
-from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
+
+from ops.config import (
+    beat_schedule,
+    caches,
+    content_security_policy,
+    filesystem_broker_options,
+)
+from ops.environment import SANDBOX_DEV_WEBHOOK_SECRET
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -52,12 +58,14 @@ INSTALLED_APPS = [
     "me",
     "ops",
     "demo",
+    "axes",  # login throttling (Security below)
 ]
 
 MIDDLEWARE = [
     # Request latency by view for /metrics (issue 13); first and last, to time everything.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (Security below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +78,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "analytics.middleware.EventContextMiddleware",  # platform, channel, UTM on every event
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes requires
 ]
 
 ROOT_URLCONF = "kfplatform.urls"
@@ -104,44 +113,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and sessions (Redis in production; docs/operations.md) ----------
-# A Redis outage must cost speed, never a page: FailSoftRedisCache answers
-# "miss" while Redis is unreachable and short socket timeouts bound a hung one.
+# Fail-soft Redis caches (ops.config.caches): an outage costs speed, never a page.
 KF_CACHE_SOCKET_TIMEOUT = env.float("KF_CACHE_SOCKET_TIMEOUT", default=0.5)
-
-
-def redis_cache_settings(url: str, *, name: str, flush_after_outage: bool = False) -> dict:
-    """One fail-soft Redis cache entry for ``CACHES``."""
-    return {
-        "BACKEND": "common.cache_backends.FailSoftRedisCache",
-        "LOCATION": url,
-        "OPTIONS": {
-            "name": name,
-            "socket_connect_timeout": KF_CACHE_SOCKET_TIMEOUT,
-            "socket_timeout": KF_CACHE_SOCKET_TIMEOUT * 2,
-            "retry_seconds": 5,
-            "flush_after_outage": flush_after_outage,
-        },
-    }
-
-
 REDIS_URL = env("REDIS_URL", default="")
 # Sessions get their own Redis database when this is set (production requires
 # it): clearing or evicting the page cache then never touches sessions.
 REDIS_SESSIONS_URL = env("REDIS_SESSIONS_URL", default="")
-if REDIS_URL:
-    CACHES = {"default": redis_cache_settings(REDIS_URL, name="cache")}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = caches(REDIS_URL, REDIS_SESSIONS_URL, socket_timeout=KF_CACHE_SOCKET_TIMEOUT)
 # Sessions read from the cache and are written through to the database, so they
 # survive a cache outage (the database answers while Redis is away).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-SESSION_CACHE_ALIAS = "default"
-if REDIS_SESSIONS_URL:
-    # Emptied when Redis comes back: a logout during the outage must stay a logout.
-    CACHES["sessions"] = redis_cache_settings(
-        REDIS_SESSIONS_URL, name="sessions", flush_after_outage=True
-    )
-    SESSION_CACHE_ALIAS = "sessions"
+SESSION_CACHE_ALIAS = "sessions" if REDIS_SESSIONS_URL else "default"
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -242,11 +224,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 # under this folder; nothing to install (docs/decisions.md).
 KF_DEV_BROKER_DIR = Path(env("KF_DEV_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(KF_DEV_BROKER_DIR / "messages"),
-        "data_folder_out": str(KF_DEV_BROKER_DIR / "messages"),
-        "control_folder": str(KF_DEV_BROKER_DIR / "control"),
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(str(KF_DEV_BROKER_DIR))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # One worker pool per queue in production (deploy/systemd/kfplatform-worker@.service).
 KF_WORKER_QUEUES = ("default", "media", "ml", "analytics")
@@ -259,45 +237,8 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = "Asia/Shanghai"
 # django-celery-beat's scheduler behind a PostgreSQL lock: a second beat stands by.
 CELERY_BEAT_SCHEDULER = "ops.beat.SingleBeatScheduler"
-CELERY_BEAT_SCHEDULE = {
-    # Trending scores every ten minutes; the feed only sorts by them.
-    "courses-trending-refresh": {
-        "task": "courses.tasks.trending_refresh_task",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 9 * 60},
-    },
-    # Retrain the recommender every hour, on the hour.
-    "recommendations-retrain-hourly": {
-        "task": "recommendations.tasks.recommender_retrain_task",
-        "schedule": crontab(minute=0),
-        "options": {"expires": 50 * 60},
-    },
-    # Today's analytics rollups every ten minutes.
-    "analytics-rollup-today": {
-        "task": "analytics.tasks.rollups_refresh_recent_task",
-        "schedule": crontab(minute="*/10"),
-        "kwargs": {"days": 1},
-        "options": {"expires": 9 * 60},
-    },
-    # Two minutes after each rollup run, rebuild the dashboard's preset reports.
-    # (dashboard.tasks.dashboard_warm_task keeps its name from before it left kfplatform/)
-    "dashboard-warm": {
-        "task": "kfplatform.tasks.dashboard_warm_task",
-        "schedule": crontab(minute="2-59/10"),
-        "options": {"expires": 7 * 60, "queue": "analytics"},
-    },
-    # Event partitions for this month and the next three (PostgreSQL only).
-    "analytics-event-partitions": {
-        "task": "analytics.tasks.event_partitions_task",
-        "schedule": crontab(hour=1, minute=15),
-    },
-    # Yesterday plus the three days before, once late events have arrived.
-    "analytics-rollup-nightly": {
-        "task": "analytics.tasks.rollups_refresh_recent_task",
-        "schedule": crontab(hour=0, minute=30),
-        "kwargs": {"days": 5},
-    },
-}
+# Every periodic task, each with its reason: ops/config.py.
+CELERY_BEAT_SCHEDULE = beat_schedule(KF_WORKER_QUEUES)
 
 # --- Product settings ------------------------------------------------------
 KF_REPORT_TZ = env("KF_REPORT_TZ", default="Asia/Shanghai")
@@ -328,7 +269,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    # axes: failures and lock-outs are warnings; its per-login info lines are noise.
+    "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Studio: uploads, media processing, publishing (creator studio) --------
@@ -342,30 +284,8 @@ KF_LESSON_MAX_SECONDS = env.int("KF_LESSON_MAX_SECONDS", default=4 * 3600)
 KF_MEDIA_STALE_SECONDS = env.int("KF_MEDIA_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
 # True: new and edited content waits for an admin; False: published at once.
 KF_MODERATION_REQUIRED = env.bool("KF_MODERATION_REQUIRED", default=False)
-CELERY_BEAT_SCHEDULE |= {
-    # Publish scheduled courses and videos whose time has come, every minute.
-    "studio-publish-due": {
-        "task": "studio.tasks.scheduled_publish_due_task",
-        "schedule": crontab(),
-        "options": {"expires": 50},
-    },
-    # Delete expired upload sessions and their partial files, hourly at :15.
-    "studio-uploads-expire": {
-        "task": "studio.tasks.upload_sessions_expire_task",
-        "schedule": crontab(minute=15),
-        "options": {"expires": 50 * 60},
-    },
-    # Queue again media a lost task or killed worker left behind, every 10 minutes.
-    "media-requeue-stale": {
-        "task": "courses.tasks.media_assets_requeue_stale_task",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 9 * 60},
-    },
-}
 
 # --- Commerce: gateways, webhooks, refunds, idempotency, media URLs ---------
-# Published in this source, so prod.py refuses it (a forged webhook would verify).
-SANDBOX_DEV_WEBHOOK_SECRET = "whsec_sandbox_dev_only"
 # Security (issue 12): prod.py names the gateway explicitly, refuses the sandbox unless
 # COMMERCE_SANDBOX_ENABLED (a staging site), and then takes its secret from the environment.
 COMMERCE_GATEWAY = env("COMMERCE_GATEWAY", default="sandbox")  # sandbox | stripe
@@ -389,23 +309,6 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 KF_MEDIA_URL_KEY = env("KF_MEDIA_URL_KEY", default="")  # empty: derived from SECRET_KEY
 KF_MEDIA_URL_TTL_SECONDS = env.int("KF_MEDIA_URL_TTL_SECONDS", default=4 * 3600)
 KF_MEDIA_ACCEL_PREFIX = env("KF_MEDIA_ACCEL_PREFIX", default="")  # e.g. /protected/
-CELERY_BEAT_SCHEDULE["commerce-orders-expire"] = {
-    # Close pending orders whose checkout window passed, every five minutes.
-    "task": "commerce.tasks.orders_expire_task",
-    "schedule": crontab(minute="*/5"),
-    "options": {"expires": 4 * 60},
-}
-CELERY_BEAT_SCHEDULE["commerce-sandbox-webhooks-resend"] = {
-    # Re-send sandbox webhooks that were not delivered, every minute.
-    "task": "commerce.tasks.sandbox_webhooks_resend_task",
-    "schedule": crontab(),
-    "options": {"expires": 50},
-}
-CELERY_BEAT_SCHEDULE["commerce-idempotency-prune"] = {
-    # Forget idempotency keys older than their TTL, daily at 03:20.
-    "task": "commerce.tasks.idempotency_keys_prune_task",
-    "schedule": crontab(hour=3, minute=20),
-}
 
 # --- Analytics (issue 7) ---------------------------------------------------
 # Client clocks within this many seconds of the server are trusted as is.
@@ -415,24 +318,8 @@ ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS = env.int(
 # Client events older than this (after the clock correction) are dropped: the
 # rollup days they belong to are closed, and a forged old date would reopen them.
 ANALYTICS_MAX_EVENT_AGE_DAYS = env.int("ANALYTICS_MAX_EVENT_AGE_DAYS", default=30)
-# Sunday 03:00: the trailing 35 days, which keeps D30 retention and funnels exact.
-CELERY_BEAT_SCHEDULE["analytics-rollup-weekly"] = {
-    "task": "analytics.tasks.rollups_refresh_recent_task",
-    "schedule": crontab(hour=3, minute=0, day_of_week="sun"),
-    "kwargs": {"days": 35},
-}
 
 # --- Operations: health, metrics, worker heartbeats (issue 13) --------------
-# Every 30 s each queue's workers run a canary task that stamps the queue's
-# heartbeat: a worker that is connected but no longer consuming goes stale.
-# (ops.tasks.worker_heartbeat_task keeps its name from before it left kfplatform/)
-for _queue in KF_WORKER_QUEUES:
-    CELERY_BEAT_SCHEDULE[f"worker-heartbeat-{_queue}"] = {
-        "task": "kfplatform.tasks.worker_heartbeat_task",
-        "schedule": timedelta(seconds=30),
-        "kwargs": {"queue": _queue},
-        "options": {"queue": _queue, "expires": 25},
-    }
 # Readiness calls a part stale past these ages (docs/operations.md, "Alerts").
 KF_HEALTH_HEARTBEAT_MAX_AGE_SECONDS = env.int("KF_HEALTH_HEARTBEAT_MAX_AGE_SECONDS", default=120)
 KF_HEALTH_ROLLUP_MAX_AGE_SECONDS = env.int("KF_HEALTH_ROLLUP_MAX_AGE_SECONDS", default=30 * 60)
@@ -442,28 +329,17 @@ KF_HEALTH_TRAINING_MAX_AGE_SECONDS = env.int("KF_HEALTH_TRAINING_MAX_AGE_SECONDS
 KF_METRICS_TOKEN = env("KF_METRICS_TOKEN", default="")
 
 # --- Security (issue 12): login throttling with django-axes -------------------
-# Every password check (site login, /admin/login/, password change) goes through
-# authenticate(request=...), which axes watches. Failures count per account *and*
-# address, the address by the same rule as DRF's throttles (common.http.client_ip,
-# KF_NUM_PROXIES); the limit-th failure locks that pair for the cool-off, during which
-# even the right password is refused with 429 and templates/accounts/locked_out.html.
-# Unlock: a completed password reset, `manage.py axes_reset_username <name>`, or
-# deleting the attempt in admin ("Axes" → "Access attempts"). docs/security.md.
-INSTALLED_APPS += ["axes"]
+# Failures count per account *and* client address (common.http.client_ip, KF_NUM_PROXIES);
+# the limit-th locks that pair for the cool-off. How to unlock: docs/security.md.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair
     "django.contrib.auth.backends.ModelBackend",
 ]
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes requires
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every web node
 AXES_FAILURE_LIMIT = env.int("KF_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("KF_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
-LOGGING = {  # axes: failures and lock-outs are warnings; its per-login info lines are noise
-    **LOGGING,
-    "loggers": {**LOGGING["loggers"], "axes": {"level": "WARNING"}},  # type: ignore[dict-item]
-}
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 
@@ -473,35 +349,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 # style attribute or event handler: scripts are static files, data reaches them
 # through json_script, and the few <style> blocks carry request.csp_nonce. prod.py
 # adds HSTS and the HTTPS redirect; `check --deploy` there prints nothing.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "csp.middleware.CSPMiddleware",
-)
 # Origins that serve media from outside this site (an object store's domain), if any.
 KF_CSP_MEDIA_SOURCES = env.list("KF_CSP_MEDIA_SOURCES", default=[])
-
-
-def content_security_policy(*, gateway: str, media_sources: list[str]) -> dict:
-    """The policy for this deployment: Stripe's hosted checkout is a form's target
-    (the buy form redirects there, and browsers check redirects against form-action)."""
-    checkout = ["https://checkout.stripe.com"] if gateway == "stripe" else []
-    return {
-        "DIRECTIVES": {
-            "default-src": [SELF],
-            "script-src": [SELF, NONCE],
-            "style-src": [SELF, NONCE],
-            "img-src": [SELF, "data:", *media_sources],
-            "media-src": [SELF, "blob:", *media_sources],
-            "font-src": [SELF],
-            "connect-src": [SELF],
-            "object-src": [NONE],
-            "base-uri": [NONE],
-            "form-action": [SELF, *checkout],
-            "frame-ancestors": [NONE],
-        }
-    }
-
-
 CONTENT_SECURITY_POLICY = content_security_policy(
     gateway=COMMERCE_GATEWAY, media_sources=KF_CSP_MEDIA_SOURCES
 )

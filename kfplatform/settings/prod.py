@@ -8,9 +8,10 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ops.environment import problems_report, production_problems
+
 from .base import *  # noqa: F403
 from .base import env
-from .required import problems_report, production_problems
 
 # --- ops: start-up validation (issue 13) ------------------------------------
 # base.py has already merged .env into os.environ (real variables win).
@@ -45,12 +46,13 @@ KF_MODERATION_REQUIRED = env.bool("KF_MODERATION_REQUIRED", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Probes and Prometheus talk to gunicorn directly, over plain HTTP on a
-# private address: never redirect them to https (added to any other exemptions).
+# private address: never redirect them to https.
 SECURE_REDIRECT_EXEMPT = [
-    *globals().get("SECURE_REDIRECT_EXEMPT", []),
     r"^healthz$",
     r"^readyz$",
     r"^metrics$",
+    r"^api/v1/health$",
+    *env.list("DJANGO_SECURE_REDIRECT_EXEMPT", default=[]),
 ]
 # --- end ops: cache, sessions, proxy, health and metrics ---------------------
 
@@ -58,7 +60,7 @@ SECURE_REDIRECT_EXEMPT = [
 # Production names its gateway (no default). The sandbox hands out courses for a
 # click, so it runs only where COMMERCE_SANDBOX_ENABLED says so (a staging site),
 # and then only with a secret from the environment: the default one is in the
-# source. required.py has refused every other combination before this line.
+# source. ops/environment.py has refused every other combination before this line.
 COMMERCE_GATEWAY = env("COMMERCE_GATEWAY")
 COMMERCE_SANDBOX_ENABLED = env.bool("COMMERCE_SANDBOX_ENABLED", default=False)
 COMMERCE_SANDBOX_WEBHOOK_SECRET = (
@@ -77,11 +79,6 @@ if COMMERCE_GATEWAY == "stripe":
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 if not SECURE_SSL_REDIRECT:
     SILENCED_SYSTEM_CHECKS = ["security.W008"]
-# Probes that call gunicorn directly, over plain http on the host.
-SECURE_REDIRECT_EXEMPT += [
-    r"^api/v1/health$",
-    *env.list("DJANGO_SECURE_REDIRECT_EXEMPT", default=[]),
-]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

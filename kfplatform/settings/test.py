@@ -10,7 +10,8 @@ REDIS_URLs name databases far enough apart (0 and 3, say) never meet.
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from ops.config import redis_cache_settings, redis_database_after
 
 from .base import *  # noqa: F403
 
@@ -32,9 +33,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"kf-test-{os.getpid()}.sqlite3")
     }
 if REDIS_URL:  # noqa: F405
-    _redis = urlsplit(REDIS_URL)  # noqa: F405
-    _base = int(_redis.path.strip("/") or 0)
-    TEST_REDIS_URL = _redis._replace(path=f"/{(_base + 1 + _worker_number) % 16}").geturl()
-    CACHES = {"default": redis_cache_settings(TEST_REDIS_URL, name="cache")}  # noqa: F405
+    TEST_REDIS_URL = redis_database_after(REDIS_URL, 1 + _worker_number)  # noqa: F405
+    CACHES = {
+        "default": redis_cache_settings(
+            TEST_REDIS_URL,
+            name="cache",
+            socket_timeout=KF_CACHE_SOCKET_TIMEOUT,  # noqa: F405
+        )
+    }
 SESSION_CACHE_ALIAS = "default"  # one Redis database per test process, sessions included
 CACHES.pop("sessions", None)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from kfplatform.settings.required import REQUIREMENTS, production_problems
+from ops.environment import REQUIREMENTS, production_problems
 
 PROD_ENV = {
     "DJANGO_SECRET_KEY": "x" * 50,
@@ -116,3 +116,18 @@ def test_probes_and_prometheus_are_never_redirected_to_https() -> None:
     assert result.returncode == 0, result.stderr
     for path in ("^healthz$", "^readyz$", "^metrics$"):
         assert repr(path) in result.stdout
+
+
+def test_settings_helpers_load_without_django_apps_or_models() -> None:
+    # settings/prod.py and base.py import them before django.setup(): they must not
+    # need the app registry, nor pull in the ORM.
+    code = (
+        "import sys, ops.environment, ops.config; "
+        "print(sorted(m for m in sys.modules if m.startswith(('django.db', 'django.apps'))))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -1,316 +1,52 @@
-"""What the recommender sees, for the admin: item similarity and one viewer.
+"""One viewer as the recommender sees them: interests, activity, served and dropped items."""
 
-Reads only. Each function returns frozen dataclasses in a fixed number of
-queries, whatever the size of the catalogue or of a viewer's history.
-
-Definitions are borrowed, not invented: local days and hours are in
-``settings.KF_REPORT_TZ`` (``analytics.rollups.report_tz``); watch time is
-the largest cumulative ``video.progress`` value per (video, local day) and
-a play is a ``video.played`` event, as in ``VideoDaily``; a day or an hour
-is *active* when it holds a qualifying event (``QUALIFYING_TYPES``, or a
-heartbeat of at least 1 s), as in ``SubjectDay``; item weights are the
-engine's (``recommendations.engine.weights``) over the events the training
-selector reads.
-"""
+from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
-    Exists,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Sum,
-    When,
 )
 from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
-from accounts.models import User
-from analytics.models import CourseDaily, Event, VideoDaily
-from analytics.rollups import local_today, report_tz, watch_per_video_day
-from analytics.rollups.definitions import QUALIFYING_TYPES
-from analytics.selectors.subjects import subject_keys_for_users
+from accounts.selectors import user_get, user_search
+from analytics.selectors import (
+    QUALIFYING_TYPES,
+    events_of_subject,
+    report_tz,
+    subject_keys_for_users,
+    watch_per_video_day,
+)
+from analytics.selectors import EventType as AnalyticsEvent
 from common.converters import MAX_ID, ascii_int
-from courses.models import Course, ShortVideo, Tag
-from courses.selectors import is_visible
+from courses.selectors import (
+    course_tag_rows,
+    tag_names,
+    video_tag_rows,
+)
 from recommendations.engine.weights import EventType, event_weights, time_decay
 
-from .experiments import running_experiment, version_for
-from .models import ItemNeighbours, ModelVersion
-from .selectors import _ITEM_EVENTS, model_version_active, stored_neighbours, stored_user_items
-from .serving import viewer_context
+from ..experiments import running_experiment, version_for
+from ..selectors import _ITEM_EVENTS, model_version_active, stored_neighbours, stored_user_items
+from ..serving import viewer_context
 
-HEATMAP_SIZE_DEFAULT = 20
-HEATMAP_SIZE_MIN = 5
-HEATMAP_SIZE_MAX = 40
-POPULARITY_DAYS = 30
-# Popular items that have no neighbour list in the version (published after
-# training) are skipped; this many candidates per heatmap slot are read.
-CANDIDATES_PER_SLOT = 3
+if TYPE_CHECKING:
+    from analytics.models import Event
+from .facts import ItemFacts, item_facts
+from .heatmap import _pairs, _score_map
+
 # A picked interest counts as much as one like today (engine weight 3).
 PICKED_TAG_WEIGHT = 3.0
 _Tags = list[tuple[str, str]]  # (slug, name)
-
-
-# --- Item facts shared by both screens --------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemFacts:
-    """An item's title, creator and whether the feed may still show it."""
-
-    title: str
-    creator_id: int
-    is_live: bool  # published, approved (and a video's media is ready)
-
-
-def item_facts(keys: Iterable[str]) -> dict[str, ItemFacts]:
-    """Facts of ``"v12"``/``"c3"`` keys; deleted items are absent. Two queries at most."""
-    keys = list(keys)
-    video_ids = [int(k[1:]) for k in keys if k[:1] == "v" and k[1:].isdigit()]
-    course_ids = [int(k[1:]) for k in keys if k[:1] == "c" and k[1:].isdigit()]
-    facts: dict[str, ItemFacts] = {}
-    if video_ids:
-        videos = ShortVideo.objects.filter(pk__in=video_ids).values_list(
-            "pk", "title", "creator_id", "status", "moderation", "asset__status"
-        )
-        for pk, title, creator, status, moderation, asset in videos:
-            live = _is_live(status, moderation) and asset == "ready"
-            facts[f"v{pk}"] = ItemFacts(title, creator, live)
-    if course_ids:
-        courses = Course.objects.filter(pk__in=course_ids).values_list(
-            "pk", "title", "creator_id", "status", "moderation"
-        )
-        for pk, title, creator, status, moderation in courses:
-            facts[f"c{pk}"] = ItemFacts(title, creator, _is_live(status, moderation))
-    return facts
-
-
-def _is_live(status: str, moderation: str) -> bool:
-    return is_visible(status=status, moderation=moderation)
-
-
-# --- Similarity heatmap -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    id: int
-    algorithm: str
-    status: str
-    activated_at: datetime | None
-
-    def __str__(self) -> str:
-        return f"v{self.id} {self.algorithm} ({self.status})"
-
-
-@dataclass(frozen=True)
-class HeatmapItem:
-    key: str
-    title: str | None  # None: deleted since training
-    popularity: int  # viewer-days (videos) or page-viewer-days (courses)
-
-    @property
-    def label(self) -> str:
-        return self.title if self.title is not None else f"{self.key} (deleted)"
-
-
-@dataclass(frozen=True)
-class HeatmapCell:
-    """Similarity of the column item to the row item, as one version stored it.
-
-    ``stored_in`` says whose list held the pair: ``"row"`` (the column item
-    is among the row item's neighbours), ``"column"`` (only the reverse was
-    stored), ``""`` (neither list has it) or ``"self"`` (the diagonal).
-    """
-
-    column: HeatmapItem
-    score: float | None
-    stored_in: str
-    level: int  # 0-100: the score against the largest score in the map
-
-    @property
-    def is_diagonal(self) -> bool:
-        return self.stored_in == "self"
-
-
-@dataclass(frozen=True)
-class HeatmapRow:
-    item: HeatmapItem
-    cells: list[HeatmapCell]
-
-
-@dataclass(frozen=True)
-class Heatmap:
-    version: VersionInfo | None  # None: no active version, or no such version
-    versions: list[VersionInfo]  # versions that still have stored lists
-    size: int  # the N asked for, within bounds
-    first: date  # popularity window, local days
-    last: date
-    rows: list[HeatmapRow]
-    max_score: float
-
-    @property
-    def items(self) -> list[HeatmapItem]:
-        return [row.item for row in self.rows]
-
-
-def heatmap_size(value: int | None) -> int:
-    """N within [HEATMAP_SIZE_MIN, HEATMAP_SIZE_MAX]; None gives the default."""
-    if value is None:
-        return HEATMAP_SIZE_DEFAULT
-    return min(max(value, HEATMAP_SIZE_MIN), HEATMAP_SIZE_MAX)
-
-
-def item_popularity(*, first: date, last: date, limit: int) -> list[tuple[str, int]]:
-    """The most popular items of local days [first, last], best first.
-
-    Read from the daily rollups the dashboard reads (a few rows per item
-    and day, never the raw events). Videos count *viewer-days* (VideoDaily
-    ``viewers``) and courses *page-viewer-days* (CourseDaily
-    ``page_viewers``): people, not plays or heartbeats, so a replay loop
-    does not make an item popular, and one unit for both kinds of the one
-    item space. 30 days is the personal models' half-life. Two queries;
-    ties go to the smaller key.
-    """
-    videos = (
-        VideoDaily.objects.filter(local_date__range=(first, last))
-        .values("video_id")
-        .annotate(n=Sum("viewers"))
-        .filter(n__gt=0)
-        .order_by("-n", "video_id")
-        .values_list("video_id", "n")[:limit]
-    )
-    courses = (
-        CourseDaily.objects.filter(local_date__range=(first, last))
-        .values("course_id")
-        .annotate(n=Sum("page_viewers"))
-        .filter(n__gt=0)
-        .order_by("-n", "course_id")
-        .values_list("course_id", "n")[:limit]
-    )
-    ranked = [(f"v{i}", int(n)) for i, n in videos] + [(f"c{i}", int(n)) for i, n in courses]
-    ranked.sort(key=lambda pair: (-pair[1], pair[0]))
-    return ranked[:limit]
-
-
-def similarity_heatmap(
-    *, version_id: int | None = None, size: int | None = None, today: date | None = None
-) -> Heatmap:
-    """Item-item similarity among the ``size`` most popular items of a version.
-
-    Args:
-        version_id: the version to read; None reads the active one.
-        size: N, clamped to the bounds; None gives the default (20).
-        today: the last local day of the popularity window (tests pass it).
-
-    Returns:
-        A heatmap whose rows and columns are the popular items that have a
-        neighbour list in the version, most popular first. Seven queries at
-        most, whatever N.
-    """
-    size = heatmap_size(size)
-    last = today or local_today()
-    first = last - timedelta(days=POPULARITY_DAYS - 1)
-    versions = [_version_info(v) for v in _versions_with_lists()]
-    version = _version_get(version_id)
-    if version is None:
-        return Heatmap(None, versions, size, first, last, [], 0.0)
-    popular = item_popularity(first=first, last=last, limit=size * CANDIDATES_PER_SLOT)
-    lists = stored_neighbours(version_id=version.pk, item_keys=[k for k, _ in popular])
-    chosen = [(key, n) for key, n in popular if key in lists][:size]
-    facts = item_facts(key for key, _ in chosen)
-    items = [HeatmapItem(k, facts[k].title if k in facts else None, n) for k, n in chosen]
-    scores = {key: _score_map(lists[key]) for key, _ in chosen}
-    rows, top = _heatmap_rows(items, scores)
-    return Heatmap(_version_info(version), versions, size, first, last, rows, top)
-
-
-def _versions_with_lists() -> QuerySet[ModelVersion]:
-    # What retraining has not pruned yet (services._prune_lists): the active and the
-    # previous production version, and the A/B treatments serving now.
-    return ModelVersion.objects.filter(
-        Exists(ItemNeighbours.objects.filter(version=OuterRef("pk")))
-    ).order_by("-pk")
-
-
-def _version_get(version_id: int | None) -> ModelVersion | None:
-    if version_id is None:
-        return model_version_active()
-    if not 0 < version_id <= MAX_ID:
-        return None
-    return ModelVersion.objects.filter(pk=version_id).first()
-
-
-def _version_info(version: ModelVersion) -> VersionInfo:
-    return VersionInfo(version.pk, version.algorithm, version.status, version.activated_at)
-
-
-def _pairs(stored: list[list[object]]) -> list[tuple[str, float]]:
-    """``[[item_key, score], ...]`` in stored order; malformed entries are skipped."""
-    found: list[tuple[str, float]] = []
-    for entry in stored:
-        if isinstance(entry, list | tuple) and len(entry) == 2:
-            key, score = entry
-            if isinstance(key, str) and isinstance(score, int | float):
-                found.append((key, float(score)))
-    return found
-
-
-def _score_map(stored: list[list[object]]) -> dict[str, float]:
-    """The stored list as a dict; a key listed twice keeps its first score."""
-    found: dict[str, float] = {}
-    for key, score in _pairs(stored):
-        found.setdefault(key, score)
-    return found
-
-
-def _heatmap_rows(
-    items: list[HeatmapItem], scores: dict[str, dict[str, float]]
-) -> tuple[list[HeatmapRow], float]:
-    """Look each pair up in the row item's list, else in the column item's."""
-    pairs: list[list[tuple[float | None, str]]] = []
-    for row in items:
-        line: list[tuple[float | None, str]] = []
-        for column in items:
-            if row.key == column.key:
-                line.append((None, "self"))
-            elif column.key in scores[row.key]:
-                line.append((scores[row.key][column.key], "row"))
-            elif row.key in scores[column.key]:
-                line.append((scores[column.key][row.key], "column"))
-            else:
-                line.append((None, ""))
-        pairs.append(line)
-    top = max((s for line in pairs for s, _ in line if s is not None), default=0.0)
-    rows = [
-        HeatmapRow(
-            item,
-            [
-                HeatmapCell(column, s, where, _level(s, top))
-                for column, (s, where) in zip(items, line, strict=True)
-            ],
-        )
-        for item, line in zip(items, pairs, strict=True)
-    ]
-    return rows, top
-
-
-def _level(score: float | None, top: float) -> int:
-    if score is None or top <= 0:
-        return 0
-    return max(0, min(100, round(100 * score / top)))
 
 
 # --- Viewer profile ---------------------------------------------------------
@@ -329,16 +65,9 @@ def viewer_search(*, query: str, limit: int = 20) -> list[UserMatch]:
     query = query.strip()
     if not query:
         return []
-    exact = Q(username__iexact=query)
     user_id = ascii_int(query)  # "²" is a digit to str.isdigit, not to int()
-    if user_id:  # ascii_int keeps it within an id's 18 digits
-        exact |= Q(pk=user_id)
-    found = (
-        User.objects.filter(exact | Q(username__icontains=query) | Q(display_name__icontains=query))
-        .annotate(is_exact=Case(When(exact, then=True), default=False, output_field=BooleanField()))
-        .order_by("-is_exact", "pk")
-        .values_list("pk", "username", "display_name", "is_exact")[:limit]
-    )
+    # ascii_int keeps it within an id's 18 digits
+    found = user_search(query=query, user_id=user_id, limit=limit)
     return [UserMatch(*row) for row in found]
 
 
@@ -414,19 +143,19 @@ def viewer_profile(
     """
     if not 0 < user_id <= MAX_ID:
         return None
-    user = User.objects.filter(pk=user_id).first()
+    user = user_get(user_id=user_id)
     if user is None:
         return None
     now = now or timezone.now()
     key = subject_keys_for_users(user_ids=[user_id]).get(user_id)
-    events = Event.objects.filter(subject_id=key) if key else Event.objects.none()
+    events = events_of_subject(subject_key=key)
     hours, active_days = _activity(events)
     video_days = _video_days(events)
     today = now.astimezone(report_tz()).date()
     recent = today - timedelta(days=29)
-    counts = events.filter(type__in=[Event.Type.PLAY, Event.Type.LIKE]).aggregate(
-        plays=Count("id", filter=Q(type=Event.Type.PLAY)),
-        likes=Count("id", filter=Q(type=Event.Type.LIKE)),
+    counts = events.filter(type__in=[AnalyticsEvent.PLAY, AnalyticsEvent.LIKE]).aggregate(
+        plays=Count("id", filter=Q(type=AnalyticsEvent.PLAY)),
+        likes=Count("id", filter=Q(type=AnalyticsEvent.LIKE)),
     )
     picked = [str(slug) for slug in user.interests]
     version_id, served = _served(user_id=user_id, limit=served_limit)
@@ -452,7 +181,7 @@ def viewer_profile(
 def _activity(events: QuerySet[Event]) -> tuple[list[int], int]:
     """Per local hour, the days with a qualifying event in it; and the active days."""
     tz = report_tz()
-    qualifying = Q(type__in=QUALIFYING_TYPES) | Q(type=Event.Type.PROGRESS, value__gte=1)
+    qualifying = Q(type__in=QUALIFYING_TYPES) | Q(type=AnalyticsEvent.PROGRESS, value__gte=1)
     slots = (
         events.filter(qualifying)
         .annotate(day=TruncDate("ts", tzinfo=tz), hour=ExtractHour("ts", tzinfo=tz))
@@ -504,7 +233,7 @@ def _interest_tags(
             names[slug] = name
     wanted = [slug for slug in picked if slug not in names]
     if wanted:
-        names |= dict(Tag.objects.filter(slug__in=wanted).values_list("slug", "name"))
+        names |= tag_names(slugs=wanted)
     found = [
         InterestTag(
             slug,
@@ -523,22 +252,16 @@ def _video_tags(ids: QuerySet[Event, Any]) -> dict[str, tuple[float, _Tags]]:
 
     ``ids`` stays a subquery, so a long history never becomes a long IN list.
     """
-    rows = ShortVideo.tags.through.objects.filter(shortvideo_id__in=ids).values_list(
-        "shortvideo_id", "shortvideo__duration_seconds", "tag__slug", "tag__name"
-    )
     found: dict[str, tuple[float, _Tags]] = {}
-    for video_id, seconds, slug, name in rows:
+    for video_id, seconds, slug, name in video_tag_rows(video_ids=ids):
         found.setdefault(f"v{video_id}", (float(seconds or 0), []))[1].append((slug, name))
     return found
 
 
 def _course_tags(ids: QuerySet[Event, Any]) -> dict[str, _Tags]:
     """Course key → tags of the tagged courses in ``ids``, in one query."""
-    rows = Course.tags.through.objects.filter(course_id__in=ids).values_list(
-        "course_id", "tag__slug", "tag__name"
-    )
     found: dict[str, _Tags] = defaultdict(list)
-    for course_id, slug, name in rows:
+    for course_id, slug, name in course_tag_rows(course_ids=ids):
         found[f"c{course_id}"].append((slug, name))
     return found
 
@@ -566,7 +289,7 @@ def _item_weights(
             ratio = min(seconds / duration, 1.0)
             rows.append((f"v{watched}", EventType.VIEW, ratio, last.timestamp()))
     for type_, video_id, course_id, ts in item_events:
-        code, column = _ITEM_EVENTS[Event.Type(type_)]
+        code, column = _ITEM_EVENTS[AnalyticsEvent(type_)]
         item_id = video_id if column == "video" else course_id
         if item_id is not None:
             rows.append((f"{column[0]}{item_id}", code, np.nan, ts.timestamp()))

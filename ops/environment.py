@@ -6,7 +6,8 @@ variable and what to put in it, instead of django-environ's first
 "Set the X environment variable" or, worse, a site that starts and fails
 later (sessions in the broker's database, CSRF failures behind TLS,
 password-reset links printed to the log, a sandbox that hands out courses).
-Plain Python: no Django, only base.py's published development secret.
+Plain Python, no Django and no models: settings/prod.py imports it before
+Django is set up.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .base import SANDBOX_DEV_WEBHOOK_SECRET
-
+# The sandbox gateway's webhook secret outside production (settings/base.py).
+# Published in this source, so production refuses it (a forged webhook would verify).
+SANDBOX_DEV_WEBHOOK_SECRET = "whsec_sandbox_dev_only"
 SECRET_KEY_MIN_LENGTH = 50
 METRICS_TOKEN_MIN_LENGTH = 32
 REDIS_SCHEMES = ("redis", "rediss", "unix")
