@@ -16,6 +16,7 @@ from .models import (
     LessonProgress,
     Like,
     MediaAsset,
+    Moderation,
     NotInterested,
     PublishStatus,
     Section,
@@ -23,7 +24,10 @@ from .models import (
     Tag,
     WatchState,
 )
+from .visibility import course_is_visible as course_is_visible
+from .visibility import course_visible_q as course_visible_q
 from .visibility import is_visible as is_visible
+from .visibility import lesson_visible_q as lesson_visible_q
 from .visibility import visible_q as visible_q
 
 
@@ -74,17 +78,27 @@ def video_get_published(*, video_id: int) -> ShortVideo | None:
 
 def course_list_published(*, creator_id: int | None = None) -> QuerySet[Course]:
     """Published courses with what a course card shows, newest first."""
-    qs = _visible(Course.objects.all()).select_related("creator__creator_profile", "category")
+    qs = Course.objects.filter(course_visible_q()).select_related(
+        "creator__creator_profile", "category"
+    )
     if creator_id is not None:
         qs = qs.filter(creator_id=creator_id)
     return qs.order_by("-published_at", "-id")
 
 
 def course_get_published(*, slug: str) -> Course | None:
-    """A published course with its syllabus (sections → lessons) prefetched."""
-    lessons = Lesson.objects.select_related("asset").order_by("position", "id")
-    sections = Section.objects.order_by("position", "id").prefetch_related(
-        Prefetch("lessons", queryset=lessons)
+    """A published course with its syllabus (approved sections → lessons) prefetched."""
+    lessons = (
+        Lesson.objects.filter(moderation=Moderation.APPROVED)
+        .select_related("asset")
+        .order_by("position", "id")
+    )
+    sections = (
+        Section.objects.filter(moderation=Moderation.APPROVED)
+        .order_by("position", "id")
+        .prefetch_related(
+            Prefetch("lessons", queryset=lessons)
+        )
     )
     return (
         course_list_published()
@@ -95,10 +109,10 @@ def course_get_published(*, slug: str) -> Course | None:
 
 
 def lesson_get(*, lesson_id: int) -> Lesson | None:
-    """A lesson of a published course, with its course and asset."""
+    """A lesson viewers may see (``lesson_visible_q``), with its course and asset."""
     return (
         Lesson.objects.select_related("course", "asset")
-        .filter(visible_q("course__"), pk=lesson_id)
+        .filter(lesson_visible_q(), pk=lesson_id)
         .first()
     )
 
@@ -145,11 +159,11 @@ def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
 
 def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
     """Whether ``user_id`` may play the asset: its owner always; lesson media as
-    its lessons of visible courses allow; a short video's while the video is visible."""
+    its visible lessons allow; a short video's while the video is visible."""
     if user_id is not None and asset.owner_id == user_id:
         return True
     if asset.is_private:
-        lessons = Lesson.objects.filter(visible_q("course__"), asset=asset).select_related("course")
+        lessons = Lesson.objects.filter(lesson_visible_q(), asset=asset).select_related("course")
         return any(lesson_can_play(user_id=user_id, lesson=lesson) for lesson in lessons)
     return _visible(ShortVideo.objects.filter(asset=asset)).exists()
 
@@ -241,7 +255,7 @@ def catalogue_videos() -> QuerySet[ShortVideo]:
 
 def catalogue_courses() -> QuerySet[Course]:
     """Every visible course with its tags, by id (the recommender's item space)."""
-    return _visible(Course.objects.all()).prefetch_related("tags").order_by("pk")
+    return Course.objects.filter(course_visible_q()).prefetch_related("tags").order_by("pk")
 
 
 def video_durations() -> dict[int, float]:

@@ -43,7 +43,7 @@ from analytics.rollups.definitions import QUALIFYING_TYPES
 from analytics.selectors.subjects import subject_keys_for_users
 from common.converters import MAX_ID, ascii_int
 from courses.models import Course, ShortVideo, Tag
-from courses.selectors import is_visible
+from courses.selectors import course_is_visible, is_visible
 from recommendations.engine.weights import EventType, event_weights, time_decay
 
 from .experiments import running_experiment, version_for
@@ -90,10 +90,11 @@ def item_facts(keys: Iterable[str]) -> dict[str, ItemFacts]:
             facts[f"v{pk}"] = ItemFacts(title, creator, live)
     if course_ids:
         courses = Course.objects.filter(pk__in=course_ids).values_list(
-            "pk", "title", "creator_id", "status", "moderation"
+            "pk", "title", "creator_id", "status", "moderation", "approved_at"
         )
-        for pk, title, creator, status, moderation in courses:
-            facts[f"c{pk}"] = ItemFacts(title, creator, _is_live(status, moderation))
+        for pk, title, creator, status, moderation, approved_at in courses:
+            live = course_is_visible(status=status, moderation=moderation, approved_at=approved_at)
+            facts[f"c{pk}"] = ItemFacts(title, creator, live)
     return facts
 
 

@@ -1,7 +1,7 @@
 """Studio reads, always scoped to the requesting creator: another creator's
 object is simply not found (the views answer 404)."""
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Count, Model, Prefetch, QuerySet
 from django.http import Http404
@@ -111,3 +111,19 @@ def schedule_for(item: ShortVideo | Course) -> PublishSchedule | None:
     except PublishSchedule.DoesNotExist:
         return None
     return schedule if schedule.done_at is None else None
+
+
+def course_draft(course: Course) -> dict[str, Any]:
+    """What the creator last wrote of a course's reviewed details (its price is not
+    moderators' to judge): the held-back change if any, else the live values."""
+    if course.pending:
+        return dict(course.pending)
+    tag_rows = sorted(course.tags.values_list("name", "pk")) if course.pk else []
+    return {
+        "title": course.title,
+        "summary": course.summary,
+        "description": course.description,
+        "category_id": course.category_id,
+        "tags": [name for name, _ in tag_rows],
+        "tag_ids": sorted(pk for _, pk in tag_rows),
+    }
