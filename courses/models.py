@@ -11,8 +11,7 @@ from common.models import BaseModel
 
 from .visibility import Moderation as Moderation  # the visibility rule's values, re-exported
 from .visibility import PublishStatus as PublishStatus
-from .visibility import is_visible
-from .visibility import course_is_visible
+from .visibility import course_is_visible, is_visible
 
 
 class Category(models.Model):

@@ -96,9 +96,7 @@ def course_get_published(*, slug: str) -> Course | None:
     sections = (
         Section.objects.filter(moderation=Moderation.APPROVED)
         .order_by("position", "id")
-        .prefetch_related(
-            Prefetch("lessons", queryset=lessons)
-        )
+        .prefetch_related(Prefetch("lessons", queryset=lessons))
     )
     return (
         course_list_published()

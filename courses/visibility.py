@@ -67,6 +67,4 @@ def lesson_visible_q(prefix: str = "") -> Q:
 
     A lesson is only ever in a section approved with it, so sections need no check.
     """
-    return course_visible_q(f"{prefix}course__") & Q(
-        **{f"{prefix}moderation": Moderation.APPROVED}
-    )
+    return course_visible_q(f"{prefix}course__") & Q(**{f"{prefix}moderation": Moderation.APPROVED})

@@ -141,7 +141,9 @@ def course_update(*, course: Course, title: str, category: Category, **fields: A
     A course with a live, approved version keeps it on the site: the change
     waits in ``Course.pending`` until a moderator approves it.
     """
-    return _course_fill(course, before=course_draft(course), title=title, category=category, **fields)
+    return _course_fill(
+        course, before=course_draft(course), title=title, category=category, **fields
+    )
 
 
 def _course_fill(
