@@ -184,7 +184,7 @@ def _course_fill(
     if cover:
         course.cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
     course.full_clean()
-    course.search_text = course_search_text(course, draft["tags"])
+    course.search_text = course_search_text(course, [t.name for t in tag_list])
     _save_with_free_slug(course)
     course.tags.set(tag_list)
     return course
