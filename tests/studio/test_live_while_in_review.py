@@ -34,7 +34,11 @@ def _jpeg(colour: str) -> bytes:
 
 
 def _update(course: Course, **change: Any) -> Course:
-    fields = {"title": course.title, "category": course.category, "summary": course.summary}
+    fields: dict[str, Any] = {
+        "title": course.title,
+        "category": course.category,
+        "summary": course.summary,
+    }
     return services.course_update(course=course, **(fields | change))
 
 
