@@ -223,19 +223,25 @@ def media_asset_counts_by_status() -> dict[str, int]:
 def course_watched_ratio(*, user_id: int, course_id: int, since: datetime | None = None) -> float:
     """Share of the course's paid lessons a buyer has watched since buying, 0..1 (refunds ask).
 
-    Free previews never count: anyone may watch them before deciding to buy.
+    Free previews never count: anyone may watch them before deciding to buy; nor do
+    lessons held back for review, which the buyer cannot watch yet.
     Progress begun before ``since`` (the purchase; e.g. under an earlier,
     refunded order) does not count either. ``LessonProgress.watched_seconds``
     (distinct seconds seen, capped per lesson) over the paid lessons' seconds;
     0 for a course without paid length.
     """
-    paid_lessons = Lesson.objects.filter(course_id=course_id, is_preview=False)
+    paid_lessons = Lesson.objects.filter(
+        course_id=course_id, is_preview=False, moderation=Moderation.APPROVED
+    )
     total = paid_lessons.aggregate(s=Sum("duration_seconds"))
     total_seconds = float(total["s"] or 0)
     if total_seconds <= 0:
         return 0.0
     progress = LessonProgress.objects.filter(
-        user_id=user_id, course_id=course_id, lesson__is_preview=False
+        user_id=user_id,
+        course_id=course_id,
+        lesson__is_preview=False,
+        lesson__moderation=Moderation.APPROVED,
     )
     if since is not None:
         progress = progress.filter(created_at__gte=since)
