@@ -115,3 +115,18 @@ def test_the_queue_lists_changes_in_a_fixed_number_of_queries(moderation_require
         changes = course_changes_in_review(course)
     assert len(changes) == 6  # the title and five lessons
     assert len(queries) == 3
+
+
+def test_a_lesson_held_back_for_review_does_not_count_against_the_buyer() -> None:
+    from courses.models import LessonProgress
+    from courses.selectors import course_watched_ratio
+    from tests.factories import UserFactory
+
+    watched = LessonFactory.create(duration_seconds=60)
+    LessonFactory.create(section=watched.section, duration_seconds=60, moderation="pending")
+    student = UserFactory.create()
+    LessonProgress.objects.create(
+        user=student, lesson=watched, course=watched.course, watched_seconds=60
+    )
+    ratio = course_watched_ratio(user_id=student.pk, course_id=watched.course_id)
+    assert ratio == 1.0  # the pending lesson cannot be watched yet, so it is not owed
