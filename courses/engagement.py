@@ -26,6 +26,7 @@ from .models import (
     Lesson,
     LessonProgress,
     Like,
+    Moderation,
     NotInterested,
     Report,
     Review,
@@ -279,9 +280,13 @@ def certificate_issue_if_done(*, user_id: int, course_id: int) -> Certificate | 
     )
     if not enrolled.exists():
         return None
-    lessons = Lesson.objects.filter(course_id=course_id).count()
+    # Lessons held back for review are not the course yet (``courses.visibility``).
+    lessons = Lesson.objects.filter(course_id=course_id, moderation=Moderation.APPROVED).count()
     done = LessonProgress.objects.filter(
-        user_id=user_id, course_id=course_id, completed_at__isnull=False
+        user_id=user_id,
+        course_id=course_id,
+        completed_at__isnull=False,
+        lesson__moderation=Moderation.APPROVED,
     ).count()
     if lessons == 0 or done < lessons:
         return None
@@ -294,9 +299,11 @@ def certificate_issue_if_done(*, user_id: int, course_id: int) -> Certificate | 
 
 def certificates_issue_for_course(*, course_id: int) -> int:
     """Certify the students who have now completed every lesson (a lesson was removed)."""
-    lessons = Lesson.objects.filter(course_id=course_id).count()
+    lessons = Lesson.objects.filter(course_id=course_id, moderation=Moderation.APPROVED).count()
     finished = (
-        LessonProgress.objects.filter(course_id=course_id, completed_at__isnull=False)
+        LessonProgress.objects.filter(
+            course_id=course_id, completed_at__isnull=False, lesson__moderation=Moderation.APPROVED
+        )
         .values("user_id")
         .annotate(done=Count("lesson_id", distinct=True))
         .filter(done__gte=lessons)

@@ -12,7 +12,7 @@ from common.models import BaseModel
 
 from .visibility import Moderation as Moderation  # the visibility rule's values, re-exported
 from .visibility import PublishStatus as PublishStatus
-from .visibility import is_visible
+from .visibility import course_is_visible, is_visible
 
 
 class Category(models.Model):
@@ -163,6 +163,13 @@ class Course(BaseModel):
         max_length=10, choices=Moderation.choices, default=Moderation.APPROVED
     )
     moderation_reason = models.CharField(max_length=300, blank=True)
+    # When a moderator last approved the course: from then on it has a live,
+    # approved version that stays on the site while later changes are reviewed.
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # The creator's changed details (title, summary, description, category_id,
+    # tags) held back from viewers until approved; {} when there are none.
+    pending = models.JSONField(default=dict, blank=True)
+    pending_cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True, max_length=255)
     published_at = models.DateTimeField(null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False, help_text="Segmented for search.")
     enrollment_count = models.PositiveIntegerField(default=0)
@@ -196,7 +203,9 @@ class Course(BaseModel):
     @property
     def is_visible(self) -> bool:
         """On the site for viewers (``courses.visibility``)."""
-        return is_visible(status=self.status, moderation=self.moderation)
+        return course_is_visible(
+            status=self.status, moderation=self.moderation, approved_at=self.approved_at
+        )
 
     @property
     def rating_average(self) -> float | None:
@@ -211,6 +220,12 @@ class Section(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=120)
+    # A new section is held back until approved (``courses.visibility``); a
+    # rename of an approved one waits here, the approved title stays live.
+    moderation = models.CharField(
+        max_length=10, choices=Moderation.choices, default=Moderation.PENDING
+    )
+    pending_title = models.CharField(max_length=120, blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -237,6 +252,11 @@ class Lesson(models.Model):
         MediaAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="lessons"
     )
     duration_seconds = models.PositiveIntegerField(default=0)
+    # A new or changed lesson (title, video, preview flag, subtitles) is held
+    # back from viewers until approved (``courses.visibility``).
+    moderation = models.CharField(
+        max_length=10, choices=Moderation.choices, default=Moderation.PENDING
+    )
 
     class Meta:
         ordering = ["position", "id"]

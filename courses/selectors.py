@@ -17,6 +17,7 @@ from .models import (
     LessonProgress,
     Like,
     MediaAsset,
+    Moderation,
     NotInterested,
     PublishStatus,
     Section,
@@ -24,7 +25,10 @@ from .models import (
     Tag,
     WatchState,
 )
+from .visibility import course_is_visible as course_is_visible
+from .visibility import course_visible_q as course_visible_q
 from .visibility import is_visible as is_visible
+from .visibility import lesson_visible_q as lesson_visible_q
 from .visibility import visible_q as visible_q
 
 
@@ -75,17 +79,25 @@ def video_get_published(*, video_id: int) -> ShortVideo | None:
 
 def course_list_published(*, creator_id: int | None = None) -> QuerySet[Course]:
     """Published courses with what a course card shows, newest first."""
-    qs = _visible(Course.objects.all()).select_related("creator__creator_profile", "category")
+    qs = Course.objects.filter(course_visible_q()).select_related(
+        "creator__creator_profile", "category"
+    )
     if creator_id is not None:
         qs = qs.filter(creator_id=creator_id)
     return qs.order_by("-published_at", "-id")
 
 
 def course_get_published(*, slug: str) -> Course | None:
-    """A published course with its syllabus (sections → lessons) prefetched."""
-    lessons = Lesson.objects.select_related("asset").order_by("position", "id")
-    sections = Section.objects.order_by("position", "id").prefetch_related(
-        Prefetch("lessons", queryset=lessons)
+    """A published course with its syllabus (approved sections → lessons) prefetched."""
+    lessons = (
+        Lesson.objects.filter(moderation=Moderation.APPROVED)
+        .select_related("asset")
+        .order_by("position", "id")
+    )
+    sections = (
+        Section.objects.filter(moderation=Moderation.APPROVED)
+        .order_by("position", "id")
+        .prefetch_related(Prefetch("lessons", queryset=lessons))
     )
     return (
         course_list_published()
@@ -96,10 +108,10 @@ def course_get_published(*, slug: str) -> Course | None:
 
 
 def lesson_get(*, lesson_id: int) -> Lesson | None:
-    """A lesson of a published course, with its course and asset."""
+    """A lesson viewers may see (``lesson_visible_q``), with its course and asset."""
     return (
         Lesson.objects.select_related("course", "asset")
-        .filter(visible_q("course__"), pk=lesson_id)
+        .filter(lesson_visible_q(), pk=lesson_id)
         .first()
     )
 
@@ -146,11 +158,11 @@ def lesson_can_play(*, user_id: int | None, lesson: Lesson) -> bool:
 
 def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
     """Whether ``user_id`` may play the asset: its owner always; lesson media as
-    its lessons of visible courses allow; a short video's while the video is visible."""
+    its visible lessons allow; a short video's while the video is visible."""
     if user_id is not None and asset.owner_id == user_id:
         return True
     if asset.is_private:
-        lessons = Lesson.objects.filter(visible_q("course__"), asset=asset).select_related("course")
+        lessons = Lesson.objects.filter(lesson_visible_q(), asset=asset).select_related("course")
         return any(lesson_can_play(user_id=user_id, lesson=lesson) for lesson in lessons)
     return _visible(ShortVideo.objects.filter(asset=asset)).exists()
 
@@ -212,19 +224,25 @@ def media_asset_counts_by_status() -> dict[str, int]:
 def course_watched_ratio(*, user_id: int, course_id: int, since: datetime | None = None) -> float:
     """Share of the course's paid lessons a buyer has watched since buying, 0..1 (refunds ask).
 
-    Free previews never count: anyone may watch them before deciding to buy.
+    Free previews never count: anyone may watch them before deciding to buy; nor do
+    lessons held back for review, which the buyer cannot watch yet.
     Progress begun before ``since`` (the purchase; e.g. under an earlier,
     refunded order) does not count either. ``LessonProgress.watched_seconds``
     (distinct seconds seen, capped per lesson) over the paid lessons' seconds;
     0 for a course without paid length.
     """
-    paid_lessons = Lesson.objects.filter(course_id=course_id, is_preview=False)
+    paid_lessons = Lesson.objects.filter(
+        course_id=course_id, is_preview=False, moderation=Moderation.APPROVED
+    )
     total = paid_lessons.aggregate(s=Sum("duration_seconds"))
     total_seconds = float(total["s"] or 0)
     if total_seconds <= 0:
         return 0.0
     progress = LessonProgress.objects.filter(
-        user_id=user_id, course_id=course_id, lesson__is_preview=False
+        user_id=user_id,
+        course_id=course_id,
+        lesson__is_preview=False,
+        lesson__moderation=Moderation.APPROVED,
     )
     if since is not None:
         progress = progress.filter(created_at__gte=since)
@@ -242,7 +260,7 @@ def catalogue_videos() -> QuerySet[ShortVideo]:
 
 def catalogue_courses() -> QuerySet[Course]:
     """Every visible course with its tags, by id (the recommender's item space)."""
-    return _visible(Course.objects.all()).prefetch_related("tags").order_by("pk")
+    return Course.objects.filter(course_visible_q()).prefetch_related("tags").order_by("pk")
 
 
 def video_durations() -> dict[int, float]:
@@ -313,15 +331,19 @@ def category_names_for_ids(*, category_ids: Iterable[int]) -> dict[int, str]:
 
 def item_status_rows(
     *, video_ids: Iterable[int], course_ids: Iterable[int]
-) -> tuple[list[tuple[int, str, int, str, str, str | None]], list[tuple[int, str, int, str, str]]]:
-    """(id, title, creator id, status, moderation[, media asset status]) of the videos and
-    of the courses; deleted ones are absent. One query per non-empty list."""
+) -> tuple[
+    list[tuple[int, str, int, str, str, str | None]],
+    list[tuple[int, str, int, str, str, datetime | None]],
+]:
+    """(id, title, creator id, status, moderation, media asset status) of the videos and
+    (id, title, creator id, status, moderation, approved once at) of the courses; deleted
+    ones are absent. One query per non-empty list."""
     video_ids, course_ids = list(video_ids), list(course_ids)
     videos = ShortVideo.objects.filter(pk__in=video_ids).values_list(
         "pk", "title", "creator_id", "status", "moderation", "asset__status"
     )
     courses = Course.objects.filter(pk__in=course_ids).values_list(
-        "pk", "title", "creator_id", "status", "moderation"
+        "pk", "title", "creator_id", "status", "moderation", "approved_at"
     )
     return (list(videos) if video_ids else [], list(courses) if course_ids else [])
 

@@ -18,6 +18,7 @@ from .models import (
     Lesson,
     LessonProgress,
     Like,
+    Moderation,
     Review,
     ShortVideo,
     WatchState,
@@ -125,7 +126,7 @@ def course_progress(*, user_id: int, courses: list[Course]) -> list[CourseProgre
     in three queries."""
     course_ids = [c.pk for c in courses]
     lessons = list(
-        Lesson.objects.filter(course_id__in=course_ids).order_by(
+        Lesson.objects.filter(course_id__in=course_ids, moderation=Moderation.APPROVED).order_by(
             "section__position", "section_id", "position", "id"
         )
     )
@@ -201,10 +202,12 @@ def review_list(*, course_id: int) -> QuerySet[Review]:
 def lesson_after(*, lesson: Lesson) -> Lesson | None:
     """The next lesson of the course in syllabus order, across sections."""
     ordered = list(
-        Lesson.objects.filter(course_id=lesson.course_id)
+        Lesson.objects.filter(course_id=lesson.course_id, moderation=Moderation.APPROVED)
         .order_by("section__position", "section_id", "position", "id")
         .values_list("pk", flat=True)
     )
+    if lesson.pk not in ordered:  # held back for review: no place in the syllabus yet
+        return None
     index = ordered.index(lesson.pk)
     return (
         Lesson.objects.filter(pk=ordered[index + 1]).first() if index + 1 < len(ordered) else None

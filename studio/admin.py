@@ -13,8 +13,11 @@ from django.contrib.admin import helpers
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from .models import CourseReview, PublishSchedule, ReportReview, UploadSession, VideoReview
+from .selectors import course_changes_in_review
 from .services import moderation_decide, report_resolve
 
 
@@ -93,7 +96,15 @@ class VideoReviewAdmin(ReviewAdmin):
 
 @admin.register(CourseReview)
 class CourseReviewAdmin(ReviewAdmin):
-    pass
+    """A course that was approved stays live in review; the queue shows what changed."""
+
+    list_display = [*ReviewAdmin.list_display, "approved_at"]
+    readonly_fields = [*ReviewAdmin.readonly_fields, "approved_at", "changes_in_review"]
+
+    @admin.display(description="Changes waiting for review")
+    def changes_in_review(self, obj: Any) -> str:
+        lines = course_changes_in_review(obj)
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or "-"
 
 
 @admin.register(ReportReview)

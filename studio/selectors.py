@@ -1,12 +1,12 @@
 """Studio reads, always scoped to the requesting creator: another creator's
 object is simply not found (the views answer 404)."""
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Count, Model, Prefetch, QuerySet
 from django.http import Http404
 
-from courses.models import Course, Lesson, MediaAsset, Section, ShortVideo
+from courses.models import Course, Lesson, MediaAsset, Moderation, Section, ShortVideo
 
 from .models import PublishSchedule, UploadSession
 
@@ -111,3 +111,61 @@ def schedule_for(item: ShortVideo | Course) -> PublishSchedule | None:
     except PublishSchedule.DoesNotExist:
         return None
     return schedule if schedule.done_at is None else None
+
+
+def course_draft(course: Course) -> dict[str, Any]:
+    """What the creator last wrote of a course's reviewed details (its price is not
+    moderators' to judge): the held-back change if any, else the live values."""
+    if course.pending:
+        return dict(course.pending)
+    tag_rows = sorted(course.tags.values_list("name", "pk")) if course.pk else []
+    return {
+        "title": course.title,
+        "summary": course.summary,
+        "description": course.description,
+        "category_id": course.category_id,
+        "tags": [name for name, _ in tag_rows],
+        "tag_ids": sorted(pk for _, pk in tag_rows),
+    }
+
+
+def course_changes_in_review(course: Course) -> list[str]:
+    """What a moderator is asked to approve of a course, one line per change, in
+    three queries (the review queue shows it): changed details, new or renamed
+    sections, new or changed lessons. Empty for a course with nothing held back."""
+    lines: list[str] = []
+    pending = course.pending
+    if pending:
+        current = {
+            "title": course.title,
+            "summary": course.summary,
+            "description": course.description,
+            "category_id": course.category_id,
+            "tags": sorted(course.tags.values_list("name", flat=True)),
+        }
+        for key, before in current.items():
+            after = pending.get(key)
+            if after != before:
+                lines.append(f"{key}: {before!r} → {after!r}")
+    if course.pending_cover:
+        lines.append(f"cover: {course.cover.name or '-'} → {course.pending_cover.name}")
+    sections = Section.objects.filter(course=course).exclude(
+        moderation=Moderation.APPROVED, pending_title=""
+    )
+    for section in sections.order_by("position", "id"):
+        if section.moderation != Moderation.APPROVED:
+            lines.append(f"new section: {section.title!r}")
+        else:
+            lines.append(f"section renamed: {section.title!r} → {section.pending_title!r}")
+    lessons = (
+        Lesson.objects.filter(course=course)
+        .exclude(moderation=Moderation.APPROVED)
+        .select_related("asset")
+        .order_by("section__position", "position", "id")
+    )
+    for lesson in lessons:
+        preview = ", free preview" if lesson.is_preview else ""
+        lines.append(
+            f"new or changed lesson: {lesson.title!r} (video #{lesson.asset_id or '-'}{preview})"
+        )
+    return lines

@@ -284,12 +284,13 @@ def course_create(request: HttpRequest) -> HttpResponse:
 def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     uid = user_id_of(request)
     course = selectors.course_get_own(creator_id=uid, course_id=course_id)
+    draft = selectors.course_draft(course)  # a change in review shows as written
     initial = {
-        "title": course.title,
-        "summary": course.summary,
-        "description": course.description,
-        "category": course.category_id,
-        "tags": ", ".join(t.name for t in course.tags.all()),
+        "title": draft["title"],
+        "summary": draft["summary"],
+        "description": draft["description"],
+        "category": draft["category_id"],
+        "tags": ", ".join(draft["tags"]),
         "price": minor_to_decimal(course.price_minor, course.currency),
         "currency": course.currency,
     }

@@ -73,6 +73,7 @@ class SectionFactory(DjangoModelFactory[Section]):
 
     course = factory.SubFactory(CourseFactory)
     title = factory.Sequence(lambda n: f"Section {n}")
+    moderation = "approved"
 
 
 class LessonFactory(DjangoModelFactory[Lesson]):
@@ -88,6 +89,7 @@ class LessonFactory(DjangoModelFactory[Lesson]):
         is_private=True,
     )
     duration_seconds = 60
+    moderation = "approved"
 
 
 class ShortVideoFactory(DjangoModelFactory[ShortVideo]):

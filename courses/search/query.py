@@ -44,7 +44,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.selectors import creator_q
 
 from ..models import Course, ShortVideo
-from ..visibility import visible_q
+from ..visibility import course_visible_q, visible_q
 from .text import search_terms
 
 SearchType = Literal["all", "videos", "courses", "creators"]
@@ -165,7 +165,7 @@ def course_search(
     offset: int = 0,
 ) -> SearchSection:
     """Published, approved courses matching ``terms`` and the price filters, best first."""
-    qs = Course.objects.filter(visible_q())
+    qs = Course.objects.filter(course_visible_q())
     if category_slug:
         qs = qs.filter(category__slug=category_slug)
     if pricing == "free":

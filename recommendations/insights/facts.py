@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from courses.selectors import (
+    course_is_visible,
     is_visible,
     item_status_rows,
 )
@@ -36,8 +37,9 @@ def item_facts(keys: Iterable[str]) -> dict[str, ItemFacts]:
     for pk, title, creator, status, moderation, asset in videos:
         live = _is_live(status, moderation) and asset == "ready"
         facts[f"v{pk}"] = ItemFacts(title, creator, live)
-    for pk, title, creator, status, moderation in courses:
-        facts[f"c{pk}"] = ItemFacts(title, creator, _is_live(status, moderation))
+    for pk, title, creator, status, moderation, approved_at in courses:
+        live = course_is_visible(status=status, moderation=moderation, approved_at=approved_at)
+        facts[f"c{pk}"] = ItemFacts(title, creator, live)
     return facts
 
 

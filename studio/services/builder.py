@@ -16,6 +16,7 @@ from courses.models import (
     Course,
     Lesson,
     MediaAsset,
+    Moderation,
     Section,
     ShortVideo,
     Tag,
@@ -27,8 +28,14 @@ from courses.services import (
     short_video_search_text,
 )
 
+from ..selectors import course_draft
 from .images import image_reencode
-from .moderation import asset_review_after_change, course_review_after_change, review_after_change
+from .moderation import (
+    asset_review_after_change,
+    change_held_back,
+    course_review_after_change,
+    review_after_change,
+)
 
 # --- Short videos -------------------------------------------------------------
 
@@ -124,21 +131,27 @@ def course_create(*, creator_id: int, title: str, category: Category, **fields: 
     """Start a draft course; details as in course_update."""
     course = Course(creator_id=creator_id, title=title, category=category, slug=_unique_slug(title))
     review_after_change(course)
-    return _course_fill(course, **fields)
+    return _course_fill(course, title=title, category=category, **fields)
 
 
 @transaction.atomic
 def course_update(*, course: Course, title: str, category: Category, **fields: Any) -> Course:
-    """Edit a course; changed text or cover goes back to review (``review_after_change``)."""
-    before = _course_content(course)
-    course.title, course.category = title, category
-    return _course_fill(course, before=before, **fields)
+    """Edit a course; changed text or cover goes back to review (``review_after_change``).
+
+    A course with a live, approved version keeps it on the site: the change
+    waits in ``Course.pending`` until a moderator approves it.
+    """
+    return _course_fill(
+        course, before=course_draft(course), title=title, category=category, **fields
+    )
 
 
 def _course_fill(
     course: Course,
     *,
-    before: tuple | None = None,
+    title: str,
+    category: Category,
+    before: dict[str, Any] | None = None,
     summary: str = "",
     description: str = "",
     tags: str = "",
@@ -146,13 +159,30 @@ def _course_fill(
     currency: str = "CNY",
     cover: bytes | None = None,
 ) -> Course:
-    course.summary, course.description = summary, description
     course.price_minor, course.currency = price_minor, currency.upper()
+    tag_list = _tags_from_text(tags)
+    draft = {
+        "title": title,
+        "summary": summary,
+        "description": description,
+        "category_id": category.pk,
+        "tags": sorted(t.name for t in tag_list),
+        "tag_ids": sorted(t.pk for t in tag_list),
+    }
+    changed = before is not None and bool(cover or _reviewed(before) != _reviewed(draft))
+    held = changed and change_held_back(course)
+    if changed:
+        review_after_change(course)
+    if held:
+        _course_hold(course, draft=draft, cover=cover)
+        course.full_clean()
+        course.save()
+        return course
+    course.title, course.category = title, category
+    course.summary, course.description = summary, description
+    course.pending = {}
     if cover:
         course.cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
-    tag_list = _tags_from_text(tags)
-    if before is not None and (cover or before != _course_content(course, tag_list)):
-        review_after_change(course)
     course.full_clean()
     course.search_text = course_search_text(course, [t.name for t in tag_list])
     _save_with_free_slug(course)
@@ -160,10 +190,27 @@ def _course_fill(
     return course
 
 
-def _course_content(course: Course, tag_list: list[Tag] | None = None) -> tuple:
-    """What moderators review of a course itself (its price is not theirs to judge)."""
-    tags = sorted(t.name for t in tag_list) if tag_list is not None else _tag_names(course)
-    return (course.title, course.summary, course.description, course.category_id, tags)
+def _reviewed(content: dict[str, Any]) -> tuple:
+    return tuple(content[key] for key in ("title", "summary", "description", "category_id", "tags"))
+
+
+def _course_hold(course: Course, *, draft: dict[str, Any], cover: bytes | None) -> None:
+    """Keep the live details; the change waits in ``pending`` (checked as the live
+    fields would be) until a moderator approves it."""
+    probe = Course(
+        creator_id=course.creator_id,
+        slug=course.slug,
+        title=draft["title"],
+        summary=draft["summary"],
+        description=draft["description"],
+        category_id=draft["category_id"],
+        price_minor=course.price_minor,
+        currency=course.currency,
+    )
+    probe.clean_fields(exclude=["creator", "slug", "category", "cover", "pending_cover"])
+    course.pending = draft
+    if cover:
+        course.pending_cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
 
 
 def _save_with_free_slug(course: Course) -> None:
@@ -188,20 +235,24 @@ def section_create(*, course: Course, title: str) -> Section:
     """Add a section at the end of the course."""
     section = Section(course=course, title=title, position=_next_position(course.sections))
     section.full_clean()
+    section.moderation = course_review_after_change(course_id=course.pk)
     section.save()
-    course_review_after_change(course_id=course.pk)
     return section
 
 
 @transaction.atomic
 def section_update(*, section: Section, title: str) -> Section:
-    """Rename a section; a new title goes back to review with its course."""
-    if title == section.title:
+    """Rename a section; a new title goes back to review with its course (an approved
+    section keeps its approved title live meanwhile, the new one in ``pending_title``)."""
+    if title == (section.pending_title or section.title):
         return section
-    section.title = title
-    section.full_clean()
-    section.save(update_fields=["title"])
-    course_review_after_change(course_id=section.course_id)
+    Section(course_id=section.course_id, title=title).clean_fields(exclude=["course"])
+    state = course_review_after_change(course_id=section.course_id)
+    if section.moderation == Moderation.APPROVED and state == Moderation.PENDING:
+        section.pending_title = "" if title == section.title else title
+    else:
+        section.title, section.pending_title = title, ""
+    section.save(update_fields=["title", "pending_title"])
     return section
 
 
@@ -232,8 +283,8 @@ def lesson_create(
         duration_seconds=round(asset.duration_seconds) if asset else 0,
     )
     lesson.full_clean()
+    lesson.moderation = course_review_after_change(course_id=lesson.course_id)
     lesson.save()
-    course_review_after_change(course_id=lesson.course_id)
     return lesson
 
 
@@ -242,15 +293,16 @@ def lesson_update(
     *, lesson: Lesson, title: str, is_preview: bool, asset: MediaAsset | None
 ) -> Lesson:
     """Edit a lesson's title, free-preview flag and video; a change goes back to review
-    with its course (a free preview shows the lesson to everyone)."""
+    with its course (a free preview shows the lesson to everyone), the lesson held
+    back from viewers until approved."""
     _lesson_asset_check(lesson.course, asset)
     before = (lesson.title, lesson.is_preview, lesson.asset_id)
     lesson.title, lesson.is_preview, lesson.asset = title, is_preview, asset
     lesson.duration_seconds = round(asset.duration_seconds) if asset else 0
     lesson.full_clean()
-    lesson.save()
     if before != (title, is_preview, asset.pk if asset else None):
-        course_review_after_change(course_id=lesson.course_id)
+        lesson.moderation = course_review_after_change(course_id=lesson.course_id)
+    lesson.save()
     return lesson
 
 

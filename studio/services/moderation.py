@@ -5,11 +5,18 @@ What viewers see of a short video or a course is what a moderator approved
 details, a section's title, a lesson added, renamed, made a free preview or
 given another video, subtitles attached — calls ``review_after_change`` on
 the video or course, in the same transaction. With ``KF_MODERATION_REQUIRED``
-the item goes back to review and is off the site until approved; without
-it, content stays approved, except after a rejection, which only a
-moderator lifts. Publishing never changes moderation. Writes that add
-nothing new for viewers (reordering, deleting a lesson or a section,
-removing subtitles, prices of coupons) leave it as it is.
+the item goes back to review; without it, content stays approved, except
+after a rejection, which only a moderator lifts. Publishing never changes
+moderation. Writes that add nothing new for viewers (reordering, deleting a
+lesson or a section, removing subtitles, prices of coupons) leave it as it is.
+
+A short video in review is off the site until approved. A course that was
+approved once stays live while a change is reviewed; only the change is
+held back (``change_held_back``): its details wait in ``Course.pending``,
+a new or changed lesson and a new section carry their own pending state,
+a section's new name waits in ``pending_title``. Approval applies them all
+at once; a rejection keeps the approved version live, the change held back
+for the creator to fix, and tells them why.
 """
 
 from typing import Any
@@ -17,11 +24,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import Kind, notification_create
-from courses.models import Course, Lesson, MediaAsset, Moderation, Report, ShortVideo
+from courses.models import Course, Lesson, MediaAsset, Moderation, Report, Section, ShortVideo
+from courses.services import course_search_text
 
 from .publishing import _locked, followers_notify_if_visible
 
@@ -33,43 +42,101 @@ def moderation_after_change(current: str) -> str:
     return Moderation.PENDING
 
 
+def change_held_back(course: Course) -> bool:
+    """Whether a change to ``course`` waits for review while its approved version stays live."""
+    live = course.moderation == Moderation.APPROVED or course.approved_at is not None
+    return live and moderation_after_change(course.moderation) == Moderation.PENDING
+
+
 def review_after_change(item: ShortVideo | Course) -> bool:
     """Apply the rule to an item the caller is about to save; True if it now waits for review."""
     state = moderation_after_change(item.moderation)
     changed = state != item.moderation
+    was_live = item.pk is not None and item.moderation == Moderation.APPROVED
+    if isinstance(item, Course) and changed and was_live:
+        item.approved_at = item.approved_at or timezone.now()  # its approved version stays live
     item.moderation = state
     if state == Moderation.PENDING:
         item.moderation_reason = ""
     return changed
 
 
-def course_review_after_change(*, course_id: int) -> None:
-    """A section, lesson or its subtitles changed: the course goes back to review."""
+_COURSE_REVIEW_FIELDS = ["moderation", "moderation_reason", "approved_at", "updated_at"]
+
+
+def course_review_after_change(*, course_id: int) -> str:
+    """A section, lesson or its subtitles changed: the course goes back to review.
+
+    Returns the moderation state the changed section or lesson takes: pending
+    (held back from viewers) while the course waits for review, else approved.
+    """
     course = Course.objects.select_for_update().get(pk=course_id)
     if review_after_change(course):
-        course.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+        course.save(update_fields=_COURSE_REVIEW_FIELDS)
+    return course.moderation if course.moderation == Moderation.APPROVED else Moderation.PENDING
 
 
 def asset_review_after_change(*, asset: MediaAsset) -> None:
-    """Subtitles of ``asset`` changed: every video and course that shows it goes back to review."""
+    """Subtitles of ``asset`` changed: every video, and every lesson with its course,
+    that shows it goes back to review."""
     for video in ShortVideo.objects.select_for_update().filter(asset=asset):
         if review_after_change(video):
             video.save(update_fields=["moderation", "moderation_reason", "updated_at"])
     course_ids = set(Lesson.objects.filter(asset=asset).values_list("course_id", flat=True))
     for course_id in sorted(course_ids):  # one lock order
-        course_review_after_change(course_id=course_id)
+        state = course_review_after_change(course_id=course_id)
+        Lesson.objects.filter(asset=asset, course_id=course_id).update(moderation=state)
+
+
+def _course_has_changes(course: Course) -> bool:
+    if course.pending or course.pending_cover:
+        return True
+    not_approved = ~Q(moderation=Moderation.APPROVED)
+    return (
+        Section.objects.filter(not_approved | ~Q(pending_title=""), course=course).exists()
+        or Lesson.objects.filter(not_approved, course=course).exists()
+    )
+
+
+def _course_apply_changes(course: Course) -> None:
+    """Approval: the held-back details, sections and lessons become the live version."""
+    pending = course.pending
+    if pending:
+        course.title, course.summary = pending["title"], pending["summary"]
+        course.description, course.category_id = pending["description"], pending["category_id"]
+        course.tags.set(pending["tag_ids"])
+        course.search_text = course_search_text(course, pending["tags"])
+    if course.pending_cover:
+        course.cover.name, course.pending_cover.name = course.pending_cover.name, ""
+    course.pending = {}
+    course.approved_at = timezone.now()
+    renamed = Section.objects.filter(course=course).exclude(pending_title="")
+    renamed.update(title=F("pending_title"), pending_title="")
+    for model in (Section, Lesson):
+        model.objects.filter(course=course).exclude(moderation=Moderation.APPROVED).update(
+            moderation=Moderation.APPROVED
+        )
 
 
 @transaction.atomic
 def moderation_decide(*, item: ShortVideo | Course, approve: bool, reason: str = "") -> None:
-    """Approve, or reject with a reason the creator sees in the studio."""
+    """Approve, or reject with a reason the creator sees in the studio.
+
+    A course's approval applies its held-back changes. Rejecting a course's
+    change keeps its approved version live; rejecting a course with nothing
+    held back takes it off the site.
+    """
     if not approve and not reason.strip():
         raise ValidationError({"reason": _("Say why, so the creator can fix it.")})
     item = _locked(item)
     before = (item.moderation, item.moderation_reason)
+    if isinstance(item, Course) and approve:
+        _course_apply_changes(item)
+    elif isinstance(item, Course) and not _course_has_changes(item):
+        item.approved_at = None  # nothing held back: the live course itself is taken down
     item.moderation = Moderation.APPROVED if approve else Moderation.REJECTED
     item.moderation_reason = "" if approve else reason.strip()[:300]
-    item.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+    item.save()
     if (item.moderation, item.moderation_reason) != before:  # a repeated decision is no news
         is_course = isinstance(item, Course)
         notification_create(

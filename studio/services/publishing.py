@@ -36,8 +36,9 @@ def _publish_now(item: ShortVideo | Course, *, now: datetime) -> None:
     """The one publish path (the studio's button and the scheduled task).
 
     Publishing never touches moderation: an item is on the site once it is
-    published *and* approved as it is now (``courses.visibility``); edits
-    already sent it back to review (``moderation.review_after_change``). A
+    published *and* approved (``courses.visibility``: a video as it is now, a
+    course once, its changes held back); edits already sent it back to review
+    (``moderation.review_after_change``). A
     rejected item is refused: only a change, then a moderator, brings it back.
     """
     if item.moderation == Moderation.REJECTED:

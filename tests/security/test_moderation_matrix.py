@@ -21,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 
 from courses.models import Course, Lesson, MediaAsset, ShortVideo
+from courses.selectors import catalogue_courses
 from courses.services import enrollment_grant
 from studio import services
 from studio.models import PublishSchedule
@@ -406,9 +407,10 @@ def test_rejected_content_is_never_published_again(world: World, act: Callable) 
     act(world)
     view = seen(world)
     assert MARK not in view.text
+    # A course that was live keeps its approved title; the rejected one waits in `pending`.
     rejected = [
         *ShortVideo.objects.filter(title=MARK).values_list("moderation", flat=True),
-        *Course.objects.filter(title=MARK).values_list("moderation", flat=True),
+        *Course.objects.filter(pending__title=MARK).values_list("moderation", flat=True),
     ]
     assert rejected == ["rejected"]  # the moderator's decision stands
 
@@ -438,3 +440,118 @@ def test_test_only_publish_path_is_gone() -> None:
     import courses.services
 
     assert not hasattr(courses.services, "short_video_publish")
+
+
+# --- An approved course stays live while a change is reviewed ------------------------
+
+
+def _plays(client: Client, lesson_id: int) -> bool:
+    page = client.get(f"/lessons/{lesson_id}/")
+    return page.status_code == 200 and client.get(f"/lessons/{lesson_id}/media").status_code in (
+        200,
+        206,
+    )
+
+
+def _add_paid_lesson(world: World) -> Lesson:
+    prefix = f"lesson{world.section.pk}"
+    data = {f"{prefix}-title": MARK, f"{prefix}-asset": world.new_lesson_asset.pk}
+    _post(world, f"/studio/sections/{world.section.pk}/lessons", data)
+    return Lesson.objects.get(title=MARK)
+
+
+def _approve(world: World) -> None:
+    services.moderation_decide(item=Course.objects.get(pk=world.course.pk), approve=True)
+
+
+def test_a_buyer_keeps_playing_the_approved_course_while_an_edit_is_in_review(
+    world: World,
+) -> None:
+    edit_course(world)
+    rename_lesson(world)
+    world.course.refresh_from_db()
+    assert world.course.moderation == "pending"  # in the queue...
+    page = world.student.get(f"/c/{world.course.slug}/")
+    assert page.status_code == 200  # ...and still on the site, with its approved title
+    assert "Approved course" in _text(page)
+    assert MARK not in _text(page)
+    handle = world.creator.creator_profile.handle
+    assert "Approved course" in _text(world.anonymous.get(f"/@{handle}/"))  # in the catalogue
+    assert world.course.pk in {c.pk for c in catalogue_courses()}  # and recommendations
+    # the renamed lesson waits for review; the buyer's other lessons play on
+    other = LessonFactory.create(section=world.section, title="Second")
+    MediaAsset.objects.filter(lessons=other).update(file=world.new_lesson_asset.file.name)
+    assert _plays(world.student, other.pk)
+    assert not _plays(world.student, world.lesson.pk)
+    _approve(world)
+    page = world.student.get(f"/c/{world.course.slug}/")
+    assert MARK in _text(page)
+    assert "Approved course" not in _text(page)
+    assert _plays(world.student, world.lesson.pk)
+    assert _plays(world.student, other.pk)
+
+
+def test_a_new_lesson_is_neither_listed_nor_playable_until_approved(world: World) -> None:
+    new = _add_paid_lesson(world)
+    syllabus = _text(world.student.get(f"/api/v1/courses/{world.course.slug}"))
+    assert MARK not in syllabus
+    assert "Intro" in syllabus
+    assert MARK not in _text(world.student.get(f"/c/{world.course.slug}/"))
+    assert not _plays(world.student, new.pk)
+    assert world.student.get(f"/lessons/{new.pk}/").status_code == 404
+    assert _plays(world.student, world.lesson.pk)  # the approved lesson plays meanwhile
+    _approve(world)
+    assert MARK in _text(world.student.get(f"/api/v1/courses/{world.course.slug}"))
+    assert _plays(world.student, new.pk)
+    assert not _plays(world.anonymous, new.pk)  # a paid lesson, still for buyers only
+
+
+def test_a_rejected_edit_leaves_the_approved_version_live_and_tells_the_creator(
+    world: World,
+) -> None:
+    from accounts.models import Notification
+
+    edit_course(world)
+    new = _add_paid_lesson(world)
+    _reject(world.course)
+    course = Course.objects.get(pk=world.course.pk)
+    assert course.moderation == "rejected"
+    assert course.title == "Approved course"
+    assert course.pending["title"] == MARK  # kept for the creator to fix
+    page = world.student.get(f"/c/{world.course.slug}/")
+    assert page.status_code == 200
+    assert MARK not in _text(page)
+    assert _plays(world.student, world.lesson.pk)
+    assert not _plays(world.student, new.pk)
+    told = Notification.objects.get(recipient=world.creator, course_id=course.pk)
+    assert told.kind == "moderation_rejected"
+    assert told.reason == "Not allowed."
+    # the creator's form shows the change as written, to fix it
+    assert MARK in world.studio.get(f"/studio/courses/{course.pk}/").content.decode()
+
+
+def test_rejecting_a_live_course_with_nothing_in_review_takes_it_down(world: World) -> None:
+    _reject(world.course)
+    assert world.anonymous.get(f"/c/{world.course.slug}/").status_code == 404
+    assert not _plays(world.student, world.lesson.pk)
+
+
+def test_the_review_queue_shows_what_changed(world: World) -> None:
+    from studio.selectors import course_changes_in_review
+
+    edit_course(world)
+    rename_section(world)
+    _add_paid_lesson(world)
+    course = Course.objects.get(pk=world.course.pk)
+    changes = course_changes_in_review(course)
+    assert f"title: 'Approved course' → '{MARK}'" in changes
+    assert f"section renamed: 'Basics' → '{MARK}'" in changes
+    assert any(line.startswith(f"new or changed lesson: '{MARK}'") for line in changes)
+    staff = UserFactory.create(is_staff=True, is_superuser=True)
+    admin = Client(headers={"X-Forwarded-Proto": "https"})
+    admin.force_login(staff)
+    page = admin.get(f"/admin/studio/coursereview/{course.pk}/change/")
+    assert page.status_code == 200
+    assert "section renamed" in page.content.decode()
+    _approve(world)
+    assert course_changes_in_review(Course.objects.get(pk=world.course.pk)) == []
