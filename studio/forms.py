@@ -10,6 +10,8 @@ from commerce.models import Coupon
 from common.money import decimal_to_minor
 from courses.models import Captions, Category, Course, MediaAsset
 
+from .selectors import asset_picker_label, lesson_assets_own
+
 
 def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
     field = form.fields[name]
@@ -92,7 +94,7 @@ class TitleForm(forms.Form):
 
 class AssetChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"#{obj.pk} · {obj.get_status_display()} · {obj.duration_seconds:.0f}s"
+        return asset_picker_label(obj)
 
 
 class LessonForm(forms.Form):
@@ -102,12 +104,7 @@ class LessonForm(forms.Form):
 
     def __init__(self, *args: Any, creator_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = _choices(self, "asset")
-        field.queryset = (
-            MediaAsset.objects.filter(owner_id=creator_id, is_private=True)
-            .exclude(status=MediaAsset.Status.FAILED)
-            .order_by("-created_at")
-        )
+        _choices(self, "asset").queryset = lesson_assets_own(owner_id=creator_id)
 
 
 # A browser's date-and-time picker, and the formats it and people send.

@@ -1,10 +1,12 @@
 """Studio reads, always scoped to the requesting creator: another creator's
 object is simply not found (the views answer 404)."""
 
+from pathlib import Path
 from typing import Any, TypeVar
 
-from django.db.models import Count, Model, Prefetch, QuerySet
+from django.db.models import Count, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from courses.models import Course, Lesson, MediaAsset, Moderation, Section, ShortVideo
 
@@ -46,8 +48,34 @@ def lesson_assets_own(*, owner_id: int) -> QuerySet[MediaAsset]:
         MediaAsset.objects.filter(owner_id=owner_id, is_private=True, kind=MediaAsset.Kind.VIDEO)
         .exclude(status=MediaAsset.Status.FAILED)
         .select_related("upload_session")
+        # The first lesson that uses a video names it in the picker (see asset_picker_label).
+        .annotate(
+            lesson_title=Subquery(
+                Lesson.objects.filter(asset_id=OuterRef("pk")).order_by("pk").values("title")[:1]
+            )
+        )
         .order_by("-created_at")
     )
+
+
+def asset_picker_label(asset: MediaAsset) -> str:
+    """How the lesson picker names a video: the title of the lesson that uses it, else the
+    name of the uploaded file, then its length; the status only while it is not ready.
+    Expects an asset from lesson_assets_own (its lesson title is annotated)."""
+    title = getattr(asset, "lesson_title", None)
+    if not title:
+        try:
+            title = asset.upload_session.filename
+        except UploadSession.DoesNotExist:
+            title = Path(asset.file.name).name if asset.file else ""
+        title = Path(title).stem or _("Video #%(id)s") % {"id": asset.pk}
+    parts = [title]
+    if asset.duration_seconds:
+        minutes, seconds = divmod(round(asset.duration_seconds), 60)
+        parts.append(f"{minutes}:{seconds:02d}")
+    if asset.status != MediaAsset.Status.READY:
+        parts.append(str(asset.get_status_display()))
+    return " · ".join(parts)
 
 
 def video_list_own(*, creator_id: int) -> QuerySet[ShortVideo]:
