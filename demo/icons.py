@@ -6,6 +6,7 @@ an accent disc over the site's dark background. The disc stays inside the centra
 the safe zone of a maskable icon, so phones may crop the square to any shape.
 """
 
+import sys
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -54,4 +55,4 @@ def write_icons(out_dir: Path = OUT_DIR) -> list[Path]:
 
 if __name__ == "__main__":
     for path in write_icons():
-        print(path)
+        sys.stdout.write(f"{path}\n")

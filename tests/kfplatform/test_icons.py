@@ -1,6 +1,7 @@
 """The favicon, app icons and web app manifest: found by staticfiles, linked and served."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -23,8 +24,9 @@ def test_every_page_links_the_icons_manifest_and_theme_colour(client: Client) ->
 def test_manifest_names_the_app_and_points_at_icons_that_exist() -> None:
     path = finders.find("manifest.webmanifest")
     assert path
-    manifest = json.loads(open(path, encoding="utf-8").read())
-    assert manifest["name"] and manifest["short_name"]
+    manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    assert manifest["name"]
+    assert manifest["short_name"]
     assert manifest["display"] == "standalone"
     assert manifest["theme_color"] == "#0f1115"
     sizes = set()
@@ -51,7 +53,8 @@ def test_the_generator_rewrites_the_same_design(tmp_path) -> None:
     written = write_icons(tmp_path)
     assert {p.name for p in written} == {"favicon.svg", *PNG_SIZES}
     committed = finders.find("icons/favicon.svg")
-    assert (tmp_path / "favicon.svg").read_text() == open(committed, encoding="utf-8").read()
+    assert committed
+    assert (tmp_path / "favicon.svg").read_text() == Path(committed).read_text(encoding="utf-8")
 
 
 @override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
