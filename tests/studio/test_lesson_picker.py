@@ -78,5 +78,6 @@ def test_lesson_form_labels_its_choices_the_same_way(creator) -> None:
     form = LessonForm(creator_id=creator.pk)
     field = form.fields["asset"]
     assert isinstance(field, AssetChoiceField)
+    assert field.queryset is not None
     labels = [field.label_from_instance(asset) for asset in field.queryset]
     assert labels == ["intro · 1:00"]
