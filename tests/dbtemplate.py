@@ -53,8 +53,8 @@ def _project_modules_imported_by(files: Iterable[Path]) -> list[Path]:
     root = Path(settings.BASE_DIR).resolve()
     names: set[str] = set()
     for path in files:
-        if root not in path.resolve().parents:
-            continue
+        if not _is_project_source(path.resolve(), root):
+            continue  # Django's and third-party migrations: their versions are in the digest
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.add(node.module)
@@ -63,10 +63,17 @@ def _project_modules_imported_by(files: Iterable[Path]) -> list[Path]:
     sources: list[Path] = []
     for name in sorted(names):
         spec = importlib.util.find_spec(name)
-        origin = Path(spec.origin).resolve() if spec and spec.origin else None
-        if origin and root in origin.parents and ".venv" not in origin.parts:
+        if spec is None or not spec.has_location or spec.origin is None:
+            continue  # built-in or frozen modules have no source file
+        origin = Path(spec.origin).resolve()
+        if _is_project_source(origin, root):
             sources.append(origin)
     return sources
+
+
+def _is_project_source(path: Path, root: Path) -> bool:
+    """A file of this checkout, not of a virtual environment inside it (CI's .venv)."""
+    return root in path.parents and not {".venv", "site-packages"} & set(path.parts)
 
 
 def migrated_state_digest() -> str:

@@ -33,3 +33,12 @@ def test_every_installed_apps_migrations_are_hashed():
     folders = {path.parent.parent.name for path in dbtemplate._migration_files()}
 
     assert {"courses", "commerce", "analytics", "auth", "contenttypes", "axes"} <= folders
+
+
+def test_a_virtual_environment_inside_the_checkout_is_not_project_source(tmp_path) -> None:
+    # CI's clean clone keeps its .venv inside the checkout: Django's migrations there, and
+    # built-in modules they import, are not the project's files (seen in CI: "built-in")
+    assert dbtemplate._is_project_source(tmp_path / "courses" / "models.py", tmp_path)
+    venv = tmp_path / ".venv" / "lib" / "python3.11" / "site-packages" / "django" / "m.py"
+    assert not dbtemplate._is_project_source(venv, tmp_path)
+    assert not dbtemplate._is_project_source(tmp_path.parent / "elsewhere.py", tmp_path)
