@@ -67,16 +67,19 @@ def test_seed_refunds_some_orders_as_the_refund_path_would() -> None:
     assert Order.objects.filter(status=Order.Status.PAID).count() > len(refunded)
     for order in refunded:
         refund = order.refunds.get()
-        assert refund.status == Refund.Status.SUCCEEDED and refund.eligible
+        assert refund.status == Refund.Status.SUCCEEDED
+        assert refund.eligible
         assert refund.amount_minor == order.refunded_minor == order.amount_minor
         assert order.payment.refunded_minor == order.amount_minor
-        assert order.paid_at is not None and refund.decided_at is not None
+        assert order.paid_at is not None
+        assert refund.decided_at is not None
         assert (
             timedelta(days=1)
             <= refund.decided_at - order.paid_at
             <= timedelta(days=order.refund_days)
         )
-        assert refund.decided_at <= now and order.closed_at == refund.decided_at
+        assert refund.decided_at <= now
+        assert order.closed_at == refund.decided_at
         # the ledger nets to zero for the creator, as refund_apply leaves it
         assert order.earnings.aggregate(net=Sum("net_minor"), gross=Sum("gross_minor")) == {
             "net": 0,
@@ -101,7 +104,8 @@ def test_seed_never_dates_an_order_in_the_future() -> None:
     assert Order.objects.exists()
     assert not Order.objects.filter(Q(paid_at__gt=now) | Q(created_at__gt=now)).exists()
     for order in Order.objects.all():
-        assert order.paid_at is not None and order.created_at < order.paid_at
+        assert order.paid_at is not None
+        assert order.created_at < order.paid_at
     assert not Refund.objects.filter(Q(decided_at__gt=now) | Q(created_at__gt=now)).exists()
 
 
@@ -114,9 +118,14 @@ def test_seed_has_one_finished_and_one_running_ab_test() -> None:
     running = Experiment.objects.get(status=Experiment.Status.RUNNING)
     for experiment in (stopped, running):
         experiment.full_clean()
-        assert experiment.live_at is not None and experiment.live_at < timezone.now()
-    assert stopped.stopped_at is not None and stopped.live_at < stopped.stopped_at
-    assert running_experiment() is not None and running_experiment().name == running.name
+        assert experiment.live_at is not None
+        assert experiment.live_at < timezone.now()
+    assert stopped.stopped_at is not None
+    assert stopped.live_at is not None
+    assert stopped.live_at < stopped.stopped_at
+    serving = running_experiment()
+    assert serving is not None
+    assert serving.name == running.name
     assert experiment_report(stopped).until == stopped.stopped_at
 
 
