@@ -38,6 +38,7 @@ class SeedSize:
     courses: int = 16
     events: int = 40_000
     seed: int = 7
+    ab_tests: bool = True  # off for test worlds that start their own A/B tests
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def seed_demo(size: SeedSize) -> dict[str, int]:
         events_per_viewer=size.events / max(size.users, 1),
         seed=size.seed,
     )
-    new_experiments = _ensure_experiments()
+    new_experiments = _ensure_experiments() if size.ab_tests else 0
     trending_refresh()
     _refresh_planner_statistics()
     return {
