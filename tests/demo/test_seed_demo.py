@@ -139,3 +139,10 @@ def test_seed_keeps_an_operators_running_test() -> None:
         Experiment.objects.filter(status=Experiment.Status.RUNNING).values_list("name", flat=True)
     ) == ["mine"]
     assert Experiment.objects.filter(status=Experiment.Status.STOPPED).count() == 1
+
+
+def test_seed_without_ab_tests_leaves_experiments_alone() -> None:
+    # when
+    call_command("seed_demo", *SMALL, "--no-ab-tests")
+    # then
+    assert not Experiment.objects.exists()
