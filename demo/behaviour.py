@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import CreatorProfile, Follow, User
 from analytics.models import Event, Subject
-from commerce.models import EarningEntry, Order, Payment
+from commerce.models import EarningEntry, Order, Payment, Refund
 from commerce.services.orders import sale_earning
 from courses.models import Comment, Course, Enrollment, Favorite, Like, ShortVideo, WatchState
 
@@ -36,6 +36,10 @@ COMMENTS = [
     "Love the visuals!",
 ]
 E = Event.Type
+CHECKOUT_SECONDS = timedelta(seconds=40)  # from the checkout click to the payment
+# One in twelve paid orders whose refund day has come is refunded, from the second
+# on: a tiny demo keeps its first order paid and still shows a refund.
+REFUND_EVERY = 12
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Batch:
     orders: list[Order]
     enrollments: list[Enrollment]
     watch_states: list[WatchState]
+    refunded_at: dict[int, datetime] = field(default_factory=dict)  # id(order) -> when
 
     @classmethod
     def empty(cls) -> "Batch":
@@ -91,6 +96,9 @@ class ViewerSimulation:
         popularity = 1.0 / (ranks + 1.0) ** 0.8
         self.popularity = popularity / popularity.sum()
         self.now = timezone.now()
+        # Refunds draw from their own stream, so adding them left every other row as it was.
+        self.refund_rng = np.random.default_rng([seed, 1])
+        self.refundable_orders = 0
 
     def viewer(self, user: User, subject: str, mean_events: float, batch: Batch) -> None:
         rng = self.rng
@@ -192,38 +200,76 @@ class ViewerSimulation:
             )
         if rng.random() >= 0.4 * affinity:
             return
-        paid_at = ts + timedelta(minutes=float(rng.uniform(1, 60 * 24 * 3)))
+        # A purchase drawn for after "now" happens now: the demo never dates an order ahead.
+        paid_at = min(ts + timedelta(minutes=float(rng.uniform(1, 60 * 24 * 3))), self.now)
         if course.price_minor:
             batch.events.append(
                 self._event(
                     E.CHECKOUT,
                     subject,
-                    paid_at - timedelta(seconds=40),
+                    paid_at - CHECKOUT_SECONDS,
                     ids,
                     value=course.price_minor,
                 )
             )
             if rng.random() >= 0.85:
                 return
-            batch.orders.append(
-                Order(
-                    user_id=user.pk,
-                    course_id=course.pk,
-                    status=Order.Status.PAID,
-                    list_price_minor=course.price_minor,
-                    amount_minor=course.price_minor,
-                    currency=course.currency,
-                    attributed_video_id=video.id,
-                    paid_at=paid_at,
-                )
+            order = Order(
+                user_id=user.pk,
+                course_id=course.pk,
+                status=Order.Status.PAID,
+                list_price_minor=course.price_minor,
+                amount_minor=course.price_minor,
+                currency=course.currency,
+                attributed_video_id=video.id,
+                paid_at=paid_at,
             )
+            batch.orders.append(order)
             batch.events.append(
                 self._event(E.PURCHASE, subject, paid_at, ids, value=course.price_minor)
             )
         source = Enrollment.Source.PURCHASE if course.price_minor else Enrollment.Source.FREE
-        batch.enrollments.append(Enrollment(user_id=user.pk, course_id=course.pk, source=source))
+        enrollment = Enrollment(user_id=user.pk, course_id=course.pk, source=source)
+        batch.enrollments.append(enrollment)
         batch.events.append(self._event(E.ENROLLMENT, subject, paid_at, ids))
         visitor.bought.add(course.pk)
+        if course.price_minor:
+            self._maybe_refund(order, enrollment, subject, ids, batch)
+
+    def _maybe_refund(
+        self,
+        order: Order,
+        enrollment: Enrollment,
+        subject: str,
+        ids: Mapping[str, int | None],
+        batch: Batch,
+    ) -> None:
+        """A few buyers ask for their money back one to six days later, inside the
+        refund window, so the auto-approved full refund applies (as
+        ``commerce.services.refund_request`` would): the order closes refunded and
+        access ends. Payment and ledger rows follow in ``_store``."""
+        assert order.paid_at is not None
+        refunded_at = order.paid_at + timedelta(days=float(self.refund_rng.uniform(1, 6)))
+        if refunded_at > self.now:
+            return
+        self.refundable_orders += 1
+        if (self.refundable_orders - 2) % REFUND_EVERY:
+            return
+        order.status = Order.Status.REFUNDED
+        order.refunded_minor = order.amount_minor
+        order.closed_at = refunded_at
+        enrollment.is_active = False
+        batch.refunded_at[id(order)] = refunded_at
+        batch.events.append(
+            self._event(
+                E.REFUND,
+                subject,
+                refunded_at,
+                ids,
+                value=order.amount_minor,
+                props={"order": order.number, "full": True},
+            )
+        )
 
     @staticmethod
     def _event(
@@ -233,12 +279,14 @@ class ViewerSimulation:
         ids: Mapping[str, int | None] | None = None,
         *,
         value: float = 0,
+        props: dict[str, object] | None = None,
     ) -> Event:
         return Event(
             type=type_,
             subject_id=subject,
             ts=ts,
             value=value,
+            props=props or {},
             source=Event.Source.SEED,
             **(ids or {}),
         )
@@ -268,6 +316,7 @@ def generate_behaviour(
         "likes": len(batch.likes),
         "follows": len(batch.follows),
         "orders": len(batch.orders),
+        "refunds": len(batch.refunded_at),
     }
 
 
@@ -295,15 +344,22 @@ def _store(batch: Batch, users: list[User]) -> None:
     Follow.objects.bulk_create(batch.follows, batch_size=5000, ignore_conflicts=True)
     # One order per buyer and course by construction, so the rows get their ids back.
     Order.objects.bulk_create(batch.orders, batch_size=5000)
-    _store_payments_and_earnings(batch.orders)
+    # bulk_create stamps created_at with now; the order began at its checkout.
+    for order in batch.orders:
+        assert order.paid_at is not None  # demo orders are created paid
+        order.created_at = order.paid_at - CHECKOUT_SECONDS
+    Order.objects.bulk_update(batch.orders, ["created_at"], batch_size=5000)
+    _store_payments_and_earnings(batch.orders, batch.refunded_at)
     Enrollment.objects.bulk_create(batch.enrollments, batch_size=5000, ignore_conflicts=True)
     WatchState.objects.bulk_create(batch.watch_states, batch_size=5000, ignore_conflicts=True)
     Event.objects.bulk_create(batch.events, batch_size=5000)
     refresh_counters()
 
 
-def _store_payments_and_earnings(orders: list[Order]) -> None:
-    """The captured payment and the creator's ledger line each paid order carries."""
+def _store_payments_and_earnings(orders: list[Order], refunded_at: dict[int, datetime]) -> None:
+    """The captured payment and the creator's ledger line each paid order carries;
+    for a refunded order also its succeeded refund and the ledger line reversing
+    the sale, as ``commerce.services.refunds`` writes them for a full refund."""
     creators = dict(Course.objects.values_list("pk", "creator_id"))
     payments, earnings = [], []
     for order in orders:
@@ -316,6 +372,7 @@ def _store_payments_and_earnings(orders: list[Order]) -> None:
                 status=Payment.Status.CAPTURED,
                 amount_minor=order.amount_minor,
                 captured_minor=order.amount_minor,
+                refunded_minor=order.refunded_minor,
                 currency=order.currency,
                 idempotency_key=f"{order.number}:charge",
                 captured_at=order.paid_at,
@@ -326,6 +383,49 @@ def _store_payments_and_earnings(orders: list[Order]) -> None:
         )
     Payment.objects.bulk_create(payments, batch_size=5000)
     EarningEntry.objects.bulk_create(earnings, batch_size=5000)
+    _store_refunds(
+        [(sale, refunded_at[id(sale.order)]) for sale in earnings if id(sale.order) in refunded_at]
+    )
+
+
+def _store_refunds(refunded: list[tuple[EarningEntry, datetime]]) -> None:
+    """One succeeded full refund per order, and its ledger line: the whole sale
+    reversed, fee included (a full refund returns the platform's fee too)."""
+    refunds = [
+        Refund(
+            order=sale.order,
+            amount_minor=sale.order.amount_minor,
+            status=Refund.Status.SUCCEEDED,
+            eligible=True,
+            eligibility_note="Eligible for a refund.",
+            sequence=1,
+            provider=sale.order.provider,
+            provider_refund_id=f"demo_re_{sale.order.number}",
+            decided_at=at,
+        )
+        for sale, at in refunded
+    ]
+    Refund.objects.bulk_create(refunds, batch_size=5000)
+    for refund, (_, at) in zip(refunds, refunded, strict=True):
+        refund.created_at = at  # asked and granted at once (auto-approve)
+    Refund.objects.bulk_update(refunds, ["created_at"], batch_size=5000)
+    EarningEntry.objects.bulk_create(
+        [
+            EarningEntry(
+                creator_id=sale.creator_id,
+                order=sale.order,
+                refund=refund,
+                kind=EarningEntry.Kind.REFUND,
+                gross_minor=-sale.gross_minor,
+                fee_minor=-sale.fee_minor,
+                net_minor=-sale.net_minor,
+                currency=sale.currency,
+                available_at=max(sale.available_at, at),
+            )
+            for refund, (sale, at) in zip(refunds, refunded, strict=True)
+        ],
+        batch_size=5000,
+    )
 
 
 def refresh_counters() -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import CreatorProfile, User
 from courses.models import Category, Course, Lesson, MediaAsset, Section, ShortVideo, Tag
 from courses.services import segment, trending_refresh
+from recommendations.models import Experiment
 
 from .behaviour import generate_behaviour
 from .clips import ClipSpec, render_clip
@@ -37,6 +38,7 @@ class SeedSize:
     courses: int = 16
     events: int = 40_000
     seed: int = 7
+    ab_tests: bool = True  # off for test worlds that start their own A/B tests
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,15 @@ def seed_demo(size: SeedSize) -> dict[str, int]:
         events_per_viewer=size.events / max(size.users, 1),
         seed=size.seed,
     )
+    new_experiments = _ensure_experiments() if size.ab_tests else 0
     trending_refresh()
     _refresh_planner_statistics()
-    return {"new_videos": new_videos, "new_viewers": len(viewers), **counts}
+    return {
+        "new_videos": new_videos,
+        "new_viewers": len(viewers),
+        "new_experiments": new_experiments,
+        **counts,
+    }
 
 
 def _ensure_taxonomy(topics: list[Topic]) -> tuple[dict[str, Category], dict[str, Tag]]:
@@ -287,6 +295,40 @@ def _ensure_demo_accounts() -> None:
         User.objects.create_superuser("admin", "admin@demo.kf", "admin")
     if not User.objects.filter(username="demo").exists():
         User.objects.create_user("demo", "demo@demo.kf", DEMO_PASSWORD, display_name="Demo Viewer")
+
+
+def _ensure_experiments() -> int:
+    """One finished and one running A/B test, so the A/B sections of the admin
+    and the dashboard have something to show. Their windows cover the seeded
+    history; the running one gets its treatment version at the next retrain."""
+    now = timezone.now()
+    created = 0
+    _, new = Experiment.objects.get_or_create(
+        name="demo-als-only",
+        defaults={
+            "description": "Finished: ALS alone against the hybrid.",
+            "treatment_params": {"hybrid_weights": {"ease": 0, "als": 1}},
+            "treatment_percent": 50,
+            "status": Experiment.Status.STOPPED,
+            "live_at": now - timedelta(days=60),
+            "stopped_at": now - timedelta(days=30),
+        },
+    )
+    created += new
+    if not Experiment.objects.filter(status=Experiment.Status.RUNNING).exists():
+        # Only one test may run (a constraint): an operator's own test stays.
+        _, new = Experiment.objects.get_or_create(
+            name="demo-ranker",
+            defaults={
+                "description": "Running: the second-stage ranker re-orders the lists.",
+                "treatment_ranker": True,
+                "treatment_percent": 50,
+                "status": Experiment.Status.RUNNING,
+                "live_at": now - timedelta(days=30),
+            },
+        )
+        created += new
+    return created
 
 
 def _refresh_planner_statistics() -> None:

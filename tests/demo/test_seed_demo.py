@@ -1,10 +1,16 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.db.models import Q, Sum
+from django.utils import timezone
 
 from accounts.models import Follow, User
 from analytics.models import Event
-from commerce.models import Order
+from commerce.models import EarningEntry, Order, Refund
 from courses.models import Course, Enrollment, Lesson, ShortVideo
+from recommendations.experiments import experiment_report, running_experiment
+from recommendations.models import Experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +53,96 @@ def test_seed_builds_a_consistent_platform_and_is_idempotent(tmp_path) -> None:
 def test_seed_refuses_negative_sizes() -> None:
     with pytest.raises(SystemExit):
         call_command("seed_demo", "--users", "-1")
+
+
+def test_seed_refunds_some_orders_as_the_refund_path_would() -> None:
+    # when
+    call_command(
+        "seed_demo", "--users", "200", "--videos", "16", "--courses", "8", "--events", "16000"
+    )
+    # then: refunds exist, each a full refund a day or more after purchase, never ahead of now
+    now = timezone.now()
+    refunded = list(Order.objects.filter(status=Order.Status.REFUNDED).select_related("payment"))
+    assert refunded
+    assert Order.objects.filter(status=Order.Status.PAID).count() > len(refunded)
+    for order in refunded:
+        refund = order.refunds.get()
+        assert refund.status == Refund.Status.SUCCEEDED
+        assert refund.eligible
+        assert refund.amount_minor == order.refunded_minor == order.amount_minor
+        assert order.payment.refunded_minor == order.amount_minor
+        assert order.paid_at is not None
+        assert refund.decided_at is not None
+        assert (
+            timedelta(days=1)
+            <= refund.decided_at - order.paid_at
+            <= timedelta(days=order.refund_days)
+        )
+        assert refund.decided_at <= now
+        assert order.closed_at == refund.decided_at
+        # the ledger nets to zero for the creator, as refund_apply leaves it
+        assert order.earnings.aggregate(net=Sum("net_minor"), gross=Sum("gross_minor")) == {
+            "net": 0,
+            "gross": 0,
+        }
+        assert order.earnings.get(kind=EarningEntry.Kind.REFUND).refund_id == refund.pk
+        assert not Enrollment.objects.get(
+            user_id=order.user_id, course_id=order.course_id
+        ).is_active
+    refund_events = Event.objects.filter(type=Event.Type.REFUND)
+    assert refund_events.count() == len(refunded)
+    assert sorted(refund_events.values_list("value", flat=True)) == sorted(
+        o.amount_minor for o in refunded
+    )
+
+
+def test_seed_never_dates_an_order_in_the_future() -> None:
+    # when
+    call_command("seed_demo", *SMALL)
+    # then
+    now = timezone.now()
+    assert Order.objects.exists()
+    assert not Order.objects.filter(Q(paid_at__gt=now) | Q(created_at__gt=now)).exists()
+    for order in Order.objects.all():
+        assert order.paid_at is not None
+        assert order.created_at < order.paid_at
+    assert not Refund.objects.filter(Q(decided_at__gt=now) | Q(created_at__gt=now)).exists()
+
+
+def test_seed_has_one_finished_and_one_running_ab_test() -> None:
+    # when
+    call_command("seed_demo", *SMALL)
+    call_command("seed_demo", *SMALL)
+    # then: exactly one of each, valid, with windows inside the seeded history
+    stopped = Experiment.objects.get(status=Experiment.Status.STOPPED)
+    running = Experiment.objects.get(status=Experiment.Status.RUNNING)
+    for experiment in (stopped, running):
+        experiment.full_clean()
+        assert experiment.live_at is not None
+        assert experiment.live_at < timezone.now()
+    assert stopped.stopped_at is not None
+    assert stopped.live_at is not None
+    assert stopped.live_at < stopped.stopped_at
+    serving = running_experiment()
+    assert serving is not None
+    assert serving.name == running.name
+    assert experiment_report(stopped).until == stopped.stopped_at
+
+
+def test_seed_keeps_an_operators_running_test() -> None:
+    # given
+    Experiment.objects.create(name="mine", status=Experiment.Status.RUNNING)
+    # when
+    call_command("seed_demo", *SMALL)
+    # then
+    assert list(
+        Experiment.objects.filter(status=Experiment.Status.RUNNING).values_list("name", flat=True)
+    ) == ["mine"]
+    assert Experiment.objects.filter(status=Experiment.Status.STOPPED).count() == 1
+
+
+def test_seed_without_ab_tests_leaves_experiments_alone() -> None:
+    # when
+    call_command("seed_demo", *SMALL, "--no-ab-tests")
+    # then
+    assert not Experiment.objects.exists()

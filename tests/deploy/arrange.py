@@ -24,7 +24,7 @@ from demo import seed  # noqa: E402
 BUYERS = 60
 
 seed.DISTINCT_CLIPS = 2  # rows matter here, not pixels
-seed.seed_demo(seed.SeedSize(users=30, videos=30, courses=4, events=2000))
+seed.seed_demo(seed.SeedSize(users=30, videos=30, courses=4, events=2000, ab_tests=False))
 password = make_password(seed.DEMO_PASSWORD)  # one hash: each takes PBKDF2's full cost
 User.objects.bulk_create(
     [

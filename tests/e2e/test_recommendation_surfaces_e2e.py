@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600"]
+SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
 
 
 @pytest.fixture

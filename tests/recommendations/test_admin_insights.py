@@ -597,7 +597,16 @@ def test_both_screens_on_a_trained_platform(monkeypatch, admin_client) -> None:
     # given: demo data, a trained version and a day of rollups for its items
     monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)
     call_command(
-        "seed_demo", "--users", "40", "--videos", "48", "--courses", "4", "--events", "1600"
+        "seed_demo",
+        "--users",
+        "40",
+        "--videos",
+        "48",
+        "--courses",
+        "4",
+        "--events",
+        "1600",
+        "--no-ab-tests",
     )
     version = services.recommender_retrain()
     lists = dict(ItemNeighbours.objects.filter(version=version).values_list("item_key", "items"))

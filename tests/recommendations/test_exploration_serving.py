@@ -18,7 +18,7 @@ from recommendations.serving import recommend_for_user
 
 pytestmark = pytest.mark.django_db
 
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600"]
+SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600"]
+SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from recommendations.models import ItemNeighbours, ModelVersion, UpNext
 
 pytestmark = pytest.mark.django_db
 
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600"]
+SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
 
 
 @pytest.fixture

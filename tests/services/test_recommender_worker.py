@@ -19,7 +19,7 @@ from tests.conftest import _database_url, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-SMALL = ["--users", "30", "--videos", "40", "--courses", "3", "--events", "1200"]
+SMALL = ["--users", "30", "--videos", "40", "--courses", "3", "--events", "1200", "--no-ab-tests"]
 
 # Runs in a separate process: write half the lists, then die like an OOM kill.
 KILL_MID_WRITE = """

@@ -18,9 +18,17 @@ class Command(BaseCommand):
             "--events", type=int, default=defaults.events, help="about this many behaviour events"
         )
         parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
+        parser.add_argument(
+            "--no-ab-tests",
+            dest="ab_tests",
+            action="store_false",
+            help="skip the demo's finished and running A/B tests",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        size = SeedSize(**{k: options[k] for k in ("users", "videos", "courses", "events", "seed")})
+        size = SeedSize(
+            **{k: options[k] for k in ("users", "videos", "courses", "events", "seed", "ab_tests")}
+        )
         for name in ("users", "videos", "courses", "events"):
             if getattr(size, name) < 0:
                 self.stderr.write(f"--{name} must be zero or more.")
