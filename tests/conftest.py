@@ -185,6 +185,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"kfplatform: database={db['ENGINE'].rsplit('.', 1)[-1]} broker={broker}"]
 
 
+# Minutes-long process tests (a production stack, `make run`, real workers), the
+# longest first: xdist hands out work in collection order, so the rest of the suite then
+# runs beside them instead of waiting behind them at the end.
+SLOW_FIRST = (
+    "tests/deploy/test_production.py",
+    "tests/demo/test_devstack.py",
+    "tests/services/test_recommender_worker.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the rest as collected
+
+
 _RUN_STARTED = time.time()
 
 
