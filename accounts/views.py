@@ -46,7 +46,7 @@ class KfLoginView(LoginView):
 
 
 class KfPasswordResetView(PasswordResetView):
-    """Django's reset-by-email, at most ``KF_PASSWORD_RESET_MAILS`` mails an hour per address.
+    """Django's reset-by-email, at most ``ACCOUNTS_PASSWORD_RESET_MAILS`` mails an hour per address.
 
     The page answers the same whether or not the address has an account, or
     the limit was reached, so it reveals neither; the limit keeps it from
@@ -58,9 +58,9 @@ class KfPasswordResetView(PasswordResetView):
         key = "pwreset:" + hashlib.sha256(email.encode()).hexdigest()
         by_address = "pwreset-ip:" + str(client_ip(self.request))
         if (
-            cache_count_hit(key, window_seconds=3600) > settings.KF_PASSWORD_RESET_MAILS
+            cache_count_hit(key, window_seconds=3600) > settings.ACCOUNTS_PASSWORD_RESET_MAILS
             or cache_count_hit(by_address, window_seconds=3600)
-            > settings.KF_PASSWORD_RESET_REQUESTS_PER_IP
+            > settings.ACCOUNTS_PASSWORD_RESET_REQUESTS_PER_IP
         ):
             return redirect(self.get_success_url())
         return super().form_valid(form)

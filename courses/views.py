@@ -162,7 +162,7 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | Streami
 
     A signed link (``?u=&e=&s=``) must verify and belong to the requester:
     tampered or foreign → 403, expired → 410. The entitlement is checked on
-    every request either way. With ``KF_MEDIA_ACCEL_PREFIX`` set, nginx sends
+    every request either way. With ``COURSES_MEDIA_ACCEL_PREFIX`` set, nginx sends
     the bytes (and answers Range) through ``X-Accel-Redirect``.
     """
     lesson = lesson_get(lesson_id=lesson_id)
@@ -180,7 +180,7 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | Streami
     path = Path(settings.MEDIA_ROOT) / name
     if not path.is_file():
         raise Http404("No such lesson media.")
-    prefix = settings.KF_MEDIA_ACCEL_PREFIX
+    prefix = settings.COURSES_MEDIA_ACCEL_PREFIX
     if prefix:
         response: HttpResponse | StreamingHttpResponse = HttpResponse(
             content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -120,7 +120,7 @@ def _broker(environ: Mapping[str, str]) -> str:
 
 
 def _accel_prefix(environ: Mapping[str, str]) -> str:
-    value = _get(environ, "KF_MEDIA_ACCEL_PREFIX")
+    value = _get(environ, "COURSES_MEDIA_ACCEL_PREFIX")
     if not value:
         return "is missing"
     if not (value.startswith("/") and value.endswith("/")):
@@ -242,7 +242,7 @@ REQUIREMENTS: tuple[tuple[str, Callable[[Mapping[str, str]], str], str], ...] = 
         "worker's tasks return at once), or a Redis database of its own, e.g. redis://host:6379/2",
     ),
     (
-        "KF_MEDIA_ACCEL_PREFIX",
+        "COURSES_MEDIA_ACCEL_PREFIX",
         _accel_prefix,
         "/protected/ (deploy/nginx.conf's internal location for paid lesson media)",
     ),
@@ -284,13 +284,13 @@ REQUIREMENTS: tuple[tuple[str, Callable[[Mapping[str, str]], str], str], ...] = 
         f"a secret of this staging site, e.g. from {RANDOM}",
     ),
     (
-        "STRIPE_SECRET_KEY",
-        _stripe_key("STRIPE_SECRET_KEY"),
+        "COMMERCE_STRIPE_SECRET_KEY",
+        _stripe_key("COMMERCE_STRIPE_SECRET_KEY"),
         "the secret key from the Stripe dashboard, sk_live_... (not needed on a sandbox staging site)",
     ),
     (
-        "STRIPE_WEBHOOK_SECRET",
-        _stripe_key("STRIPE_WEBHOOK_SECRET"),
+        "COMMERCE_STRIPE_WEBHOOK_SECRET",
+        _stripe_key("COMMERCE_STRIPE_WEBHOOK_SECRET"),
         "the signing secret of the Stripe webhook endpoint, whsec_...",
     ),
 )

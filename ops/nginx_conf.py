@@ -87,7 +87,7 @@ def nginx_values_from_env(
             "privkey.pem (README, 'Production')"
         )
     if not accel_prefix:
-        raise NginxConfError("KF_MEDIA_ACCEL_PREFIX missing: put /protected/")
+        raise NginxConfError("COURSES_MEDIA_ACCEL_PREFIX missing: put /protected/")
     run_dir = environ.get("KF_NGINX_RUN_DIR", "")
     layout = {}
     if run_dir:

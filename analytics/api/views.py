@@ -121,7 +121,7 @@ class EventBatchApi(APIView):
             return value
 
         def validate_events(self, value: list) -> list:
-            limit = settings.EVENTS_MAX_BATCH
+            limit = settings.ANALYTICS_EVENTS_MAX_BATCH
             if len(value) > limit:
                 raise serializers.ValidationError(f"At most {limit} events per batch.")
             return check_events(value, CLIENT_TYPE_VALUES, MAX_PROPS_CHARS)

@@ -45,7 +45,9 @@ def gateway_enabled(name: str) -> bool:
     if name == "sandbox":
         return bool(settings.COMMERCE_SANDBOX_ENABLED)
     if name == "stripe":
-        return settings.COMMERCE_GATEWAY == "stripe" or bool(settings.STRIPE_WEBHOOK_SECRET)
+        return settings.COMMERCE_GATEWAY == "stripe" or bool(
+            settings.COMMERCE_STRIPE_WEBHOOK_SECRET
+        )
     return False
 
 

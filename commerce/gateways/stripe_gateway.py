@@ -35,7 +35,7 @@ SESSION_STATUS = {
 
 
 def _client() -> stripe.StripeClient:
-    return stripe.StripeClient(str(settings.STRIPE_SECRET_KEY))
+    return stripe.StripeClient(str(settings.COMMERCE_STRIPE_SECRET_KEY))
 
 
 def _session_state(obj: Mapping[str, Any], status: str | None = None) -> ProviderState:
@@ -136,9 +136,9 @@ class StripeGateway:
         return ProviderRefund(id=str(refund.id), amount_minor=int(refund.amount), key=key)
 
     def webhook_parse(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
-        secret = str(settings.STRIPE_WEBHOOK_SECRET)
+        secret = str(settings.COMMERCE_STRIPE_WEBHOOK_SECRET)
         if not secret:  # a deploy mistake, not the sender's: 503 so Stripe retries
-            raise GatewayError("STRIPE_WEBHOOK_SECRET is not configured.")
+            raise GatewayError("COMMERCE_STRIPE_WEBHOOK_SECRET is not configured.")
         header = headers.get("Stripe-Signature", "")
         # The library checks the signature; the window is ours, both ways (the
         # library only refuses old timestamps) and on the clock tests can fix.

@@ -129,4 +129,4 @@ def sale_earning(order: Order, *, creator_id: int, paid_at: datetime) -> Earning
 
 
 def _fee(amount_minor: int) -> int:
-    return amount_minor * int(settings.KF_PLATFORM_FEE_PERCENT) // 100
+    return amount_minor * int(settings.COMMERCE_PLATFORM_FEE_PERCENT) // 100

@@ -111,7 +111,9 @@ def media_asset_process(*, asset_id: int) -> MediaAsset:
 def _check_limits(asset: MediaAsset, info: MediaInfo) -> None:
     """Short videos (public assets) and lessons (private) have their own length limits."""
     limit = (
-        settings.KF_LESSON_MAX_SECONDS if asset.is_private else settings.KF_SHORT_VIDEO_MAX_SECONDS
+        settings.COURSES_LESSON_MAX_SECONDS
+        if asset.is_private
+        else settings.COURSES_SHORT_VIDEO_MAX_SECONDS
     )
     if info.duration_seconds > limit:
         kind = "lesson videos" if asset.is_private else "short videos"
@@ -205,7 +207,7 @@ def _asset_reject(*, asset_id: int, reason: str) -> MediaAsset:
 
 def media_stale_before(*, now: datetime) -> datetime:
     """Assets still ``uploaded``/``processing`` since before this are stuck."""
-    return now - timedelta(seconds=settings.KF_MEDIA_STALE_SECONDS)
+    return now - timedelta(seconds=settings.COURSES_MEDIA_STALE_SECONDS)
 
 
 def media_asset_is_retryable(asset: MediaAsset, *, now: datetime) -> bool:

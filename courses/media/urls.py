@@ -34,7 +34,7 @@ class MediaLinkError(Exception):
 
 
 def _key() -> bytes:
-    explicit = str(getattr(settings, "KF_MEDIA_URL_KEY", "") or "")
+    explicit = str(getattr(settings, "COURSES_MEDIA_URL_KEY", "") or "")
     if explicit:
         return explicit.encode()
     return hashlib.sha256(f"media-url:{settings.SECRET_KEY}".encode()).digest()
@@ -50,7 +50,7 @@ def media_query(
 ) -> str:
     """The query string for a lesson's media URL: lives min(TTL, duration + 15 min)."""
     now = time.time() if now is None else now
-    ttl = int(getattr(settings, "KF_MEDIA_URL_TTL_SECONDS", 4 * 3600))
+    ttl = int(getattr(settings, "COURSES_MEDIA_URL_TTL_SECONDS", 4 * 3600))
     if duration_seconds > 0:
         ttl = min(ttl, int(duration_seconds) + 15 * 60)
     expires = int(now) + ttl

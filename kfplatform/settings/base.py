@@ -6,6 +6,7 @@ Celery, local-memory cache, media under ``var/media``. Setting
 code to PostgreSQL, Redis and real workers.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,12 +22,17 @@ from ops.config import (
 )
 from ops.environment import SANDBOX_DEV_WEBHOOK_SECRET
 
+from .renamed_variables import environ_with_renamed_variables
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")  # real environment variables still win
+# Every read goes through this copy, in which a variable set under its pre-issue-18
+# name answers to the new one, with a warning (renamed_variables.py; prod.py validates it).
+env.ENVIRON = environ_with_renamed_variables(os.environ)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-not-secret")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -139,9 +145,6 @@ LOGOUT_REDIRECT_URL = "home"
 # smtp+tls://user:password@smtp.example.com:587; the default prints mails to the console.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="kfplatform <noreply@localhost>")
-KF_PASSWORD_RESET_MAILS = env.int("KF_PASSWORD_RESET_MAILS", default=3)  # per address and hour
-# Reset requests one client address may make per hour (security, issue 12).
-KF_PASSWORD_RESET_REQUESTS_PER_IP = env.int("KF_PASSWORD_RESET_REQUESTS_PER_IP", default=20)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("简体中文"))]
@@ -177,7 +180,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Public counters anyone can bump (courses.api.engagement.VideoShareApi).
-    "DEFAULT_THROTTLE_RATES": {"share": env("KF_SHARE_RATE", default="60/hour")},
+    "DEFAULT_THROTTLE_RATES": {"share": env("COURSES_SHARE_RATE", default="60/hour")},
     # Proxies in front of Django that append to X-Forwarded-For (deploy/nginx.conf: 1).
     # 0 trusts only the socket address, so a client cannot pick its throttle key.
     "NUM_PROXIES": env.int("KF_NUM_PROXIES", default=0),
@@ -242,29 +245,16 @@ CELERY_BEAT_SCHEDULER = "ops.beat.SingleBeatScheduler"
 # Every periodic task, each with its reason: ops/config.py.
 CELERY_BEAT_SCHEDULE = beat_schedule(KF_WORKER_QUEUES)
 
-# --- Product settings ------------------------------------------------------
+# --- Platform-wide (KF_*) ---------------------------------------------------
+# Each app's settings and variables carry its name (ACCOUNTS_, ANALYTICS_, COURSES_,
+# STUDIO_, COMMERCE_, RECOMMENDATIONS_); KF_ is for what belongs to no one app: the
+# wiring and operations (health, metrics, cache, proxies, workers, the dev stack) and
+# the platform's reporting day and currency. Variables renamed to this scheme are
+# still read under their old names for one release (renamed_variables.py).
 KF_REPORT_TZ = env("KF_REPORT_TZ", default="Asia/Shanghai")
 KF_DEFAULT_CURRENCY = env("KF_DEFAULT_CURRENCY", default="CNY")
-KF_PLATFORM_FEE_PERCENT = env.int("KF_PLATFORM_FEE_PERCENT", default=30)
 KF_DATA_DIR = env.path("KF_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
 KF_REQUIRE_SERVICES = env.bool("KF_REQUIRE_SERVICES", default=False)
-EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=500)
-
-# --- Recommendations ---------------------------------------------------------
-RECOMMENDATIONS_TOP_N = env.int("RECOMMENDATIONS_TOP_N", default=100)
-RECOMMENDATIONS_HALF_LIFE_DAYS = env.float("RECOMMENDATIONS_HALF_LIFE_DAYS", default=30.0)
-# A new model is promoted unless its NDCG@10 is below the active one's by more than this.
-RECOMMENDATIONS_PROMOTION_TOLERANCE = env.float("RECOMMENDATIONS_PROMOTION_TOLERANCE", default=0.01)
-RECOMMENDATIONS_EXPLORATION_SHARE = env.float("RECOMMENDATIONS_EXPLORATION_SHARE", default=0.10)
-RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=2)
-# Train the sequence model (SASRec, needs torch) at each retrain for "up next";
-# early stopping ends it sooner, the epoch cap keeps it inside the task's time limit.
-# Choose member parameters and blend weights at each retrain on a temporal carve of its data.
-RECOMMENDATIONS_TUNE = env.bool("RECOMMENDATIONS_TUNE", default=True)
-RECOMMENDATIONS_SEQUENCE = env.bool("RECOMMENDATIONS_SEQUENCE", default=True)
-RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS = env.int("RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS", default=30)
-# A served feed page is reused this long unless the viewer acts (like, hide, follow).
-RECOMMENDATIONS_PAGE_CACHE_SECONDS = env.int("RECOMMENDATIONS_PAGE_CACHE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,
@@ -275,19 +265,47 @@ LOGGING = {
     "loggers": {"jieba": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
-# --- Studio: uploads, media processing, publishing (creator studio) --------
-KF_UPLOAD_MAX_BYTES = env.int("KF_UPLOAD_MAX_BYTES", default=2 * 1024**3)
-KF_UPLOAD_CHUNK_BYTES = env.int("KF_UPLOAD_CHUNK_BYTES", default=8 * 1024**2)  # client chunk
-KF_UPLOAD_CHUNK_MAX_BYTES = env.int("KF_UPLOAD_CHUNK_MAX_BYTES", default=64 * 1024**2)
-KF_UPLOAD_SESSION_HOURS = env.int("KF_UPLOAD_SESSION_HOURS", default=12)
-KF_SHORT_VIDEO_MAX_SECONDS = env.int("KF_SHORT_VIDEO_MAX_SECONDS", default=180)
-KF_LESSON_MAX_SECONDS = env.int("KF_LESSON_MAX_SECONDS", default=4 * 3600)
-# An asset still uploaded/processing after this is stuck (lost task, killed worker).
-KF_MEDIA_STALE_SECONDS = env.int("KF_MEDIA_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
-# True: new and edited content waits for an admin; False: published at once.
-KF_MODERATION_REQUIRED = env.bool("KF_MODERATION_REQUIRED", default=False)
+# --- Accounts: password reset (login throttling: Security below) ------------
+# Reset mails one address may receive per hour.
+ACCOUNTS_PASSWORD_RESET_MAILS = env.int("ACCOUNTS_PASSWORD_RESET_MAILS", default=3)
+# Reset requests one client address may make per hour (security, issue 12).
+ACCOUNTS_PASSWORD_RESET_REQUESTS_PER_IP = env.int(
+    "ACCOUNTS_PASSWORD_RESET_REQUESTS_PER_IP", default=20
+)
 
-# --- Commerce: gateways, webhooks, refunds, idempotency, media URLs ---------
+# --- Analytics (issue 7) ---------------------------------------------------
+# Most events one POST /api/v1/events/batch may carry.
+ANALYTICS_EVENTS_MAX_BATCH = env.int("ANALYTICS_EVENTS_MAX_BATCH", default=500)
+# Client clocks within this many seconds of the server are trusted as is.
+ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS = env.int(
+    "ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS", default=120
+)
+# Client events older than this (after the clock correction) are dropped: the
+# rollup days they belong to are closed, and a forged old date would reopen them.
+ANALYTICS_MAX_EVENT_AGE_DAYS = env.int("ANALYTICS_MAX_EVENT_AGE_DAYS", default=30)
+
+# --- Courses: media limits and lesson media URLs ------------------------------
+# (COURSES_SHARE_RATE, the share counter's throttle, is in REST_FRAMEWORK above.)
+COURSES_SHORT_VIDEO_MAX_SECONDS = env.int("COURSES_SHORT_VIDEO_MAX_SECONDS", default=180)
+COURSES_LESSON_MAX_SECONDS = env.int("COURSES_LESSON_MAX_SECONDS", default=4 * 3600)
+# An asset still uploaded/processing after this is stuck (lost task, killed worker).
+COURSES_MEDIA_STALE_SECONDS = env.int(
+    "COURSES_MEDIA_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60
+)
+# Lesson media: signed, user-bound URLs; nginx X-Accel-Redirect when a prefix is set.
+COURSES_MEDIA_URL_KEY = env("COURSES_MEDIA_URL_KEY", default="")  # empty: from SECRET_KEY
+COURSES_MEDIA_URL_TTL_SECONDS = env.int("COURSES_MEDIA_URL_TTL_SECONDS", default=4 * 3600)
+COURSES_MEDIA_ACCEL_PREFIX = env("COURSES_MEDIA_ACCEL_PREFIX", default="")  # e.g. /protected/
+
+# --- Studio: uploads and moderation (creator studio) --------------------------
+STUDIO_UPLOAD_MAX_BYTES = env.int("STUDIO_UPLOAD_MAX_BYTES", default=2 * 1024**3)
+STUDIO_UPLOAD_CHUNK_BYTES = env.int("STUDIO_UPLOAD_CHUNK_BYTES", default=8 * 1024**2)  # client
+STUDIO_UPLOAD_CHUNK_MAX_BYTES = env.int("STUDIO_UPLOAD_CHUNK_MAX_BYTES", default=64 * 1024**2)
+STUDIO_UPLOAD_SESSION_HOURS = env.int("STUDIO_UPLOAD_SESSION_HOURS", default=12)
+# True: new and edited content waits for an admin; False: published at once.
+STUDIO_MODERATION_REQUIRED = env.bool("STUDIO_MODERATION_REQUIRED", default=False)
+
+# --- Commerce: gateways, webhooks, refunds, idempotency, earnings -----------
 # Security (issue 12): prod.py names the gateway explicitly, refuses the sandbox unless
 # COMMERCE_SANDBOX_ENABLED (a staging site), and then takes its secret from the environment.
 COMMERCE_GATEWAY = env("COMMERCE_GATEWAY", default="sandbox")  # sandbox | stripe
@@ -305,21 +323,26 @@ COMMERCE_REFUND_DAYS = env.int("COMMERCE_REFUND_DAYS", default=7)
 COMMERCE_REFUND_MAX_WATCHED_PERCENT = env.int("COMMERCE_REFUND_MAX_WATCHED_PERCENT", default=30)
 COMMERCE_REFUND_AUTO_APPROVE = env.bool("COMMERCE_REFUND_AUTO_APPROVE", default=True)
 COMMERCE_IDEMPOTENCY_TTL_HOURS = env.int("COMMERCE_IDEMPOTENCY_TTL_HOURS", default=24)
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
-# Lesson media: signed, user-bound URLs; nginx X-Accel-Redirect when a prefix is set.
-KF_MEDIA_URL_KEY = env("KF_MEDIA_URL_KEY", default="")  # empty: derived from SECRET_KEY
-KF_MEDIA_URL_TTL_SECONDS = env.int("KF_MEDIA_URL_TTL_SECONDS", default=4 * 3600)
-KF_MEDIA_ACCEL_PREFIX = env("KF_MEDIA_ACCEL_PREFIX", default="")  # e.g. /protected/
+COMMERCE_STRIPE_SECRET_KEY = env("COMMERCE_STRIPE_SECRET_KEY", default="")
+COMMERCE_STRIPE_WEBHOOK_SECRET = env("COMMERCE_STRIPE_WEBHOOK_SECRET", default="")
+# Share of each sale the platform keeps; the creator earns the rest.
+COMMERCE_PLATFORM_FEE_PERCENT = env.int("COMMERCE_PLATFORM_FEE_PERCENT", default=30)
 
-# --- Analytics (issue 7) ---------------------------------------------------
-# Client clocks within this many seconds of the server are trusted as is.
-ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS = env.int(
-    "ANALYTICS_CLOCK_SKEW_TOLERANCE_SECONDS", default=120
-)
-# Client events older than this (after the clock correction) are dropped: the
-# rollup days they belong to are closed, and a forged old date would reopen them.
-ANALYTICS_MAX_EVENT_AGE_DAYS = env.int("ANALYTICS_MAX_EVENT_AGE_DAYS", default=30)
+# --- Recommendations ---------------------------------------------------------
+RECOMMENDATIONS_TOP_N = env.int("RECOMMENDATIONS_TOP_N", default=100)
+RECOMMENDATIONS_HALF_LIFE_DAYS = env.float("RECOMMENDATIONS_HALF_LIFE_DAYS", default=30.0)
+# A new model is promoted unless its NDCG@10 is below the active one's by more than this.
+RECOMMENDATIONS_PROMOTION_TOLERANCE = env.float("RECOMMENDATIONS_PROMOTION_TOLERANCE", default=0.01)
+RECOMMENDATIONS_EXPLORATION_SHARE = env.float("RECOMMENDATIONS_EXPLORATION_SHARE", default=0.10)
+RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=2)
+# Train the sequence model (SASRec, needs torch) at each retrain for "up next";
+# early stopping ends it sooner, the epoch cap keeps it inside the task's time limit.
+# Choose member parameters and blend weights at each retrain on a temporal carve of its data.
+RECOMMENDATIONS_TUNE = env.bool("RECOMMENDATIONS_TUNE", default=True)
+RECOMMENDATIONS_SEQUENCE = env.bool("RECOMMENDATIONS_SEQUENCE", default=True)
+RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS = env.int("RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS", default=30)
+# A served feed page is reused this long unless the viewer acts (like, hide, follow).
+RECOMMENDATIONS_PAGE_CACHE_SECONDS = env.int("RECOMMENDATIONS_PAGE_CACHE_SECONDS", default=60)
 
 # --- Operations: health, metrics, worker heartbeats (issue 13) --------------
 # Readiness calls a part stale past these ages (docs/operations.md, "Alerts").
@@ -338,8 +361,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every web node
-AXES_FAILURE_LIMIT = env.int("KF_LOGIN_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("KF_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_FAILURE_LIMIT = env.int("ACCOUNTS_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ACCOUNTS_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
 AXES_RESET_ON_SUCCESS = True

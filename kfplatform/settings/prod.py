@@ -4,8 +4,6 @@ A missing or wrong variable stops start-up with one ImproperlyConfigured
 that names each and what to put in it, rather than running half-configured.
 """
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
 from ops.environment import problems_report, production_problems
@@ -14,8 +12,9 @@ from .base import *  # noqa: F403
 from .base import env
 
 # --- ops: start-up validation (issue 13) ------------------------------------
-# base.py has already merged .env into os.environ (real variables win).
-_problems = production_problems(os.environ)
+# base.py has already merged .env into os.environ (real variables win) and read
+# renamed variables under their new names into env.ENVIRON: validate that.
+_problems = production_problems(env.ENVIRON)
 if _problems:
     raise ImproperlyConfigured(problems_report(_problems))
 # --- end ops: start-up validation ---------------------------------------------
@@ -35,7 +34,7 @@ STORAGES = {
 }
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-KF_MODERATION_REQUIRED = env.bool("KF_MODERATION_REQUIRED", default=True)
+STUDIO_MODERATION_REQUIRED = env.bool("STUDIO_MODERATION_REQUIRED", default=True)
 
 # --- ops: cache, sessions, proxy, health and metrics (issue 13) -------------
 # Page cache (REDIS_URL) and sessions (REDIS_SESSIONS_URL) live in two Redis
@@ -67,8 +66,8 @@ COMMERCE_SANDBOX_WEBHOOK_SECRET = (
     env("COMMERCE_SANDBOX_WEBHOOK_SECRET") if COMMERCE_SANDBOX_ENABLED else ""
 )
 if COMMERCE_GATEWAY == "stripe":
-    STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
-    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+    COMMERCE_STRIPE_SECRET_KEY = env("COMMERCE_STRIPE_SECRET_KEY")
+    COMMERCE_STRIPE_WEBHOOK_SECRET = env("COMMERCE_STRIPE_WEBHOOK_SECRET")
 
 # --- Security (issue 12): HTTPS, HSTS and the policy for the named gateway -----
 # TLS ends at nginx (or a load balancer in front of it), which sends

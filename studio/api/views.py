@@ -71,7 +71,7 @@ class UploadSessionSerializer(serializers.Serializer):
         ref_name = "StudioUploadSession"
 
     def get_chunk_bytes(self, session: UploadSession) -> int:
-        return int(settings.KF_UPLOAD_CHUNK_BYTES)
+        return int(settings.STUDIO_UPLOAD_CHUNK_BYTES)
 
     def get_upload_url(self, session: UploadSession) -> str:
         return reverse("api:studio:upload-detail", kwargs={"session_id": session.id})

@@ -4,7 +4,7 @@ What viewers see of a short video or a course is what a moderator approved
 (``courses.visibility``). Every studio write that changes it — the item's
 details, a section's title, a lesson added, renamed, made a free preview or
 given another video, subtitles attached — calls ``review_after_change`` on
-the video or course, in the same transaction. With ``KF_MODERATION_REQUIRED``
+the video or course, in the same transaction. With ``STUDIO_MODERATION_REQUIRED``
 the item goes back to review; without it, content stays approved, except
 after a rejection, which only a moderator lifts. Publishing never changes
 moderation. Writes that add nothing new for viewers (reordering, deleting a
@@ -37,7 +37,7 @@ from .publishing import _locked, followers_notify_if_visible
 
 def moderation_after_change(current: str) -> str:
     """The moderation state of an item whose viewer-visible content is new or changed."""
-    if current == Moderation.APPROVED and not settings.KF_MODERATION_REQUIRED:
+    if current == Moderation.APPROVED and not settings.STUDIO_MODERATION_REQUIRED:
         return Moderation.APPROVED
     return Moderation.PENDING
 

@@ -34,10 +34,10 @@ def _partial_path(session: UploadSession) -> Path:
 def upload_session_create(
     *, owner_id: int, purpose: str, filename: str, size_bytes: int, now: datetime | None = None
 ) -> UploadSession:
-    """Open an upload of ``size_bytes`` bytes; it expires after KF_UPLOAD_SESSION_HOURS."""
+    """Open an upload of ``size_bytes`` bytes; it expires after STUDIO_UPLOAD_SESSION_HOURS."""
     if size_bytes <= 0:
         raise ApplicationError(_("The file is empty."), code="empty_file")
-    limit = settings.KF_UPLOAD_MAX_BYTES
+    limit = settings.STUDIO_UPLOAD_MAX_BYTES
     if size_bytes > limit:
         raise ApplicationError(
             _("The file is larger than the limit of %(size).1f GiB.") % {"size": limit / 1024**3},
@@ -51,7 +51,7 @@ def upload_session_create(
         purpose=purpose,
         filename=Path(filename).name[:255] or "video",
         size_bytes=size_bytes,
-        expires_at=now + timedelta(hours=settings.KF_UPLOAD_SESSION_HOURS),
+        expires_at=now + timedelta(hours=settings.STUDIO_UPLOAD_SESSION_HOURS),
     )
     session.full_clean()
     session.save()
@@ -124,12 +124,12 @@ def _upload_check(session: UploadSession, rng: ContentRange, *, now: datetime) -
             status=409,
             extra={"offset": session.offset},
         )
-    if rng.length > settings.KF_UPLOAD_CHUNK_MAX_BYTES:
+    if rng.length > settings.STUDIO_UPLOAD_CHUNK_MAX_BYTES:
         raise ApplicationError(
             _("The chunk is too large."),
             code="chunk_too_large",
             status=413,
-            extra={"max_chunk_bytes": settings.KF_UPLOAD_CHUNK_MAX_BYTES},
+            extra={"max_chunk_bytes": settings.STUDIO_UPLOAD_CHUNK_MAX_BYTES},
         )
 
 

@@ -113,7 +113,7 @@ def test_a_course_waiting_for_review_reaches_followers_when_approved(
     settings, django_capture_on_commit_callbacks
 ) -> None:
     # given moderation is required and a fan follows the creator
-    settings.KF_MODERATION_REQUIRED = True
+    settings.STUDIO_MODERATION_REQUIRED = True
     creator, fan = CreatorProfileFactory.create().user, UserFactory.create()
     follow_create(follower_id=fan.pk, creator_id=creator.pk)
     course = CourseFactory.create(

@@ -85,7 +85,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client: Client, mem
     assert mail.outbox == []
 
 
-@override_settings(KF_PASSWORD_RESET_MAILS=2)
+@override_settings(ACCOUNTS_PASSWORD_RESET_MAILS=2)
 def test_reset_mails_to_one_address_are_limited_per_hour(client: Client, member: User) -> None:
     for _ in range(4):
         response = client.post("/accounts/password/reset/", {"email": "mei@example.com"})

@@ -100,7 +100,7 @@ def test_invalid_batches_get_a_clear_400(api_client, body, field):
     assert Event.objects.count() == 0
 
 
-@override_settings(EVENTS_MAX_BATCH=3)
+@override_settings(ANALYTICS_EVENTS_MAX_BATCH=3)
 def test_batch_over_the_limit_is_refused(api_client):
     response = api_client.post(URL, {"events": [_event(n) for n in range(4)]}, format="json")
     assert response.status_code == 400

@@ -20,10 +20,10 @@ STRIPE_SECRET = "whsec_test_stripe"
 def _commerce_settings(settings: Any) -> None:
     settings.COMMERCE_SANDBOX_WEBHOOK_TRANSPORT = "inprocess"
     settings.COMMERCE_SANDBOX_WEBHOOK_SECRET = SANDBOX_SECRET
-    settings.STRIPE_WEBHOOK_SECRET = STRIPE_SECRET
+    settings.COMMERCE_STRIPE_WEBHOOK_SECRET = STRIPE_SECRET
     settings.COMMERCE_GATEWAY = "sandbox"
     settings.COMMERCE_REFUND_AUTO_APPROVE = True
-    settings.KF_MEDIA_ACCEL_PREFIX = ""
+    settings.COURSES_MEDIA_ACCEL_PREFIX = ""
 
 
 def sandbox_event(

@@ -67,7 +67,7 @@ def test_link_lifetime_is_bounded_by_lesson_length(setup) -> None:
 
 def test_production_hands_the_bytes_to_nginx(setup, settings) -> None:
     lesson, student, client = setup
-    settings.KF_MEDIA_ACCEL_PREFIX = "/protected/"
+    settings.COURSES_MEDIA_ACCEL_PREFIX = "/protected/"
     response = client.get(_url(lesson, student.pk), headers={"Range": "bytes=0-99"})
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == f"/protected/{lesson.asset.file.name}"
@@ -75,7 +75,7 @@ def test_production_hands_the_bytes_to_nginx(setup, settings) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response.content == b""
     # and nobody else gets the header
-    settings.KF_MEDIA_ACCEL_PREFIX = "/protected/"
+    settings.COURSES_MEDIA_ACCEL_PREFIX = "/protected/"
     assert "X-Accel-Redirect" not in Client().get(_url(lesson, None))
 
 

@@ -83,7 +83,7 @@ def test_plain_http_redirects_to_https_and_metrics_stay_private(nginx) -> None:
 def test_nginx_serves_authorised_ranges_and_hides_direct_paths(nginx, make_clip, settings) -> None:
     # given: Django hands lesson bytes to nginx
     base, _, context = nginx
-    settings.KF_MEDIA_ACCEL_PREFIX = "/protected/"
+    settings.COURSES_MEDIA_ACCEL_PREFIX = "/protected/"
     name = make_clip("private/videos/test/nginx.mp4")
     size = (Path(django_settings.MEDIA_ROOT) / name).stat().st_size
     lesson = LessonFactory.create(asset__file=name)

@@ -248,7 +248,7 @@ def _stripe_session_event(order: Order, event_id: str = "evt_s1") -> dict:
 def stripe_order(buyer, settings, monkeypatch) -> Order:
     """A pending order whose checkout Stripe opened (the library call is faked)."""
     settings.COMMERCE_GATEWAY = "stripe"
-    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.COMMERCE_STRIPE_SECRET_KEY = "sk_test_x"
     monkeypatch.setattr("commerce.gateways.stripe_gateway._client", fake_stripe_client([]))
     created = order_create(user_id=buyer.pk, course_id=paid_course(price=10000).pk).order
     assert created is not None
@@ -346,7 +346,7 @@ def test_stripe_checkout_session_is_created_with_the_order_key(
 ) -> None:
     # given: no Stripe server is reachable, so the library call is observed
     settings.COMMERCE_GATEWAY = "stripe"
-    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.COMMERCE_STRIPE_SECRET_KEY = "sk_test_x"
     calls: list[tuple] = []
     monkeypatch.setattr("commerce.gateways.stripe_gateway._client", fake_stripe_client(calls))
     # when
@@ -370,7 +370,7 @@ def test_stripe_without_a_configured_secret_is_503_and_changes_nothing(
     client: Client, stripe_order: Order, settings
 ) -> None:
     order = stripe_order
-    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.COMMERCE_STRIPE_WEBHOOK_SECRET = ""
     assert _stripe_post(client, _stripe_session_event(order)).status_code == 503
     assert Order.objects.get(pk=order.pk).status == "pending"
     assert not WebhookEvent.objects.exists()

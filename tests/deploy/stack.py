@@ -91,7 +91,7 @@ class Stack:
             "REDIS_URL": redis.url(0),
             "REDIS_SESSIONS_URL": redis.url(1),
             "CELERY_BROKER_URL": broker_url,
-            "KF_MEDIA_ACCEL_PREFIX": "/protected/",
+            "COURSES_MEDIA_ACCEL_PREFIX": "/protected/",
             "KF_METRICS_TOKEN": self.metrics_token,
             "KF_NUM_PROXIES": "1",
             "EMAIL_URL": f"smtp://127.0.0.1:{free_port()}",

@@ -24,7 +24,7 @@ def test_upload_survives_a_dropped_request_and_the_video_plays(
     live_server, page, settings, tmp_path
 ) -> None:
     # given: a creator, small chunks so a 3 s clip takes several requests
-    settings.KF_UPLOAD_CHUNK_BYTES = CHUNK
+    settings.STUDIO_UPLOAD_CHUNK_BYTES = CHUNK
     creator = CreatorProfileFactory.create().user
     CategoryFactory.create(slug="technology", name="Technology")
     clip = _clip(tmp_path, "short.mp4", 3.0)

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from kfplatform.settings.renamed_variables import RENAMED_VARIABLES
 from ops.environment import REQUIREMENTS, production_problems
 
 PROD_ENV = {
@@ -16,20 +17,20 @@ PROD_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "REDIS_SESSIONS_URL": "redis://127.0.0.1:6379/1",
     "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
-    "KF_MEDIA_ACCEL_PREFIX": "/protected/",
+    "COURSES_MEDIA_ACCEL_PREFIX": "/protected/",
     "KF_METRICS_TOKEN": "m" * 32,
     "KF_NUM_PROXIES": "1",
     "EMAIL_URL": "smtp+tls://user:secret@smtp.example.com:587",
     # Payments (issue 12): the gateway is named, and Stripe's keys come with it.
     "COMMERCE_GATEWAY": "stripe",
-    "STRIPE_SECRET_KEY": "sk_test_x",
-    "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    "COMMERCE_STRIPE_SECRET_KEY": "sk_test_x",
+    "COMMERCE_STRIPE_WEBHOOK_SECRET": "whsec_x",
 }
 REQUIRED = [name for name, _, _ in REQUIREMENTS if name in PROD_ENV]
 
 
 def _load_prod(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess[str]:
-    names = {name for name, _, _ in REQUIREMENTS} | set(PROD_ENV)
+    names = {name for name, _, _ in REQUIREMENTS} | set(PROD_ENV) | set(RENAMED_VARIABLES)
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -98,7 +99,7 @@ def test_each_variable_is_required(missing: str) -> None:
             "names the same Redis database as REDIS_SESSIONS_URL (clearing it would drop tasks)",
         ),
         ("CELERY_BROKER_URL", "kafka://x", "has the scheme kafka://"),
-        ("KF_MEDIA_ACCEL_PREFIX", "protected", "is 'protected', not a /path/"),
+        ("COURSES_MEDIA_ACCEL_PREFIX", "protected", "is 'protected', not a /path/"),
         ("KF_METRICS_TOKEN", "abc", "is 3 characters long"),
         ("EMAIL_URL", "consolemail://", "prints mail (password-reset links) to the log"),
         ("CELERY_TASK_TIME_LIMIT", "600", "is 600, not above CELERY_TASK_SOFT_TIME_LIMIT (600)"),

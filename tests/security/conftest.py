@@ -26,11 +26,23 @@ PROD_ENV = {
     **REQUIRED_ENV,
     "DJANGO_SECRET_KEY": "prod-test-" + "k" * 50,
     "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
-    "STRIPE_SECRET_KEY": "sk_test_prod",
-    "STRIPE_WEBHOOK_SECRET": "whsec_prod_stripe",
+    "COMMERCE_STRIPE_SECRET_KEY": "sk_test_prod",
+    "COMMERCE_STRIPE_WEBHOOK_SECRET": "whsec_prod_stripe",
 }
-# Variables a developer's shell may carry that production would not have.
-CLEARED = ("COMMERCE_", "STRIPE_", "DJANGO_", "KF_", "AXES_", "REDIS_SESSIONS_URL", "EMAIL_URL")
+# Variables a developer's shell may carry that production would not have (STRIPE_ and
+# most KF_ ones are the old names of renamed variables, still read).
+CLEARED = (
+    "ACCOUNTS_",
+    "COURSES_",
+    "STUDIO_",
+    "COMMERCE_",
+    "STRIPE_",
+    "DJANGO_",
+    "KF_",
+    "AXES_",
+    "REDIS_SESSIONS_URL",
+    "EMAIL_URL",
+)
 # The test's own plumbing: which services, where files, mails and tasks go (CELERY_* and
 # EMAIL_* too), how fast hashing is.
 KEPT = {
@@ -47,7 +59,7 @@ KEPT = {
     "SESSION_CACHE_ALIAS",
     # No nginx stands in front of the test server to answer X-Accel-Redirect, so paid
     # media streams from Django as without a prefix (tests/deploy/ covers nginx).
-    "KF_MEDIA_ACCEL_PREFIX",
+    "COURSES_MEDIA_ACCEL_PREFIX",
 }
 
 

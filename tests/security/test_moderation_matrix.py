@@ -56,7 +56,7 @@ class World:
 
 @pytest.fixture
 def world(prod_settings: Any, make_clip: Callable[..., str]) -> World:
-    prod_settings()  # KF_MODERATION_REQUIRED is production's default
+    prod_settings()  # STUDIO_MODERATION_REQUIRED is production's default
     creator = CreatorProfileFactory.create().user
     clip = make_clip()
     course = CourseFactory.create(creator=creator, title="Approved course", moderation="approved")
@@ -426,7 +426,7 @@ def test_reordering_and_deleting_change_nothing_a_moderator_must_see(world: Worl
 
 
 def test_without_moderation_required_a_rejection_still_stands(world: World, settings: Any) -> None:
-    settings.KF_MODERATION_REQUIRED = False
+    settings.STUDIO_MODERATION_REQUIRED = False
     video = _new_draft_video(world)
     _reject(video)
     _post(world, f"/studio/videos/{video.pk}/", _video_form(world, title=MARK + " fixed"))

@@ -65,7 +65,7 @@ def test_a_staging_site_runs_the_sandbox_with_its_own_secret() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+@pytest.mark.parametrize("name", ["COMMERCE_STRIPE_SECRET_KEY", "COMMERCE_STRIPE_WEBHOOK_SECRET"])
 def test_a_stripe_site_needs_both_stripe_keys(name: str) -> None:
     result = _load_prod({**PROD_ENV, name: ""})
     assert result.returncode != 0

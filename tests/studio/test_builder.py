@@ -171,7 +171,7 @@ def test_unpublish_takes_it_off_the_site(creator, category) -> None:
 
 def test_with_moderation_required_new_content_waits_for_review(creator, category, settings) -> None:
     # given
-    settings.KF_MODERATION_REQUIRED = True
+    settings.STUDIO_MODERATION_REQUIRED = True
     asset = MediaAssetFactory.create(owner=creator)
     video = services.short_video_create(
         creator_id=creator.pk, asset=asset, title="T", category=category
@@ -187,7 +187,7 @@ def test_with_moderation_required_new_content_waits_for_review(creator, category
 
 
 def test_a_rejection_reason_is_shown_to_the_creator(studio, creator, category, settings) -> None:
-    settings.KF_MODERATION_REQUIRED = True
+    settings.STUDIO_MODERATION_REQUIRED = True
     asset = MediaAssetFactory.create(owner=creator)
     video = services.short_video_create(
         creator_id=creator.pk, asset=asset, title="T", category=category
@@ -213,7 +213,7 @@ def test_without_moderation_content_is_approved_at_once(creator, category) -> No
 
 
 def test_editing_an_approved_video_sends_it_back_to_review(creator, category, settings) -> None:
-    settings.KF_MODERATION_REQUIRED = True
+    settings.STUDIO_MODERATION_REQUIRED = True
     video = ShortVideoFactory.create(creator=creator, moderation="approved")
     services.short_video_update(video=video, title="New title", category=category)
     video.refresh_from_db()

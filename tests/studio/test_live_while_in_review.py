@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def moderation_required(settings: Any) -> None:
-    settings.KF_MODERATION_REQUIRED = True
+    settings.STUDIO_MODERATION_REQUIRED = True
 
 
 def _jpeg(colour: str) -> bytes:

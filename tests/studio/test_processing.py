@@ -103,7 +103,7 @@ def test_a_worker_killed_mid_job_leaves_a_retryable_asset(
 ) -> None:
     # given: claimed ("processing") long ago, then the worker died
     asset = _incoming_asset(creator, clip_bytes)
-    long_ago = timezone.now() - timedelta(seconds=settings.KF_MEDIA_STALE_SECONDS + 5)
+    long_ago = timezone.now() - timedelta(seconds=settings.COURSES_MEDIA_STALE_SECONDS + 5)
     MediaAsset.objects.filter(pk=asset.pk).update(status="processing", updated_at=long_ago)
     asset.refresh_from_db()
     # then: it counts as stuck, and the periodic sweep finishes it

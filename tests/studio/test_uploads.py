@@ -140,7 +140,7 @@ def test_zero_byte_file_is_refused(creator_api) -> None:
 
 def test_oversized_file_is_refused_before_any_byte(creator_api, settings) -> None:
     # given
-    settings.KF_UPLOAD_MAX_BYTES = 10_000
+    settings.STUDIO_UPLOAD_MAX_BYTES = 10_000
     # when
     response = upload_open(creator_api, 10_001)
     # then
@@ -173,7 +173,7 @@ def test_too_long_short_video_fails_with_the_limit_and_leaves_no_file(
     creator_api, clip_bytes, settings, django_capture_on_commit_callbacks
 ) -> None:
     # given: a 2 s clip against a 1 s limit
-    settings.KF_SHORT_VIDEO_MAX_SECONDS = 1
+    settings.COURSES_SHORT_VIDEO_MAX_SECONDS = 1
     before = media_files()
     # when
     response = upload_all(creator_api, clip_bytes, on_commit=django_capture_on_commit_callbacks)
@@ -187,7 +187,7 @@ def test_too_long_short_video_fails_with_the_limit_and_leaves_no_file(
 def test_lesson_video_may_be_longer_and_stays_private(
     creator_api, clip_bytes, settings, django_capture_on_commit_callbacks
 ) -> None:
-    settings.KF_SHORT_VIDEO_MAX_SECONDS = 1
+    settings.COURSES_SHORT_VIDEO_MAX_SECONDS = 1
     response = upload_all(
         creator_api, clip_bytes, purpose="lesson", on_commit=django_capture_on_commit_callbacks
     )
@@ -242,7 +242,7 @@ def test_expired_session_refuses_chunks_and_the_sweep_deletes_its_file(
 
 
 def test_session_expiry_follows_the_setting(creator_api, settings) -> None:
-    settings.KF_UPLOAD_SESSION_HOURS = 3
+    settings.STUDIO_UPLOAD_SESSION_HOURS = 3
     upload_open(creator_api, 100)
     session = UploadSession.objects.get()
     assert session.expires_at - session.created_at == pytest.approx(

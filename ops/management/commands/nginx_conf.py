@@ -22,7 +22,7 @@ class Command(BaseCommand):
                 allowed_hosts=list(settings.ALLOWED_HOSTS),
                 static_root=str(settings.STATIC_ROOT),
                 media_root=str(settings.MEDIA_ROOT),
-                accel_prefix=str(settings.KF_MEDIA_ACCEL_PREFIX),
+                accel_prefix=str(settings.COURSES_MEDIA_ACCEL_PREFIX),
             )
             text = nginx_conf_render(values)
         except NginxConfError as exc:
