@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .. import rollups
 from ..models import Event, SubjectEventFirst
@@ -38,6 +38,7 @@ CONVERT_BUCKETS = (60, 600, 3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400)
 DROP_OFF_LIMIT = 100
 SCOPE = SubjectEventFirst.Scope
 US = 1_000_000
+FUNNEL_WORK_MEM = "64MB"  # per funnel query on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,10 @@ def custom_funnel(*, query: FunnelQuery, today: date | None = None) -> CustomFun
     selects = [f"SELECT 1, COUNT(*){', 0' * (len(CONVERT_BUCKETS) + 1)} FROM s1"]
     for j in range(2, len(query.steps) + 1):
         selects.append(f"SELECT {j}, COUNT(*), {_buckets_sql(f't{j} - t1')} FROM s{j}")
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # the entrants' hash aggregate spills to disk at the 4 MB default
+            cursor.execute(f"SET LOCAL work_mem = '{FUNNEL_WORK_MEM}'")
         cursor.execute(f"{with_sql}\n" + "\nUNION ALL ".join(selects), params)
         found = {int(row[0]): [int(v or 0) for v in row[1:]] for row in cursor.fetchall()}
     steps = [
