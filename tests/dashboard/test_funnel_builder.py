@@ -215,3 +215,14 @@ def test_api_drop_offs_need_staff_and_counts_need_the_permission(client, data):
     assert client.get(API, {**params, "drop_off_step": 2}).status_code == 403
     client.force_login(UserFactory.create(is_staff=True))
     assert client.get(API, params).status_code == 403
+
+
+def test_builder_and_its_results_read_in_chinese(staff, data):
+    html = staff.get(
+        f"/dashboard/?{data.range}&{STEPS}&f_window=1&f_unit=days",
+        headers={"accept-language": "zh-hans"},
+    ).content.decode()
+    assert "自定义漏斗" in html
+    assert "第 2 步" in html
+    assert "1 天" in html  # the window in the caption
+    assert "Time to convert" not in html
