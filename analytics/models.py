@@ -545,6 +545,47 @@ class SubjectTypeDay(models.Model):
         return f"{self.subject_id} {self.type} {self.local_date}"
 
 
+class SubjectEventFirst(models.Model):
+    """A subject's first event of a type on a local day, in one scope: the base of custom funnels.
+
+    Three scopes per (day, subject, type): the whole platform (``scope`` 0,
+    ``scope_id`` 0), per course (1, the course id) and per creator (2, the
+    creator id), so a funnel filtered by a course or a creator reads only that
+    course's or creator's rows. ``first_us`` is the first event's time in
+    microseconds since the Unix epoch: window arithmetic on plain integers,
+    the same on PostgreSQL and SQLite. Definitions: docs/metrics.md
+    §Custom funnels.
+
+    .. no_pii: keyed by pseudonym.
+    """
+
+    class Scope(models.IntegerChoices):
+        ALL = 0, "Whole platform"
+        COURSE = 1, "Course"
+        CREATOR = 2, "Creator"
+
+    local_date = models.DateField()
+    subject_id = models.CharField(max_length=32)
+    type = models.CharField(max_length=32)
+    scope = models.SmallIntegerField(choices=Scope.choices, default=Scope.ALL)
+    scope_id = models.BigIntegerField(default=0)
+    first_us = models.BigIntegerField(help_text="First event of the day, µs since the epoch.")
+
+    class Meta:
+        # (local_date, subject_id, type, scope, scope_id) is unique by construction.
+        indexes = [
+            models.Index(
+                fields=["type", "scope", "scope_id", "local_date"],
+                include=["subject_id", "first_us"],
+                name="eventfirst_step",
+            ),
+            models.Index(fields=["local_date"], name="eventfirst_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.type} {self.local_date}"
+
+
 class MetricRun(models.Model):
     """When a local day was last rolled up, and the newest event it saw.
 

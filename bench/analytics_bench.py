@@ -35,14 +35,15 @@ sys.path.insert(0, str(ROOT))
 
 def _setup() -> None:
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres") or not url.rstrip("/").endswith("kf_bench"):
-        sys.exit("Set DATABASE_URL=postgres://…/kf_bench (a dedicated database).")
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    if not url.startswith("postgres") or not name.startswith("kf_bench") or not name.isidentifier():
+        sys.exit("Set DATABASE_URL=postgres://…/kf_bench[_suffix] (a dedicated database).")
     import psycopg
 
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'kf_bench'").fetchone():
-            conn.execute("CREATE DATABASE kf_bench")
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f"CREATE DATABASE {name}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kfplatform.settings.test")
     import django
 
@@ -332,6 +333,60 @@ def bench_dashboard(rounds: int) -> None:
         )
 
 
+# Custom funnels (issue 17 item 3) as the dashboard's builder asks for them: from broad
+# steps (every play) to a course-filtered purchase path, 1 hour to 30 days.
+CUSTOM_FUNNELS = [
+    ("video.played,course.viewed,order.created,order.paid", 7 * 24, ""),
+    ("video.played,video.completed,video.liked", 1, ""),
+    ("course.viewed,course.preview_played,order.created,order.paid", 30 * 24, ""),
+    ("video.played,course.viewed,order.paid", 7 * 24, "&course_id=3"),
+    ("video.played,course.viewed,order.paid", 7 * 24, "&creator_id=4"),
+    ("user.signed_up,video.played,order.paid", 30 * 24, ""),
+]
+
+
+def bench_custom_funnels(rounds: int) -> None:
+    """``GET /api/v1/analytics/funnel`` cold (no cache in front of it) over 30 and 90 days."""
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from analytics.rollups import local_today
+
+    _vacuum()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM analytics_event")
+        total = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM analytics_subjecteventfirst")
+        firsts = cursor.fetchone()[0]
+    print(f"{firsts:,} first-of-day rows for {total:,} events")
+    admin, _ = User.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(admin)
+    last = local_today() - timedelta(days=1)
+    for days in (30, 90):
+        for steps, hours, scope in CUSTOM_FUNNELS:
+            url = (
+                f"/api/v1/analytics/funnel?steps={steps}&window_hours={hours}{scope}"
+                f"&first={last - timedelta(days=days - 1)}&last={last}"
+            )
+            times = []
+            for _ in range(rounds):
+                began = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200, response.content[:200]
+            entrants = response.json()["steps"][0]["subjects"]
+            print(
+                f"funnel {days} d, {steps.replace('video.', 'v.').replace('course.', 'c.')}"
+                f", {hours} h{scope}: {entrants:,} entrants, median "
+                f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms ({rounds} runs), "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=200)
@@ -344,10 +399,16 @@ def main() -> None:
     parser.add_argument(
         "--rollup-only", action="store_true", help="Only re-time yesterday's roll-up."
     )
+    parser.add_argument(
+        "--funnels-only", action="store_true", help="Only time custom funnels on loaded data."
+    )
     args = parser.parse_args()
     _setup()
     if args.rollup_only:
         time_day_rollup()
+        return
+    if args.funnels_only:
+        bench_custom_funnels(args.rounds)
         return
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()}")
     bench_ingest(args.batches, args.http_batches, args.http_procs)
@@ -359,6 +420,7 @@ def main() -> None:
         bench_day(args.day_events)
         bench_history(args.total_events, args.day_events)
     bench_dashboard(args.rounds)
+    bench_custom_funnels(args.rounds)
 
 
 if __name__ == "__main__":

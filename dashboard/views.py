@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -26,7 +26,7 @@ from recommendations.selectors import (
     report_statistics,
 )
 
-from . import insights, reports
+from . import funnels, insights, reports
 
 PERMISSION = "analytics.view_dashboard"
 
@@ -181,8 +181,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     model = active_model()
     ab_test = experiment_report_latest()
+    funnel = funnels.funnel_section(
+        request.GET, first=period["first"], last=period["last"], today=form.today
+    )
     context.update(
         _page_context(report, reverse("dashboard:dashboard") + "export/"),
+        **funnels.page_context(funnel),
         **_insights_context(period, form.today),
         query=request.GET.urlencode(),
         model=model,
@@ -193,7 +197,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ab_columns=insights.AB_COLUMNS,
         today=reports.today_so_far(form.today),
     )
-    return render(request, "dashboard/dashboard.html", context)
+    status = 400 if funnel.asked and funnel.form.errors else 200
+    return render(request, "dashboard/dashboard.html", context, status=status)
 
 
 @_staff_only
@@ -201,6 +206,16 @@ def export_csv(request: HttpRequest, name: str) -> HttpResponseBase:
     form, period = _options(request)
     if period is None:
         return HttpResponse(_errors_text(form), status=400, content_type="text/plain")
+    try:
+        funnel = funnels.export_table(
+            name, request.GET, first=period["first"], last=period["last"], today=form.today
+        )
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
+    if funnel is not None:
+        return _stream_table(
+            funnel[0], reports.csv_filename(funnel[1], period["first"], period["last"])
+        )
     extra = insights.export_table(name, period, form.today)
     if extra is not None:
         table, stem = extra

@@ -157,3 +157,102 @@ class EventRetentionApi(APIView):
         params.is_valid(raise_exception=True)
         table = selectors.event_retention_table(**params.validated_data)
         return Response(table_json(table))
+
+
+class CanSeeSubjects(BasePermission):
+    """Pseudonymous drop-off lists: staff with the dashboard permission only."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_staff and user.has_perm(DASHBOARD_PERMISSION))
+
+
+class FunnelStepSerializer(serializers.Serializer):
+    event = serializers.CharField()
+    subjects = serializers.IntegerField()
+    to_convert = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Subjects per time-to-convert bucket (see `buckets_seconds`); empty for step 1.",
+    )
+
+
+class CustomFunnelApi(APIView):
+    """``GET /api/v1/analytics/funnel``: an ordered funnel of 2–5 known events within a window."""
+
+    permission_classes = [CanViewDashboard]
+
+    class InputSerializer(RangeSerializer):
+        steps = serializers.CharField(help_text="2–5 event types, comma-separated, in order.")
+        window_hours = serializers.IntegerField(
+            min_value=1, max_value=30 * 24, help_text="From entry (step 1), 1 hour to 30 days."
+        )
+        course_id = serializers.IntegerField(required=False, min_value=1)
+        creator_id = serializers.IntegerField(required=False, min_value=1)
+        drop_off_step = serializers.IntegerField(
+            required=False, min_value=2, help_text="List who reached the step before but not this."
+        )
+
+        class Meta:
+            ref_name = "AnalyticsFunnelIn"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            attrs = super().validate(attrs)
+            try:
+                attrs["query"] = selectors.funnel_query(
+                    steps=[s.strip() for s in attrs["steps"].split(",") if s.strip()],
+                    window_seconds=attrs["window_hours"] * 3600,
+                    first=attrs["first"],
+                    last=attrs["last"],
+                    course_id=attrs.get("course_id"),
+                    creator_id=attrs.get("creator_id"),
+                )
+            except ValueError as error:
+                raise serializers.ValidationError({"steps": str(error)}) from error
+            step = attrs.get("drop_off_step")
+            if step is not None and step > len(attrs["query"].steps):
+                raise serializers.ValidationError(
+                    {"drop_off_step": "Pick a step of the funnel after the first."}
+                )
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        steps = FunnelStepSerializer(many=True)
+        buckets_seconds = serializers.ListField(child=serializers.IntegerField())
+        in_progress = serializers.BooleanField()
+        drop_offs = serializers.ListField(child=serializers.CharField(), required=False)
+
+        class Meta:
+            ref_name = "AnalyticsFunnelOut"
+
+    @extend_schema(
+        operation_id="analytics_custom_funnel",
+        parameters=[InputSerializer],
+        responses={200: OutputSerializer, 400: ErrorSerializer, 403: ErrorSerializer},
+        description=(
+            "Subjects entering with the first step in the range (their first one) and reaching "
+            "each later step in order before entry + window; a course or creator filter holds "
+            "for every step except signup, login and search. `to_convert` buckets the time from "
+            "entry, with upper edges `buckets_seconds`. With `drop_off_step`, also the pseudonyms "
+            "of up to 100 subjects who reached the step before but not it (staff only). Read "
+            "from the first-of-day rollup (docs/metrics.md §Custom funnels)."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data["query"]
+        funnel = selectors.custom_funnel(query=query)
+        body: dict[str, Any] = {
+            "steps": [
+                {"event": s.event, "subjects": s.subjects, "to_convert": s.to_convert}
+                for s in funnel.steps
+            ],
+            "buckets_seconds": list(selectors.CONVERT_BUCKETS),
+            "in_progress": not funnel.closed,
+        }
+        step = params.validated_data.get("drop_off_step")
+        if step is not None:
+            if not CanSeeSubjects().has_permission(request, self):
+                self.permission_denied(request, message="Drop-off lists are for staff.")
+            body["drop_offs"] = selectors.custom_funnel_drop_offs(query=query, step=step)
+        return Response(body)

@@ -30,6 +30,11 @@ QUALIFYING_TYPES: tuple[str, ...] = (
 )
 
 
+# Events about the person, never about a course or creator: a custom funnel
+# filtered by a course or creator reads these steps platform-wide.
+SUBJECT_LEVEL_TYPES: tuple[str, ...] = (T.SIGNUP, T.LOGIN, T.SEARCH)
+
+
 ENGAGED_SECONDS = 3.0
 
 

@@ -23,6 +23,7 @@ from .definitions import (
     RETENTION_HORIZON,
 )
 from .entities import _course_daily, _creator_daily, _video_daily
+from .event_firsts import _subject_event_first
 from .funnel import funnel_entry_day
 from .platform import _daily_metric, _recommender_daily, _subject_day, _subject_type_day
 from .sql import _lock_day
@@ -58,6 +59,7 @@ def rollup_day(*, day: date, now: datetime | None = None, knock: Knock | None = 
     breakdown_day(day, start, end)
     _recommender_daily(day, start, end)
     _subject_type_day(day, start, end)
+    _subject_event_first(day, start, end)
     _attribution(day, start, end)
     knock.purchase_days |= _refunds_to_purchases(start, end)
     _daily_metric(day, start, end)

@@ -10,6 +10,19 @@ from ..rollups.definitions import QUALIFYING_TYPES
 from .breakdown import METRICS as BREAKDOWN_METRICS
 from .breakdown import kpi_breakdown, kpi_breakdown_series
 from .creator import creator_daily_table, creator_kpi_table
+from .custom_funnel import (
+    CONVERT_BUCKETS,
+    DROP_OFF_LIMIT,
+    MAX_STEPS,
+    MAX_WINDOW_SECONDS,
+    MIN_STEPS,
+    MIN_WINDOW_SECONDS,
+    CustomFunnel,
+    FunnelQuery,
+    custom_funnel,
+    custom_funnel_drop_offs,
+    funnel_query,
+)
 from .event_retention import event_retention_default_range, event_retention_table
 from .events import (
     EventType,
@@ -35,10 +48,18 @@ from .top_lists import popular_items, top_courses_table, top_creators_table, top
 
 __all__ = [
     "BREAKDOWN_METRICS",
+    "CONVERT_BUCKETS",
+    "DROP_OFF_LIMIT",
     "MAX_RANGE_DAYS",
+    "MAX_STEPS",
+    "MAX_WINDOW_SECONDS",
+    "MIN_STEPS",
+    "MIN_WINDOW_SECONDS",
     "QUALIFYING_TYPES",
     "ABDecision",
+    "CustomFunnel",
     "EventType",
+    "FunnelQuery",
     "LoggedImpression",
     "RecommendedExposure",
     "Table",
@@ -46,6 +67,8 @@ __all__ = [
     "ab_statistics",
     "creator_daily_table",
     "creator_kpi_table",
+    "custom_funnel",
+    "custom_funnel_drop_offs",
     "daily_metrics_table",
     "event_retention_default_range",
     "event_retention_table",
@@ -53,6 +76,7 @@ __all__ = [
     "events_of_user",
     "exploration_impressions",
     "fresh_video_outcomes",
+    "funnel_query",
     "funnel_table",
     "item_events",
     "kpi_breakdown",

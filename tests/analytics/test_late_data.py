@@ -31,6 +31,7 @@ from analytics.models import (
     RollingRetention,
     SubjectCohort,
     SubjectDay,
+    SubjectEventFirst,
     SubjectTypeDay,
     VideoDaily,
 )
@@ -53,6 +54,7 @@ LATER = NOW + timedelta(minutes=10)
 TODAY = rollups.local_date_of(NOW)
 ROLLUPS = [
     SubjectTypeDay,
+    SubjectEventFirst,
     BreakdownDaily,
     SubjectDay,
     ActiveDay,
