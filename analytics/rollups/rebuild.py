@@ -25,6 +25,7 @@ from .definitions import (
 from .entities import _course_daily, _creator_daily, _video_daily
 from .funnel import funnel_entry_day
 from .platform import _daily_metric, _recommender_daily, _subject_day, _subject_type_day
+from .satisfaction import _satisfaction_daily
 from .sql import _lock_day
 
 
@@ -55,6 +56,7 @@ def rollup_day(*, day: date, now: datetime | None = None, knock: Knock | None = 
     _video_daily(day, start, end)
     _course_daily(day, start, end)
     _creator_daily(day, start, end)
+    _satisfaction_daily(day, start, end)
     breakdown_day(day, start, end)
     _recommender_daily(day, start, end)
     _subject_type_day(day, start, end)
