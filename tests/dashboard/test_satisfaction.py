@@ -53,7 +53,7 @@ def _section(html: str) -> str:
 def test_staff_dashboard_shows_the_satisfaction_figures(client, rated):
     # given
     client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
-    mine, day = rated
+    _mine, day = rated
     # when
     html = _section(client.get(f"/dashboard/?from={day}&to={day}").content.decode())
     # then: 5 ratings, mean 17/5; 3 of 5 are 4-5 stars; NPS (2 - 1) / 3; 3 answers / 5 shown
