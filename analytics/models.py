@@ -72,6 +72,9 @@ class Event(models.Model):
         SEARCH = "search.performed", "Search"
         SIGNUP = "user.signed_up", "Signup"
         LOGIN = "user.logged_in", "Login"
+        REVIEW = "course.reviewed", "Course rated or review edited"
+        SURVEY_ANSWER = "survey.answered", "Survey answered"
+        SURVEY_SKIP = "survey.skipped", "Survey skipped"
 
     class Source(models.TextChoices):
         WEB = "web", "Web page"
@@ -336,6 +339,53 @@ class CourseDaily(models.Model):
 
     def __str__(self) -> str:
         return f"course {self.course_id} {self.local_date}"
+
+
+class SatisfactionDaily(models.Model):
+    """Ratings and survey outcomes of one course on one local day.
+
+    A rating counts on the local day its review was first written (with
+    its current stars); a survey counts on the day its prompt was first
+    shown, whether it was answered or skipped later. Rebuilt from the
+    review and survey rows the catalogue owns (``analytics.sources``).
+
+    .. no_pii:
+    """
+
+    local_date = models.DateField()
+    course_id = models.BigIntegerField()
+    creator_id = models.BigIntegerField(null=True)
+    stars_1 = models.IntegerField(default=0)
+    stars_2 = models.IntegerField(default=0)
+    stars_3 = models.IntegerField(default=0)
+    stars_4 = models.IntegerField(default=0)
+    stars_5 = models.IntegerField(default=0)
+    score_0 = models.IntegerField(default=0)
+    score_1 = models.IntegerField(default=0)
+    score_2 = models.IntegerField(default=0)
+    score_3 = models.IntegerField(default=0)
+    score_4 = models.IntegerField(default=0)
+    score_5 = models.IntegerField(default=0)
+    score_6 = models.IntegerField(default=0)
+    score_7 = models.IntegerField(default=0)
+    score_8 = models.IntegerField(default=0)
+    score_9 = models.IntegerField(default=0)
+    score_10 = models.IntegerField(default=0)
+    prompts_shown = models.IntegerField(default=0)
+    skips = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["local_date", "course_id"], name="satisfactiondaily_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["creator_id", "local_date"], name="satisfactiondaily_creator")
+        ]
+
+    def __str__(self) -> str:
+        return f"satisfaction {self.course_id} {self.local_date}"
 
 
 class CreatorDaily(models.Model):

@@ -22,6 +22,8 @@ from .owners import owner_lookup_register as owner_lookup_register
 from .owners import owners_of, video_durations_of
 from .owners import video_duration_lookup_register as video_duration_lookup_register
 from .selectors.events import EventType as EventType  # event_record(type=EventType.LIKE)
+from .sources import SatisfactionCount as SatisfactionCount  # registered by the catalogue
+from .sources import satisfaction_source_register as satisfaction_source_register
 from .tasks import rollups_refresh_dates_task
 
 
@@ -182,6 +184,16 @@ def days_mark_dirty(*, days: Iterable[date], now: datetime | None = None) -> int
     past = sorted({day for day in days if day < today})
     DirtyDay.objects.bulk_create([DirtyDay(local_date=day) for day in past])
     return len(past)
+
+
+def moments_mark_dirty(*, moments: Iterable[datetime], now: datetime | None = None) -> int:
+    """Mark the past local days of ``moments`` (rows another app changed) for the next refresh.
+
+    For rollups read from rows other than events (``analytics.sources``):
+    a review edited or a survey answered today changes the figures of the
+    day it was first written or shown.
+    """
+    return days_mark_dirty(days=[rollups.local_date_of(m) for m in moments], now=now)
 
 
 # --- Batch ingestion -----------------------------------------------------------

@@ -10,10 +10,12 @@ class CoursesConfig(AppConfig):
         from analytics.services import (
             OwnerLookup,
             owner_lookup_register,
+            satisfaction_source_register,
             video_duration_lookup_register,
         )
 
         from .models import Course, ShortVideo
+        from .satisfaction import satisfaction_counts_between
 
         def creators(model: type[Course] | type[ShortVideo]) -> OwnerLookup:
             return lambda ids: dict(
@@ -35,3 +37,5 @@ class CoursesConfig(AppConfig):
                 ShortVideo.objects.filter(pk__in=ids).values_list("pk", "duration_seconds")
             )
         )
+        # ratings and surveys per course and day (analytics.rollups.satisfaction)
+        satisfaction_source_register(satisfaction_counts_between)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 from accounts.selectors import user_public_name
 from accounts.services import Kind, notification_create
-from analytics.services import EventType, event_record
+from analytics.services import EventType, event_record, moments_mark_dirty
 from common.cache import viewer_generation_bump
 from common.exceptions import ApplicationError
 
@@ -21,6 +21,7 @@ from .models import (
     Certificate,
     Comment,
     Course,
+    CourseSurvey,
     Enrollment,
     Favorite,
     Lesson,
@@ -328,10 +329,20 @@ def review_upsert(*, author_id: int, course: Course, rating: int, body: str = ""
     Course.objects.select_for_update().only("pk").get(pk=course.pk)
     review = Review.objects.filter(course=course, author_id=author_id).first()
     old_rating = review.rating if review else 0
+    if review is not None:  # the rating counts on the day the review was first written
+        moments_mark_dirty(moments=[review.created_at])
     review = review or Review(course=course, author_id=author_id)
     review.rating, review.body = rating, body.strip()
     review.full_clean(validate_constraints=False)
     review.save()
+    event_record(
+        type=EventType.REVIEW,
+        user_id=author_id,
+        course_id=course.pk,
+        creator_id=course.creator_id,
+        value=rating,
+        props={"edited": old_rating != 0},
+    )
     Course.objects.filter(pk=course.pk).update(
         rating_sum=F("rating_sum") + rating - old_rating,
         rating_count=F("rating_count") + (0 if old_rating else 1),
@@ -348,8 +359,8 @@ def engagement_user_retire(*, user_id: int) -> dict[str, int]:
 
     Likes, favourites, "not interested" marks, watch states, lesson
     progress, completion certificates (they print the person's name),
-    reviews, the reports they filed and their comments go. A
-    top-level comment that others replied to stays in its thread with its
+    reviews, the reports they filed and their comments go; survey answers
+    stay without their user (``CourseSurvey``). A top-level comment that others replied to stays in its thread with its
     body replaced by ``[deleted]``: deleting it would take their replies
     with it (``Comment.parent`` cascades). Counters are corrected before
     the rows go, one statement per counter whatever the number of rows.
@@ -363,6 +374,8 @@ def engagement_user_retire(*, user_id: int) -> dict[str, int]:
         "likes": _reactions_retire(Like.objects.filter(user_id=user_id), "like_count"),
         "favorites": _reactions_retire(Favorite.objects.filter(user_id=user_id), "favorite_count"),
         "reviews": _reviews_retire(user_id),
+        # answers stay, anonymous, so a course's NPS does not move (CourseSurvey)
+        "surveys_anonymised": CourseSurvey.objects.filter(user_id=user_id).update(user=None),
         **_comments_retire(user_id),
     }
     for name, rows in (
@@ -388,6 +401,8 @@ def _reactions_retire(rows: QuerySet[Like] | QuerySet[Favorite], counter: str) -
 def _reviews_retire(user_id: int) -> int:
     """Recount the ratings of the courses the person reviewed without them, then delete."""
     mine = Review.objects.filter(author_id=user_id)
+    # the satisfaction rollups of the days they were written lose them
+    moments_mark_dirty(moments=mine.values_list("created_at", flat=True))
     others = (
         Review.objects.filter(course=OuterRef("pk"))
         .exclude(author_id=user_id)

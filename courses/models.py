@@ -457,6 +457,54 @@ class Review(BaseModel):
         return "★" * self.rating + "☆" * (5 - self.rating)
 
 
+class CourseSurvey(BaseModel):
+    """The one-question survey a student is asked once per course (0–10, skippable).
+
+    The row is created the first time the prompt is shown, so prompts shown,
+    answers and skips all count from it; answering or skipping closes it for
+    good (one row per student and course). After account deletion the row
+    stays without its user, so the course's NPS does not change.
+
+    .. no_pii: ids, a 0–10 score and times.
+    """
+
+    class Status(models.TextChoices):
+        SHOWN = "shown", _("Shown")
+        ANSWERED = "answered", _("Answered")
+        SKIPPED = "skipped", _("Skipped")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="course_surveys",
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="surveys")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SHOWN)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    shown_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="course_survey_once"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__lte=10),
+                name="course_survey_score_0_to_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="answered", score__isnull=False)
+                | (~models.Q(status="answered") & models.Q(score__isnull=True)),
+                name="course_survey_score_iff_answered",
+            ),
+        ]
+        indexes = [models.Index(fields=["shown_at"], name="course_survey_shown")]
+
+    def __str__(self) -> str:
+        return f"survey {self.course_id}: {self.status} {self.score}"
+
+
 class LessonProgress(BaseModel):
     """How far a student is in one lesson; complete at 95% watched.
 

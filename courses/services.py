@@ -23,6 +23,9 @@ from .media.services import media_asset_retry as media_asset_retry
 from .media.services import media_assets_requeue_stale as media_assets_requeue_stale
 from .media.services import media_incoming_name as media_incoming_name
 from .models import Certificate, Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
+from .satisfaction import survey_answer as survey_answer  # the once-per-course survey
+from .satisfaction import survey_prompt_for as survey_prompt_for
+from .satisfaction import survey_skip as survey_skip
 from .search.text import segment as segment  # search text, for seeded rows too
 from .trending import trending_refresh as trending_refresh
 

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +24,7 @@ from common.strings import page_strings
 from .engagement import review_upsert
 from .media.urls import MediaLinkError, media_query, media_verify
 from .models import Captions, Course
+from .satisfaction import survey_answer, survey_prompt_for, survey_skip
 from .selectors import (
     course_get_published,
     lesson_can_play,
@@ -153,8 +155,64 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
         ),
         "can_save": user_id is not None,
         "next_lesson": lesson_after(lesson=lesson),
+        "survey": survey_prompt_for(user_id=user_id, course=lesson.course),
+        "survey_scores": SURVEY_SCORES,
     }
     return render(request, "courses/lesson_watch.html", context)
+
+
+SURVEY_SCORES = range(11)
+
+
+class SurveyForm(forms.Form):
+    """The lesson page's survey: a 0–10 score, or the skip button."""
+
+    score = forms.IntegerField(required=False, min_value=0, max_value=10)
+    action = forms.ChoiceField(choices=[("answer", "answer"), ("skip", "skip")])
+    next = forms.CharField(required=False, max_length=500)
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == "answer" and cleaned.get("score") is None:
+            self.add_error("score", _("Choose a score from 0 to 10, or skip."))
+        return cleaned
+
+
+@login_required
+@require_POST
+def course_survey(request: HttpRequest, slug: str) -> HttpResponse:
+    """Answer or skip the survey from the lesson page; back to the lesson, or a 4xx page."""
+    course = course_get_published(slug=slug)
+    if course is None:
+        raise Http404("No such course.")
+    form = SurveyForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        return _survey_refused(request, course, " ".join(errors), 400)
+    try:
+        if form.cleaned_data["action"] == "skip":
+            survey_skip(user_id=user_id_of(request), course=course)
+            messages.info(request, _("Survey skipped: it will not be asked again."))
+        else:
+            survey_answer(
+                user_id=user_id_of(request), course=course, score=form.cleaned_data["score"]
+            )
+            messages.success(request, _("Thanks for your answer."))
+    except ApplicationError as error:
+        return _survey_refused(request, course, error.message, error.status)
+    back = form.cleaned_data["next"]
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("courses:course-detail", args=[slug])
+    return redirect(back)
+
+
+def _survey_refused(
+    request: HttpRequest, course: Course, message: str, status: int
+) -> HttpResponse:
+    context = {"course": course, "message": message}
+    return render(request, "courses/survey_refused.html", context, status=status)
 
 
 def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | StreamingHttpResponse:

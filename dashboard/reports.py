@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -82,6 +82,7 @@ class Report:
     tables: dict[str, Table]
     charts: list[tuple[Chart, Table]]
     headline: dict[int, float | None]
+    satisfaction_chart: Chart | None = field(default=None)
 
 
 def _with_titles(table: Table, key: str, titles: dict[int, str]) -> Table:
@@ -97,7 +98,7 @@ REPORT_CACHE_SECONDS = 600
 def platform_report(*, first: date, last: date, grain: str, today: date) -> Report:
     """Everything the staff dashboard shows, cached until the rollups change."""
     # The charts are rendered SVG with their words in them: one cached report per language.
-    key = f"kf-dash:v1:{get_language()}:{first}:{last}:{grain}:{today}:{a.rollups_version()}"
+    key = f"kf-dash:v2:{get_language()}:{first}:{last}:{grain}:{today}:{a.rollups_version()}"
     report = cache.get(key)
     if report is None:
         report = _platform_report(first=first, last=last, grain=grain, today=today)
@@ -128,7 +129,14 @@ def _platform_report(*, first: date, last: date, grain: str, today: date) -> Rep
             creators, "creator_id", creator_public_names(user_ids=creators.column("creator_id"))
         ),
         "recommender": a.recommender_ctr_table(first=first, last=last),
+        **_satisfaction_tables(first=first, last=last, today=today, creator_id=None),
     }
+    satisfaction_creators = a.satisfaction_by_creator_table(first=first, last=last, today=today)
+    tables["satisfaction_creators"] = _with_titles(
+        satisfaction_creators,
+        "creator_id",
+        creator_public_names(user_ids=satisfaction_creators.column("creator_id")),
+    )
     return Report(
         first=first,
         last=last,
@@ -137,6 +145,41 @@ def _platform_report(*, first: date, last: date, grain: str, today: date) -> Rep
         tables=tables,
         charts=_charts(tables, daily),
         headline=a.retention_headline(tables["retention"]),
+        satisfaction_chart=_ratings_chart(tables["rating_distribution"]),
+    )
+
+
+def _satisfaction_tables(
+    *, first: date, last: date, today: date, creator_id: int | None
+) -> dict[str, Table]:
+    """The Satisfaction section's tables, platform-wide or for one creator."""
+    stars, scores = a.satisfaction_distribution_tables(
+        first=first, last=last, creator_id=creator_id
+    )
+    courses = a.satisfaction_by_course_table(
+        first=first, last=last, today=today, creator_id=creator_id
+    )
+    return {
+        "satisfaction": a.satisfaction_summary_table(
+            first=first, last=last, today=today, creator_id=creator_id
+        ),
+        "rating_distribution": stars,
+        "score_distribution": scores,
+        "satisfaction_daily": a.satisfaction_daily_table(
+            first=first, last=last, today=today, creator_id=creator_id
+        ),
+        "satisfaction_courses": _with_titles(
+            courses, "course_id", titles_for_ids(course_ids=courses.column("course_id")).courses
+        ),
+    }
+
+
+def _ratings_chart(stars: Table) -> Chart:
+    return bar_chart(
+        chart_id="chart-ratings",
+        title=gettext("Ratings by stars"),
+        labels=[gettext("%(n)s stars") % {"n": n} for n in stars.column("stars")],
+        values=stars.column("ratings"),
     )
 
 
@@ -155,6 +198,7 @@ def creator_report(*, creator_id: int, first: date, last: date, today: date) -> 
         "courses": _with_titles(
             courses, "course_id", titles_for_ids(course_ids=courses.column("course_id")).courses
         ),
+        **_satisfaction_tables(first=first, last=last, today=today, creator_id=creator_id),
     }
     x = daily.column("period")
     plays = line_chart(
@@ -167,7 +211,9 @@ def creator_report(*, creator_id: int, first: date, last: date, today: date) -> 
         ],
     )
     charts = [(plays, daily), (_funnel_chart(tables["funnel"]), tables["funnel"])]
-    return Report(first, last, "day", today, tables, charts, {})
+    return Report(
+        first, last, "day", today, tables, charts, {}, _ratings_chart(tables["rating_distribution"])
+    )
 
 
 def _funnel_chart(funnel: Table) -> Chart:
@@ -284,6 +330,8 @@ def csv_filename(name: str, first: date, last: date) -> str:
 # --- HTML tables ---------------------------------------------------------------------
 
 _PERCENT_KEYS = ("rate", "ratio", "stickiness", "ctr", "change", "page_to_buyer", "share")
+# tables of (metric, value, previous, change) rows: a row's ``key`` says its unit
+_KEYED_TABLES = ("kpis", "satisfaction")
 _IN_PROGRESS_TABLES = {"retention", "rolling_retention", "ltv", "funnel", "kpis", "event_retention"}
 
 
@@ -295,14 +343,14 @@ def is_period_key(key: str) -> bool:
 def _is_percent(table: Table, row: dict[str, Any], key: str) -> bool:
     if table.name in ("retention", "rolling_retention", "event_retention") and is_period_key(key):
         return True
-    if table.name == "kpis" and key in ("value", "previous"):
+    if table.name in _KEYED_TABLES and key in ("value", "previous"):
         return str(row.get("key", "")).endswith(_PERCENT_KEYS)
     return key.endswith(_PERCENT_KEYS)
 
 
 def _is_money(table: Table, row: dict[str, Any], key: str) -> bool:
     """Amounts are stored in minor units (fen): ``*_minor`` keys and the LTV columns."""
-    if table.name == "kpis" and key in ("value", "previous"):
+    if table.name in _KEYED_TABLES and key in ("value", "previous"):
         return str(row.get("key", "")).endswith("_minor")
     return key.endswith("_minor") or (table.name == "ltv" and key.startswith("ltv"))
 

@@ -105,7 +105,28 @@ def _page_context(report: reports.Report, export_base: str) -> dict[str, Any]:
         )
         % {"cohorts": len(retention.rows) if retention else 0, "mature": len(mature)},
         "export_base": export_base,
+        "satisfaction_cards": _satisfaction_cards(report),
     }
+
+
+SATISFACTION_CARDS = ("average_rating", "high_share", "nps", "response_rate")
+
+
+def _satisfaction_cards(report: reports.Report) -> list[dict[str, str]]:
+    """The Satisfaction section's headline cards, from its summary table."""
+    summary = report.tables.get("satisfaction")
+    if summary is None:
+        return []
+    return [
+        {
+            "key": row["key"],
+            "label": str(row["metric"]),
+            "value": reports.display(summary, row, "value"),
+            "previous": reports.display(summary, row, "previous"),
+        }
+        for row in summary.rows
+        if row["key"] in SATISFACTION_CARDS
+    ]
 
 
 def _presets(today_: date) -> list[tuple[str, str]]:

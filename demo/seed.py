@@ -24,6 +24,7 @@ from recommendations.models import Experiment
 from .behaviour import generate_behaviour
 from .clips import ClipSpec, render_clip
 from .content import CATEGORIES, CREATORS, TOPICS
+from .satisfaction import seed_satisfaction
 
 DEMO_PASSWORD = "demo-pass-123"
 DISTINCT_CLIPS = 64  # past this, videos share clip files: benchmarks need rows, not pixels
@@ -98,6 +99,7 @@ def seed_demo(size: SeedSize) -> dict[str, int]:
         seed=size.seed,
     )
     new_experiments = _ensure_experiments() if size.ab_tests else 0
+    counts.update(seed_satisfaction(seed=size.seed))
     trending_refresh()
     _refresh_planner_statistics()
     return {

@@ -44,6 +44,9 @@ SERVER_ONLY = {
     Event.Type.LESSON_COMPLETE,
     Event.Type.SIGNUP,
     Event.Type.LOGIN,
+    Event.Type.REVIEW,
+    Event.Type.SURVEY_ANSWER,
+    Event.Type.SURVEY_SKIP,
 }
 CLIENT_TYPES = [(value, label) for value, label in Event.Type.choices if value not in SERVER_ONLY]
 CLIENT_TYPE_VALUES = {value for value, _ in CLIENT_TYPES}

@@ -26,6 +26,7 @@ from .entities import _course_daily, _creator_daily, _video_daily
 from .event_firsts import _subject_event_first
 from .funnel import funnel_entry_day
 from .platform import _daily_metric, _recommender_daily, _subject_day, _subject_type_day
+from .satisfaction import _satisfaction_daily
 from .sql import _lock_day
 
 
@@ -56,6 +57,7 @@ def rollup_day(*, day: date, now: datetime | None = None, knock: Knock | None = 
     _video_daily(day, start, end)
     _course_daily(day, start, end)
     _creator_daily(day, start, end)
+    _satisfaction_daily(day, start, end)
     breakdown_day(day, start, end)
     _recommender_daily(day, start, end)
     _subject_type_day(day, start, end)

@@ -42,6 +42,16 @@ from .freshness import rollups_as_of, rollups_version
 from .funnel import funnel_table
 from .platform import daily_metrics_table, kpi_table, recommender_ctr_table
 from .retention import ltv_table, retention_headline, retention_table, rolling_retention_table
+from .satisfaction import (
+    SatisfactionFigures,
+    satisfaction_by_course_table,
+    satisfaction_by_creator_table,
+    satisfaction_daily_table,
+    satisfaction_distribution_tables,
+    satisfaction_figures,
+    satisfaction_get,
+    satisfaction_summary_table,
+)
 from .subjects import events_of_subject, events_of_user, subject_keys_for_users
 from .tables import Table, last_complete_day
 from .top_lists import popular_items, top_courses_table, top_creators_table, top_videos_table
@@ -62,6 +72,7 @@ __all__ = [
     "FunnelQuery",
     "LoggedImpression",
     "RecommendedExposure",
+    "SatisfactionFigures",
     "Table",
     "ab_interval",
     "ab_statistics",
@@ -95,6 +106,13 @@ __all__ = [
     "rolling_retention_table",
     "rollups_as_of",
     "rollups_version",
+    "satisfaction_by_course_table",
+    "satisfaction_by_creator_table",
+    "satisfaction_daily_table",
+    "satisfaction_distribution_tables",
+    "satisfaction_figures",
+    "satisfaction_get",
+    "satisfaction_summary_table",
     "subject_keys_for_users",
     "top_courses_table",
     "top_creators_table",

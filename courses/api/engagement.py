@@ -15,6 +15,7 @@ from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
 from courses import engagement
 from courses.models import Comment, Report, ShortVideo
+from courses.satisfaction import survey_answer, survey_skip
 from courses.selectors import course_get_published, lesson_can_play, lesson_get, video_get_published
 from courses.viewer import comment_list
 
@@ -328,3 +329,54 @@ class CourseReviewApi(APIView):
             author_id=user_id_of(request), course=course, **data.validated_data
         )
         return Response(self.OutputSerializer(review).data)
+
+
+class CourseSurveyApi(APIView):
+    """Answer (0–10) or skip a course's one-question survey; once per student and course.
+
+    400 for a score outside 0–10 or neither/both of ``score`` and ``skip``,
+    403 for someone who is not a student of the course, 409 when the survey
+    is not due yet (no completed lesson) or already answered or skipped.
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        score = serializers.IntegerField(
+            min_value=0, max_value=10, required=False, allow_null=True, default=None
+        )
+        skip = serializers.BooleanField(required=False, default=False)
+
+        class Meta:
+            ref_name = "CourseSurveyInput"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if (attrs["score"] is None) == (not attrs["skip"]):
+                raise serializers.ValidationError("Send a score from 0 to 10, or skip: true.")
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+        score = serializers.IntegerField(allow_null=True)
+
+        class Meta:
+            ref_name = "CourseSurvey"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer, 409: ErrorSerializer, **AUTH_ERRORS},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        course = course_get_published(slug=slug)
+        if course is None:
+            raise Http404("No such course.")
+        user_id = user_id_of(request)
+        if data.validated_data["skip"]:
+            survey = survey_skip(user_id=user_id, course=course)
+        else:
+            survey = survey_answer(
+                user_id=user_id, course=course, score=data.validated_data["score"]
+            )
+        return Response(self.OutputSerializer(survey).data, status=201)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("videos", VideoListApi.as_view(), name="video-list"),
     path("courses/<str:slug>", CourseDetailApi.as_view(), name="course-detail"),
     path("courses/<str:slug>/review", e.CourseReviewApi.as_view(), name="course-review"),
+    path("courses/<str:slug>/survey", e.CourseSurveyApi.as_view(), name="course-survey"),
     path("videos/<id:video_id>/like", e.VideoLikeApi.as_view(), name="video-like"),
     path("videos/<id:video_id>/favorite", e.VideoFavoriteApi.as_view(), name="video-favorite"),
     path("videos/<id:video_id>/share", e.VideoShareApi.as_view(), name="video-share"),

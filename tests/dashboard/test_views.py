@@ -89,7 +89,7 @@ def test_every_chart_has_an_aria_label_and_a_data_table(staff, data):
     charts = re.findall(
         r'<svg id="([\w-]+)" class="kf-chart" role="img" aria-label="([^"]+)"', html
     )
-    assert len(charts) == 7  # six report charts and the event retention curves
+    assert len(charts) == 8  # six report charts, the ratings and the event retention curves
     for chart_id, label in charts:
         assert label.strip()
         section = html[html.index(f'id="{chart_id}"') :]

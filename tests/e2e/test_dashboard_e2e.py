@@ -37,7 +37,7 @@ def test_admin_reads_the_dashboard_and_downloads_matching_csv(live_server, page)
     page.click("input[type=submit]")
     page.wait_for_url("**/dashboard/")
     # then the charts are drawn with accessible names
-    assert page.locator("svg.kf-chart[role=img]").count() == 7  # with the retention curves
+    assert page.locator("svg.kf-chart[role=img]").count() == 8  # retention curves, ratings
     assert "DAU" in (page.locator("#chart-active").get_attribute("aria-label") or "")
     # when the range changes to the last two days
     first = yesterday - timedelta(days=1)
