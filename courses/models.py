@@ -119,6 +119,11 @@ class MediaAsset(BaseModel):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
 
+    @property
+    def is_ready(self) -> bool:
+        """Processed, so it can be played and published."""
+        return self.status == self.Status.READY
+
 
 class Captions(BaseModel):
     """A video's subtitles as WebVTT, served with the same access rules as the video.

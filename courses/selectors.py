@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.urls import reverse
 
 from .models import (
@@ -371,3 +371,157 @@ def course_tag_rows(*, course_ids: Any) -> list[tuple[int, str, str]]:
             "course_id", "tag__slug", "tag__name"
         )
     )
+
+
+# --- The creator's own catalogue (what the studio reads and edits) ------------------
+# Each returns rows of one creator in any state; the studio joins its own relations
+# (publish_schedule, upload_session) on top and answers 404 for the rest.
+
+
+def category_list() -> QuerySet[Category]:
+    """Every category, in the catalogue's order (the pickers' choices)."""
+    return Category.objects.all()
+
+
+def course_choices_for_creator(*, creator_id: int) -> QuerySet[Course]:
+    """The creator's courses in any state, plain rows (a form's choices)."""
+    return Course.objects.filter(creator_id=creator_id)
+
+
+def course_list_for_creator(*, creator_id: int) -> QuerySet[Course]:
+    """The creator's courses with category and ``lesson_total``, newest first."""
+    return (
+        Course.objects.filter(creator_id=creator_id)
+        .select_related("category")
+        .annotate(lesson_total=Count("lessons"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def course_syllabus_for_creator(*, creator_id: int) -> QuerySet[Course]:
+    """The creator's courses with category, tags and the syllabus (sections, their
+    lessons and those lessons' media) prefetched, in order."""
+    lessons = Lesson.objects.select_related("asset").order_by("position", "id")
+    sections = Section.objects.order_by("position", "id").prefetch_related(
+        Prefetch("lessons", queryset=lessons)
+    )
+    return (
+        Course.objects.filter(creator_id=creator_id)
+        .select_related("category")
+        .prefetch_related("tags", Prefetch("sections", queryset=sections))
+    )
+
+
+def section_list_for_creator(*, creator_id: int) -> QuerySet[Section]:
+    """Sections of the creator's courses, with their course."""
+    return Section.objects.select_related("course").filter(course__creator_id=creator_id)
+
+
+def lesson_list_for_creator(*, creator_id: int) -> QuerySet[Lesson]:
+    """Lessons of the creator's courses, with their course and section."""
+    return Lesson.objects.select_related("course", "section").filter(course__creator_id=creator_id)
+
+
+def video_list_for_creator(*, creator_id: int) -> QuerySet[ShortVideo]:
+    """The creator's short videos in any state, with asset, course and category,
+    newest first."""
+    return (
+        ShortVideo.objects.filter(creator_id=creator_id)
+        .select_related("asset", "course", "category")
+        .order_by("-created_at", "-id")
+    )
+
+
+def media_asset_list_for_owner(*, owner_id: int) -> QuerySet[MediaAsset]:
+    """The owner's video library with ``use_count`` (videos and lessons showing
+    each), newest first."""
+    return (
+        MediaAsset.objects.filter(owner_id=owner_id, kind=MediaAsset.Kind.VIDEO)
+        .annotate(use_count=Count("short_videos", distinct=True) + Count("lessons", distinct=True))
+        .order_by("-created_at", "-id")
+    )
+
+
+def media_assets_for_owner(*, owner_id: int) -> QuerySet[MediaAsset]:
+    """Every asset the owner uploaded, any kind or state."""
+    return MediaAsset.objects.filter(owner_id=owner_id)
+
+
+def short_video_assets_for_owner(*, owner_id: int) -> QuerySet[MediaAsset]:
+    """The owner's public uploads, the ones a short video may show."""
+    return MediaAsset.objects.filter(owner_id=owner_id, is_private=False)
+
+
+def lesson_assets_for_owner(*, owner_id: int) -> QuerySet[MediaAsset]:
+    """Lesson media the owner can attach (not refused ones), newest first, each with
+    ``lesson_title``: the title of the first lesson that uses it."""
+    first_lesson = Lesson.objects.filter(asset_id=OuterRef("pk")).order_by("pk")
+    return (
+        MediaAsset.objects.filter(owner_id=owner_id, is_private=True, kind=MediaAsset.Kind.VIDEO)
+        .exclude(status=MediaAsset.Status.FAILED)
+        .annotate(lesson_title=Subquery(first_lesson.values("title")[:1]))
+        .order_by("-created_at")
+    )
+
+
+def item_is_published(item: ShortVideo | Course) -> bool:
+    """Whether a video or course is published (visible or not: see ``is_visible``)."""
+    return item.status == PublishStatus.PUBLISHED
+
+
+def course_draft(course: Course) -> dict[str, Any]:
+    """What the creator last wrote of a course's reviewed details (its price is not
+    moderators' to judge): the held-back change if any, else the live values."""
+    if course.pending:
+        return dict(course.pending)
+    tag_rows = sorted(course.tags.values_list("name", "pk")) if course.pk else []
+    return {
+        "title": course.title,
+        "summary": course.summary,
+        "description": course.description,
+        "category_id": course.category_id,
+        "tags": [name for name, _ in tag_rows],
+        "tag_ids": sorted(pk for _, pk in tag_rows),
+    }
+
+
+def course_changes_in_review(course: Course) -> list[str]:
+    """What a moderator is asked to approve of a course, one line per change, in
+    three queries (the review queue shows it): changed details, new or renamed
+    sections, new or changed lessons. Empty for a course with nothing held back."""
+    lines: list[str] = []
+    pending = course.pending
+    if pending:
+        current = {
+            "title": course.title,
+            "summary": course.summary,
+            "description": course.description,
+            "category_id": course.category_id,
+            "tags": sorted(course.tags.values_list("name", flat=True)),
+        }
+        for key, before in current.items():
+            after = pending.get(key)
+            if after != before:
+                lines.append(f"{key}: {before!r} → {after!r}")
+    if course.pending_cover:
+        lines.append(f"cover: {course.cover.name or '-'} → {course.pending_cover.name}")
+    sections = Section.objects.filter(course=course).exclude(
+        moderation=Moderation.APPROVED, pending_title=""
+    )
+    for section in sections.order_by("position", "id"):
+        if section.moderation != Moderation.APPROVED:
+            lines.append(f"new section: {section.title!r}")
+        else:
+            lines.append(f"section renamed: {section.title!r} → {section.pending_title!r}")
+    lessons = (
+        Lesson.objects.filter(course=course)
+        .exclude(moderation=Moderation.APPROVED)
+        .select_related("asset")
+        .order_by("section__position", "position", "id")
+    )
+    for lesson in lessons:
+        preview = ", free preview" if lesson.is_preview else ""
+        lines.append(
+            f"new or changed lesson: {lesson.title!r} (video #{lesson.asset_id or '-'}{preview})"
+        )
+    return lines

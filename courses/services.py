@@ -1,4 +1,6 @@
-"""Writes for the catalogue: media processing, publishing and enrollment."""
+"""Writes for the catalogue: media processing, the course builder, moderation,
+publishing and enrollment. Other apps (the creator studio first) write the
+catalogue's rows only through these functions."""
 
 import logging
 
@@ -8,6 +10,18 @@ from django.utils import timezone
 
 from common.files import files_delete_on_commit
 
+from .authoring import asset_captions_set as asset_captions_set  # the course builder
+from .authoring import course_create as course_create
+from .authoring import course_update as course_update
+from .authoring import item_move as item_move
+from .authoring import lesson_create as lesson_create
+from .authoring import lesson_delete as lesson_delete
+from .authoring import lesson_update as lesson_update
+from .authoring import section_create as section_create
+from .authoring import section_delete as section_delete
+from .authoring import section_update as section_update
+from .authoring import short_video_create as short_video_create
+from .authoring import short_video_update as short_video_update
 from .engagement import certificates_issue_for_course as certificates_issue_for_course
 from .engagement import engagement_user_retire as engagement_user_retire
 from .engagement import watch_history_clear as watch_history_clear
@@ -22,24 +36,24 @@ from .media.services import media_asset_process as media_asset_process
 from .media.services import media_asset_retry as media_asset_retry
 from .media.services import media_assets_requeue_stale as media_assets_requeue_stale
 from .media.services import media_incoming_name as media_incoming_name
-from .models import Certificate, Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
+from .models import Captions, Certificate, Course, Enrollment, MediaAsset, PublishStatus, ShortVideo
+from .moderation import moderation_decide as moderation_decide  # review decisions
+from .moderation import report_resolve as report_resolve
+from .publishing import item_lock as item_lock  # the one publish path
+from .publishing import item_publish as item_publish
+from .publishing import item_unpublish as item_unpublish
 from .satisfaction import survey_answer as survey_answer  # the once-per-course survey
 from .satisfaction import survey_prompt_for as survey_prompt_for
 from .satisfaction import survey_skip as survey_skip
+from .search.text import course_search_text as course_search_text
 from .search.text import segment as segment  # search text, for seeded rows too
+from .search.text import short_video_search_text as short_video_search_text
 from .trending import trending_refresh as trending_refresh
 
 logger = logging.getLogger(__name__)
 
-
-def short_video_search_text(video: ShortVideo, tag_names: list[str]) -> str:
-    """The segmented text search matches a video by."""
-    return segment(" ".join([video.title, video.description, *tag_names]))
-
-
-def course_search_text(course: Course, tag_names: list[str]) -> str:
-    """The segmented text search matches a course by."""
-    return segment(" ".join([course.title, course.summary, course.description, *tag_names]))
+# The subtitle languages asset_captions_set takes (the studio's captions form offers them).
+CaptionsLanguage = Captions.Language
 
 
 @transaction.atomic

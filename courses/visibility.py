@@ -2,7 +2,7 @@
 
 A short video is on the site when it is published and its current content
 was approved by moderation; every change to it sends it back to review
-first (``studio.services.moderation``), so "approved" means "approved as it
+first (``courses.moderation``), so "approved" means "approved as it
 is now".
 
 A course keeps its approved version live while a change is reviewed (as

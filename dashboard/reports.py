@@ -200,20 +200,24 @@ def creator_report(*, creator_id: int, first: date, last: date, today: date) -> 
         ),
         **_satisfaction_tables(first=first, last=last, today=today, creator_id=creator_id),
     }
-    x = daily.column("period")
-    plays = line_chart(
+    plays = _daily_chart(
+        daily,
         chart_id="chart-creator-plays",
         title=gettext("Plays per day"),
-        x=x,
-        series=[
-            (gettext("Plays"), daily.column("plays")),
-            (gettext("Viewers"), daily.column("viewers")),
-        ],
+        series=[(gettext("Plays"), "plays"), (gettext("Viewers"), "viewers")],
     )
     charts = [(plays, daily), (_funnel_chart(tables["funnel"]), tables["funnel"])]
     return Report(
         first, last, "day", today, tables, charts, {}, _ratings_chart(tables["rating_distribution"])
     )
+
+
+def _daily_chart(
+    daily: Table, *, chart_id: str, title: str, series: list[tuple[str, str]]
+) -> Chart:
+    """One line per (label, column) of a daily table, over its periods."""
+    lines = [(label, daily.column(column)) for label, column in series]
+    return line_chart(chart_id=chart_id, title=title, x=daily.column("period"), series=lines)
 
 
 def _funnel_chart(funnel: Table) -> Chart:
@@ -228,15 +232,11 @@ def _funnel_chart(funnel: Table) -> Chart:
 
 def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]:
     x = daily.column("period")
-    active = line_chart(
+    active = _daily_chart(
+        daily,
         chart_id="chart-active",
         title=gettext("Active users"),
-        x=x,
-        series=[
-            (gettext("DAU"), daily.column("dau")),
-            (gettext("WAU"), daily.column("wau")),
-            (gettext("MAU"), daily.column("mau")),
-        ],
+        series=[(gettext("DAU"), "dau"), (gettext("WAU"), "wau"), (gettext("MAU"), "mau")],
     )
     currency = settings.KF_DEFAULT_CURRENCY
 
@@ -253,14 +253,11 @@ def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]
             (gettext("Refunds"), units("refunds_minor")),
         ],
     )
-    watch = line_chart(
+    watch = _daily_chart(
+        daily,
         chart_id="chart-watch",
         title=gettext("Plays and engaged views"),
-        x=x,
-        series=[
-            (gettext("Plays"), daily.column("plays")),
-            (gettext("Engaged"), daily.column("engaged_views")),
-        ],
+        series=[(gettext("Plays"), "plays"), (gettext("Engaged"), "engaged_views")],
     )
     videos = tables["videos"]
     top = bar_chart(

@@ -184,16 +184,24 @@ def _insights_context(period: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
+def _range_context(form: reports.RangeForm) -> dict[str, Any]:
+    """What both dashboards show above their reports: the range form, its presets and
+    how fresh the rollups are, in the reporting time zone."""
+    return {
+        "form": form,
+        "as_of": rollups_as_of(),
+        "tz": settings.KF_REPORT_TZ,
+        "presets": _presets(form.today),
+    }
+
+
 @_staff_only
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, period = _options(request)
     context: dict[str, Any] = {
         **admin.site.each_context(request),
         "title": gettext("Analytics"),
-        "form": form,
-        "as_of": rollups_as_of(),
-        "tz": settings.KF_REPORT_TZ,
-        "presets": _presets(form.today),
+        **_range_context(form),
     }
     if period is None:
         return render(request, "dashboard/dashboard.html", context, status=400)
@@ -255,12 +263,7 @@ def export_csv(request: HttpRequest, name: str) -> HttpResponseBase:
 @_creator_only
 def creator(request: HttpRequest) -> HttpResponse:
     form, period = _range(request)
-    context: dict[str, Any] = {
-        "form": form,
-        "as_of": rollups_as_of(),
-        "tz": settings.KF_REPORT_TZ,
-        "presets": _presets(form.today),
-    }
+    context: dict[str, Any] = _range_context(form)
     if period is None:
         return render(request, "dashboard/creator.html", context, status=400)
     report = reports.creator_report(

@@ -16,8 +16,9 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from courses.selectors import course_changes_in_review
+
 from .models import CourseReview, PublishSchedule, ReportReview, UploadSession, VideoReview
-from .selectors import course_changes_in_review
 from .services import moderation_decide, report_resolve
 
 

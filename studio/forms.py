@@ -1,19 +1,31 @@
 """Studio forms: validate what a creator typed; services apply the rules."""
 
+from __future__ import annotations
+
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from commerce.models import Coupon
+from commerce.services import CouponKind
 from common.money import decimal_to_minor
-from courses.models import Captions, Category, Course, MediaAsset
+from courses.selectors import (
+    category_list,
+    course_choices_for_creator,
+    short_video_assets_for_owner,
+)
+from courses.services import CaptionsLanguage
 
 from .selectors import asset_picker_label, lesson_assets_own
 
+if TYPE_CHECKING:
+    from courses.models import Course, MediaAsset
+
 
 def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """A choice field whose rows depend on the creator: declared without a queryset,
+    given one (from a selector) in the form's ``__init__``."""
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     return field
@@ -40,30 +52,28 @@ class VideoForm(forms.Form):
         required=False,
         max_length=2000,
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=category_list())
     tags = forms.CharField(label=_("Tags, comma separated"), required=False, max_length=300)
-    course = forms.ModelChoiceField(
-        label=_("Call to action: course"), queryset=Course.objects.none(), required=False
+    course: forms.ModelChoiceField[Course] = forms.ModelChoiceField(
+        label=_("Call to action: course"), queryset=None, required=False
     )
 
     def __init__(self, *args: Any, creator_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "course").queryset = Course.objects.filter(creator_id=creator_id)
+        _choices(self, "course").queryset = course_choices_for_creator(creator_id=creator_id)
 
 
 class VideoCreateForm(VideoForm):
-    asset = forms.ModelChoiceField(
+    asset: forms.ModelChoiceField[MediaAsset] = forms.ModelChoiceField(
         label=_("Uploaded video"),
-        queryset=MediaAsset.objects.none(),
+        queryset=None,
         widget=forms.HiddenInput,
         error_messages={"required": _("Upload the video first.")},
     )
 
     def __init__(self, *args: Any, creator_id: int, **kwargs: Any) -> None:
         super().__init__(*args, creator_id=creator_id, **kwargs)
-        _choices(self, "asset").queryset = MediaAsset.objects.filter(
-            owner_id=creator_id, is_private=False
-        )
+        _choices(self, "asset").queryset = short_video_assets_for_owner(owner_id=creator_id)
 
 
 class CourseForm(forms.Form):
@@ -75,7 +85,7 @@ class CourseForm(forms.Form):
         required=False,
         max_length=20000,
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=category_list())
     tags = forms.CharField(label=_("Tags, comma separated"), required=False, max_length=300)
     price = forms.DecimalField(
         label=_("Price"),
@@ -100,7 +110,7 @@ class AssetChoiceField(forms.ModelChoiceField):
 class LessonForm(forms.Form):
     title = forms.CharField(label=_("Lesson title"), max_length=120)
     is_preview = forms.BooleanField(label=_("Free preview"), required=False)
-    asset = AssetChoiceField(label=_("Video"), queryset=MediaAsset.objects.none(), required=False)
+    asset = AssetChoiceField(label=_("Video"), queryset=None, required=False)
 
     def __init__(self, *args: Any, creator_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,13 +135,13 @@ class CouponForm(forms.Form):
     currency (CNY for "all my courses"), as people write it: 20 or 9.90."""
 
     code = forms.CharField(label=_("Code (empty: a random one)"), max_length=32, required=False)
-    course = forms.ModelChoiceField(
+    course: forms.ModelChoiceField[Course] = forms.ModelChoiceField(
         label=_("Course"),
-        queryset=Course.objects.none(),
+        queryset=None,
         required=False,
         empty_label=_("All my courses"),
     )
-    kind = forms.ChoiceField(label=_("Discount"), choices=Coupon.Kind.choices)
+    kind = forms.ChoiceField(label=_("Discount"), choices=CouponKind.choices)
     amount = forms.DecimalField(
         label=_("Amount (percent, or money off)"),
         min_value=Decimal("0.01"),
@@ -159,7 +169,7 @@ class CouponForm(forms.Form):
     def __init__(self, *args: Any, creator_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = _choices(self, "course")
-        field.queryset = Course.objects.filter(creator_id=creator_id).order_by("-pk")
+        field.queryset = course_choices_for_creator(creator_id=creator_id).order_by("-pk")
 
     def coupon_fields(self) -> dict[str, Any]:
         """The valid form as ``coupon_create`` takes it: money in minor units of the
@@ -168,7 +178,7 @@ class CouponForm(forms.Form):
         course = data["course"]
         currency = course.currency if course else "CNY"
         amount: Decimal = data["amount"]
-        percent = data["kind"] == Coupon.Kind.PERCENT
+        percent = data["kind"] == CouponKind.PERCENT
         return {
             "code": data["code"],
             "course": course,
@@ -185,7 +195,7 @@ class CouponForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         amount = data.get("amount")
-        if data.get("kind") == Coupon.Kind.PERCENT and amount is not None and amount % 1:
+        if data.get("kind") == CouponKind.PERCENT and amount is not None and amount % 1:
             self.add_error("amount", _("A percentage is a whole number, e.g. 20."))
         return data
 
@@ -202,7 +212,7 @@ class CaptionsForm(forms.Form):
 
     file = forms.FileField(label=_("Subtitles (WebVTT, .vtt)"), required=False)
     language = forms.ChoiceField(
-        label=_("Language"), choices=Captions.Language.choices, initial=Captions.Language.ZH_HANS
+        label=_("Language"), choices=CaptionsLanguage.choices, initial=CaptionsLanguage.ZH_HANS
     )
     remove = forms.BooleanField(required=False)
 

@@ -1,21 +1,40 @@
 """Studio reads, always scoped to the requesting creator: another creator's
-object is simply not found (the views answer 404)."""
+object is simply not found (the views answer 404).
+
+The catalogue's rows come from ``courses.selectors`` (``*_for_creator``,
+``*_for_owner``); the studio joins its own relations on them (an asset's
+upload session, an item's publish schedule) in the same query.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Count, Model, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from courses.models import Course, Lesson, MediaAsset, Moderation, Section, ShortVideo
+from courses.selectors import (
+    course_list_for_creator,
+    course_syllabus_for_creator,
+    lesson_assets_for_owner,
+    lesson_list_for_creator,
+    media_asset_list_for_owner,
+    media_assets_for_owner,
+    section_list_for_creator,
+    video_list_for_creator,
+)
 
 from .models import PublishSchedule, UploadSession
+
+if TYPE_CHECKING:
+    from courses.models import Course, Lesson, MediaAsset, Section, ShortVideo
 
 M = TypeVar("M", bound=Model)
 
 
-def _own(qs: "QuerySet[M]", **lookup: object) -> M:
+def _own(qs: QuerySet[M], **lookup: object) -> M:
     obj = qs.filter(**lookup).first()
     if obj is None:
         raise Http404("Not found.")
@@ -29,33 +48,20 @@ def upload_session_get_own(*, owner_id: int, session_id: object) -> UploadSessio
 
 def asset_list_own(*, owner_id: int) -> QuerySet[MediaAsset]:
     """The creator's media library, newest first, with the original file names."""
-    return (
-        MediaAsset.objects.filter(owner_id=owner_id, kind=MediaAsset.Kind.VIDEO)
-        .select_related("upload_session")
-        .annotate(use_count=Count("short_videos", distinct=True) + Count("lessons", distinct=True))
-        .order_by("-created_at", "-id")
-    )
+    return media_asset_list_for_owner(owner_id=owner_id).select_related("upload_session")
 
 
 def asset_get_own(*, owner_id: int, asset_id: int) -> MediaAsset:
     """One of the creator's assets, or 404."""
-    return _own(MediaAsset.objects.select_related("upload_session"), owner_id=owner_id, pk=asset_id)
+    return _own(
+        media_assets_for_owner(owner_id=owner_id).select_related("upload_session"), pk=asset_id
+    )
 
 
 def lesson_assets_own(*, owner_id: int) -> QuerySet[MediaAsset]:
-    """Lesson media a creator can attach (not refused ones)."""
-    return (
-        MediaAsset.objects.filter(owner_id=owner_id, is_private=True, kind=MediaAsset.Kind.VIDEO)
-        .exclude(status=MediaAsset.Status.FAILED)
-        .select_related("upload_session")
-        # The first lesson that uses a video names it in the picker (see asset_picker_label).
-        .annotate(
-            lesson_title=Subquery(
-                Lesson.objects.filter(asset_id=OuterRef("pk")).order_by("pk").values("title")[:1]
-            )
-        )
-        .order_by("-created_at")
-    )
+    """Lesson media a creator can attach (not refused ones); the first lesson that uses
+    a video names it in the picker (see asset_picker_label)."""
+    return lesson_assets_for_owner(owner_id=owner_id).select_related("upload_session")
 
 
 def asset_picker_label(asset: MediaAsset) -> str:
@@ -73,18 +79,14 @@ def asset_picker_label(asset: MediaAsset) -> str:
     if asset.duration_seconds:
         minutes, seconds = divmod(round(asset.duration_seconds), 60)
         parts.append(f"{minutes}:{seconds:02d}")
-    if asset.status != MediaAsset.Status.READY:
+    if not asset.is_ready:
         parts.append(str(asset.get_status_display()))
     return " · ".join(parts)
 
 
 def video_list_own(*, creator_id: int) -> QuerySet[ShortVideo]:
     """The creator's short videos with status, asset and schedule."""
-    return (
-        ShortVideo.objects.filter(creator_id=creator_id)
-        .select_related("asset", "course", "category", "publish_schedule")
-        .order_by("-created_at", "-id")
-    )
+    return video_list_for_creator(creator_id=creator_id).select_related("publish_schedule")
 
 
 def video_get_own(*, creator_id: int, video_id: int) -> ShortVideo:
@@ -94,42 +96,23 @@ def video_get_own(*, creator_id: int, video_id: int) -> ShortVideo:
 
 def course_list_own(*, creator_id: int) -> QuerySet[Course]:
     """The creator's courses with lesson counts and schedule."""
-    return (
-        Course.objects.filter(creator_id=creator_id)
-        .select_related("category", "publish_schedule")
-        .annotate(lesson_total=Count("lessons"))
-        .order_by("-created_at", "-id")
-    )
+    return course_list_for_creator(creator_id=creator_id).select_related("publish_schedule")
 
 
 def course_get_own(*, creator_id: int, course_id: int) -> Course:
     """One of the creator's courses with its syllabus prefetched, or 404."""
-    lessons = Lesson.objects.select_related("asset").order_by("position", "id")
-    sections = Section.objects.order_by("position", "id").prefetch_related(
-        Prefetch("lessons", queryset=lessons)
-    )
-    qs = (
-        Course.objects.filter(creator_id=creator_id)
-        .select_related("category", "publish_schedule")
-        .prefetch_related("tags", Prefetch("sections", queryset=sections))
-    )
+    qs = course_syllabus_for_creator(creator_id=creator_id).select_related("publish_schedule")
     return _own(qs, pk=course_id)
 
 
 def section_get_own(*, creator_id: int, section_id: int) -> Section:
     """A section of one of the creator's courses, or 404."""
-    return _own(
-        Section.objects.select_related("course"), course__creator_id=creator_id, pk=section_id
-    )
+    return _own(section_list_for_creator(creator_id=creator_id), pk=section_id)
 
 
 def lesson_get_own(*, creator_id: int, lesson_id: int) -> Lesson:
     """A lesson of one of the creator's courses, or 404."""
-    return _own(
-        Lesson.objects.select_related("course", "section"),
-        course__creator_id=creator_id,
-        pk=lesson_id,
-    )
+    return _own(lesson_list_for_creator(creator_id=creator_id), pk=lesson_id)
 
 
 def schedule_for(item: ShortVideo | Course) -> PublishSchedule | None:
@@ -139,61 +122,3 @@ def schedule_for(item: ShortVideo | Course) -> PublishSchedule | None:
     except PublishSchedule.DoesNotExist:
         return None
     return schedule if schedule.done_at is None else None
-
-
-def course_draft(course: Course) -> dict[str, Any]:
-    """What the creator last wrote of a course's reviewed details (its price is not
-    moderators' to judge): the held-back change if any, else the live values."""
-    if course.pending:
-        return dict(course.pending)
-    tag_rows = sorted(course.tags.values_list("name", "pk")) if course.pk else []
-    return {
-        "title": course.title,
-        "summary": course.summary,
-        "description": course.description,
-        "category_id": course.category_id,
-        "tags": [name for name, _ in tag_rows],
-        "tag_ids": sorted(pk for _, pk in tag_rows),
-    }
-
-
-def course_changes_in_review(course: Course) -> list[str]:
-    """What a moderator is asked to approve of a course, one line per change, in
-    three queries (the review queue shows it): changed details, new or renamed
-    sections, new or changed lessons. Empty for a course with nothing held back."""
-    lines: list[str] = []
-    pending = course.pending
-    if pending:
-        current = {
-            "title": course.title,
-            "summary": course.summary,
-            "description": course.description,
-            "category_id": course.category_id,
-            "tags": sorted(course.tags.values_list("name", flat=True)),
-        }
-        for key, before in current.items():
-            after = pending.get(key)
-            if after != before:
-                lines.append(f"{key}: {before!r} → {after!r}")
-    if course.pending_cover:
-        lines.append(f"cover: {course.cover.name or '-'} → {course.pending_cover.name}")
-    sections = Section.objects.filter(course=course).exclude(
-        moderation=Moderation.APPROVED, pending_title=""
-    )
-    for section in sections.order_by("position", "id"):
-        if section.moderation != Moderation.APPROVED:
-            lines.append(f"new section: {section.title!r}")
-        else:
-            lines.append(f"section renamed: {section.title!r} → {section.pending_title!r}")
-    lessons = (
-        Lesson.objects.filter(course=course)
-        .exclude(moderation=Moderation.APPROVED)
-        .select_related("asset")
-        .order_by("section__position", "position", "id")
-    )
-    for lesson in lessons:
-        preview = ", free preview" if lesson.is_preview else ""
-        lines.append(
-            f"new or changed lesson: {lesson.title!r} (video #{lesson.asset_id or '-'}{preview})"
-        )
-    return lines

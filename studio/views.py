@@ -15,12 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import user_is_creator
 from commerce.selectors import coupon_list_for_creator, refund_rule_for_course
-from commerce.services.coupons import coupon_create, coupon_set_active
-from commerce.services.refunds import refund_policy_set
+from commerce.services import coupon_create, coupon_set_active, refund_policy_set
 from common.api.auth import user_id_of
 from common.exceptions import ApplicationError
 from common.http import redirect_back
 from common.money import decimal_to_minor, minor_to_decimal
+from courses.selectors import course_draft
 from courses.services import (
     CAPTIONS_MAX_BYTES,
     media_asset_delete,
@@ -284,7 +284,7 @@ def course_create(request: HttpRequest) -> HttpResponse:
 def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     uid = user_id_of(request)
     course = selectors.course_get_own(creator_id=uid, course_id=course_id)
-    draft = selectors.course_draft(course)  # a change in review shows as written
+    draft = course_draft(course)  # a change in review shows as written
     initial = {
         "title": draft["title"],
         "summary": draft["summary"],

@@ -16,13 +16,22 @@ Modules, lowest first (each imports only those above it):
 """
 
 from .checkout import order_cancel, order_create, order_expire, orders_expire_due
-from .coupons import coupon_quote
+from .coupons import CouponKind, coupon_create, coupon_quote, coupon_set_active
 from .payouts import payout_create, payout_mark_paid
-from .refunds import refund_approve, refund_deny, refund_request, refunds_user_retire
+from .refunds import (
+    refund_approve,
+    refund_deny,
+    refund_policy_set,
+    refund_request,
+    refunds_user_retire,
+)
 from .webhooks import order_apply_state, order_sync, webhook_receive
 
 __all__ = [
+    "CouponKind",
+    "coupon_create",
     "coupon_quote",
+    "coupon_set_active",
     "order_apply_state",
     "order_cancel",
     "order_create",
@@ -33,6 +42,7 @@ __all__ = [
     "payout_mark_paid",
     "refund_approve",
     "refund_deny",
+    "refund_policy_set",
     "refund_request",
     "refunds_user_retire",
     "webhook_receive",

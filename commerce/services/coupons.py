@@ -19,6 +19,9 @@ from ..models import Coupon, CouponRedemption, Order
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]{3,31}")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
+# The discount kinds coupon_create takes (the studio's coupon form offers them).
+CouponKind = Coupon.Kind
+
 
 def coupon_create(
     *,

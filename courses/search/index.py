@@ -5,7 +5,7 @@ or a course (title, description, summary or tags), so search sees the change.
 """
 
 from ..models import Course, ShortVideo
-from ..services import course_search_text, short_video_search_text
+from .text import course_search_text, short_video_search_text
 
 
 def search_text_refresh(*, video_id: int | None = None, course_id: int | None = None) -> None:

@@ -4,10 +4,16 @@ jieba's search mode also emits the shorter words inside long ones, so the
 query 编程 finds a title "Python编程入门".
 """
 
+from __future__ import annotations
+
 import logging
 import re
+from typing import TYPE_CHECKING
 
 import jieba
+
+if TYPE_CHECKING:
+    from ..models import Course, ShortVideo
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -27,3 +33,13 @@ def segment(text: str) -> str:
 def search_terms(query: str) -> list[str]:
     """Split a search box query into the terms to match, longest first."""
     return sorted(segment(query).split(), key=len, reverse=True)
+
+
+def short_video_search_text(video: ShortVideo, tag_names: list[str]) -> str:
+    """The segmented text search matches a video by."""
+    return segment(" ".join([video.title, video.description, *tag_names]))
+
+
+def course_search_text(course: Course, tag_names: list[str]) -> str:
+    """The segmented text search matches a course by."""
+    return segment(" ".join([course.title, course.summary, course.description, *tag_names]))

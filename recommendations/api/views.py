@@ -137,27 +137,38 @@ class CourseRecommendationsApi(_ForYouApi):
     kind = "course"
 
 
+# The two lists about one item (``v12`` or ``c3``): similar items and up next.
+_ITEM_LIST_SCHEMA = extend_schema(
+    parameters=[PageQuerySerializer],
+    responses={200: RecommendationListSerializer, 404: ErrorSerializer},
+)
+
+
+def _item_list_limit(request: Request) -> int:
+    query = PageQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return int(query.validated_data["limit"])
+
+
+def _item_version_or_404(version_id: int | None, item_key: str) -> int:
+    """The model version to answer from; 404 without one or for a malformed item key."""
+    if version_id is None or not item_key[1:].isdigit() or item_key[0] not in "vc":
+        raise Http404("No such item.")
+    return version_id
+
+
 class SimilarItemsApi(APIView):
     """Items like a video (``v12``) or a course (``c3``): videos and courses alike.
 
     For a logged-in viewer, minus what they have seen, own, refused or created.
     """
 
-    @extend_schema(
-        parameters=[PageQuerySerializer],
-        responses={200: RecommendationListSerializer, 404: ErrorSerializer},
-    )
+    @_ITEM_LIST_SCHEMA
     def get(self, request: Request, item_key: str) -> Response:
-        query = PageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        version_id = active_version_id()
-        if version_id is None or not item_key[1:].isdigit() or item_key[0] not in "vc":
-            raise Http404("No such item.")
+        limit = _item_list_limit(request)
+        version_id = _item_version_or_404(active_version_id(), item_key)
         items = similar_items(
-            version_id=version_id,
-            item_key=item_key,
-            user_id=user_id_or_none(request),
-            limit=query.validated_data["limit"],
+            version_id=version_id, item_key=item_key, user_id=user_id_or_none(request), limit=limit
         )
         return _respond(request, items, version_id)
 
@@ -173,23 +184,13 @@ class UpNextApi(APIView):
     ``surface: "up_next"`` and ``model_version`` (static/js/surfaces.js).
     """
 
-    @extend_schema(
-        parameters=[PageQuerySerializer],
-        responses={200: RecommendationListSerializer, 404: ErrorSerializer},
-    )
+    @_ITEM_LIST_SCHEMA
     def get(self, request: Request, item_key: str) -> Response:
-        query = PageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        limit = _item_list_limit(request)
         user_id = user_id_of(request) if _personal(request) else None
-        version_id = (
-            viewer_version_id(user_id=user_id) if user_id is not None else active_version_id()
+        version_id = _item_version_or_404(
+            viewer_version_id(user_id=user_id) if user_id is not None else active_version_id(),
+            item_key,
         )
-        if version_id is None or not item_key[1:].isdigit() or item_key[0] not in "vc":
-            raise Http404("No such item.")
-        items = up_next(
-            version_id=version_id,
-            item_key=item_key,
-            user_id=user_id,
-            limit=query.validated_data["limit"],
-        )
+        items = up_next(version_id=version_id, item_key=item_key, user_id=user_id, limit=limit)
         return _respond(request, items, version_id)

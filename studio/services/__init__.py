@@ -5,11 +5,14 @@ Every function takes objects the caller already scoped to the creator (the
 selectors do that, answering 404 for anyone else's), so services only check
 rules, not ownership.
 
-One module per purpose; this package re-exports what views, the admin,
-the API, tasks and tests call.
+The studio owns its uploads, creator sign-up and publish schedules. The
+catalogue's rows (videos, courses, sections, lessons, subtitles, moderation
+and publish state) are written by ``courses.services`` alone; the course
+builder and moderation decisions are re-exported from there, so views, the
+admin, the API, tasks and tests name one module for every creator action.
 """
 
-from .builder import (
+from courses.services import (
     asset_captions_set,
     course_create,
     course_update,
@@ -17,13 +20,15 @@ from .builder import (
     lesson_create,
     lesson_delete,
     lesson_update,
+    moderation_decide,
+    report_resolve,
     section_create,
     section_delete,
     section_update,
     short_video_create,
     short_video_update,
 )
-from .moderation import moderation_decide, report_resolve, review_after_change
+
 from .profiles import creator_become
 from .publishing import publish, scheduled_publish_due, unpublish
 from .uploads import (
@@ -45,7 +50,6 @@ __all__ = [
     "moderation_decide",
     "publish",
     "report_resolve",
-    "review_after_change",
     "scheduled_publish_due",
     "section_create",
     "section_delete",

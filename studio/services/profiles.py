@@ -8,8 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import user_is_creator
 from accounts.services import creator_profile_create
 from common.exceptions import ApplicationError
-
-from .images import image_reencode
+from common.images import image_reencode
 
 
 @transaction.atomic

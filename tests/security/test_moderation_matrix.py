@@ -537,7 +537,7 @@ def test_rejecting_a_live_course_with_nothing_in_review_takes_it_down(world: Wor
 
 
 def test_the_review_queue_shows_what_changed(world: World) -> None:
-    from studio.selectors import course_changes_in_review
+    from courses.selectors import course_changes_in_review
 
     edit_course(world)
     rename_section(world)

@@ -318,7 +318,7 @@ def test_a_twin_new_course_whose_slug_was_just_taken_gets_another(
 ) -> None:
     # given a course saved by a twin request after this one picked the same slug
     CourseFactory.create(slug="python-basics")
-    monkeypatch.setattr("studio.services.builder._unique_slug", lambda title: "python-basics")
+    monkeypatch.setattr("courses.authoring._unique_slug", lambda title: "python-basics")
     monkeypatch.setattr(Course, "validate_unique", lambda self, exclude=None: None)
     # when
     course = services.course_create(creator_id=creator.pk, title="Python basics", category=category)

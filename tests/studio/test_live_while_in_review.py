@@ -12,9 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from courses.models import Course
-from courses.selectors import course_get_published
+from courses.selectors import course_changes_in_review, course_get_published
 from studio import services
-from studio.selectors import course_changes_in_review
 from tests.factories import CourseFactory, LessonFactory
 
 pytestmark = pytest.mark.django_db

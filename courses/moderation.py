@@ -4,7 +4,8 @@ What viewers see of a short video or a course is what a moderator approved
 (``courses.visibility``). Every studio write that changes it — the item's
 details, a section's title, a lesson added, renamed, made a free preview or
 given another video, subtitles attached — calls ``review_after_change`` on
-the video or course, in the same transaction. With ``STUDIO_MODERATION_REQUIRED``
+the video or course, in the same transaction (the writes in
+``courses.authoring`` do; the studio calls them through ``courses.services``). With ``STUDIO_MODERATION_REQUIRED``
 the item goes back to review; without it, content stays approved, except
 after a rejection, which only a moderator lifts. Publishing never changes
 moderation. Writes that add nothing new for viewers (reordering, deleting a
@@ -29,10 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.services import Kind, notification_create
-from courses.models import Course, Lesson, MediaAsset, Moderation, Report, Section, ShortVideo
-from courses.services import course_search_text
 
-from .publishing import _locked, followers_notify_if_visible
+from .models import Course, Lesson, MediaAsset, Moderation, Report, Section, ShortVideo
+from .publishing import followers_notify_if_visible, item_lock
+from .search.text import course_search_text
 
 
 def moderation_after_change(current: str) -> str:
@@ -128,7 +129,7 @@ def moderation_decide(*, item: ShortVideo | Course, approve: bool, reason: str =
     """
     if not approve and not reason.strip():
         raise ValidationError({"reason": _("Say why, so the creator can fix it.")})
-    item = _locked(item)
+    item = item_lock(item=item)
     before = (item.moderation, item.moderation_reason)
     if isinstance(item, Course) and approve:
         _course_apply_changes(item)

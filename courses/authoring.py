@@ -1,5 +1,12 @@
 """Drafting what a creator makes: short videos, and the course builder
-(courses, sections, lessons and their order)."""
+(courses, sections, lessons and their order).
+
+The creator studio calls these through ``courses.services``, with the item
+it already scoped to the creator (``courses.selectors`` ``*_for_creator``);
+they check only what the item links to (a video or course picked must be the
+creator's own). Every change viewers would see goes through
+``courses.moderation.review_after_change`` in the same transaction.
+"""
 
 import secrets
 from typing import Any
@@ -10,7 +17,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from courses.models import (
+from common.images import image_reencode
+
+from .engagement import certificates_issue_for_course
+from .media.services import media_asset_captions_set
+from .models import (
     Captions,
     Category,
     Course,
@@ -21,21 +32,14 @@ from courses.models import (
     ShortVideo,
     Tag,
 )
-from courses.services import (
-    certificates_issue_for_course,
-    course_search_text,
-    media_asset_captions_set,
-    short_video_search_text,
-)
-
-from ..selectors import course_draft
-from .images import image_reencode
 from .moderation import (
     asset_review_after_change,
     change_held_back,
     course_review_after_change,
     review_after_change,
 )
+from .search.text import course_search_text, short_video_search_text
+from .selectors import course_draft
 
 # --- Short videos -------------------------------------------------------------
 
