@@ -14,15 +14,9 @@ import environ
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from ops.config import (
-    beat_schedule,
-    caches,
-    content_security_policy,
-    filesystem_broker_options,
-)
+from ops.config import beat_schedule, caches, content_security_policy, filesystem_broker_options
 from ops.environment import SANDBOX_DEV_WEBHOOK_SECRET
-
-from .renamed_variables import environ_with_renamed_variables
+from ops.renamed_variables import environ_with_renamed_variables
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -30,8 +24,7 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")  # real environment variables still win
-# Every read goes through this copy, in which a variable set under its pre-issue-18
-# name answers to the new one, with a warning (renamed_variables.py; prod.py validates it).
+# Old variable names answer to their new ones, with a warning (ops/renamed_variables.py).
 env.ENVIRON = environ_with_renamed_variables(os.environ)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-not-secret")
@@ -122,12 +115,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Fail-soft Redis caches (ops.config.caches): an outage costs speed, never a page.
 KF_CACHE_SOCKET_TIMEOUT = env.float("KF_CACHE_SOCKET_TIMEOUT", default=0.5)
 REDIS_URL = env("REDIS_URL", default="")
-# Sessions get their own Redis database when this is set (production requires
-# it): clearing or evicting the page cache then never touches sessions.
+# Sessions' own Redis database (production requires it): evicting pages never drops them.
 REDIS_SESSIONS_URL = env("REDIS_SESSIONS_URL", default="")
 CACHES = caches(REDIS_URL, REDIS_SESSIONS_URL, socket_timeout=KF_CACHE_SOCKET_TIMEOUT)
-# Sessions read from the cache and are written through to the database, so they
-# survive a cache outage (the database answers while Redis is away).
+# Read from the cache, written through to the database: sessions survive a Redis outage.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions" if REDIS_SESSIONS_URL else "default"
 AUTH_USER_MODEL = "accounts.User"
@@ -167,9 +158,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
@@ -219,11 +208,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=600)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=900)
-# Redis broker only: an unacknowledged task returns to its queue after this
-# many seconds. It must exceed the longest hard time limit and the longest
-# retry countdown, or a slow task runs twice (tests/ops/
-# test_celery_config.py checks both); it is also how long a crashed worker's
-# tasks wait on Redis. RabbitMQ has no such timeout.
+# Redis broker only: an unacknowledged task returns to its queue after this many seconds.
+# Above the longest time limit and retry countdown, or a slow task runs twice (tests/ops/
+# test_celery_config.py); also how long a crashed worker's tasks wait. RabbitMQ has none.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 # make run (manage.py devstack): kombu's filesystem transport, messages as files
 # under this folder; nothing to install (docs/decisions.md).
@@ -246,11 +233,8 @@ CELERY_BEAT_SCHEDULER = "ops.beat.SingleBeatScheduler"
 CELERY_BEAT_SCHEDULE = beat_schedule(KF_WORKER_QUEUES)
 
 # --- Platform-wide (KF_*) ---------------------------------------------------
-# Each app's settings and variables carry its name (ACCOUNTS_, ANALYTICS_, COURSES_,
-# STUDIO_, COMMERCE_, RECOMMENDATIONS_); KF_ is for what belongs to no one app: the
-# wiring and operations (health, metrics, cache, proxies, workers, the dev stack) and
-# the platform's reporting day and currency. Variables renamed to this scheme are
-# still read under their old names for one release (renamed_variables.py).
+# Each app's settings carry its name (ACCOUNTS_, COURSES_, ...); KF_ is for what no one
+# app owns. Old names: one release more (ops/renamed_variables.py, docs/decisions.md).
 KF_REPORT_TZ = env("KF_REPORT_TZ", default="Asia/Shanghai")
 KF_DEFAULT_CURRENCY = env("KF_DEFAULT_CURRENCY", default="CNY")
 KF_DATA_DIR = env.path("KF_DATA_DIR", default=BASE_DIR.parent / "shared" / "data")
@@ -368,12 +352,9 @@ AXES_CLIENT_IP_CALLABLE = "common.http.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 
-
 # --- Security (issue 12): headers and Content-Security-Policy ------------------
-# django-csp 4 (Django 5.2 has no CSP of its own). No page has an inline script,
-# style attribute or event handler: scripts are static files, data reaches them
-# through json_script, and the few <style> blocks carry request.csp_nonce. prod.py
-# adds HSTS and the HTTPS redirect; `check --deploy` there prints nothing.
+# django-csp 4. No inline script, style attribute or event handler: scripts are static
+# files fed by json_script; <style> blocks carry request.csp_nonce. prod.py adds HSTS.
 # Origins that serve media from outside this site (an object store's domain), if any.
 KF_CSP_MEDIA_SOURCES = env.list("KF_CSP_MEDIA_SOURCES", default=[])
 CONTENT_SECURITY_POLICY = content_security_policy(

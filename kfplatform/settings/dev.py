@@ -6,9 +6,8 @@ from .base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)  # noqa: F405
 
-# make run's beat (manage.py devstack) refreshes today's analytics rollups this
-# often, so a purchase shows on /dashboard/ within minutes; production keeps
-# every ten minutes. Tests of the dev stack shorten it (and the retrain).
+# make run's beat refreshes today's rollups this often, so a purchase shows on /dashboard/
+# within minutes (production: every ten). Dev-stack tests shorten it and the retrain.
 KF_DEV_ROLLUP_SECONDS = env.int("KF_DEV_ROLLUP_SECONDS", default=120)  # noqa: F405
 CELERY_BEAT_SCHEDULE["analytics-rollup-today"] |= {  # noqa: F405
     "schedule": timedelta(seconds=KF_DEV_ROLLUP_SECONDS),

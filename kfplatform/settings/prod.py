@@ -17,7 +17,6 @@ from .base import env
 _problems = production_problems(env.ENVIRON)
 if _problems:
     raise ImproperlyConfigured(problems_report(_problems))
-# --- end ops: start-up validation ---------------------------------------------
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kfplatform.settings.renamed_variables import (
+from ops.renamed_variables import (
     RENAMED_VARIABLES,
     RenamedVariableWarning,
     environ_with_renamed_variables,
@@ -159,7 +159,7 @@ SKIPPED_DIRS = {".git", ".venv", "node_modules", "var", "locale", "__pycache__",
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".conf", ".service", ".target", ".ini", ".cfg", ".sh"}
 TEXT_SUFFIXES |= {".html", ".js", ".txt", ".yml", ".yaml", ".example", ".json"}
 ALLOWED = {
-    SETTINGS_DIR / "renamed_variables.py",
+    ROOT / "ops" / "renamed_variables.py",
     Path(__file__).resolve(),
 }
 

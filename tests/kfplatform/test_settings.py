@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from kfplatform.settings.renamed_variables import RENAMED_VARIABLES
 from ops.environment import REQUIREMENTS, production_problems
+from ops.renamed_variables import RENAMED_VARIABLES
 
 PROD_ENV = {
     "DJANGO_SECRET_KEY": "x" * 50,
