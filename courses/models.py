@@ -27,8 +27,9 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["position", "slug"]
-        verbose_name_plural = "categories"
 
     def __str__(self) -> str:
         return self.display_name
@@ -52,6 +53,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=60)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -108,6 +111,8 @@ class MediaAsset(BaseModel):
     captions_language = models.CharField(max_length=10, blank=True)
 
     class Meta:
+        verbose_name = _("media asset")
+        verbose_name_plural = _("media assets")
         indexes = [models.Index(fields=["owner", "status"], name="asset_owner_status")]
         constraints = [
             models.CheckConstraint(condition=models.Q(size_bytes__gte=0), name="asset_size_gte_0"),
@@ -133,6 +138,10 @@ class Captions(BaseModel):
     asset = models.OneToOneField(MediaAsset, on_delete=models.CASCADE, related_name="captions")
     language = models.CharField(max_length=10, choices=Language.choices, default=Language.ZH_HANS)
     vtt = models.TextField()
+
+    class Meta:
+        verbose_name = _("captions")
+        verbose_name_plural = _("captions")
 
     def __str__(self) -> str:
         return f"captions of asset {self.asset_id} ({self.language})"
@@ -177,6 +186,8 @@ class Course(BaseModel):
     rating_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="course_status_recent"),
             models.Index(fields=["creator", "status"], name="course_creator_status"),
@@ -229,6 +240,8 @@ class Section(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["course", "position"], name="section_course_position")]
 
@@ -259,6 +272,8 @@ class Lesson(models.Model):
     )
 
     class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["section", "position"], name="lesson_section_position")]
 
@@ -303,6 +318,8 @@ class ShortVideo(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("short video")
+        verbose_name_plural = _("short videos")
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="video_feed_order"),
             models.Index(fields=["-trending_score", "-id"], name="video_trending_order"),
@@ -345,6 +362,8 @@ class Enrollment(BaseModel):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="enrollment_once"),
         ]
@@ -381,6 +400,8 @@ class Like(VideoReaction):
     """
 
     class Meta(VideoReaction.Meta):
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
         pass
 
     def __str__(self) -> str:
@@ -394,6 +415,8 @@ class Favorite(VideoReaction):
     """
 
     class Meta(VideoReaction.Meta):
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         pass
 
     def __str__(self) -> str:
@@ -418,6 +441,8 @@ class Comment(BaseModel):
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         indexes = [models.Index(fields=["video", "-created_at"], name="comment_video_recent")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
@@ -441,6 +466,8 @@ class Review(BaseModel):
     body = models.TextField(blank=True, max_length=2000)
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         constraints = [
             models.UniqueConstraint(fields=["course", "author"], name="review_once_per_buyer"),
             models.CheckConstraint(
@@ -477,6 +504,7 @@ class LessonProgress(BaseModel):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("lesson progress")
         verbose_name_plural = _("lesson progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_progress_once"),
@@ -519,6 +547,8 @@ class Certificate(BaseModel):
     learner_name = models.CharField(max_length=150)
 
     class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="certificate_once"),
         ]
@@ -542,6 +572,8 @@ class WatchState(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("watch state")
+        verbose_name_plural = _("watch states")
         constraints = [
             models.UniqueConstraint(fields=["user", "video"], name="watch_state_once"),
             models.CheckConstraint(
@@ -568,6 +600,8 @@ class NotInterested(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("not-interested mark")
+        verbose_name_plural = _("not-interested marks")
         constraints = [
             models.UniqueConstraint(fields=["user", "video"], name="not_interested_once")
         ]
@@ -608,6 +642,8 @@ class Report(BaseModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(video__isnull=False, comment__isnull=True)
