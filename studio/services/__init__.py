@@ -23,6 +23,7 @@ from .builder import (
     short_video_create,
     short_video_update,
 )
+from .images import COVER_SIZE, cover_reencode
 from .moderation import moderation_decide, report_resolve, review_after_change
 from .profiles import creator_become
 from .publishing import publish, scheduled_publish_due, unpublish
@@ -34,9 +35,11 @@ from .uploads import (
 )
 
 __all__ = [
+    "COVER_SIZE",
     "asset_captions_set",
     "course_create",
     "course_update",
+    "cover_reencode",
     "creator_become",
     "item_move",
     "lesson_create",

@@ -29,7 +29,7 @@ from courses.services import (
 )
 
 from ..selectors import course_draft
-from .images import image_reencode
+from .images import cover_reencode
 from .moderation import (
     asset_review_after_change,
     change_held_back,
@@ -182,7 +182,7 @@ def _course_fill(
     course.summary, course.description = summary, description
     course.pending = {}
     if cover:
-        course.cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
+        course.cover.save(f"{course.slug}.jpg", cover_reencode(data=cover), save=False)
     course.full_clean()
     course.search_text = course_search_text(course, [t.name for t in tag_list])
     _save_with_free_slug(course)
@@ -210,7 +210,7 @@ def _course_hold(course: Course, *, draft: dict[str, Any], cover: bytes | None) 
     probe.clean_fields(exclude=["creator", "slug", "category", "cover", "pending_cover"])
     course.pending = draft
     if cover:
-        course.pending_cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
+        course.pending_cover.save(f"{course.slug}.jpg", cover_reencode(data=cover), save=False)
 
 
 def _save_with_free_slug(course: Course) -> None:
