@@ -14,6 +14,8 @@ from .visibility import Moderation as Moderation  # the visibility rule's values
 from .visibility import PublishStatus as PublishStatus
 from .visibility import course_is_visible, is_visible
 
+COVER_TONES = 12  # placeholder gradients for courses without a cover image
+
 
 class Category(models.Model):
     """A top-level subject: education, technology, art, life.
@@ -212,6 +214,13 @@ class Course(BaseModel):
         return self.price_minor == 0
 
     @property
+    def cover_tone(self) -> int:
+        """Which of the placeholder gradients (``.tone-0`` … ``.tone-11`` in
+        site.css) a course without a cover shows: stable per course, and
+        neighbours in a list differ."""
+        return (self.pk or 0) % COVER_TONES
+
+    @property
     def is_visible(self) -> bool:
         """On the site for viewers (``courses.visibility``)."""
         return course_is_visible(
@@ -400,8 +409,8 @@ class Like(VideoReaction):
     """
 
     class Meta(VideoReaction.Meta):
-        verbose_name = _("favourite")
-        verbose_name_plural = _("favourites")
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         pass
 
     def __str__(self) -> str:
@@ -415,8 +424,8 @@ class Favorite(VideoReaction):
     """
 
     class Meta(VideoReaction.Meta):
-        verbose_name = _("like")
-        verbose_name_plural = _("likes")
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
         pass
 
     def __str__(self) -> str:
