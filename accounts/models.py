@@ -49,6 +49,8 @@ class User(AbstractUser):
     )
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"), condition=~models.Q(email=""), name="user_email_ci_unique"
@@ -75,6 +77,10 @@ class CreatorProfile(BaseModel):
     is_verified = models.BooleanField(default=False)
     follower_count = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("creator profile")
+        verbose_name_plural = _("creator profiles")
+
     def __str__(self) -> str:
         return f"@{self.handle}"
 
@@ -94,6 +100,8 @@ class Follow(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
         constraints = [
             models.UniqueConstraint(fields=["follower", "creator"], name="follow_once"),
             models.CheckConstraint(
@@ -148,6 +156,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
         ]

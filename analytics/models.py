@@ -29,6 +29,8 @@ class Subject(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(user_id__isnull=False) | models.Q(anonymous_id__isnull=False),
@@ -103,6 +105,8 @@ class Event(models.Model):
     )
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         indexes = [
             models.Index(fields=["ts"], name="event_ts"),
             models.Index(fields=["type", "ts"], name="event_type_ts"),
@@ -134,6 +138,10 @@ class EventKey(models.Model):
     subject_id = models.CharField(max_length=32)
     client_event_id = models.CharField(max_length=64)
 
+    class Meta:
+        verbose_name = _("event key")
+        verbose_name_plural = _("event keys")
+
     def __str__(self) -> str:
         return f"{self.subject_id}/{self.client_event_id}"
 
@@ -163,6 +171,8 @@ class SubjectDay(models.Model):
     )
 
     class Meta:
+        verbose_name = _("subject day")
+        verbose_name_plural = _("subject days")
         # Few indexes: a day rewrites ~DAU rows, and each extra btree on a text
         # key costs as much as the aggregate. (local_date, subject_id) is
         # unique by construction (the only writer groups by it); the partial
@@ -195,6 +205,8 @@ class ActiveDay(models.Model):
     subjects = models.IntegerField()
 
     class Meta:
+        verbose_name = _("active day")
+        verbose_name_plural = _("active days")
         indexes = [models.Index(fields=["local_date"], name="activeday_day")]
 
     def __str__(self) -> str:
@@ -210,6 +222,10 @@ class SubjectCohort(models.Model):
     subject_id = models.CharField(max_length=32, unique=True)
     signup_date = models.DateField(db_index=True)
     signup_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("subject cohort")
+        verbose_name_plural = _("subject cohorts")
 
     def __str__(self) -> str:
         return f"{self.subject_id} {self.signup_date}"
@@ -230,6 +246,8 @@ class CohortDay(models.Model):
     net_minor = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("cohort day")
+        verbose_name_plural = _("cohort days")
         constraints = [
             models.UniqueConstraint(fields=["cohort_date", "local_date"], name="cohortday_once")
         ]
@@ -251,6 +269,8 @@ class RollingRetention(models.Model):
     retained = models.IntegerField()
 
     class Meta:
+        verbose_name = _("rolling retention")
+        verbose_name_plural = _("rolling retention figures")
         constraints = [models.UniqueConstraint(fields=["cohort_date", "n"], name="rolling_once")]
 
     def __str__(self) -> str:
@@ -279,6 +299,8 @@ class DailyMetric(models.Model):
     refunds_minor = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily metric")
+        verbose_name_plural = _("daily metrics")
         permissions = [("view_dashboard", "Can view the analytics dashboard")]
 
     def __str__(self) -> str:
@@ -304,6 +326,8 @@ class VideoDaily(models.Model):
     cta_clicks = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily video figure")
+        verbose_name_plural = _("daily video figures")
         constraints = [
             models.UniqueConstraint(fields=["local_date", "video_id"], name="videodaily_once")
         ]
@@ -332,6 +356,8 @@ class CourseDaily(models.Model):
     refunds_minor = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily course figure")
+        verbose_name_plural = _("daily course figures")
         constraints = [
             models.UniqueConstraint(fields=["local_date", "course_id"], name="coursedaily_once")
         ]
@@ -406,6 +432,8 @@ class CreatorDaily(models.Model):
     refunds_minor = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily creator figure")
+        verbose_name_plural = _("daily creator figures")
         constraints = [
             models.UniqueConstraint(fields=["local_date", "creator_id"], name="creatordaily_once")
         ]
@@ -442,6 +470,7 @@ class FunnelEntry(models.Model):
     )
 
     class Meta:
+        verbose_name = _("funnel entry")
         verbose_name_plural = _("funnel entries")
         # (entry_date, course_id, subject_id) is unique by construction.
         indexes = [
@@ -481,6 +510,8 @@ class FunnelDay(models.Model):
     entries = models.IntegerField()
 
     class Meta:
+        verbose_name = _("funnel day")
+        verbose_name_plural = _("funnel days")
         indexes = [models.Index(fields=["entry_date"], name="funnelday_day")]
 
     def __str__(self) -> str:
@@ -512,6 +543,10 @@ class PurchaseAttribution(models.Model):
     video_id = models.BigIntegerField(null=True)
     touch_at = models.DateTimeField(null=True)
 
+    class Meta:
+        verbose_name = _("purchase attribution")
+        verbose_name_plural = _("purchase attributions")
+
     def __str__(self) -> str:
         return f"purchase {self.purchase_event_id} -> {self.video_id}"
 
@@ -528,6 +563,8 @@ class RecommenderDaily(models.Model):
     plays = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily recommender figure")
+        verbose_name_plural = _("daily recommender figures")
         constraints = [
             models.UniqueConstraint(fields=["local_date", "model_version"], name="recdaily_once")
         ]
@@ -568,6 +605,8 @@ class BreakdownDaily(models.Model):
     refunds_minor = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("daily breakdown")
+        verbose_name_plural = _("daily breakdowns")
         # (local_date, dimension, value) is unique by construction (one writer groups by it).
         indexes = [
             models.Index(fields=["dimension", "local_date", "value"], name="breakdown_dim_day")
@@ -588,6 +627,8 @@ class SubjectTypeDay(models.Model):
     type = models.CharField(max_length=32)
 
     class Meta:
+        verbose_name = _("subject type day")
+        verbose_name_plural = _("subject type days")
         # (local_date, subject_id, type) is unique by construction.
         indexes = [models.Index(fields=["type", "local_date"], name="subjecttype_type_day")]
 
@@ -647,6 +688,10 @@ class MetricRun(models.Model):
     source_max_received_at = models.DateTimeField(null=True)
     events = models.IntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("metric run")
+        verbose_name_plural = _("metric runs")
+
     def __str__(self) -> str:
         return f"{self.local_date} @ {self.finished_at:%Y-%m-%d %H:%M}"
 
@@ -665,6 +710,10 @@ class DirtyDay(models.Model):
 
     local_date = models.DateField()
     marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("day to recompute")
+        verbose_name_plural = _("days to recompute")
 
     def __str__(self) -> str:
         return f"{self.local_date} (marked {self.marked_at:%Y-%m-%d %H:%M})"

@@ -74,6 +74,8 @@ class Order(BaseModel):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         indexes = [
             models.Index(fields=["user", "-created_at"], name="order_user_recent"),
             models.Index(fields=["course", "status"], name="order_course_status"),
@@ -142,6 +144,8 @@ class Payment(BaseModel):
     captured_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(refunded_minor__lte=models.F("captured_minor")),
@@ -174,6 +178,8 @@ class WebhookEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")
         ]
@@ -222,6 +228,8 @@ class Coupon(BaseModel):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(max_redemptions__isnull=True)
@@ -253,6 +261,8 @@ class CouponRedemption(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("coupon redemption")
+        verbose_name_plural = _("coupon redemptions")
         indexes = [models.Index(fields=["coupon", "user"], name="redemption_coupon_user")]
 
     def __str__(self) -> str:
@@ -272,7 +282,8 @@ class RefundPolicy(models.Model):
     max_watched_percent = models.PositiveSmallIntegerField(default=30)
 
     class Meta:
-        verbose_name_plural = "refund policies"
+        verbose_name = _("refund policy")
+        verbose_name_plural = _("refund policies")
 
     def __str__(self) -> str:
         return f"{self.days} days, < {self.max_watched_percent}% watched"
@@ -311,6 +322,8 @@ class Refund(BaseModel):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "provider_refund_id"],
@@ -351,6 +364,8 @@ class Payout(BaseModel):
     paid_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
         constraints = [
             models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="payout_positive")
         ]
@@ -391,6 +406,7 @@ class EarningEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("earning entry")
         verbose_name_plural = _("earning entries")
         indexes = [models.Index(fields=["creator", "-created_at"], name="earning_creator_recent")]
         constraints = [
@@ -430,6 +446,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_once")
         ]
@@ -467,6 +485,8 @@ class SandboxSession(BaseModel):
     webhook_url = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("sandbox session")
+        verbose_name_plural = _("sandbox sessions")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="paid") | ~models.Q(charge_id=""),
@@ -495,6 +515,10 @@ class SandboxWebhook(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox webhook")
+        verbose_name_plural = _("sandbox webhooks")
 
     def __str__(self) -> str:
         return self.event_id

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from common.images import image_reencode
+from common.images import cover_reencode
 
 from .engagement import certificates_issue_for_course
 from .media.services import media_asset_captions_set
@@ -186,7 +186,7 @@ def _course_fill(
     course.summary, course.description = summary, description
     course.pending = {}
     if cover:
-        course.cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
+        course.cover.save(f"{course.slug}.jpg", cover_reencode(data=cover), save=False)
     course.full_clean()
     course.search_text = course_search_text(course, [t.name for t in tag_list])
     _save_with_free_slug(course)
@@ -214,7 +214,7 @@ def _course_hold(course: Course, *, draft: dict[str, Any], cover: bytes | None) 
     probe.clean_fields(exclude=["creator", "slug", "category", "cover", "pending_cover"])
     course.pending = draft
     if cover:
-        course.pending_cover.save(f"{course.slug}.jpg", image_reencode(data=cover), save=False)
+        course.pending_cover.save(f"{course.slug}.jpg", cover_reencode(data=cover), save=False)
 
 
 def _save_with_free_slug(course: Course) -> None:

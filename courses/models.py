@@ -14,6 +14,8 @@ from .visibility import Moderation as Moderation  # the visibility rule's values
 from .visibility import PublishStatus as PublishStatus
 from .visibility import course_is_visible, is_visible
 
+COVER_TONES = 12  # placeholder gradients for courses without a cover image
+
 
 class Category(models.Model):
     """A top-level subject: education, technology, art, life.
@@ -27,8 +29,9 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         ordering = ["position", "slug"]
-        verbose_name_plural = "categories"
 
     def __str__(self) -> str:
         return self.display_name
@@ -52,6 +55,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=60)
 
     class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -108,6 +113,8 @@ class MediaAsset(BaseModel):
     captions_language = models.CharField(max_length=10, blank=True)
 
     class Meta:
+        verbose_name = _("media asset")
+        verbose_name_plural = _("media assets")
         indexes = [models.Index(fields=["owner", "status"], name="asset_owner_status")]
         constraints = [
             models.CheckConstraint(condition=models.Q(size_bytes__gte=0), name="asset_size_gte_0"),
@@ -138,6 +145,10 @@ class Captions(BaseModel):
     asset = models.OneToOneField(MediaAsset, on_delete=models.CASCADE, related_name="captions")
     language = models.CharField(max_length=10, choices=Language.choices, default=Language.ZH_HANS)
     vtt = models.TextField()
+
+    class Meta:
+        verbose_name = _("captions")
+        verbose_name_plural = _("captions")
 
     def __str__(self) -> str:
         return f"captions of asset {self.asset_id} ({self.language})"
@@ -182,6 +193,8 @@ class Course(BaseModel):
     rating_sum = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="course_status_recent"),
             models.Index(fields=["creator", "status"], name="course_creator_status"),
@@ -204,6 +217,13 @@ class Course(BaseModel):
     @property
     def is_free(self) -> bool:
         return self.price_minor == 0
+
+    @property
+    def cover_tone(self) -> int:
+        """Which of the placeholder gradients (``.tone-0`` … ``.tone-11`` in
+        site.css) a course without a cover shows: stable per course, and
+        neighbours in a list differ."""
+        return (self.pk or 0) % COVER_TONES
 
     @property
     def is_visible(self) -> bool:
@@ -234,6 +254,8 @@ class Section(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["course", "position"], name="section_course_position")]
 
@@ -264,6 +286,8 @@ class Lesson(models.Model):
     )
 
     class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["section", "position"], name="lesson_section_position")]
 
@@ -308,6 +332,8 @@ class ShortVideo(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("short video")
+        verbose_name_plural = _("short videos")
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="video_feed_order"),
             models.Index(fields=["-trending_score", "-id"], name="video_trending_order"),
@@ -350,6 +376,8 @@ class Enrollment(BaseModel):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="enrollment_once"),
         ]
@@ -386,6 +414,8 @@ class Like(VideoReaction):
     """
 
     class Meta(VideoReaction.Meta):
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         pass
 
     def __str__(self) -> str:
@@ -399,6 +429,8 @@ class Favorite(VideoReaction):
     """
 
     class Meta(VideoReaction.Meta):
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
         pass
 
     def __str__(self) -> str:
@@ -423,6 +455,8 @@ class Comment(BaseModel):
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         indexes = [models.Index(fields=["video", "-created_at"], name="comment_video_recent")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
@@ -446,6 +480,8 @@ class Review(BaseModel):
     body = models.TextField(blank=True, max_length=2000)
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         constraints = [
             models.UniqueConstraint(fields=["course", "author"], name="review_once_per_buyer"),
             models.CheckConstraint(
@@ -530,6 +566,7 @@ class LessonProgress(BaseModel):
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("lesson progress")
         verbose_name_plural = _("lesson progress")
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson"], name="lesson_progress_once"),
@@ -572,6 +609,8 @@ class Certificate(BaseModel):
     learner_name = models.CharField(max_length=150)
 
     class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="certificate_once"),
         ]
@@ -595,6 +634,8 @@ class WatchState(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("watch state")
+        verbose_name_plural = _("watch states")
         constraints = [
             models.UniqueConstraint(fields=["user", "video"], name="watch_state_once"),
             models.CheckConstraint(
@@ -621,6 +662,8 @@ class NotInterested(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("not-interested mark")
+        verbose_name_plural = _("not-interested marks")
         constraints = [
             models.UniqueConstraint(fields=["user", "video"], name="not_interested_once")
         ]
@@ -661,6 +704,8 @@ class Report(BaseModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(video__isnull=False, comment__isnull=True)

@@ -107,19 +107,19 @@ def _frame(base: NDArray[np.uint8], spec: ClipSpec, t: float) -> NDArray[np.uint
     return rgb
 
 
-def _tone_frames(spec: ClipSpec) -> list[av.AudioFrame]:
+def _tone_frames(spec: ClipSpec, sample_rate: int = SAMPLE_RATE) -> list[av.AudioFrame]:
     """A soft sine tone with a fade, cut into AAC-sized frames."""
-    n = int(spec.seconds * SAMPLE_RATE)
-    t = np.arange(n, dtype=np.float32) / SAMPLE_RATE
+    n = int(spec.seconds * sample_rate)
+    t = np.arange(n, dtype=np.float32) / sample_rate
     envelope = np.minimum(1, np.minimum(t, spec.seconds - t) * 4)
     samples = (0.08 * envelope * np.sin(2 * np.pi * spec.tone_hz * t)).astype(np.float32)
     frames = []
     for offset in range(0, n, 1024):
         chunk = samples[offset : offset + 1024]
         frame = av.AudioFrame.from_ndarray(chunk[None, :], format="fltp", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
+        frame.sample_rate = sample_rate
         frame.pts = offset
-        frame.time_base = Fraction(1, SAMPLE_RATE)
+        frame.time_base = Fraction(1, sample_rate)
         frames.append(frame)
     return frames
 

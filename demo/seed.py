@@ -6,7 +6,6 @@ run. Rows are bulk-written: at benchmark sizes (100k viewers, 1M events)
 per-row services would take hours, and this data has no side effects to run.
 """
 
-import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -22,14 +21,24 @@ from courses.services import segment, trending_refresh
 from recommendations.models import Experiment
 
 from .behaviour import generate_behaviour
-from .clips import ClipSpec, render_clip
 from .content import CATEGORIES, CREATORS, TOPICS
+from .media import (
+    LESSONS_PER_TOPIC,
+    SHORTS_PER_TOPIC,
+    ClipFiles,
+    course_cover_file,
+    lesson_clip_files,
+    short_clip_files,
+)
 from .satisfaction import seed_satisfaction
 
 DEMO_PASSWORD = "demo-pass-123"
-DISTINCT_CLIPS = 64  # past this, videos share clip files: benchmarks need rows, not pixels
 PRICES_MINOR = [990, 1990, 4900, 9900, 19900]
 N_TOPICS = sum(len(rows) for rows in TOPICS.values())
+# At most this many distinct short and lesson clip files each: the demo needs
+# 32 and 48 (media.SHORTS_PER_TOPIC and LESSONS_PER_TOPIC per topic); tests
+# that need rows, not pixels, set it lower and share a few files.
+DISTINCT_CLIPS = 64
 
 
 @dataclass(frozen=True)
@@ -143,11 +152,25 @@ def _ensure_course(i: int, topic: Topic, catalogue: Catalogue) -> Course:
     slug = f"{topic.tag_slug}-{i + 1}"
     existing = Course.objects.filter(slug=slug).first()
     if existing is not None:
+        if not existing.cover:  # seeded before the demo drew covers
+            existing.cover = _cover(existing.slug, existing.title, topic, catalogue)
+            existing.save(update_fields=["cover", "updated_at"])
         return existing
     round_ = i // N_TOPICS
     title = topic.course_title if round_ == 0 else f"{topic.course_title} 进阶 {round_ + 1}"
     price = 0 if i % 8 == 7 else PRICES_MINOR[i % len(PRICES_MINOR)]
     return _create_course(slug, title, topic, catalogue, price_minor=price)
+
+
+def _cover(slug: str, title: str, topic: Topic, catalogue: Catalogue) -> str:
+    category = catalogue.categories[topic.category_slug]
+    return course_cover_file(
+        slug=slug,
+        title=title,
+        label=f"{topic.tag_name} · {category.name_zh or category.name}",
+        hue=topic.hue,
+        motif=topic.category_slug,
+    )
 
 
 @transaction.atomic
@@ -164,6 +187,7 @@ def _create_course(
         title=title,
         summary=summary,
         description=description,
+        cover=_cover(slug, title, topic, catalogue),
         creator=creator,
         category=catalogue.categories[topic.category_slug],
         price_minor=price_minor,
@@ -173,45 +197,50 @@ def _create_course(
         search_text=segment(f"{title} {summary} {topic.tag_name}"),
     )
     course.tags.add(catalogue.tags[topic.tag_slug])
-    clip = _lesson_clip(slug, topic)
+    lesson_number = 0
     for s, section_title in enumerate(["Getting started · 入门", "Going further · 进阶"]):
         section = Section.objects.create(
             course=course, title=section_title, position=s, moderation="approved"
         )
         for k in range(2 + s):
-            asset = MediaAsset.objects.create(
-                owner=creator,
-                is_private=True,
-                status="ready",
-                file=clip,
-                size_bytes=(Path(settings.MEDIA_ROOT) / clip).stat().st_size,
-                duration_seconds=4,
-                width=360,
-                height=640,
-                video_codec="h264",
-                audio_codec="aac",
-            )
+            # Neighbouring lessons show different clips of the topic.
+            shown, variant = _clip_source(topic, lesson_number, per_topic=LESSONS_PER_TOPIC)
+            clip = lesson_clip_files(shown.tag_slug, shown.hue, variant)
+            lesson_number += 1
             Lesson.objects.create(
                 section=section,
                 course=course,
                 position=k,
                 is_preview=(s == 0 and k == 0),
                 title=f"{s + 1}.{k + 1} {topic.tag_name} · part {k + 1}",
-                asset=asset,
-                duration_seconds=4,
+                asset=_asset(creator, clip, is_private=True),
+                duration_seconds=round(clip.seconds),
                 moderation="approved",
             )
     return course
 
 
-def _lesson_clip(slug: str, topic: Topic) -> str:
-    """Render one private clip a course's lessons share; returns its media name."""
-    name = f"private/videos/demo/lesson-{slug}.mp4"
-    path = Path(settings.MEDIA_ROOT) / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        render_clip(ClipSpec(caption=f"Lesson · {topic.tag_slug}", hue=topic.hue, seconds=4), path)
-    return name
+def _clip_source(topic: Topic, variant: int, *, per_topic: int) -> tuple[Topic, int]:
+    """The topic and variant whose clip file shows clip ``variant`` of ``topic``:
+    the same ones unless ``DISTINCT_CLIPS`` caps the number of files."""
+    index = (topic.index + N_TOPICS * (variant % per_topic)) % DISTINCT_CLIPS
+    return all_topics()[index % N_TOPICS], index // N_TOPICS
+
+
+def _asset(owner: User, clip: ClipFiles, *, is_private: bool = False) -> MediaAsset:
+    return MediaAsset.objects.create(
+        owner=owner,
+        is_private=is_private,
+        status="ready",
+        file=clip.clip,
+        poster=clip.poster,
+        size_bytes=(Path(settings.MEDIA_ROOT) / clip.clip).stat().st_size,
+        duration_seconds=clip.seconds,
+        width=clip.width,
+        height=clip.height,
+        video_codec="h264",
+        audio_codec="aac",
+    )
 
 
 def _ensure_video(i: int, topic: Topic, catalogue: Catalogue, course_of: dict[str, Course]) -> bool:
@@ -226,22 +255,10 @@ def _ensure_video(i: int, topic: Topic, catalogue: Catalogue, course_of: dict[st
     creator = catalogue.creator_for(topic)
     if ShortVideo.objects.filter(creator=creator, title=title).exists():
         return False
-    clip_name, poster_name = _video_clip(
-        i % DISTINCT_CLIPS, title if i < DISTINCT_CLIPS else "", topic
-    )
+    shown, variant = _clip_source(topic, round_, per_topic=SHORTS_PER_TOPIC)
+    clip = short_clip_files(shown.tag_slug, shown.hue, variant)
     with transaction.atomic():
-        asset = MediaAsset.objects.create(
-            owner=creator,
-            status="ready",
-            file=clip_name,
-            poster=poster_name,
-            size_bytes=(Path(settings.MEDIA_ROOT) / clip_name).stat().st_size,
-            duration_seconds=3,
-            width=360,
-            height=640,
-            video_codec="h264",
-            audio_codec="aac",
-        )
+        asset = _asset(creator, clip)
         video = ShortVideo.objects.create(
             creator=creator,
             title=title,
@@ -250,30 +267,12 @@ def _ensure_video(i: int, topic: Topic, catalogue: Catalogue, course_of: dict[st
             description=f"{title} — #{topic.tag_name}",
             category=catalogue.categories[topic.category_slug],
             course=course_of.get(topic.tag_slug) if i % 10 < 7 else None,
-            duration_seconds=3,
+            duration_seconds=clip.seconds,
             published_at=timezone.now() - timedelta(days=35, minutes=-i),
             search_text=segment(f"{title} {topic.tag_name}"),
         )
         video.tags.add(catalogue.tags[topic.tag_slug])
     return True
-
-
-def _video_clip(slot: int, caption: str, topic: Topic) -> tuple[str, str]:
-    """Render (or reuse) clip ``slot``; returns the media names of clip and poster."""
-    clip_name, poster_name = f"videos/demo/clip-{slot:03d}.mp4", f"posters/demo/clip-{slot:03d}.jpg"
-    clip_path = Path(settings.MEDIA_ROOT) / clip_name
-    poster_path = Path(settings.MEDIA_ROOT) / poster_name
-    if not clip_path.exists() or not poster_path.exists():
-        clip_path.parent.mkdir(parents=True, exist_ok=True)
-        poster_path.parent.mkdir(parents=True, exist_ok=True)
-        hue = (topic.hue + 0.05 * (slot // N_TOPICS)) % 1
-        tone = 330 + 20 * (zlib.crc32(caption.encode()) % 12)
-        poster_path.write_bytes(
-            render_clip(
-                ClipSpec(caption=caption or topic.tag_slug, hue=hue, tone_hz=tone), clip_path
-            )
-        )
-    return clip_name, poster_name
 
 
 def _ensure_viewers(n: int) -> list[User]:

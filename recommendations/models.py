@@ -9,6 +9,7 @@ old version serving.
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from common.models import BaseModel
 from recommendations.engine.models import config_with_overrides
@@ -65,6 +66,8 @@ class ModelVersion(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
         constraints = [
             models.UniqueConstraint(
                 fields=["status"], condition=models.Q(status="active"), name="one_active_model"
@@ -143,6 +146,8 @@ class Experiment(BaseModel):
     stopped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("A/B test")
+        verbose_name_plural = _("A/B tests")
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
@@ -182,6 +187,8 @@ class UserRecommendation(models.Model):
     items = models.JSONField(default=list)
 
     class Meta:
+        verbose_name = _("user recommendation")
+        verbose_name_plural = _("user recommendations")
         constraints = [
             models.UniqueConstraint(fields=["version", "user_id"], name="user_rec_once"),
         ]
@@ -201,6 +208,8 @@ class ItemNeighbours(models.Model):
     items = models.JSONField(default=list)
 
     class Meta:
+        verbose_name = _("item neighbours")
+        verbose_name_plural = _("item neighbours")
         constraints = [
             models.UniqueConstraint(fields=["version", "item_key"], name="item_neighbours_once"),
         ]
@@ -228,6 +237,8 @@ class UpNext(models.Model):
     items = models.JSONField(default=list)
 
     class Meta:
+        verbose_name = _("up-next list")
+        verbose_name_plural = _("up-next lists")
         constraints = [
             models.UniqueConstraint(fields=["version", "item_key", "user_id"], name="up_next_once"),
         ]

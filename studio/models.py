@@ -50,6 +50,8 @@ class UploadSession(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("upload session")
+        verbose_name_plural = _("upload sessions")
         indexes = [
             models.Index(fields=["owner", "status"], name="upload_owner_status"),
             models.Index(fields=["status", "expires_at"], name="upload_status_expiry"),
@@ -93,6 +95,8 @@ class PublishSchedule(BaseModel):
     failure_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("publish schedule")
+        verbose_name_plural = _("publish schedules")
         indexes = [models.Index(fields=["done_at", "publish_at"], name="schedule_due")]
         constraints = [
             models.CheckConstraint(
@@ -116,9 +120,9 @@ class VideoReview(ShortVideo):
     """
 
     class Meta:
+        verbose_name = _("video in review")
+        verbose_name_plural = _("review queue: videos")
         proxy = True
-        verbose_name = "video in review"
-        verbose_name_plural = "review queue: videos"
 
 
 class CourseReview(Course):
@@ -128,9 +132,9 @@ class CourseReview(Course):
     """
 
     class Meta:
+        verbose_name = _("course in review")
+        verbose_name_plural = _("review queue: courses")
         proxy = True
-        verbose_name = "course in review"
-        verbose_name_plural = "review queue: courses"
 
 
 class ReportReview(Report):
@@ -140,6 +144,6 @@ class ReportReview(Report):
     """
 
     class Meta:
+        verbose_name = _("viewer report")
+        verbose_name_plural = _("review queue: viewer reports")
         proxy = True
-        verbose_name = "viewer report"
-        verbose_name_plural = "review queue: viewer reports"

@@ -115,6 +115,12 @@ class CourseCardSerializer(serializers.Serializer):
     currency = serializers.CharField()
     enrollment_count = serializers.IntegerField()
     rating_average = serializers.FloatField(allow_null=True)
+    cover_url = serializers.ImageField(
+        source="cover", use_url=True, allow_null=True, help_text="16:9 JPEG; null without one."
+    )
+    cover_tone = serializers.IntegerField(
+        help_text="0-11: the placeholder gradient to draw when there is no cover."
+    )
 
     class Meta:
         ref_name = "CourseCard"

@@ -134,13 +134,31 @@
     return node;
   }
 
+  /* The cover image, or the placeholder of the course's tone and initial, as
+     templates/partials/course_cover.html draws them. */
+  function cover(node, course, href) {
+    node.querySelector(".cover-link").href = href;
+    if (course.cover_url) {
+      const img = node.querySelector("img.cover");
+      img.src = course.cover_url;
+      img.alt = img.dataset.format.replace("{title}", course.title);
+      img.hidden = false;
+      return;
+    }
+    const placeholder = node.querySelector(".cover-placeholder");
+    placeholder.classList.add("tone-" + course.cover_tone);
+    placeholder.firstElementChild.textContent = (course.title.trim()[0] || "·").toUpperCase();
+    placeholder.hidden = false;
+  }
+
   function courseCard(course, context, freeText, reason) {
     const node = clone("rec-course-card");
     const why = node.querySelector(".reason");
     if (why && reason) { why.textContent = reason; why.hidden = false; }
-    const link = node.querySelector("a");
+    const link = node.querySelector("a.title");
     link.href = "/c/" + encodeURIComponent(course.slug) + "/";
     link.textContent = course.title;
+    cover(node, course, link.href);
     node.querySelector(".summary").textContent = course.summary;
     byline(node.querySelector(".meta"), course.creator, " · " + course.category_name);
     node.querySelector(".price").textContent = price(course, freeText);

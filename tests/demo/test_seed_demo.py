@@ -1,14 +1,20 @@
+import itertools
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db.models import Q, Sum
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import Follow, User
 from analytics.models import Event
 from commerce.models import EarningEntry, Order, Refund
-from courses.models import Course, Enrollment, Lesson, ShortVideo
+from courses.media.probe import probe
+from courses.models import Course, Enrollment, Lesson, MediaAsset, ShortVideo
+from demo import media
 from recommendations.experiments import experiment_report, running_experiment
 from recommendations.models import Experiment
 
@@ -146,3 +152,50 @@ def test_seed_without_ab_tests_leaves_experiments_alone() -> None:
     call_command("seed_demo", *SMALL, "--no-ab-tests")
     # then
     assert not Experiment.objects.exists()
+
+
+def test_seeded_courses_have_covers_and_lessons_and_videos_last_15_to_60_seconds() -> None:
+    # when
+    call_command("seed_demo", *SMALL)
+    # then: every course shows a drawn cover of the card size
+    media_root = Path(settings.MEDIA_ROOT)
+    for course in Course.objects.all():
+        assert course.cover
+        assert Image.open(media_root / course.cover.name).size == (1280, 720)
+    # and lessons and videos are slide clips long enough to measure watch time,
+    # their recorded lengths those of the files
+    lessons = list(
+        Lesson.objects.select_related("asset").order_by(
+            "course_id", "section__position", "position"
+        )
+    )
+    videos = list(ShortVideo.objects.select_related("asset"))
+    lengths: list[tuple[float, MediaAsset | None]]
+    lengths = [(lesson.duration_seconds, lesson.asset) for lesson in lessons]
+    lengths += [(video.duration_seconds, video.asset) for video in videos]
+    for seconds, asset in lengths:
+        assert asset is not None
+        assert 15 <= seconds <= 60
+        assert asset.duration_seconds == seconds
+        assert probe(media_root / asset.file.name).duration_seconds == pytest.approx(
+            seconds, abs=0.3
+        )
+    # and a course's neighbouring lessons play different clips
+    for course in Course.objects.all():
+        files = [
+            str(lesson.asset and lesson.asset.file.name)
+            for lesson in lessons
+            if lesson.course_id == course.pk
+        ]
+        assert len(set(files)) == media.LESSONS_PER_TOPIC
+        assert all(a != b for a, b in itertools.pairwise(files))
+
+
+def test_reseeding_draws_covers_for_courses_seeded_without_them() -> None:
+    # given: a demo from before covers
+    call_command("seed_demo", *SMALL)
+    Course.objects.update(cover="")
+    # when
+    call_command("seed_demo", *SMALL)
+    # then
+    assert not Course.objects.filter(cover="").exists()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -361,3 +362,39 @@ def test_makemessages_finds_no_string_missing_from_the_catalogue(tmp_path: Path)
     committed = _msg_keys(PO_FILE)
     assert sorted(extracted - committed) == []
     assert sorted(committed - extracted) == []
+
+
+def _own_app_configs() -> list:
+    """The project's apps (not Django's or third parties')."""
+    base = Path(settings.BASE_DIR).resolve()
+    return [
+        config
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().is_relative_to(base)
+        and ".venv" not in Path(config.path).resolve().relative_to(base).parts
+    ]
+
+
+def test_every_model_name_is_translated() -> None:
+    # given: every model of the project's apps, as the admin lists them
+    models = [model for config in _own_app_configs() for model in config.get_models()]
+    assert len(models) > 60
+    for model in models:
+        with translation.override("en"):
+            english = (str(model._meta.verbose_name), str(model._meta.verbose_name_plural))
+        with translation.override(ZH):
+            chinese = (str(model._meta.verbose_name), str(model._meta.verbose_name_plural))
+        # then: both names read in Chinese
+        for name in chinese:
+            assert re.search(r"[\u4e00-\u9fff]", name), (model.__name__, english, chinese)
+        assert english[1] != chinese[1], model.__name__
+
+
+@pytest.mark.django_db
+def test_the_admin_index_lists_models_in_chinese(client: Client) -> None:
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    page = _page(client, "/admin/", ZH)
+    for name in ("短视频", "课程", "订单", "A/B 测试", "审核队列：视频", "收益记录"):
+        assert name in page
+    for name in ("Short videos", "Orders", "Review queue: videos", "Media assets"):
+        assert name not in page
