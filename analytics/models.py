@@ -401,6 +401,8 @@ class SatisfactionDaily(models.Model):
     skips = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("satisfaction day")
+        verbose_name_plural = _("satisfaction days")
         constraints = [
             models.UniqueConstraint(
                 fields=["local_date", "course_id"], name="satisfactiondaily_once"
@@ -663,6 +665,8 @@ class SubjectEventFirst(models.Model):
     first_us = models.BigIntegerField(help_text="First event of the day, µs since the epoch.")
 
     class Meta:
+        verbose_name = _("first event of the day")
+        verbose_name_plural = _("first events of the day")
         # (local_date, subject_id, type, scope, scope_id) is unique by construction.
         indexes = [
             models.Index(

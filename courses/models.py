@@ -528,6 +528,8 @@ class CourseSurvey(BaseModel):
     responded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("course survey")
+        verbose_name_plural = _("course surveys")
         constraints = [
             models.UniqueConstraint(fields=["user", "course"], name="course_survey_once"),
             models.CheckConstraint(
