@@ -315,7 +315,7 @@ def csv_rows(table: Table) -> Iterator[str]:
     yield "\ufeff" + writer.writerow([*keys, "in_progress"])
     for row in table.rows:
         cells = [row.get(k) for k in keys]
-        in_progress = row.get("in_progress", any(c is None for c in cells[1:]))
+        in_progress = row_in_progress(table, row)
         yield writer.writerow([_cell(c) for c in cells] + ["1" if in_progress else "0"])
 
 
@@ -330,6 +330,21 @@ _PERCENT_KEYS = ("rate", "ratio", "stickiness", "ctr", "change", "page_to_buyer"
 # tables of (metric, value, previous, change) rows: a row's ``key`` says its unit
 _KEYED_TABLES = ("kpis", "satisfaction")
 _IN_PROGRESS_TABLES = {"retention", "rolling_retention", "ltv", "funnel", "kpis", "event_retention"}
+
+
+def row_in_progress(table: Table, row: dict[str, Any]) -> bool:
+    """Whether a row's figures can still change: its own ``in_progress`` flag when it
+    has one, else an empty cell of a table whose empty cells mean "window still open".
+
+    An empty cell elsewhere (a ratio over zero, a step with no previous step) is
+    final, not in progress.
+    """
+    if "in_progress" in row:
+        return bool(row["in_progress"])
+    if table.name not in _IN_PROGRESS_TABLES:
+        return False
+    not_applicable = row.get("not_applicable", ())
+    return any(row.get(k) is None for k, _ in table.columns[1:] if k not in not_applicable)
 
 
 def is_period_key(key: str) -> bool:
@@ -361,7 +376,9 @@ def display(table: Table, row: dict[str, Any], key: str, unit: str | None = None
     """
     value = row.get(key)
     if value is None:
-        return gettext("in progress") if table.name in _IN_PROGRESS_TABLES else "—"
+        if key in row.get("not_applicable", ()) or not row_in_progress(table, row):
+            return "—"
+        return gettext("in progress")
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if unit and isinstance(value, int | float) and key not in ("change", "share"):
