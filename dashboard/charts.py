@@ -3,14 +3,19 @@
 Each chart is an ``<svg role="img">`` with a one-sentence ``aria-label``
 generated from its numbers, and the page shows the same numbers in a data
 table next to it. Series differ by dash pattern and marker, not colour only.
+
+Each chart also carries its numbers as a JSON data block (Django's
+``json_script``: data, not script, so the CSP allows it); static/js/charts.js
+draws an interactive chart from it over the SVG where JavaScript runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -26,6 +31,20 @@ class Chart:
     title: str
     aria_label: str
     svg: SafeString
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def html(self) -> SafeString:
+        """The SVG followed by its numbers for static/js/charts.js."""
+        return format_html("{}{}", self.svg, json_script(self.data, f"{self.chart_id}-data"))
+
+
+@dataclass(frozen=True)
+class Previous:
+    """The same series over the period just before: its x labels and values."""
+
+    x: Sequence[str]
+    series: Sequence[list[float | None]]
 
 
 def _fmt(value: float) -> str:
@@ -81,9 +100,18 @@ def _axis(top: float, x: Sequence[str]) -> list[str]:
 
 
 def line_chart(
-    *, chart_id: str, title: str, x: Sequence[str], series: Sequence[tuple[str, list]]
+    *,
+    chart_id: str,
+    title: str,
+    x: Sequence[str],
+    series: Sequence[tuple[str, list]],
+    previous: Previous | None = None,
 ) -> Chart:
-    """Lines over a shared x axis; the label describes the first series."""
+    """Lines over a shared x axis; the label describes the first series.
+
+    ``previous`` (same series, the period before) is not drawn in the SVG;
+    the interactive chart offers it as a compare-to-previous overlay.
+    """
     values = [v for _, vs in series for v in vs if v is not None]
     top = max(values, default=0) or 1.0
     plot_w, plot_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
@@ -107,7 +135,16 @@ def line_chart(
             f"{['━', '╍', '┅', '━·'][k % 4]} {escape(name)}</text>"
         )
     label = describe(series[0][0] if series else title, x, series[0][1] if series else [])
-    return _wrap(chart_id, title, label, parts)
+    chart = _wrap(chart_id, title, label, parts)
+    chart.data = {
+        "kind": "line",
+        "x": list(x),
+        "series": [{"name": str(name), "values": list(vs)} for name, vs in series],
+        "labels": _labels(),
+    }
+    if previous is not None:
+        chart.data["previous"] = {"x": list(previous.x), "series": list(previous.series)}
+    return chart
 
 
 def bar_chart(
@@ -129,7 +166,24 @@ def bar_chart(
             f"{escape(gettext('in progress') if v is None else _fmt(v))}</text>"
         )
     label = describe(title, list(labels), list(values))
-    return _wrap(chart_id, title, label, parts, height=height)
+    chart = _wrap(chart_id, title, label, parts, height=height)
+    chart.data = {
+        "kind": "bar",
+        "x": [str(name) for name in labels],
+        "series": [{"name": str(title), "values": list(values)}],
+        "labels": _labels(),
+    }
+    return chart
+
+
+def _labels() -> dict[str, str]:
+    """The interactive chart's own words, in the page's language."""
+    return {
+        "previous": gettext("previous period"),
+        "compare": gettext("Compare with the previous period"),
+        "series": gettext("Show or hide a series:"),
+        "no_value": gettext("no data"),
+    }
 
 
 def _wrap(chart_id: str, title: str, label: str, parts: list[str], height: int = HEIGHT) -> Chart:

@@ -220,6 +220,8 @@ def _tables(funnel: a.CustomFunnel, scope_name: str) -> tuple[Table, Table]:
                 "subjects": step.subjects,
                 "step_rate": step.subjects / previous if previous else None,
                 "overall_rate": step.subjects / first_count if first_count else None,
+                "not_applicable": ("step_rate",) if j == 1 else (),
+                "in_progress": not funnel.closed,
             }
         )
     columns: list[tuple[str, Any]] = [("bucket", gettext("Time to convert"))]

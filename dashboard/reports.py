@@ -26,7 +26,7 @@ from analytics.selectors import MAX_RANGE_DAYS, Table, local_today
 from common.money import format_money, minor_to_decimal
 from courses.selectors import titles_for_ids
 
-from .charts import Chart, bar_chart, line_chart
+from .charts import Chart, Previous, bar_chart, line_chart
 
 # Before the platform existed; bounds the dates a URL can ask for, so date
 # arithmetic on them (a day before, a day after) cannot leave the calendar.
@@ -98,7 +98,7 @@ REPORT_CACHE_SECONDS = 600
 def platform_report(*, first: date, last: date, grain: str, today: date) -> Report:
     """Everything the staff dashboard shows, cached until the rollups change."""
     # The charts are rendered SVG with their words in them: one cached report per language.
-    key = f"kf-dash:v2:{get_language()}:{first}:{last}:{grain}:{today}:{a.rollups_version()}"
+    key = f"kf-dash:v3:{get_language()}:{first}:{last}:{grain}:{today}:{a.rollups_version()}"
     report = cache.get(key)
     if report is None:
         report = _platform_report(first=first, last=last, grain=grain, today=today)
@@ -109,6 +109,8 @@ def platform_report(*, first: date, last: date, grain: str, today: date) -> Repo
 def _platform_report(*, first: date, last: date, grain: str, today: date) -> Report:
     """Everything the staff dashboard shows, read from rollups."""
     daily = a.daily_metrics_table(first=first, last=last, grain=grain)
+    before_first, before_last = a.previous_period(first, last)
+    previous_daily = a.daily_metrics_table(first=before_first, last=before_last, grain=grain)
     videos = a.top_videos_table(first=first, last=last)
     courses = a.top_courses_table(first=first, last=last)
     creators = a.top_creators_table(first=first, last=last)
@@ -143,7 +145,7 @@ def _platform_report(*, first: date, last: date, grain: str, today: date) -> Rep
         grain=grain,
         today=today,
         tables=tables,
-        charts=_charts(tables, daily),
+        charts=_charts(tables, daily, previous_daily),
         headline=a.retention_headline(tables["retention"]),
         satisfaction_chart=_ratings_chart(tables["rating_distribution"]),
     )
@@ -186,6 +188,10 @@ def _ratings_chart(stars: Table) -> Chart:
 def creator_report(*, creator_id: int, first: date, last: date, today: date) -> Report:
     """The same numbers scoped to one creator's own videos and courses."""
     daily = a.creator_daily_table(creator_id=creator_id, first=first, last=last)
+    before_first, before_last = a.previous_period(first, last)
+    previous_daily = a.creator_daily_table(
+        creator_id=creator_id, first=before_first, last=before_last
+    )
     videos = a.top_videos_table(first=first, last=last, creator_id=creator_id)
     courses = a.top_courses_table(first=first, last=last, creator_id=creator_id)
     tables = {
@@ -202,6 +208,7 @@ def creator_report(*, creator_id: int, first: date, last: date, today: date) -> 
     }
     plays = _daily_chart(
         daily,
+        previous_daily,
         chart_id="chart-creator-plays",
         title=gettext("Plays per day"),
         series=[(gettext("Plays"), "plays"), (gettext("Viewers"), "viewers")],
@@ -212,12 +219,34 @@ def creator_report(*, creator_id: int, first: date, last: date, today: date) -> 
     )
 
 
+def _previous(daily: Table, previous_daily: Table, columns: list[list[Any]]) -> Previous:
+    """The previous period's columns, aligned by position with the current periods.
+
+    A week grain can give the two ranges a different number of ISO weeks:
+    extra previous periods are dropped, missing ones are gaps.
+    """
+    n = len(daily.rows)
+
+    def fit(values: list[Any]) -> list[Any]:
+        return (list(values) + [None] * n)[:n]
+
+    return Previous(x=fit(previous_daily.column("period")), series=[fit(c) for c in columns])
+
+
 def _daily_chart(
-    daily: Table, *, chart_id: str, title: str, series: list[tuple[str, str]]
+    daily: Table,
+    previous_daily: Table,
+    *,
+    chart_id: str,
+    title: str,
+    series: list[tuple[str, str]],
 ) -> Chart:
     """One line per (label, column) of a daily table, over its periods."""
     lines = [(label, daily.column(column)) for label, column in series]
-    return line_chart(chart_id=chart_id, title=title, x=daily.column("period"), series=lines)
+    before = _previous(daily, previous_daily, [previous_daily.column(c) for _, c in series])
+    return line_chart(
+        chart_id=chart_id, title=title, x=daily.column("period"), series=lines, previous=before
+    )
 
 
 def _funnel_chart(funnel: Table) -> Chart:
@@ -230,19 +259,23 @@ def _funnel_chart(funnel: Table) -> Chart:
     )
 
 
-def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]:
+def _charts(
+    tables: dict[str, Table], daily: Table, previous_daily: Table
+) -> list[tuple[Chart, Table]]:
     x = daily.column("period")
     active = _daily_chart(
         daily,
+        previous_daily,
         chart_id="chart-active",
         title=gettext("Active users"),
         series=[(gettext("DAU"), "dau"), (gettext("WAU"), "wau"), (gettext("MAU"), "mau")],
     )
     currency = settings.KF_DEFAULT_CURRENCY
 
-    def units(key: str) -> list[float]:  # the chart's axis in yuan, not fen
-        return [float(minor_to_decimal(v or 0, currency)) for v in daily.column(key)]
+    def units(key: str, table: Table = daily) -> list[float]:  # the axis in yuan, not fen
+        return [float(minor_to_decimal(v or 0, currency)) for v in table.column(key)]
 
+    money_keys = ("gmv_minor", "net_minor", "refunds_minor")
     money = line_chart(
         chart_id="chart-revenue",
         title=gettext("GMV, refunds and net revenue (%(currency)s)") % {"currency": currency},
@@ -252,9 +285,11 @@ def _charts(tables: dict[str, Table], daily: Table) -> list[tuple[Chart, Table]]
             (gettext("Net"), units("net_minor")),
             (gettext("Refunds"), units("refunds_minor")),
         ],
+        previous=_previous(daily, previous_daily, [units(k, previous_daily) for k in money_keys]),
     )
     watch = _daily_chart(
         daily,
+        previous_daily,
         chart_id="chart-watch",
         title=gettext("Plays and engaged views"),
         series=[(gettext("Plays"), "plays"), (gettext("Engaged"), "engaged_views")],
@@ -315,7 +350,7 @@ def csv_rows(table: Table) -> Iterator[str]:
     yield "\ufeff" + writer.writerow([*keys, "in_progress"])
     for row in table.rows:
         cells = [row.get(k) for k in keys]
-        in_progress = row.get("in_progress", any(c is None for c in cells[1:]))
+        in_progress = row_in_progress(table, row)
         yield writer.writerow([_cell(c) for c in cells] + ["1" if in_progress else "0"])
 
 
@@ -330,6 +365,21 @@ _PERCENT_KEYS = ("rate", "ratio", "stickiness", "ctr", "change", "page_to_buyer"
 # tables of (metric, value, previous, change) rows: a row's ``key`` says its unit
 _KEYED_TABLES = ("kpis", "satisfaction")
 _IN_PROGRESS_TABLES = {"retention", "rolling_retention", "ltv", "funnel", "kpis", "event_retention"}
+
+
+def row_in_progress(table: Table, row: dict[str, Any]) -> bool:
+    """Whether a row's figures can still change: its own ``in_progress`` flag when it
+    has one, else an empty cell of a table whose empty cells mean "window still open".
+
+    An empty cell elsewhere (a ratio over zero, a step with no previous step) is
+    final, not in progress.
+    """
+    if "in_progress" in row:
+        return bool(row["in_progress"])
+    if table.name not in _IN_PROGRESS_TABLES:
+        return False
+    not_applicable = row.get("not_applicable", ())
+    return any(row.get(k) is None for k, _ in table.columns[1:] if k not in not_applicable)
 
 
 def is_period_key(key: str) -> bool:
@@ -361,7 +411,9 @@ def display(table: Table, row: dict[str, Any], key: str, unit: str | None = None
     """
     value = row.get(key)
     if value is None:
-        return gettext("in progress") if table.name in _IN_PROGRESS_TABLES else "—"
+        if key in row.get("not_applicable", ()) or not row_in_progress(table, row):
+            return "—"
+        return gettext("in progress")
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if unit and isinstance(value, int | float) and key not in ("change", "share"):

@@ -53,7 +53,7 @@ from .satisfaction import (
     satisfaction_summary_table,
 )
 from .subjects import events_of_subject, events_of_user, subject_keys_for_users
-from .tables import Table, last_complete_day
+from .tables import Table, last_complete_day, previous_period
 from .top_lists import popular_items, top_courses_table, top_creators_table, top_videos_table
 
 __all__ = [
@@ -98,6 +98,7 @@ __all__ = [
     "logged_impressions",
     "ltv_table",
     "popular_items",
+    "previous_period",
     "recommended_exposure",
     "recommender_ctr_table",
     "report_tz",

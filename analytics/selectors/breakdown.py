@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Sum
 from django.utils.text import format_lazy
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import rollups
 from ..models import BreakdownDaily
 from ..rollups.breakdowns import DIMENSIONS
-from .tables import Label, Table, ratio
+from .tables import Label, Table, previous_period, ratio
 
 # Summable columns; "active" summed over days is active subject-days.
 SUMMED = (
@@ -69,7 +69,7 @@ def kpi_breakdown(*, metric: str, dimension: str, first: date, last: date) -> Ta
     """
     _check(metric, dimension, first, last)
     length = (last - first).days + 1
-    before = first - timedelta(days=length), first - timedelta(days=1)
+    before = previous_period(first, last)
     current = _sums(dimension, first, last)
     previous = _sums(dimension, *before)
     label = METRICS[metric][0]

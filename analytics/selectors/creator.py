@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import CourseDaily, CreatorDaily, PurchaseAttribution
-from .tables import Table, _kpi_table, _orders, ratio
+from .tables import Table, _kpi_table, _orders, previous_period, ratio
 
 
 def creator_daily_table(*, creator_id: int, first: date, last: date) -> Table:
@@ -90,9 +90,7 @@ def _creator_kpis(creator_id: int, first: date, last: date) -> dict[str, float |
 
 def creator_kpi_table(*, creator_id: int, first: date, last: date) -> Table:
     """One creator's KPIs for [first, last] against the previous period."""
-    length = (last - first).days + 1
-    prev_last = first - timedelta(days=1)
-    prev_first = prev_last - timedelta(days=length - 1)
+    prev_first, prev_last = previous_period(first, last)
     return _kpi_table(
         _creator_kpis(creator_id, first, last),
         _creator_kpis(creator_id, prev_first, prev_last),

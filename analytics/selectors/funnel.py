@@ -102,6 +102,7 @@ def funnel_table(
                 "subjects": counts[j],
                 "step_rate": ratio(counts[j], counts[j - 1]) if j else None,
                 "overall_rate": ratio(counts[j], counts[0]),
+                "not_applicable": () if j else ("step_rate",),
             }
         )
     for row in table.rows:
@@ -115,6 +116,7 @@ def funnel_table(
                 "subjects": counts_4[j],
                 "step_rate": ratio(counts_4[j], counts_4[j - 1]) if j else None,
                 "overall_rate": ratio(counts_4[j], counts_4[0]),
+                "not_applicable": () if j else ("step_rate",),
                 "in_progress": not closed,
             }
         )

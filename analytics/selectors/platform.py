@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import rollups
 from ..models import DailyMetric, RecommenderDaily
-from .tables import Label, Table, _kpi_table, _orders, last_complete_day, ratio
+from .tables import Label, Table, _kpi_table, _orders, last_complete_day, previous_period, ratio
 
 
 def daily_metrics_table(*, first: date, last: date, grain: str = "day") -> Table:
@@ -140,9 +140,7 @@ KPI_LABELS = [
 
 def kpi_table(*, first: date, last: date, today: date) -> Table:
     """Platform KPIs for [first, last] with the previous period of equal length."""
-    length = (last - first).days + 1
-    prev_last = first - timedelta(days=1)
-    prev_first = prev_last - timedelta(days=length - 1)
+    prev_first, prev_last = previous_period(first, last)
     return _kpi_table(
         _period_kpis(first, last, today), _period_kpis(prev_first, prev_last, today), KPI_LABELS
     )

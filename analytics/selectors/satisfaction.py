@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet, Sum
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import rollups
 from ..models import SatisfactionDaily
 from ..rollups.satisfaction import COUNT_COLUMNS, SCORES, STARS
-from .tables import Table, ratio
+from .tables import Table, previous_period, ratio
 
 SUM_COLUMNS = (*COUNT_COLUMNS, "prompts_shown", "skips")
 PROMOTER_MIN = 9  # 9–10 promote
@@ -144,12 +144,9 @@ def satisfaction_summary_table(
     *, first: date, last: date, today: date, creator_id: int | None = None
 ) -> Table:
     """The headline figures for ``[first, last]`` against the previous period of equal length."""
-    length = (last - first).days + 1
-    prev_last = first - timedelta(days=1)
     now = satisfaction_get(first=first, last=last, creator_id=creator_id)
-    before = satisfaction_get(
-        first=prev_last - timedelta(days=length - 1), last=prev_last, creator_id=creator_id
-    )
+    prev_first, prev_last = previous_period(first, last)
+    before = satisfaction_get(first=prev_first, last=prev_last, creator_id=creator_id)
     table = Table(
         "satisfaction",
         _("Satisfaction against the previous period of the same length"),

@@ -35,6 +35,11 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def previous_period(first: date, last: date) -> tuple[date, date]:
+    """The range of the same length that ends the day before ``first``."""
+    return first - (last - first) - timedelta(days=1), first - timedelta(days=1)
+
+
 def last_complete_day(today: date) -> date:
     """T: the last complete local day (yesterday)."""
     return today - timedelta(days=1)

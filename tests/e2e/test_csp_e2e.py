@@ -151,7 +151,7 @@ def test_the_dashboard_and_admin_work_under_the_policy(csp_page: Any, live_serve
     csp_page.click("input[type=submit]")
     csp_page.wait_for_url("**/dashboard/")
     # then: the charts are drawn, styled by the nonce'd style block, and the admin opens
-    assert csp_page.locator("svg.kf-chart[role=img]").count() == 7  # with the retention curves
+    assert csp_page.locator("svg.kf-chart[role=img]").count() == 8  # retention curves, ratings
     assert (
         csp_page.evaluate("getComputedStyle(document.querySelector('.kf-cards')).display") == "grid"
     )
