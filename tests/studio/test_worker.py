@@ -35,7 +35,7 @@ def test_an_upload_is_transcoded_on_a_real_worker(
     asset_id = response.json()["asset"]["id"]
     assert wait_until(
         lambda: MediaAsset.objects.get(pk=asset_id).status == MediaAsset.Status.READY,
-        timeout=90,
+        timeout=180,  # a loaded CI machine starts the worker slowly
     ), MediaAsset.objects.get(pk=asset_id).failure_reason
     asset = MediaAsset.objects.get(pk=asset_id)
     assert (asset.width, asset.height, asset.video_codec) == (720, 1280, "h264")
