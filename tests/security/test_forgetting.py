@@ -8,7 +8,7 @@ which the last test tries as an attacker with database access would.
 """
 
 import io
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from analytics.models import CourseDaily, Event
@@ -94,8 +95,13 @@ def test_a_refund_reason_does_not_survive_the_account() -> None:
     assert refund.amount_minor == order.amount_minor  # the payment record itself stays
 
 
-def test_the_kept_order_no_longer_joins_the_pseudonymous_history() -> None:
-    # given: a buyer with a watch history and a paid order; the day's rollup
+def test_the_kept_order_no_longer_joins_the_pseudonymous_history(monkeypatch) -> None:
+    # given: a buyer with a watch history and a paid order at noon yesterday (the time is cut
+    # to the start of its day; an order paid just after midnight would stay within the
+    # attacker's ten minutes below, so the clock is fixed); the day's rollup
+    yesterday = timezone.localtime(timezone=report_tz()).date() - timedelta(days=1)
+    noon = datetime.combine(yesterday, time(12, 0), tzinfo=report_tz())
+    monkeypatch.setattr(timezone, "now", lambda: noon)
     buyer, order = _buyer_with_history()
     order.refresh_from_db()
     assert order.paid_at is not None
