@@ -41,14 +41,18 @@ def _subject_event_first(day: date, start: datetime, end: datetime) -> None:
         return
     rows = []
     for scope, column in (
-        (SCOPE.ALL, "0"),
+        (SCOPE.ALL, None),
         (SCOPE.COURSE, "course_id"),
         (SCOPE.CREATOR, "creator_id"),
     ):
+        # SQLite reads a constant in GROUP BY as a column position: group the
+        # platform-wide scope by subject and type alone.
+        scope_column = column or "0"
+        grouped = f"subject_id, type, {column}" if column else "subject_id, type"
         found = _fetch(
-            f"""SELECT subject_id, type, {column}, MIN(ts) FROM {_Sql.event}
-            WHERE ts >= %s AND ts < %s AND {column} IS NOT NULL
-            GROUP BY subject_id, type, {column}""",
+            f"""SELECT subject_id, type, {scope_column}, MIN(ts) FROM {_Sql.event}
+            WHERE ts >= %s AND ts < %s AND {scope_column} IS NOT NULL
+            GROUP BY {grouped}""",
             [_Sql.ts(start), _Sql.ts(end)],
         )
         rows += [
