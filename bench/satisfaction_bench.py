@@ -1,6 +1,7 @@
 """Satisfaction bench on PostgreSQL: one day's rollup and the dashboard's satisfaction tables.
 
-Run (it creates, migrates and fills a dedicated database; never point it at one you care about):
+Run (it creates, migrates and fills a dedicated database, and drops it at the end; never point
+it at one you care about):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kf_satisfaction_bench \\
         .venv/bin/python bench/satisfaction_bench.py --users 20000 --courses 200
@@ -26,14 +27,17 @@ sys.path.insert(0, str(ROOT))
 DATABASE = "kf_satisfaction_bench"
 
 
+def _admin_url() -> str:
+    return os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+
+
 def _setup() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres") or not url.rstrip("/").endswith(DATABASE):
         sys.exit(f"Set DATABASE_URL=postgres://…/{DATABASE} (a dedicated database).")
     import psycopg
 
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
             conn.execute(f"CREATE DATABASE {DATABASE}")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kfplatform.settings.test")
@@ -176,5 +180,21 @@ def main() -> None:
     )
 
 
+def _drop() -> None:
+    """The bench cleans up after itself: its own database, and nothing else."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(_admin_url(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+
+
 if __name__ == "__main__":
-    main()
+    print(f"load average at start: {os.getloadavg()}")
+    try:
+        main()
+    finally:
+        print(f"load average at end: {os.getloadavg()}")
+        if "django" in sys.modules:  # _setup ran: the database exists
+            _drop()
