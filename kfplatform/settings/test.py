@@ -21,6 +21,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="kf-test-media-"))  # noqa: F405
 LANGUAGE_CODE = "en"
 CELERY_TASK_ALWAYS_EAGER = True
+# pytest-xdist's processes are the parallelism here: two OpenMP threads each on two cores
+# spin against each other, and implicit's ALS fit of a 30-viewer test catalogue took
+# 0.2-1.7 s with 2 threads against 0.02-0.06 s with 1 on the loaded machine (docs/decisions.md).
+RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=1)  # noqa: F405
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _worker_number = int(_worker[2:]) if _worker[2:].isdigit() else 0
