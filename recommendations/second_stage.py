@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.stats import spearmanr
 
 from accounts.selectors import follow_pairs
 from recommendations.engine.hybrid import Hybrid, scale_rows
@@ -226,6 +225,9 @@ def ranker_report(
             watch_seconds=log.watch_seconds[mask],
             purchased=log.purchased[mask],
         )
+
+    # Imported here: scipy.stats takes a second to import, and every process imports this module.
+    from scipy.stats import spearmanr
 
     train, test = part(older), part(~older)
     ranker = WatchTimeRanker(purchase_value_seconds=PURCHASE_VALUE_SECONDS).fit(train)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def snips_estimate(
     value = float((weights * rewards).sum() / total)
     ess = float(total**2 / (weights**2).sum())
     if method == "delta":
-        z = float(norm.ppf(0.5 + level / 2))
+        z = NormalDist().inv_cdf(0.5 + level / 2)
         half = z * float(np.sqrt((weights**2 * (rewards - value) ** 2).sum())) / float(total)
         low, high = value - half, value + half
     else:

@@ -30,7 +30,6 @@ from typing import Any, Self
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 WATCH_OBJECTIVES = ("poisson", "weighted_logistic")
@@ -170,6 +169,10 @@ class WatchTimeRanker:
             np.asarray(log.clicked), np.asarray(log.watch_seconds, dtype=np.float64), 0.0
         )
         purchased = np.asarray(log.purchased, dtype=bool)
+        # Imported here: scikit-learn takes half a second to import, and every web process
+        # imports this module without ever fitting.
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
         with threadpool_limits(limits=self.num_threads, user_api="openmp"):
             if self.watch_objective == "poisson":
                 self.watch_ = HistGradientBoostingRegressor(loss="poisson", **self._trees)
