@@ -260,7 +260,10 @@ class SASRec:
             tokens = torch.from_numpy(np.ascontiguousarray(rows[:, -width:]))
             inputs, targets = tokens[:, :-1], tokens[:, 1:]
             states = net(inputs)
-            mask = targets > 0
+            # A target needs a real item before it: in a history's first window the
+            # first item sits after padding, whose state carries no history (it
+            # trained the final norm's bias towards popular first films).
+            mask = (inputs > 0) & (targets > 0)
             loss = self._loss(torch, net, states[mask], targets[mask] - 1, generator)
             optimiser.zero_grad()
             loss.backward()
@@ -349,9 +352,13 @@ class SASRec:
 
     def _score_histories(self, histories: list[NDArray[np.int64]]) -> NDArray[np.float32]:
         torch = _require_torch()
-        tokens = np.zeros((len(histories), self.max_length), dtype=np.int64)
+        # Only as wide as the batch's longest history: left padding and positions
+        # counted from the end make the narrower input score the same, and at
+        # max_length 200 most platform histories are far shorter.
+        width = max([min(len(h), self.max_length) for h in histories] + [1])
+        tokens = np.zeros((len(histories), width), dtype=np.int64)
         for row, history in enumerate(histories):
-            recent = np.asarray(history[-self.max_length :], dtype=np.int64)
+            recent = np.asarray(history[-width:], dtype=np.int64)
             if recent.size:
                 tokens[row, -recent.size :] = recent + 1
         has_history = tokens[:, -1] > 0

@@ -160,3 +160,15 @@ def test_sequence_model_trains_with_a_sampled_softmax_on_large_catalogues(
     result = evaluate(model, next_item_split)
     # then it still learns the planted order
     assert result.ndcg >= 0.2
+
+
+def test_a_history_scores_the_same_whatever_else_is_in_its_batch(fitted: SASRec) -> None:
+    # given a short history scored alone and next to a history of the full length
+    seqs = fitted.sequences_
+    short = seqs.of(0)[-3:]
+    long = seqs.of(1)[-fitted.max_length :]
+    # when (scoring is only as wide as the batch's longest history)
+    alone = fitted.score_sequences([short])[0]
+    batched = fitted.score_sequences([short, long])[0]
+    # then left padding and positions counted from the end make the width irrelevant
+    np.testing.assert_allclose(alone, batched, rtol=1e-5, atol=1e-5)
