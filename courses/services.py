@@ -25,6 +25,8 @@ from .authoring import short_video_update as short_video_update
 from .engagement import certificates_issue_for_course as certificates_issue_for_course
 from .engagement import engagement_user_retire as engagement_user_retire
 from .engagement import watch_history_clear as watch_history_clear
+from .media.analysis import analysis_store as analysis_store  # content understanding
+from .media.analysis import media_asset_analyse as media_asset_analyse
 from .media.services import CAPTIONS_MAX_BYTES as CAPTIONS_MAX_BYTES
 from .media.services import _asset_claim as _asset_claim  # media writes, re-exported
 from .media.services import _asset_fail as _asset_fail

@@ -21,6 +21,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="kf-test-media-"))  # noqa: F405
 LANGUAGE_CODE = "en"
 CELERY_TASK_ALWAYS_EAGER = True
+# Loading the OCR and detector models costs seconds a process: the tests of the
+# video analysis switch it on for themselves (tests/courses/test_video_analysis.py).
+COURSES_VISION_ENABLED = False
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _worker_number = int(_worker[2:]) if _worker[2:].isdigit() else 0
