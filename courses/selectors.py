@@ -169,6 +169,16 @@ def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
 
 # Search selectors live in search.py, a viewer's lists in viewer.py; both read
 # the selectors above, so they are imported last and re-exported from here.
+from .review_signals import DuplicateOf as DuplicateOf  # noqa: E402  # content analysis
+from .review_signals import FlaggedFrame as FlaggedFrame  # noqa: E402
+from .review_signals import ReviewSignals as ReviewSignals  # noqa: E402
+from .review_signals import asset_own_duplicates as asset_own_duplicates  # noqa: E402
+from .review_signals import course_review_signals as course_review_signals  # noqa: E402
+from .review_signals import courses_for_review as courses_for_review  # noqa: E402
+from .review_signals import keyframe_get_for_viewer as keyframe_get_for_viewer  # noqa: E402
+from .review_signals import keyframe_image_url as keyframe_image_url  # noqa: E402
+from .review_signals import video_review_signals as video_review_signals  # noqa: E402
+from .review_signals import videos_for_review as videos_for_review  # noqa: E402
 from .search.query import search as search  # noqa: E402
 from .viewer import ViewerMarks as ViewerMarks  # noqa: E402
 from .viewer import continue_learning as continue_learning  # noqa: E402

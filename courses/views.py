@@ -23,10 +23,11 @@ from common.strings import page_strings
 
 from .engagement import review_upsert
 from .media.urls import MediaLinkError, media_query, media_verify
-from .models import Captions, Course
+from .models import Captions, Course, Keyframe
 from .satisfaction import survey_answer, survey_prompt_for, survey_skip
 from .selectors import (
     course_get_published,
+    keyframe_get_for_viewer,
     lesson_can_play,
     lesson_get,
     lesson_to_resume,
@@ -269,4 +270,19 @@ def captions(request: HttpRequest, asset_id: int) -> HttpResponse:
     response = HttpResponse(found.vtt, content_type="text/vtt; charset=utf-8")
     if found.asset.is_private:  # a paid lesson's words: as its media, never in a shared cache
         response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def keyframe_image(request: HttpRequest, keyframe_id: int) -> HttpResponse | StreamingHttpResponse:
+    """A video's keyframe, for its creator (poster choice) and moderators (flagged frames)."""
+    try:
+        keyframe = keyframe_get_for_viewer(
+            keyframe_id=keyframe_id,
+            user_id=user_id_or_none(request),
+            is_staff=bool(getattr(request.user, "is_staff", False)),
+        )
+    except Keyframe.DoesNotExist:
+        raise Http404 from None
+    response = ranged_file_response(request, Path(keyframe.image.path))
+    response["Cache-Control"] = "private, max-age=3600"
     return response
