@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from courses.models import DuplicateMatch
+from courses.models import DuplicateMatch, ShortVideo
 from tests.factories import (
     KeyframeFactory,
     LessonFactory,
@@ -19,7 +19,7 @@ from tests.factories import (
 QUEUE = "/admin/studio/videoreview/"
 
 
-def _pending_video(title: str, *, risk: float | None) -> object:
+def _pending_video(title: str, *, risk: float | None) -> ShortVideo:
     video = ShortVideoFactory.create(title=title, moderation="pending")
     if risk is not None:
         analysis = VideoAnalysisFactory.create(asset=video.asset, risk=risk, needs_review=True)
