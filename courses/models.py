@@ -822,7 +822,9 @@ class ScreenTextLine(models.Model):
     """
 
     analysis = models.ForeignKey(VideoAnalysis, on_delete=models.CASCADE, related_name="lines")
-    timestamp = models.FloatField()
+    timestamp = models.FloatField(help_text="When the keyframe it was read from is shown.")
+    # The start of that keyframe's shot: where a search result links to.
+    shown_from = models.FloatField(default=0)
     text = models.CharField(max_length=300)
     confidence = models.FloatField()
 

@@ -180,6 +180,10 @@ from .review_signals import keyframe_image_url as keyframe_image_url  # noqa: E4
 from .review_signals import video_review_signals as video_review_signals  # noqa: E402
 from .review_signals import videos_for_review as videos_for_review  # noqa: E402
 from .search.query import search as search  # noqa: E402
+from .understanding import ChapterMark as ChapterMark  # noqa: E402
+from .understanding import CreatorAnalysis as CreatorAnalysis  # noqa: E402
+from .understanding import asset_analysis_for_creator as asset_analysis_for_creator  # noqa: E402
+from .understanding import lesson_chapters as lesson_chapters  # noqa: E402
 from .viewer import ViewerMarks as ViewerMarks  # noqa: E402
 from .viewer import continue_learning as continue_learning  # noqa: E402
 from .viewer import course_progress as course_progress  # noqa: E402

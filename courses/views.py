@@ -1,6 +1,7 @@
 """Catalogue pages: a video with its player, a course with its syllabus, a lesson."""
 
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ from .selectors import (
     course_get_published,
     keyframe_get_for_viewer,
     lesson_can_play,
+    lesson_chapters,
     lesson_get,
     lesson_to_resume,
     media_asset_can_play,
@@ -64,9 +66,26 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
         },
         "resume_position": position,
         "resume_rate": rate,
+        "start_at": start_at_of(request, duration=video.duration_seconds),
         "strings": page_strings(),
     }
     return render(request, "courses/video_detail.html", context)
+
+
+_START_AT = re.compile(r"^\d{1,6}(\.\d{1,3})?$")
+
+
+def start_at_of(request: HttpRequest, *, duration: float) -> str:
+    """``?t=SECONDS`` (a search result's on-screen moment, a chapter link), or "".
+
+    Anything else is ignored rather than refused: a shared link with a
+    mangled ``t`` still plays the video from where it would have.
+    """
+    value = request.GET.get("t", "")
+    if not _START_AT.match(value):
+        return ""
+    seconds = float(value)
+    return f"{seconds:g}" if duration <= 0 or seconds < duration else ""
 
 
 class ReviewForm(forms.Form):
@@ -158,6 +177,8 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
         "next_lesson": lesson_after(lesson=lesson),
         "survey": survey_prompt_for(user_id=user_id, course=lesson.course),
         "survey_scores": SURVEY_SCORES,
+        "start_at": start_at_of(request, duration=lesson.duration_seconds),
+        "chapters": lesson_chapters(lesson=lesson),
     }
     return render(request, "courses/lesson_watch.html", context)
 

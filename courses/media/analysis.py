@@ -199,10 +199,12 @@ def _analysis_store(*, asset_id: int, result: Analysis, written: list[str]) -> V
         ScreenTextLine(
             analysis=analysis,
             timestamp=round(line.timestamp, 3),
+            shown_from=round(shot.start, 3),
             text=line.text[:_LINE_MAX],
             confidence=round(line.confidence, 4),
         )
-        for line in result.lines
+        for keyframe, shot in zip(result.keyframes, result.shots, strict=True)
+        for line in keyframe.lines
     )
     analysis.suggestions = _suggestions(analysis.screen_text)
     poster = _poster_pick(keyframes, result.poster_index, chosen_position)

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from courses.models import DuplicateMatch, Keyframe, MediaAsset, ScreenTextLine, VideoAnalysis
+from courses.selectors import search
 from courses.services import media_asset_analyse, media_asset_process
 from demo.slides import Deck, Slide, reencode_copy, render_deck
 from tests.factories import MediaAssetFactory, ShortVideoFactory
@@ -83,6 +84,10 @@ def test_analysis_stores_keyframes_text_chapters_and_poster(vision_on, lesson_fi
     assert video.asset.poster.name != poster_before  # the poster is the chosen keyframe
     video.refresh_from_db()
     assert "pythagoras" in video.search_text.split()
+    found = search(query="Pythagoras", type="videos").videos
+    assert found is not None
+    assert [v.pk for v in found.results] == [video.pk]
+    assert found.results[0].screen_moment.seconds == pytest.approx(4.0, abs=0.6)
     assert any(s["keyword"].lower() == "pythagoras" for s in analysis.suggestions)
 
 
