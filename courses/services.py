@@ -26,6 +26,8 @@ from .engagement import certificates_issue_for_course as certificates_issue_for_
 from .engagement import engagement_user_retire as engagement_user_retire
 from .engagement import watch_history_clear as watch_history_clear
 from .media.analysis import analysis_store as analysis_store  # content understanding
+from .media.analysis import analysis_suggestion_answer as analysis_suggestion_answer
+from .media.analysis import asset_poster_choose as asset_poster_choose
 from .media.analysis import media_asset_analyse as media_asset_analyse
 from .media.services import CAPTIONS_MAX_BYTES as CAPTIONS_MAX_BYTES
 from .media.services import _asset_claim as _asset_claim  # media writes, re-exported

@@ -22,13 +22,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from common.exceptions import ApplicationError
 from common.files import files_delete_on_commit
 
 from ..models import (
@@ -356,3 +358,52 @@ def _catalogue_documents() -> list[str]:
         "title", "summary"
     )
     return [f"{title} {text}" for title, text in [*videos, *courses]]
+
+
+@transaction.atomic
+def asset_poster_choose(*, asset: MediaAsset, keyframe_id: int) -> VideoAnalysis:
+    """The creator's poster: one of the video's own keyframes (kept across re-analysis).
+
+    A frame of the video shows viewers nothing the reviewed video did not,
+    so the choice does not send the video back to review.
+
+    Raises:
+        ApplicationError: the video is not analysed or the frame is not one of its own.
+    """
+    analysis = VideoAnalysis.objects.select_for_update().filter(asset=asset).first()
+    keyframe = (
+        Keyframe.objects.filter(analysis=analysis, pk=keyframe_id).first() if analysis else None
+    )
+    if analysis is None or keyframe is None:
+        raise ApplicationError(_("Choose one of this video's frames."), code="keyframe_invalid")
+    analysis.poster_keyframe = keyframe
+    analysis.poster_chosen_by_creator = True
+    analysis.save(update_fields=["poster_keyframe", "poster_chosen_by_creator", "updated_at"])
+    _asset_poster_set(asset, keyframe)
+    return analysis
+
+
+SuggestionState = Literal["accepted", "ignored"]
+
+
+@transaction.atomic
+def analysis_suggestion_answer(
+    *, asset: MediaAsset, keyword: str, state: SuggestionState
+) -> VideoAnalysis:
+    """Record that the creator accepted or ignored one suggested keyword (not offered again).
+
+    Raises:
+        ApplicationError: no such suggestion for this video.
+    """
+    analysis = VideoAnalysis.objects.select_for_update().filter(asset=asset).first()
+    suggestions = list(analysis.suggestions) if analysis else []
+    for i, suggestion in enumerate(suggestions):
+        if suggestion.get("keyword") == keyword:
+            suggestions[i] = {**suggestion, "state": state}
+            break
+    else:
+        raise ApplicationError(_("That keyword was not suggested."), code="suggestion_invalid")
+    assert analysis is not None  # found a suggestion
+    analysis.suggestions = suggestions
+    analysis.save(update_fields=["suggestions", "updated_at"])
+    return analysis
