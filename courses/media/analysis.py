@@ -231,6 +231,12 @@ def _previous_poster_choice(asset: MediaAsset) -> int | None:
     return previous.values_list("poster_keyframe__position", flat=True).first()
 
 
+def keyframe_files_of(*, asset_ids: list[int]) -> list[str]:
+    """The stored keyframe images of these assets (deleting an asset deletes them too)."""
+    keyframes = Keyframe.objects.filter(analysis__asset_id__in=asset_ids)
+    return list(keyframes.values_list("image", flat=True))
+
+
 def _analysis_delete(asset: MediaAsset) -> None:
     """Drop an earlier analysis, its rows and (after commit) its keyframe files."""
     names = list(Keyframe.objects.filter(analysis__asset=asset).values_list("image", flat=True))

@@ -29,7 +29,7 @@ from common.tasks import task_send_or_leave_to_sweeper
 
 from ..models import Captions, MediaAsset
 from ..tasks import media_asset_analyse_task, media_asset_process_task
-from .analysis import SharedAnalysis, analysis_store
+from .analysis import SharedAnalysis, analysis_store, keyframe_files_of
 from .probe import MediaInfo, MediaProbeError, poster_frame, probe
 from .transcode import transcode
 
@@ -313,6 +313,8 @@ def media_asset_delete(*, asset: MediaAsset) -> None:
             status=409,
         )
     paths = [Path(f.path) for f in (asset.file, asset.poster) if f]
+    storage = asset.file.storage
+    paths += [Path(storage.path(name)) for name in keyframe_files_of(asset_ids=[asset.pk])]
     asset.delete()
 
     def unlink_files() -> None:

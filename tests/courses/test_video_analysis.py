@@ -8,9 +8,9 @@ from django.conf import settings
 
 from courses.models import DuplicateMatch, Keyframe, MediaAsset, ScreenTextLine, VideoAnalysis
 from courses.selectors import search
-from courses.services import media_asset_analyse, media_asset_process
+from courses.services import media_asset_analyse, media_asset_delete, media_asset_process
 from demo.slides import Deck, Slide, reencode_copy, render_deck
-from tests.factories import MediaAssetFactory, ShortVideoFactory
+from tests.factories import KeyframeFactory, MediaAssetFactory, ShortVideoFactory
 
 pytestmark = pytest.mark.xdist_group("vision")  # the OCR and detector models load once
 
@@ -204,3 +204,20 @@ def test_a_lessons_keyframes_are_private(vision_on, lesson_file) -> None:
     analysis = media_asset_analyse(asset_id=asset.pk)
     assert analysis is not None
     assert all(k.image.name.startswith("private/") for k in analysis.keyframes.all())
+
+
+@pytest.mark.django_db
+def test_deleting_an_unused_asset_deletes_its_keyframe_files(
+    settings, django_capture_on_commit_callbacks
+) -> None:
+    # given
+    frame = KeyframeFactory.create()
+    path = Path(settings.MEDIA_ROOT) / frame.image.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"jpeg")
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        media_asset_delete(asset=frame.analysis.asset)
+    # then
+    assert not path.exists()
+    assert not Keyframe.objects.exists()
