@@ -30,6 +30,7 @@ from .media.analysis import analysis_suggestion_answer as analysis_suggestion_an
 from .media.analysis import asset_poster_choose as asset_poster_choose
 from .media.analysis import keyframe_files_of
 from .media.analysis import media_asset_analyse as media_asset_analyse
+from .media.analysis import media_assets_analyse_missing as media_assets_analyse_missing
 from .media.services import CAPTIONS_MAX_BYTES as CAPTIONS_MAX_BYTES
 from .media.services import _asset_claim as _asset_claim  # media writes, re-exported
 from .media.services import _asset_fail as _asset_fail

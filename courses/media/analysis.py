@@ -20,7 +20,7 @@ Re-exported from ``courses.services``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -413,3 +413,44 @@ def analysis_suggestion_answer(
     analysis.suggestions = suggestions
     analysis.save(update_fields=["suggestions", "updated_at"])
     return analysis
+
+
+def media_assets_analyse_missing(
+    *, force: bool = False, limit: int | None = None, log: Callable[[str], None] | None = None
+) -> int:
+    """Analyse every ready video without an analysis (all of them with ``force``).
+
+    For a backlog (videos uploaded before analysis existed) and the demo,
+    whose many rows share a few rendered files: each distinct file is
+    decoded and read once and its analysis stored for every asset using it,
+    oldest asset first (so a later copy is the one matched as a duplicate).
+
+    Returns:
+        How many assets were analysed.
+    """
+    assets = MediaAsset.objects.filter(
+        kind=MediaAsset.Kind.VIDEO, status=MediaAsset.Status.READY
+    ).exclude(file="")
+    if not force:
+        assets = assets.exclude(analysis__status=VideoAnalysis.Status.DONE)
+    ids_by_file: dict[str, list[int]] = {}
+    for asset_id, name in assets.order_by("pk").values_list("pk", "file")[:limit]:
+        ids_by_file.setdefault(name, []).append(asset_id)
+    done = 0
+    for name, asset_ids in ids_by_file.items():
+        first = MediaAsset.objects.get(pk=asset_ids[0])
+        try:
+            result = analyse_video(Path(first.file.path), options=vision_options())
+        except (VideoDecodeError, OSError) as exc:
+            for asset_id in asset_ids:
+                _analysis_fail(asset_id=asset_id, reason=str(exc) or type(exc).__name__)
+            continue
+        for asset_id in asset_ids:
+            analysis_store(asset_id=asset_id, result=result)
+        done += len(asset_ids)
+        if log is not None:
+            log(
+                f"{name}: {len(result.keyframes)} shots, {len(result.lines)} lines, "
+                f"{len(asset_ids)} asset(s)"
+            )
+    return done

@@ -1,10 +1,12 @@
 """The vision glue: a ready video's analysis stored, re-run, shared with the transcode,
 and its duplicates found (issue 19)."""
 
+import io
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from courses.models import DuplicateMatch, Keyframe, MediaAsset, ScreenTextLine, VideoAnalysis
 from courses.selectors import search
@@ -221,3 +223,21 @@ def test_deleting_an_unused_asset_deletes_its_keyframe_files(
     # then
     assert not path.exists()
     assert not Keyframe.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_backlog_command_reads_each_distinct_file_once(vision_on, lesson_file) -> None:
+    # given: two creators' assets sharing one rendered file (as the demo's do), one analysed
+    first = MediaAssetFactory.create(file=lesson_file)
+    second = MediaAssetFactory.create(file=lesson_file)
+    done = MediaAssetFactory.create(file=lesson_file)
+    VideoAnalysis.objects.create(asset=done)
+    out = io.StringIO()
+    # when
+    call_command("vision_analyse", stdout=out)
+    # then
+    assert "2 video(s) analysed" in out.getvalue()
+    assert out.getvalue().count("lesson.mp4") == 1
+    assert Keyframe.objects.filter(analysis__asset=second).count() == 4
+    match = DuplicateMatch.objects.get(asset=second, matched=first)
+    assert match.similarity == 1.0
