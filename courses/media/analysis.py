@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
@@ -99,6 +100,8 @@ class SharedAnalysis:
             return
         try:
             self._analyser.offer(frame)
+        except SoftTimeLimitExceeded:
+            raise  # the task's own deadline: stop the transcode too, as without analysis
         except Exception:
             logger.exception("analysis on the transcode's decode failed; left to its own task")
             self._analyser = None

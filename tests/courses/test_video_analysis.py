@@ -5,9 +5,11 @@ import io
 from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.management import call_command
 
+from courses.media.analysis import SharedAnalysis
 from courses.models import DuplicateMatch, Keyframe, MediaAsset, ScreenTextLine, VideoAnalysis
 from courses.selectors import search
 from courses.services import media_asset_analyse, media_asset_delete, media_asset_process
@@ -241,3 +243,28 @@ def test_the_backlog_command_reads_each_distinct_file_once(vision_on, lesson_fil
     assert Keyframe.objects.filter(analysis__asset=second).count() == 4
     match = DuplicateMatch.objects.get(asset=second, matched=first)
     assert match.similarity == 1.0
+
+
+def test_a_failing_shared_analysis_drops_out_without_raising(monkeypatch) -> None:
+    # given: an analyser whose OCR blows up on the first keyframe
+    shared = SharedAnalysis()
+
+    def broken(frame: object) -> None:
+        raise RuntimeError("model file missing")
+
+    monkeypatch.setattr(shared._analyser, "offer", broken)
+    # when / then: frames keep flowing, the analysis is simply absent
+    shared.offer(object())  # type: ignore[arg-type]
+    shared.offer(object())  # type: ignore[arg-type]
+    assert shared.finish() is None
+
+
+def test_the_tasks_deadline_still_stops_the_transcode(monkeypatch) -> None:
+    shared = SharedAnalysis()
+
+    def late(frame: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(shared._analyser, "offer", late)
+    with pytest.raises(SoftTimeLimitExceeded):
+        shared.offer(object())  # type: ignore[arg-type]
