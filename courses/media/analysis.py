@@ -214,9 +214,10 @@ def _analysis_store(*, asset_id: int, result: Analysis, written: list[str]) -> V
     analysis.suggestions = _suggestions(analysis.screen_text)
     poster = _poster_pick(keyframes, result.poster_index, chosen_position)
     analysis.poster_keyframe = poster
-    analysis.poster_chosen_by_creator = poster is not None and chosen_position is not None
+    analysis.poster_chosen_by_creator = poster is not None and poster.position == chosen_position
     analysis.save(update_fields=["suggestions", "poster_keyframe", "poster_chosen_by_creator"])
-    if poster is not None:
+    # Posters are public files: a paid lesson's best frame would show what is sold.
+    if poster is not None and not asset.is_private:
         _asset_poster_set(asset, poster)
     _duplicates_record(asset, result.fingerprint)
     for video_id in ShortVideo.objects.filter(asset=asset).values_list("pk", flat=True):

@@ -208,6 +208,9 @@ def test_a_lessons_keyframes_are_private(vision_on, lesson_file) -> None:
     analysis = media_asset_analyse(asset_id=asset.pk)
     assert analysis is not None
     assert all(k.image.name.startswith("private/") for k in analysis.keyframes.all())
+    poster = asset.poster.name
+    asset.refresh_from_db()
+    assert asset.poster.name == poster  # posters are public: no frame of a paid lesson there
 
 
 @pytest.mark.django_db
