@@ -27,7 +27,6 @@ from .media.urls import MediaLinkError, media_query, media_verify
 from .models import Captions, Course, Keyframe
 from .satisfaction import survey_answer, survey_prompt_for, survey_skip
 from .selectors import (
-    course_get_published,
     keyframe_get_for_viewer,
     lesson_can_play,
     lesson_chapters,
@@ -35,9 +34,9 @@ from .selectors import (
     lesson_to_resume,
     media_asset_can_play,
     user_has_course_access,
-    video_get_published,
     video_list_published,
 )
+from .shortcuts import course_published_or_404, video_published_or_404
 from .viewer import (
     certificate_get,
     lesson_after,
@@ -49,9 +48,7 @@ from .viewer import (
 
 
 def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
-    video = video_get_published(video_id=video_id)
-    if video is None:
-        raise Http404("No such video.")
+    video = video_published_or_404(video_id)
     more = video_list_published().filter(creator_id=video.creator_id).exclude(pk=video.pk)[:6]
     user_id = user_id_or_none(request)
     marks = viewer_marks(user_id=user_id, videos=[video])
@@ -98,9 +95,7 @@ class ReviewForm(forms.Form):
 
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    course = course_get_published(slug=slug)
-    if course is None:
-        raise Http404("No such course.")
+    course = course_published_or_404(slug)
     return _course_page(request, course, ReviewForm())
 
 
@@ -136,9 +131,7 @@ def _course_page(
 @require_POST
 def course_review(request: HttpRequest, slug: str) -> HttpResponse:
     """Post or update the viewer's review; form errors re-render the course page."""
-    course = course_get_published(slug=slug)
-    if course is None:
-        raise Http404("No such course.")
+    course = course_published_or_404(slug)
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -204,9 +197,7 @@ class SurveyForm(forms.Form):
 @require_POST
 def course_survey(request: HttpRequest, slug: str) -> HttpResponse:
     """Answer or skip the survey from the lesson page; back to the lesson, or a 4xx page."""
-    course = course_get_published(slug=slug)
-    if course is None:
-        raise Http404("No such course.")
+    course = course_published_or_404(slug)
     form = SurveyForm(request.POST)
     if not form.is_valid():
         errors = [str(e) for field in form.errors.values() for e in field]

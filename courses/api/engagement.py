@@ -14,19 +14,13 @@ from rest_framework.views import APIView
 from common.api.auth import user_id_of, user_id_or_none
 from common.api.errors import ErrorSerializer
 from courses import engagement
-from courses.models import Comment, Report, ShortVideo
+from courses.models import Comment, Report
 from courses.satisfaction import survey_answer, survey_skip
-from courses.selectors import course_get_published, lesson_can_play, lesson_get, video_get_published
+from courses.selectors import lesson_can_play, lesson_get
+from courses.shortcuts import course_published_or_404, video_published_or_404
 from courses.viewer import comment_list
 
 AUTH_ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-
-
-def _video(video_id: int) -> ShortVideo:
-    video = video_get_published(video_id=video_id)
-    if video is None:
-        raise Http404("No such video.")
-    return video
 
 
 class CountSerializer(serializers.Serializer):
@@ -42,13 +36,15 @@ class VideoLikeApi(APIView):
 
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def post(self, request: Request, video_id: int) -> Response:
-        count = engagement.like_set(user_id=user_id_of(request), video=_video(video_id), liked=True)
+        count = engagement.like_set(
+            user_id=user_id_of(request), video=video_published_or_404(video_id), liked=True
+        )
         return Response({"active": True, "count": count})
 
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def delete(self, request: Request, video_id: int) -> Response:
         count = engagement.like_set(
-            user_id=user_id_of(request), video=_video(video_id), liked=False
+            user_id=user_id_of(request), video=video_published_or_404(video_id), liked=False
         )
         return Response({"active": False, "count": count})
 
@@ -59,14 +55,14 @@ class VideoFavoriteApi(APIView):
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def post(self, request: Request, video_id: int) -> Response:
         count = engagement.favorite_set(
-            user_id=user_id_of(request), video=_video(video_id), favorited=True
+            user_id=user_id_of(request), video=video_published_or_404(video_id), favorited=True
         )
         return Response({"active": True, "count": count})
 
     @extend_schema(request=None, responses={200: CountSerializer, **AUTH_ERRORS})
     def delete(self, request: Request, video_id: int) -> Response:
         count = engagement.favorite_set(
-            user_id=user_id_of(request), video=_video(video_id), favorited=False
+            user_id=user_id_of(request), video=video_published_or_404(video_id), favorited=False
         )
         return Response({"active": False, "count": count})
 
@@ -99,7 +95,9 @@ class VideoShareApi(APIView):
         data.is_valid(raise_exception=True)
         user_id = user_id_or_none(request)
         count = engagement.share_record(
-            user_id=user_id, video=_video(video_id), channel=data.validated_data["channel"]
+            user_id=user_id,
+            video=video_published_or_404(video_id),
+            channel=data.validated_data["channel"],
         )
         return Response({"active": True, "count": count})
 
@@ -145,7 +143,7 @@ class VideoCommentsApi(APIView):
 
     @extend_schema(responses={200: CommentThreadSerializer(many=True), 404: ErrorSerializer})
     def get(self, request: Request, video_id: int) -> Response:
-        video = _video(video_id)
+        video = video_published_or_404(video_id)
         return Response(CommentThreadSerializer(comment_list(video_id=video.pk), many=True).data)
 
     @extend_schema(request=InputSerializer, responses={201: CommentOutputSerializer, **AUTH_ERRORS})
@@ -153,7 +151,9 @@ class VideoCommentsApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = engagement.comment_create(
-            author_id=user_id_of(request), video=_video(video_id), **data.validated_data
+            author_id=user_id_of(request),
+            video=video_published_or_404(video_id),
+            **data.validated_data,
         )
         return Response(CommentOutputSerializer(comment).data, status=201)
 
@@ -206,7 +206,9 @@ class VideoReportApi(APIView):
         data = ReportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = engagement.report_create(
-            reporter_id=user_id_of(request), video=_video(video_id), **data.validated_data
+            reporter_id=user_id_of(request),
+            video=video_published_or_404(video_id),
+            **data.validated_data,
         )
         return Response(ReportOutputSerializer(report).data, status=201)
 
@@ -234,7 +236,9 @@ class VideoNotInterestedApi(APIView):
 
     @extend_schema(request=None, responses={204: None, **AUTH_ERRORS})
     def post(self, request: Request, video_id: int) -> Response:
-        engagement.not_interested_mark(user_id=user_id_of(request), video=_video(video_id))
+        engagement.not_interested_mark(
+            user_id=user_id_of(request), video=video_published_or_404(video_id)
+        )
         return Response(status=204)
 
 
@@ -255,7 +259,9 @@ class WatchStateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         state = engagement.watch_state_save(
-            user_id=user_id_of(request), video=_video(video_id), **data.validated_data
+            user_id=user_id_of(request),
+            video=video_published_or_404(video_id),
+            **data.validated_data,
         )
         return Response(self.InputSerializer(state).data)
 
@@ -322,9 +328,7 @@ class CourseReviewApi(APIView):
     def put(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        course = course_get_published(slug=slug)
-        if course is None:
-            raise Http404("No such course.")
+        course = course_published_or_404(slug)
         review = engagement.review_upsert(
             author_id=user_id_of(request), course=course, **data.validated_data
         )
@@ -369,9 +373,7 @@ class CourseSurveyApi(APIView):
     def post(self, request: Request, slug: str) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        course = course_get_published(slug=slug)
-        if course is None:
-            raise Http404("No such course.")
+        course = course_published_or_404(slug)
         user_id = user_id_of(request)
         if data.validated_data["skip"]:
             survey = survey_skip(user_id=user_id, course=course)

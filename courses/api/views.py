@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated, NotFound
@@ -18,7 +18,7 @@ from common.api.auth import user_id_or_none
 from common.api.errors import ErrorSerializer
 from common.api.pagination import cursor_page_serializer
 from common.cache import cache_get, cache_set
-from courses.selectors import course_get_published
+from courses.shortcuts import course_published_or_404
 from courses.viewer import video_list_for_tab, viewer_marks
 
 from .cards import CreatorSerializer, VideoCardSerializer
@@ -130,7 +130,5 @@ class CourseDetailApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer, 404: ErrorSerializer})
     def get(self, request: Request, slug: str) -> Response:
-        course = course_get_published(slug=slug)
-        if course is None:
-            raise Http404("No such course.")
+        course = course_published_or_404(slug)
         return Response(self.OutputSerializer(course).data)
