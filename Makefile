@@ -32,6 +32,7 @@ demo: install
 	mkdir -p var
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py vision_analyse
 	$(BIN)/python manage.py analytics_backfill --days 61
 	$(BIN)/python manage.py rec_train
 

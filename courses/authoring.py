@@ -38,6 +38,7 @@ from .moderation import (
     course_review_after_change,
     review_after_change,
 )
+from .search.index import asset_screen_text
 from .search.text import course_search_text, short_video_search_text
 from .selectors import course_draft
 
@@ -83,7 +84,9 @@ def short_video_create(
     video.save()
     tag_list = _tags_from_text(tags)
     video.tags.set(tag_list)
-    video.search_text = short_video_search_text(video, [t.name for t in tag_list])
+    video.search_text = short_video_search_text(
+        video, [t.name for t in tag_list], asset_screen_text(asset_id=video.asset_id)
+    )
     video.save(update_fields=["search_text", "updated_at"])
     return video
 
@@ -108,7 +111,9 @@ def short_video_update(
     if before != (title, description, category.pk, sorted(t.name for t in tag_list)):
         review_after_change(video)
     video.full_clean()
-    video.search_text = short_video_search_text(video, [t.name for t in tag_list])
+    video.search_text = short_video_search_text(
+        video, [t.name for t in tag_list], asset_screen_text(asset_id=video.asset_id)
+    )
     video.save()
     video.tags.set(tag_list)
     return video

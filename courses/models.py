@@ -729,3 +729,137 @@ class Report(BaseModel):
 
     def __str__(self) -> str:
         return f"Report #{self.pk} ({self.reason})"
+
+
+def _keyframe_upload_to(keyframe: "Keyframe", filename: str) -> str:
+    # A lesson's keyframes are as private as the lesson (never served by the public media view).
+    root = "private/keyframes" if keyframe.analysis.asset.is_private else "keyframes"
+    return f"{root}/{timezone.now():%Y/%m}/{filename}"
+
+
+class VideoAnalysis(BaseModel):
+    """What is in one video asset (courses.vision): risk, chapters, fingerprint, screen text.
+
+    Written once per asset by ``courses.media.analysis.media_asset_analyse``
+    (media queue, after processing); re-running replaces it whole. The risk
+    only orders the moderation queue: a moderator decides.
+
+    .. no_pii: numbers and the text shown in a creator's published video.
+    """
+
+    class Status(models.TextChoices):
+        DONE = "done", _("Analysed")
+        FAILED = "failed", _("Analysis failed")
+
+    asset = models.OneToOneField(MediaAsset, on_delete=models.CASCADE, related_name="analysis")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DONE)
+    failure_reason = models.CharField(max_length=300, blank=True)
+    duration_seconds = models.FloatField(default=0)
+    risk = models.FloatField(default=0, help_text="Riskiest keyframe's unsafe-content score, 0–1.")
+    needs_review = models.BooleanField(default=False)
+    # [{"start", "end", "title"}] in seconds: the lesson player's timeline markers.
+    chapters = models.JSONField(default=list, blank=True)
+    # {"duration", "timestamps", "hashes"}: courses.vision.Fingerprint, for duplicate search.
+    fingerprint = models.JSONField(default=dict, blank=True)
+    screen_text = models.TextField(blank=True, help_text="Each confident on-screen line once.")
+    # [{"keyword", "score", "count"}]: tag and title suggestions for the creator.
+    suggestions = models.JSONField(default=list, blank=True)
+    poster_keyframe = models.ForeignKey(
+        "courses.Keyframe", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    poster_chosen_by_creator = models.BooleanField(default=False)
+    stage_seconds = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("video analysis")
+        verbose_name_plural = _("video analyses")
+        indexes = [models.Index(fields=["-risk"], name="analysis_risk")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(risk__gte=0, risk__lte=1), name="analysis_risk_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"analysis of asset {self.asset_id} (risk {self.risk:.2f})"
+
+
+class Keyframe(models.Model):
+    """The frame that stands for one shot: its picture, time, hash and risk.
+
+    .. no_pii: a frame of a creator's published video.
+    """
+
+    analysis = models.ForeignKey(VideoAnalysis, on_delete=models.CASCADE, related_name="keyframes")
+    position = models.PositiveIntegerField(help_text="The shot's index in the video.")
+    start_seconds = models.FloatField()
+    end_seconds = models.FloatField()
+    timestamp = models.FloatField(help_text="Seconds from the start of the video.")
+    image = models.ImageField(upload_to=_keyframe_upload_to, max_length=255)
+    phash = models.CharField(max_length=64)
+    risk = models.FloatField(default=0)
+    # [{"label", "score", "box"}]: what the unsafe-content detector found.
+    detections = models.JSONField(default=list, blank=True)
+    # "blank" / "blurred": why this frame would make a poor poster.
+    problems = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("keyframe")
+        verbose_name_plural = _("keyframes")
+        ordering = ["analysis", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["analysis", "position"], name="keyframe_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"keyframe {self.position} @ {self.timestamp:.1f}s"
+
+
+class ScreenTextLine(models.Model):
+    """One line of on-screen text and the second it is shown: search links to it.
+
+    .. no_pii: text shown in a creator's published video.
+    """
+
+    analysis = models.ForeignKey(VideoAnalysis, on_delete=models.CASCADE, related_name="lines")
+    timestamp = models.FloatField(help_text="When the keyframe it was read from is shown.")
+    # The start of that keyframe's shot: where a search result links to.
+    shown_from = models.FloatField(default=0)
+    text = models.CharField(max_length=300)
+    confidence = models.FloatField()
+
+    class Meta:
+        verbose_name = _("on-screen text line")
+        verbose_name_plural = _("on-screen text lines")
+        ordering = ["analysis", "timestamp", "id"]
+        indexes = [models.Index(fields=["analysis", "timestamp"], name="screen_line_time")]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:.1f}s {self.text[:40]}"
+
+
+class DuplicateMatch(BaseModel):
+    """An asset whose shots are found in an earlier asset (perceptual hashes).
+
+    Another creator's match goes to the moderation queue with the matched
+    video and its similarity; a creator's own earlier upload is only told to
+    them in the studio. Nothing is rejected without a moderator.
+
+    .. no_pii: two asset ids and two numbers.
+    """
+
+    asset = models.ForeignKey(MediaAsset, on_delete=models.CASCADE, related_name="duplicates")
+    matched = models.ForeignKey(MediaAsset, on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField()
+    containment = models.FloatField()
+    is_same_owner = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("duplicate match")
+        verbose_name_plural = _("duplicate matches")
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "matched"], name="duplicate_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"asset {self.asset_id} ≈ asset {self.matched_id} ({self.containment:.0%})"

@@ -6,7 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from .models import (
@@ -169,7 +180,21 @@ def media_asset_can_play(*, user_id: int | None, asset: MediaAsset) -> bool:
 
 # Search selectors live in search.py, a viewer's lists in viewer.py; both read
 # the selectors above, so they are imported last and re-exported from here.
+from .review_signals import DuplicateOf as DuplicateOf  # noqa: E402  # content analysis
+from .review_signals import FlaggedFrame as FlaggedFrame  # noqa: E402
+from .review_signals import ReviewSignals as ReviewSignals  # noqa: E402
+from .review_signals import asset_own_duplicates as asset_own_duplicates  # noqa: E402
+from .review_signals import course_review_signals as course_review_signals  # noqa: E402
+from .review_signals import courses_for_review as courses_for_review  # noqa: E402
+from .review_signals import keyframe_get_for_viewer as keyframe_get_for_viewer  # noqa: E402
+from .review_signals import keyframe_image_url as keyframe_image_url  # noqa: E402
+from .review_signals import video_review_signals as video_review_signals  # noqa: E402
+from .review_signals import videos_for_review as videos_for_review  # noqa: E402
 from .search.query import search as search  # noqa: E402
+from .understanding import ChapterMark as ChapterMark  # noqa: E402
+from .understanding import CreatorAnalysis as CreatorAnalysis  # noqa: E402
+from .understanding import asset_analysis_for_creator as asset_analysis_for_creator  # noqa: E402
+from .understanding import lesson_chapters as lesson_chapters  # noqa: E402
 from .viewer import ViewerMarks as ViewerMarks  # noqa: E402
 from .viewer import continue_learning as continue_learning  # noqa: E402
 from .viewer import course_progress as course_progress  # noqa: E402
@@ -254,13 +279,42 @@ def course_watched_ratio(*, user_id: int, course_id: int, since: datetime | None
 
 
 def catalogue_videos() -> QuerySet[ShortVideo]:
-    """Every visible video with its tags, by id (the recommender's item space)."""
-    return _visible(ShortVideo.objects.all()).prefetch_related("tags").order_by("pk")
+    """Every visible video with its tags and ``screen_text`` (the on-screen text, "" before
+    analysis), by id (the recommender's item space)."""
+    screen = Coalesce(F("asset__analysis__screen_text"), Value(""), output_field=TextField())
+    return (
+        _visible(ShortVideo.objects.all())
+        .annotate(screen_text=screen)
+        .prefetch_related("tags")
+        .order_by("pk")
+    )
 
 
 def catalogue_courses() -> QuerySet[Course]:
     """Every visible course with its tags, by id (the recommender's item space)."""
     return Course.objects.filter(course_visible_q()).prefetch_related("tags").order_by("pk")
+
+
+# A course's lessons can show hours of slides; the content model needs their gist.
+COURSE_SCREEN_TEXT_MAX_CHARS = 4000
+
+
+def course_screen_texts(*, course_ids: list[int]) -> dict[int, str]:
+    """Course id → its visible lessons' on-screen text, in lesson order, in one query."""
+    rows = (
+        Lesson.objects.filter(lesson_visible_q(), course_id__in=course_ids)
+        .exclude(asset__analysis__screen_text="")
+        .exclude(asset__analysis__isnull=True)
+        .order_by("course_id", "section__position", "position", "pk")
+        .values_list("course_id", "asset__analysis__screen_text")
+    )
+    texts: dict[int, list[str]] = {}
+    for course_id, text in rows:
+        texts.setdefault(course_id, []).append(text)
+    return {
+        course_id: "\n".join(parts)[:COURSE_SCREEN_TEXT_MAX_CHARS]
+        for course_id, parts in texts.items()
+    }
 
 
 def video_durations() -> dict[int, float]:

@@ -25,6 +25,12 @@ from .authoring import short_video_update as short_video_update
 from .engagement import certificates_issue_for_course as certificates_issue_for_course
 from .engagement import engagement_user_retire as engagement_user_retire
 from .engagement import watch_history_clear as watch_history_clear
+from .media.analysis import analysis_store as analysis_store  # content understanding
+from .media.analysis import analysis_suggestion_answer as analysis_suggestion_answer
+from .media.analysis import asset_poster_choose as asset_poster_choose
+from .media.analysis import keyframe_files_of
+from .media.analysis import media_asset_analyse as media_asset_analyse
+from .media.analysis import media_assets_analyse_missing as media_assets_analyse_missing
 from .media.services import CAPTIONS_MAX_BYTES as CAPTIONS_MAX_BYTES
 from .media.services import _asset_claim as _asset_claim  # media writes, re-exported
 from .media.services import _asset_fail as _asset_fail
@@ -121,6 +127,7 @@ def creator_drafts_delete(*, creator_id: int) -> dict[str, int]:
     unused = MediaAsset.objects.filter(owner_id=creator_id, short_videos=None, lessons=None)
     for asset in unused:
         files += [f.name for f in (asset.file, asset.poster) if f]
+    files += keyframe_files_of(asset_ids=[a.pk for a in unused])
     _, assets = MediaAsset.objects.filter(pk__in=[a.pk for a in unused]).delete()
     files_delete_on_commit(storage=MediaAsset._meta.get_field("file").storage, names=files)
     return {

@@ -17,6 +17,14 @@ def media_asset_process_task(*, asset_id: int) -> None:
     media_asset_process(asset_id=asset_id)
 
 
+@shared_task(acks_late=True)
+def media_asset_analyse_task(*, asset_id: int) -> None:
+    """Analyse a ready video (keyframes, on-screen text, risk, duplicates); safe to repeat."""
+    from courses.media.analysis import media_asset_analyse
+
+    media_asset_analyse(asset_id=asset_id)
+
+
 @shared_task
 def media_assets_requeue_stale_task() -> int:
     """Queue again the assets a lost task or a killed worker left behind."""

@@ -14,6 +14,7 @@ urlpatterns = [
     re_path(r"^certificates/(?P<code>[A-Za-z0-9]{12})/$", views.certificate, name="certificate"),
     path("lessons/<id:lesson_id>/media", views.lesson_media, name="lesson-media"),
     path("captions/<id:asset_id>.vtt", views.captions, name="captions"),
+    path("keyframes/<id:keyframe_id>.jpg", views.keyframe_image, name="keyframe-image"),
     path("search/", search_views.search_page, name="search"),
     path("@<slug:handle>/", creator_views.creator_detail, name="creator-detail"),
 ]

@@ -1,6 +1,7 @@
 """Catalogue pages: a video with its player, a course with its syllabus, a lesson."""
 
 import mimetypes
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,10 +24,12 @@ from common.strings import page_strings
 
 from .engagement import review_upsert
 from .media.urls import MediaLinkError, media_query, media_verify
-from .models import Captions, Course
+from .models import Captions, Course, Keyframe
 from .satisfaction import survey_answer, survey_prompt_for, survey_skip
 from .selectors import (
+    keyframe_get_for_viewer,
     lesson_can_play,
+    lesson_chapters,
     lesson_get,
     lesson_to_resume,
     media_asset_can_play,
@@ -60,9 +63,26 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
         },
         "resume_position": position,
         "resume_rate": rate,
+        "start_at": start_at_of(request, duration=video.duration_seconds),
         "strings": page_strings(),
     }
     return render(request, "courses/video_detail.html", context)
+
+
+_START_AT = re.compile(r"^\d{1,6}(\.\d{1,3})?$")
+
+
+def start_at_of(request: HttpRequest, *, duration: float) -> str:
+    """``?t=SECONDS`` (a search result's on-screen moment, a chapter link), or "".
+
+    Anything else is ignored rather than refused: a shared link with a
+    mangled ``t`` still plays the video from where it would have.
+    """
+    value = request.GET.get("t", "")
+    if not _START_AT.match(value):
+        return ""
+    seconds = float(value)
+    return f"{seconds:g}" if duration <= 0 or seconds < duration else ""
 
 
 class ReviewForm(forms.Form):
@@ -150,6 +170,8 @@ def lesson_watch(request: HttpRequest, lesson_id: int) -> HttpResponse:
         "next_lesson": lesson_after(lesson=lesson),
         "survey": survey_prompt_for(user_id=user_id, course=lesson.course),
         "survey_scores": SURVEY_SCORES,
+        "start_at": start_at_of(request, duration=lesson.duration_seconds),
+        "chapters": lesson_chapters(lesson=lesson),
     }
     return render(request, "courses/lesson_watch.html", context)
 
@@ -260,4 +282,19 @@ def captions(request: HttpRequest, asset_id: int) -> HttpResponse:
     response = HttpResponse(found.vtt, content_type="text/vtt; charset=utf-8")
     if found.asset.is_private:  # a paid lesson's words: as its media, never in a shared cache
         response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def keyframe_image(request: HttpRequest, keyframe_id: int) -> HttpResponse | StreamingHttpResponse:
+    """A video's keyframe, for its creator (poster choice) and moderators (flagged frames)."""
+    try:
+        keyframe = keyframe_get_for_viewer(
+            keyframe_id=keyframe_id,
+            user_id=user_id_or_none(request),
+            is_staff=bool(getattr(request.user, "is_staff", False)),
+        )
+    except Keyframe.DoesNotExist:
+        raise Http404 from None
+    response = ranged_file_response(request, Path(keyframe.image.path))
+    response["Cache-Control"] = "private, max-age=3600"
     return response

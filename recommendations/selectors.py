@@ -20,6 +20,7 @@ from analytics.selectors import item_events, user_ids_by_subject, video_watch_ma
 from courses.selectors import (
     catalogue_courses,
     catalogue_videos,
+    course_screen_texts,
     enrollment_pairs_active,
     not_interested_pairs,
     video_courses,
@@ -70,15 +71,27 @@ class TrainingData:
 
 
 def catalogue_load() -> Catalogue:
-    """Published, approved videos and courses with title, tags and category."""
-    videos, courses = catalogue_videos(), catalogue_courses()
+    """Published, approved videos and courses with title, text, tags and category.
+
+    An item's text is its description (a course's summary) followed by what
+    is written on screen in it (a video's slides; a course's lessons'): for
+    a new video titled "Lesson 3" that is where its topic is, so the content
+    model finds its neighbours before anyone has watched it.
+    """
+    videos, courses = catalogue_videos(), list(catalogue_courses())
+    course_screens = course_screen_texts(course_ids=[course.pk for course in courses])
     keys, creators, titles, texts, tags, categories = [], [], [], [], [], []
     for prefix, rows in (("v", videos), ("c", courses)):
         for row in rows:
             keys.append(f"{prefix}{row.pk}")
             creators.append(row.creator_id)
             titles.append(row.title)
-            texts.append(getattr(row, "description", "") or getattr(row, "summary", ""))
+            written = getattr(row, "description", "") or getattr(row, "summary", "")
+            if prefix == "c":
+                screen = course_screens.get(row.pk, "")
+            else:
+                screen = getattr(row, "screen_text", "")
+            texts.append("\n".join(part for part in (written, screen) if part))
             tags.append(tuple(t.name for t in row.tags.all()))
             categories.append(row.category_id)
     content = ItemContent(titles, texts, tags, np.asarray(categories, dtype=np.int64))

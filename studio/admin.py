@@ -13,10 +13,18 @@ from django.contrib.admin import helpers
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 
-from courses.selectors import course_changes_in_review
+from courses.selectors import (
+    ReviewSignals,
+    course_changes_in_review,
+    course_review_signals,
+    courses_for_review,
+    video_review_signals,
+    videos_for_review,
+)
 
 from .models import CourseReview, PublishSchedule, ReportReview, UploadSession, VideoReview
 from .services import moderation_decide, report_resolve
@@ -79,28 +87,126 @@ class ReviewAdmin(admin.ModelAdmin):
         )
 
 
+def _risk_cell(risk: float) -> SafeString:
+    return format_html("{}", f"{risk:.2f}")
+
+
+def _flagged_html(signals: ReviewSignals, *, size: int) -> SafeString:
+    """The keyframes that scored, each with its second, risk and the detector's labels."""
+    if not signals.flagged:
+        return mark_safe("-")
+    return format_html_join(
+        mark_safe(" "),
+        '<a href="{0}" target="_blank" rel="noopener" title="{2} s · {3} · {4}">'
+        '<img src="{0}" alt="{1}" width="{5}" loading="lazy"></a>',
+        (
+            (
+                frame.image_url,
+                _("Flagged frame"),
+                f"{frame.timestamp:.1f}",
+                f"{frame.risk:.2f}",
+                ", ".join(frame.labels),
+                size,
+            )
+            for frame in signals.flagged
+        ),
+    )
+
+
+def _duplicates_html(signals: ReviewSignals) -> SafeString:
+    """Another creator's earlier upload this one repeats, with how much of it matches."""
+    if not signals.duplicates:
+        return mark_safe("-")
+    return format_html_join(
+        mark_safe("<br>"),
+        '<a href="{}">{}</a> ({} {}, {} {})',
+        (
+            (
+                dup.url or "#",
+                dup.title or _("unused upload #%(id)s") % {"id": dup.asset_id},
+                _("similarity"),
+                f"{dup.similarity:.0%}",
+                _("contained"),
+                f"{dup.containment:.0%}",
+            )
+            for dup in signals.duplicates
+        ),
+    )
+
+
 @admin.register(VideoReview)
 class VideoReviewAdmin(ReviewAdmin):
-    list_display = [*ReviewAdmin.list_display, "open_reports"]
+    """Riskiest first (the pre-screen's score); a moderator still decides every item."""
+
+    list_display = [
+        *ReviewAdmin.list_display,
+        "open_reports",
+        "risk",
+        "flagged_frames",
+        "duplicate_of",
+    ]
+    readonly_fields = [*ReviewAdmin.readonly_fields, "risk", "flagged_frames", "duplicate_of"]
+    list_select_related = ["creator", "asset__analysis"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(open_report_count=Count("reports", filter=Q(reports__status="open")))
+        # Not super(): it orders by get_ordering() before the risk is annotated.
+        qs = videos_for_review(self.model._default_manager.get_queryset()).annotate(
+            open_report_count=Count("reports", filter=Q(reports__status="open"), distinct=True)
         )
+        return qs.order_by(*self.get_ordering(request))
 
-    @admin.display(ordering="open_report_count", description="Open reports")
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["-risk", "-updated_at"]
+
+    @admin.display(ordering="open_report_count", description=_("Open reports"))
     def open_reports(self, obj: Any) -> int:
         return int(obj.open_report_count)
+
+    @admin.display(ordering="risk", description=_("Risk"))
+    def risk(self, obj: Any) -> SafeString:
+        return _risk_cell(float(obj.risk))
+
+    @admin.display(description=_("Flagged frames"))
+    def flagged_frames(self, obj: Any) -> SafeString:
+        return _flagged_html(video_review_signals(obj), size=96)
+
+    @admin.display(description=_("Duplicate of"))
+    def duplicate_of(self, obj: Any) -> SafeString:
+        return _duplicates_html(video_review_signals(obj))
 
 
 @admin.register(CourseReview)
 class CourseReviewAdmin(ReviewAdmin):
-    """A course that was approved stays live in review; the queue shows what changed."""
+    """A course that was approved stays live in review; the queue shows what changed,
+    riskiest lesson video first."""
 
-    list_display = [*ReviewAdmin.list_display, "approved_at"]
-    readonly_fields = [*ReviewAdmin.readonly_fields, "approved_at", "changes_in_review"]
+    list_display = [*ReviewAdmin.list_display, "approved_at", "risk"]
+    readonly_fields = [
+        *ReviewAdmin.readonly_fields,
+        "approved_at",
+        "changes_in_review",
+        "flagged_frames",
+        "duplicate_of",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = courses_for_review(self.model._default_manager.get_queryset())
+        return qs.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["-risk", "-updated_at"]
+
+    @admin.display(ordering="risk", description=_("Risk"))
+    def risk(self, obj: Any) -> SafeString:
+        return _risk_cell(float(obj.risk))
+
+    @admin.display(description=_("Flagged frames"))
+    def flagged_frames(self, obj: Any) -> SafeString:
+        return _flagged_html(course_review_signals(obj), size=160)
+
+    @admin.display(description=_("Duplicate of"))
+    def duplicate_of(self, obj: Any) -> SafeString:
+        return _duplicates_html(course_review_signals(obj))
 
     @admin.display(description="Changes waiting for review")
     def changes_in_review(self, obj: Any) -> str:

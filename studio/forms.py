@@ -221,3 +221,22 @@ class CaptionsForm(forms.Form):
         if not data.get("remove") and not data.get("file"):
             raise forms.ValidationError(_("Choose a .vtt file."))
         return data
+
+
+class PosterForm(forms.Form):
+    """Which of the video's keyframes is its poster."""
+
+    keyframe = forms.IntegerField(min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+
+class SuggestionForm(forms.Form):
+    """The creator's answer to one suggested keyword."""
+
+    ACTIONS = [
+        ("tag", _("Add as a tag")),
+        ("title", _("Add to the title")),
+        ("ignore", _("Ignore")),
+    ]
+
+    keyword = forms.CharField(max_length=60)
+    action = forms.ChoiceField(choices=ACTIONS)

@@ -13,6 +13,8 @@ urlpatterns = [
     path("assets/<id:asset_id>/captions", views.asset_captions, name="asset-captions"),
     path("videos/new/", views.video_create, name="video-create"),
     path("videos/<id:video_id>/", views.video_edit, name="video-edit"),
+    path("videos/<id:video_id>/poster", views.video_poster, name="video-poster"),
+    path("videos/<id:video_id>/suggestions", views.video_suggestion, name="video-suggestion"),
     re_path(
         r"^videos/(?P<video_id>[0-9]{1,18})/(?P<action>publish|unpublish)$",
         views.video_publish,

@@ -20,7 +20,7 @@ from common.api.auth import user_id_of
 from common.exceptions import ApplicationError
 from common.http import redirect_back
 from common.money import decimal_to_minor, minor_to_decimal
-from courses.selectors import course_draft
+from courses.selectors import CreatorAnalysis, asset_analysis_for_creator, course_draft
 from courses.services import (
     CAPTIONS_MAX_BYTES,
     media_asset_delete,
@@ -35,8 +35,10 @@ from .forms import (
     CourseForm,
     CreatorForm,
     LessonForm,
+    PosterForm,
     PublishForm,
     RefundRuleForm,
+    SuggestionForm,
     TitleForm,
     VideoCreateForm,
     VideoForm,
@@ -252,8 +254,48 @@ def video_edit(request: HttpRequest, video_id: int) -> HttpResponse:
             "publish_form": PublishForm(),
             "schedule": selectors.schedule_for(video),
             "retryable": media_asset_is_retryable(video.asset, now=timezone.now()),
+            "analysis": _analysis_of(video),
         },
     )
+
+
+def _analysis_of(video: Any) -> CreatorAnalysis | None:
+    """The content-analysis panel; suggestions already in the tags or title are not offered."""
+    taken = {tag.name.lower() for tag in video.tags.all()} | set(video.title.lower().split())
+    return asset_analysis_for_creator(asset_id=video.asset_id, taken=frozenset(taken))
+
+
+@require_POST
+@creator_required
+def video_poster(request: HttpRequest, video_id: int) -> HttpResponse:
+    """Make one of the video's keyframes its poster."""
+    video = selectors.video_get_own(creator_id=user_id_of(request), video_id=video_id)
+    _submit(
+        request,
+        PosterForm(request.POST),
+        lambda data: services.asset_poster_choose(asset=video.asset, keyframe_id=data["keyframe"]),
+        saved=_("Poster changed."),
+        invalid=_("Choose one of this video's frames."),
+        as_messages=True,
+    )
+    return redirect("studio:video-edit", video_id=video.pk)
+
+
+@require_POST
+@creator_required
+def video_suggestion(request: HttpRequest, video_id: int) -> HttpResponse:
+    """Accept (as a tag or in the title) or ignore one suggested keyword."""
+    video = selectors.video_get_own(creator_id=user_id_of(request), video_id=video_id)
+    _submit(
+        request,
+        SuggestionForm(request.POST),
+        lambda data: services.suggestion_apply(
+            video=video, keyword=data["keyword"], action=data["action"]
+        ),
+        saved=_("Saved."),
+        as_messages=True,
+    )
+    return redirect("studio:video-edit", video_id=video.pk)
 
 
 # --- Courses -------------------------------------------------------------------

@@ -5,7 +5,18 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import CreatorProfile, User
-from courses.models import Category, Course, Lesson, Like, MediaAsset, Section, ShortVideo, Tag
+from courses.models import (
+    Category,
+    Course,
+    Keyframe,
+    Lesson,
+    Like,
+    MediaAsset,
+    Section,
+    ShortVideo,
+    Tag,
+    VideoAnalysis,
+)
 
 
 class UserFactory(DjangoModelFactory[User]):
@@ -113,3 +124,26 @@ class LikeFactory(DjangoModelFactory[Like]):
 
     user = factory.SubFactory(UserFactory)
     video = factory.SubFactory(ShortVideoFactory)
+
+
+class VideoAnalysisFactory(DjangoModelFactory[VideoAnalysis]):
+    """A stored analysis without running the pipeline (tests of what reads it)."""
+
+    class Meta:
+        model = VideoAnalysis
+
+    asset = factory.SubFactory(MediaAssetFactory)
+    duration_seconds = 3.0
+
+
+class KeyframeFactory(DjangoModelFactory[Keyframe]):
+    class Meta:
+        model = Keyframe
+
+    analysis = factory.SubFactory(VideoAnalysisFactory)
+    position = factory.Sequence(lambda n: n)
+    start_seconds = 0.0
+    end_seconds = 3.0
+    timestamp = 1.0
+    image = factory.Sequence(lambda n: f"keyframes/test/frame-{n}.jpg")
+    phash = "0" * 64

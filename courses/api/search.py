@@ -55,6 +55,18 @@ class SearchVideoSerializer(SearchHighlightMixin):
     view_count = serializers.IntegerField()
     published_at = serializers.DateTimeField()
     score = serializers.FloatField(source="search_score")
+    screen_seconds = serializers.FloatField(
+        source="screen_moment.seconds",
+        allow_null=True,
+        default=None,
+        help_text="Where a searched word is first on screen (the title lacks it); else null.",
+    )
+    screen_text = serializers.CharField(
+        source="screen_moment.text",
+        allow_null=True,
+        default=None,
+        help_text="The on-screen line showing it.",
+    )
 
     class Meta:
         ref_name = "SearchVideo"

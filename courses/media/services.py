@@ -28,7 +28,8 @@ from common.exceptions import ApplicationError
 from common.tasks import task_send_or_leave_to_sweeper
 
 from ..models import Captions, MediaAsset
-from ..tasks import media_asset_process_task
+from ..tasks import media_asset_analyse_task, media_asset_process_task
+from .analysis import SharedAnalysis, analysis_store, keyframe_files_of
 from .probe import MediaInfo, MediaProbeError, poster_frame, probe
 from .transcode import transcode
 
@@ -90,12 +91,14 @@ def media_asset_process(*, asset_id: int) -> MediaAsset:
         return _asset_fail(asset_id=asset_id, reason="The file is gone; upload it again.")
     source = Path(asset.file.path)
     work = source.with_name(f"{source.stem}.work.mp4")
+    shared = None
     try:
         info = probe(source)
         _check_limits(asset, info)
         output = source
         if info.needs_transcode:
-            transcode(source, work)
+            shared = SharedAnalysis() if _vision_wanted(asset) else None
+            transcode(source, work, on_video_frame=shared.offer if shared else None)
             output, info = work, probe(work)
         poster = _jpeg(output)
     except MediaProbeError as exc:
@@ -105,7 +108,33 @@ def media_asset_process(*, asset_id: int) -> MediaAsset:
         work.unlink(missing_ok=True)
         _asset_fail(asset_id=asset_id, reason="Processing stopped unexpectedly; try again.")
         raise
-    return _asset_finish(asset_id=asset_id, output=output, info=info, poster=poster)
+    asset = _asset_finish(asset_id=asset_id, output=output, info=info, poster=poster)
+    _analysis_after_processing(asset, shared)
+    return asset
+
+
+def _vision_wanted(asset: MediaAsset) -> bool:
+    return settings.COURSES_VISION_ENABLED and asset.kind == MediaAsset.Kind.VIDEO
+
+
+def _analysis_after_processing(asset: MediaAsset, shared: SharedAnalysis | None) -> None:
+    """Store the analysis made on the transcode's decode, or queue one of its own.
+
+    The asset is ready before this runs: a creator never waits on, or
+    fails by, the analysis.
+    """
+    if not asset.is_ready or not _vision_wanted(asset):
+        return
+    result = shared.finish() if shared is not None else None
+    if result is not None:
+        try:
+            analysis_store(asset_id=asset.pk, result=result)
+            return
+        except Exception:
+            logger.exception("storing the analysis of asset %s failed; queued again", asset.pk)
+    transaction.on_commit(
+        lambda: task_send_or_leave_to_sweeper(media_asset_analyse_task, asset_id=asset.pk)
+    )
 
 
 def _check_limits(asset: MediaAsset, info: MediaInfo) -> None:
@@ -253,7 +282,24 @@ def media_assets_requeue_stale(*, now: datetime | None = None) -> int:
         transaction.on_commit(
             partial(task_send_or_leave_to_sweeper, media_asset_process_task, asset_id=asset_id)
         )
+    for asset_id in _unanalysed_ids(now=now):
+        transaction.on_commit(
+            partial(task_send_or_leave_to_sweeper, media_asset_analyse_task, asset_id=asset_id)
+        )
     return len(ids)
+
+
+def _unanalysed_ids(*, now: datetime) -> list[int]:
+    """Ready videos whose analysis task was lost (a broker outage, a killed worker)."""
+    if not settings.COURSES_VISION_ENABLED:
+        return []
+    ready = MediaAsset.objects.filter(
+        kind=MediaAsset.Kind.VIDEO,
+        status=MediaAsset.Status.READY,
+        analysis__isnull=True,
+        updated_at__lt=media_stale_before(now=now),
+    )
+    return list(ready.values_list("pk", flat=True)[:100])
 
 
 @transaction.atomic
@@ -267,6 +313,8 @@ def media_asset_delete(*, asset: MediaAsset) -> None:
             status=409,
         )
     paths = [Path(f.path) for f in (asset.file, asset.poster) if f]
+    storage = asset.file.storage
+    paths += [Path(storage.path(name)) for name in keyframe_files_of(asset_ids=[asset.pk])]
     asset.delete()
 
     def unlink_files() -> None:

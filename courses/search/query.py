@@ -45,6 +45,7 @@ from accounts.selectors import creator_q
 
 from ..models import Course, ShortVideo
 from ..visibility import course_visible_q, visible_q
+from .moments import screen_moments
 from .text import search_terms
 
 SearchType = Literal["all", "videos", "courses", "creators"]
@@ -151,7 +152,11 @@ def video_search(
         .prefetch_related("tags")
         .order_by()
     )
-    return _ranked_section(qs, terms=terms, popularity=popularity, limit=limit, offset=offset)
+    section = _ranked_section(qs, terms=terms, popularity=popularity, limit=limit, offset=offset)
+    moments = screen_moments(section.results, terms)
+    for video in section.results:
+        video.screen_moment = moments.get(video.pk)  # the result links to that second
+    return section
 
 
 def course_search(

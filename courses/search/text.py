@@ -35,9 +35,14 @@ def search_terms(query: str) -> list[str]:
     return sorted(segment(query).split(), key=len, reverse=True)
 
 
-def short_video_search_text(video: ShortVideo, tag_names: list[str]) -> str:
-    """The segmented text search matches a video by."""
-    return segment(" ".join([video.title, video.description, *tag_names]))
+def short_video_search_text(video: ShortVideo, tag_names: list[str], screen_text: str = "") -> str:
+    """The segmented text search matches a video by.
+
+    ``screen_text`` is what is written on screen (courses.vision's OCR of
+    the keyframes): a knowledge video's slides carry its topic even when the
+    title is "Lesson 3".
+    """
+    return segment(" ".join([video.title, video.description, *tag_names, screen_text]))
 
 
 def course_search_text(course: Course, tag_names: list[str]) -> str:

@@ -281,6 +281,25 @@ COURSES_MEDIA_URL_KEY = env("COURSES_MEDIA_URL_KEY", default="")  # empty: from 
 COURSES_MEDIA_URL_TTL_SECONDS = env.int("COURSES_MEDIA_URL_TTL_SECONDS", default=4 * 3600)
 COURSES_MEDIA_ACCEL_PREFIX = env("COURSES_MEDIA_ACCEL_PREFIX", default="")  # e.g. /protected/
 
+# --- Courses: content understanding (courses.vision, issue 19) -----------------
+# Analyse each video after processing (media queue): keyframes, on-screen text,
+# chapters, perceptual fingerprint, unsafe-content pre-screen. Off: none of it.
+COURSES_VISION_ENABLED = env.bool("COURSES_VISION_ENABLED", default=True)
+COURSES_VISION_EVERY_SECONDS = env.float("COURSES_VISION_EVERY_SECONDS", default=0.5)
+COURSES_VISION_THREADS = env.int("COURSES_VISION_THREADS", default=1)  # decoder, OCR, detector
+COURSES_VISION_MIN_CHAPTER_SECONDS = env.float("COURSES_VISION_MIN_CHAPTER_SECONDS", default=10.0)
+# A keyframe at or over this unsafe-content risk (0-1) is shown to the moderator and
+# puts its video first in the queue; detections under the second are ignored. A
+# moderator always decides: nothing is rejected automatically.
+COURSES_VISION_FLAG_THRESHOLD = env.float("COURSES_VISION_FLAG_THRESHOLD", default=0.5)
+COURSES_VISION_MIN_DETECTION_SCORE = env.float("COURSES_VISION_MIN_DETECTION_SCORE", default=0.3)
+# Duplicates: shots within this many bits of 256 match; a clip is a duplicate when this
+# share of the shorter clip's shots is found in the other.
+COURSES_VISION_MAX_HASH_DISTANCE = env.int("COURSES_VISION_MAX_HASH_DISTANCE", default=16)
+COURSES_VISION_DUPLICATE_CONTAINMENT = env.float(
+    "COURSES_VISION_DUPLICATE_CONTAINMENT", default=0.6
+)
+
 # --- Studio: uploads and moderation (creator studio) --------------------------
 STUDIO_UPLOAD_MAX_BYTES = env.int("STUDIO_UPLOAD_MAX_BYTES", default=2 * 1024**3)
 STUDIO_UPLOAD_CHUNK_BYTES = env.int("STUDIO_UPLOAD_CHUNK_BYTES", default=8 * 1024**2)  # client

@@ -25,6 +25,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 # spin against each other, and implicit's ALS fit of a 30-viewer test catalogue took
 # 0.2-1.7 s with 2 threads against 0.02-0.06 s with 1 on the loaded machine (docs/decisions.md).
 RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=1)  # noqa: F405
+# Loading the OCR and detector models costs seconds a process: the tests of the
+# video analysis switch it on for themselves (tests/courses/test_video_analysis.py).
+COURSES_VISION_ENABLED = False
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _worker_number = int(_worker[2:]) if _worker[2:].isdigit() else 0

@@ -15,7 +15,12 @@
 
   const resume = Number(root.dataset.resume) || 0;
   player.playbackRate = Number(root.dataset.rate) || 1;
-  function restore() { if (resume > 1 && resume < player.duration - 1) player.currentTime = resume; }
+  /* ?t=SECONDS (a search result's on-screen moment) wins over the resume position. */
+  const start = root.dataset.start === "" || root.dataset.start === undefined ? null : Number(root.dataset.start);
+  function restore() {
+    if (start !== null && start >= 0 && start < player.duration) player.currentTime = start;
+    else if (resume > 1 && resume < player.duration - 1) player.currentTime = resume;
+  }
   /* The metadata may have arrived before this script ran (a cached file). */
   if (player.readyState >= 1) restore(); else player.addEventListener("loadedmetadata", restore, { once: true });
 

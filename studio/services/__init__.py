@@ -13,7 +13,9 @@ admin, the API, tasks and tests name one module for every creator action.
 """
 
 from courses.services import (
+    analysis_suggestion_answer,
     asset_captions_set,
+    asset_poster_choose,
     course_create,
     course_update,
     item_move,
@@ -31,6 +33,7 @@ from courses.services import (
 
 from .profiles import creator_become
 from .publishing import publish, scheduled_publish_due, unpublish
+from .suggestions import suggestion_apply
 from .uploads import (
     upload_chunk_receive,
     upload_session_cancel,
@@ -39,7 +42,9 @@ from .uploads import (
 )
 
 __all__ = [
+    "analysis_suggestion_answer",
     "asset_captions_set",
+    "asset_poster_choose",
     "course_create",
     "course_update",
     "creator_become",
@@ -56,6 +61,7 @@ __all__ = [
     "section_update",
     "short_video_create",
     "short_video_update",
+    "suggestion_apply",
     "unpublish",
     "upload_chunk_receive",
     "upload_session_cancel",
