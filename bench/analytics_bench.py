@@ -1,20 +1,28 @@
-"""Analytics bench on PostgreSQL: ingest rate, one-day rollup, dashboard server time.
+"""Analytics bench on PostgreSQL: ingest rate, one-day rollup, request server times.
 
-Run (it creates, migrates and fills a dedicated database; never point it at one you care about):
+Run (it creates, migrates and fills a dedicated database whose name starts with kf_bench, and
+drops it at the end unless --keep; never point it at one you care about):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kf_bench \\
         .venv/bin/python bench/analytics_bench.py --day-events 1000000 --total-events 10000000
 
-Stages (each prints its figures):
+Stages (each figure is printed with the load average next to it):
 1. ingest: ``analytics.services.events_ingest_batch`` (the batch API's service: COPY into a temp
    table, then one statement inserting the new client ids into EventKey with ON CONFLICT DO
-   NOTHING and the events whose id was new) in batches of 500, and the same batches through the
-   full HTTP endpoint (DRF validation included), for comparison;
+   NOTHING and the events whose id was new) in batches of 500, each batch carrying the context
+   a request from one of ``CLIENTS`` gets (platform, device, app version, channel, UTM,
+   referrer; new vs returning is derived by the rollups, not sent); once more without a context
+   and again with it, at the same load; then the same batches through the full HTTP endpoint
+   (context middleware, DRF validation) with those clients' headers and landing URLs;
 2. one local day of ``--day-events`` events generated with generate_series, then
-   ``rollup_day`` and ``funnel_entry_day`` for it, timed;
+   ``rollup_day`` and ``funnel_entry_day`` for it, timed ``--day-runs`` times, and the
+   first-of-day rows (custom funnels) alone;
 3. the rest of ``--total-events`` spread over the previous 89 days, rolled up, ``VACUUM
-   ANALYZE``, then ``GET /dashboard/`` (30 and 90 days) timed through Django's test client
-   (server time). Event partitions for the generated months are created before loading.
+   ANALYZE``, then through Django's test client (server time): custom funnels
+   (``/api/v1/analytics/funnel``, no cache in front), every breakdown dimension
+   (``/api/v1/analytics/breakdown``, no cache; ``/dashboard/?split=`` with its report cache
+   cleared), ``GET /dashboard/`` cold and warm. Event partitions for the generated months are
+   created before loading.
 """
 
 from __future__ import annotations
@@ -190,17 +198,27 @@ def bench_ingest(batches: int, http_batches: int, http_procs: int) -> None:
                 for i in range(500)
             ]
         )
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), _cpu_seconds()
     stored = 0
     for b, events in enumerate(payloads):
         stored += events_ingest_batch(
             events=events, subject_id=f"ing{b % 1000}", context=_client_context(b)
         ).stored
     seconds = time.perf_counter() - began
+    client_cpu, server_cpu = (
+        after - before for after, before in zip(_cpu_seconds(), cpu, strict=True)
+    )
     print(
         f"ingest service with context (COPY + EventKey dedupe), {batches} batches of 500: "
         f"{stored / seconds:,.0f} events/s ({stored} stored in {seconds:.2f} s), "
         f"load average {os.getloadavg()[0]:.1f}"
+    )
+    # what a loaded machine cannot hide: the CPU the work itself took, client and server
+    # (the two take turns, so one free core would do about this many events a second,
+    # plus the commits' disk waits)
+    print(
+        f"  CPU: client {client_cpu:.2f} s + PostgreSQL backend {server_cpu:.2f} s = "
+        f"{stored / max(client_cpu + server_cpu, 1e-9):,.0f} events per CPU-second"
     )
     _print_contexts("service", "e.subject_id LIKE 'ing%%'")
     # the same batches under fresh ids without a context, then with it again, at the same
@@ -262,6 +280,21 @@ def bench_ingest(batches: int, http_batches: int, http_procs: int) -> None:
         )
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by this process and by its PostgreSQL backend (same machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        server = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:  # PostgreSQL on another machine
+        server = float("nan")
+    return time.process_time(), server
+
+
 def _print_contexts(path: str, where: str) -> None:
     """Show that the stored events carry every context field (the values the bench sent)."""
     from django.db import connection
@@ -312,7 +345,7 @@ def _post_share(bodies: list[tuple[int, dict[str, Any]]]) -> None:
         assert response.status_code == 202, response.content[:300]
 
 
-def bench_day(day_events: int) -> None:
+def bench_day(day_events: int, runs: int) -> None:
     from analytics import rollups
 
     today = rollups.local_today()
@@ -321,10 +354,10 @@ def bench_day(day_events: int) -> None:
     seconds = _generate(start, 1, day_events, subjects=150_000)
     n = _count(start, start + timedelta(days=1))
     print(f"generated {n:,} events on {day} in {seconds:.1f} s (generate_series)")
-    time_day_rollup()
+    time_day_rollup(runs)
 
 
-def time_day_rollup() -> None:
+def time_day_rollup(runs: int = 2) -> None:
     from django.db import transaction
 
     from analytics import rollups
@@ -334,7 +367,7 @@ def time_day_rollup() -> None:
     day = rollups.local_today() - timedelta(days=1)
     start, end = rollups.day_bounds(day)
     print(f"{_count(start, end):,} events on {day}")
-    for attempt in (1, 2):
+    for attempt in range(1, runs + 1):
         _vacuum()
         print(f"  load average before run {attempt}: {os.getloadavg()}")
         began = time.perf_counter()
@@ -557,6 +590,7 @@ def main() -> None:
     parser.add_argument("--day-events", type=int, default=1_000_000)
     parser.add_argument("--total-events", type=int, default=10_000_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--day-runs", type=int, default=2, help="Timed roll-ups of the day.")
     parser.add_argument("--skip-load", action="store_true", help="Reuse loaded data.")
     parser.add_argument(
         "--rollup-only", action="store_true", help="Only re-time yesterday's roll-up."
@@ -567,6 +601,7 @@ def main() -> None:
     parser.add_argument(
         "--breakdowns-only", action="store_true", help="Only time breakdowns on loaded data."
     )
+    parser.add_argument("--ingest-only", action="store_true", help="Only time ingestion.")
     parser.add_argument(
         "--keep",
         action="store_true",
@@ -584,7 +619,7 @@ def main() -> None:
 
 def _stages(args: argparse.Namespace) -> None:
     if args.rollup_only:
-        time_day_rollup()
+        time_day_rollup(args.day_runs)
         return
     if args.funnels_only:
         bench_custom_funnels(args.rounds)
@@ -594,16 +629,19 @@ def _stages(args: argparse.Namespace) -> None:
         return
     print(f"started {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()}")
     bench_ingest(args.batches, args.http_batches, args.http_procs)
+    if args.ingest_only:
+        return
     if not args.skip_load:
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE analytics_event, analytics_eventkey")
-        bench_day(args.day_events)
+        bench_day(args.day_events, args.day_runs)
         bench_history(args.total_events, args.day_events)
-    bench_dashboard(args.rounds)
-    bench_breakdowns(args.rounds)
+    # issue 17's acceptance first: custom funnels and breakdowns, cold
     bench_custom_funnels(args.rounds)
+    bench_breakdowns(args.rounds)
+    bench_dashboard(args.rounds)
 
 
 def _drop() -> None:
