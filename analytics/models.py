@@ -646,7 +646,10 @@ class SubjectEventFirst(models.Model):
     creator id), so a funnel filtered by a course or a creator reads only that
     course's or creator's rows. ``first_us`` is the first event's time in
     microseconds since the Unix epoch: window arithmetic on plain integers,
-    the same on PostgreSQL and SQLite. Definitions: docs/metrics.md
+    the same on PostgreSQL and SQLite. ``prev_date`` chains each row to its
+    (subject, type, scope, scope id)'s previous day, so the subject's first
+    step-1 row of a range is the one whose previous day lies before the range
+    (``analytics.rollups.chains``). Definitions: docs/metrics.md
     §Custom funnels.
 
     .. no_pii: keyed by pseudonym.
@@ -663,16 +666,26 @@ class SubjectEventFirst(models.Model):
     scope = models.SmallIntegerField(choices=Scope.choices, default=Scope.ALL)
     scope_id = models.BigIntegerField(default=0)
     first_us = models.BigIntegerField(help_text="First event of the day, µs since the epoch.")
+    prev_date = models.DateField(
+        null=True,
+        help_text="The key's previous day with a row, null if none within MAX_RANGE_DAYS.",
+    )
 
     class Meta:
         verbose_name = _("first event of the day")
         verbose_name_plural = _("first events of the day")
         # (local_date, subject_id, type, scope, scope_id) is unique by construction.
         indexes = [
+            # a funnel step: one type in one scope over a range of days, index-only
             models.Index(
                 fields=["type", "scope", "scope_id", "local_date"],
-                include=["subject_id", "first_us"],
-                name="eventfirst_step",
+                include=["subject_id", "first_us", "prev_date"],
+                name="eventfirst_step_prev",
+            ),
+            # a key's previous day: one backward probe per row when a day is rolled up
+            models.Index(
+                fields=["subject_id", "type", "scope", "scope_id", "local_date"],
+                name="eventfirst_key",
             ),
             models.Index(fields=["local_date"], name="eventfirst_day"),
         ]

@@ -394,9 +394,20 @@ def _copy_insert(rows: list[tuple[Any, ...]]) -> int:
                 client_event_id varchar(64), context jsonb) ON COMMIT DELETE ROWS"""
         )
         raw = cursor.cursor
+        # A batch's events share one context dict and most have no props: serialise each
+        # distinct object once (json.dumps was a third of the client's time per event).
+        dumped: dict[int, str] = {}
+
+        def as_json(value: dict[str, Any]) -> str:
+            if not value:
+                return "{}"
+            if id(value) not in dumped:
+                dumped[id(value)] = json.dumps(value)
+            return dumped[id(value)]
+
         with raw.copy(f"COPY kf_event_in ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row((*row[:9], json.dumps(row[9]), *row[10:12], json.dumps(row[12])))
+                copy.write_row((*row[:9], as_json(row[9]), *row[10:12], as_json(row[12])))
         # Keys first: ON CONFLICT waits for a concurrent batch holding the same
         # key and then skips it, so exactly one copy of each event lands. The
         # past days of the stored events are marked dirty in the same statement

@@ -134,7 +134,8 @@ def line_chart(
             f'<text x="{PAD_L + 8 + 130 * k}" y="{PAD_T + 4}" font-size="11" fill="{colour}">'
             f"{['━', '╍', '┅', '━·'][k % 4]} {escape(name)}</text>"
         )
-    label = describe(series[0][0] if series else title, x, series[0][1] if series else [])
+    # with no series (a split with nothing to show) the days alone are "no data", not a 500
+    label = describe(series[0][0], x, series[0][1]) if series else describe(title, [], [])
     chart = _wrap(chart_id, title, label, parts)
     chart.data = {
         "kind": "line",

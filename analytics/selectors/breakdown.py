@@ -104,14 +104,15 @@ def kpi_breakdown(*, metric: str, dimension: str, first: date, last: date) -> Ta
 def kpi_breakdown_series(*, metric: str, dimension: str, first: date, last: date) -> Table:
     """``metric`` per local day and value (the chart beside ``kpi_breakdown``); one query."""
     _check(metric, dimension, first, last)
-    rows = (
-        BreakdownDaily.objects.filter(dimension=dimension, local_date__range=(first, last))
-        .values("local_date", "value", *SUMMED)
-        .order_by("local_date", "value")
-    )
+    # only the metric's own columns: a creator or course split over 90 days is ~20k rows
+    _label, plus, minus, denominator, _per_day = METRICS[metric]
+    needed = tuple(dict.fromkeys([*plus, *minus, *([denominator] if denominator else [])]))
+    rows = BreakdownDaily.objects.filter(
+        dimension=dimension, local_date__range=(first, last)
+    ).values_list("local_date", "value", *needed)
     by_day: dict[date, dict[str, dict[str, float]]] = defaultdict(dict)
-    for row in rows:
-        by_day[row["local_date"]][row["value"]] = row
+    for day, value, *sums in rows:
+        by_day[day][value] = dict(zip(needed, sums, strict=True))
     values = sorted({v for day in by_day.values() for v in day})
     table = Table(
         "breakdown_series",

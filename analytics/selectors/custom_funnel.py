@@ -27,6 +27,7 @@ from django.db import connection, transaction
 
 from .. import rollups
 from ..models import Event, SubjectEventFirst
+from ..rollups.chains import first_in_range
 from ..rollups.definitions import SUBJECT_LEVEL_TYPES
 from .tables import last_complete_day
 
@@ -113,12 +114,15 @@ def _steps_sql(query: FunnelQuery) -> tuple[str, list[Any]]:
     last_day = query.last + timedelta(seconds=query.window_seconds) + timedelta(days=1)
     parts, params = [], []
     scope, scope_id = _scope(query, query.steps[0])
+    # a subject's first step-1 row of the range is the one whose key's previous
+    # day lies before the range: a filter, no aggregate over the range's rows
+    is_first, first_params = first_in_range("prev_date", query.first)
     parts.append(
-        f"""s1 AS (SELECT subject_id, MIN(first_us) AS t1 FROM {table}
+        f"""s1 AS (SELECT subject_id, first_us AS t1 FROM {table}
         WHERE type = %s AND scope = %s AND scope_id = %s AND local_date >= %s AND local_date <= %s
-        GROUP BY subject_id)"""
+            AND {is_first})"""
     )
-    params += [query.steps[0], scope, scope_id, d(query.first), d(query.last)]
+    params += [query.steps[0], scope, scope_id, d(query.first), d(query.last), *first_params]
     for j, event in enumerate(query.steps[1:], start=2):
         scope, scope_id = _scope(query, event)
         carried = ", ".join(f"p.t{i}" for i in range(1, j))
@@ -145,7 +149,7 @@ def custom_funnel(*, query: FunnelQuery, today: date | None = None) -> CustomFun
         selects.append(f"SELECT {j}, COUNT(*), {_buckets_sql(f't{j} - t1')} FROM s{j}")
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # the entrants' hash aggregate spills to disk at the 4 MB default
+            # the later steps' per-subject hash aggregates spill to disk at the 4 MB default
             cursor.execute(f"SET LOCAL work_mem = '{FUNNEL_WORK_MEM}'")
         cursor.execute(f"{with_sql}\n" + "\nUNION ALL ".join(selects), params)
         found = {int(row[0]): [int(v or 0) for v in row[1:]] for row in cursor.fetchall()}

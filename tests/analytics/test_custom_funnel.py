@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analytics import rollups, selectors
@@ -89,18 +89,31 @@ event_strategy = st.tuples(
 )
 @given(
     events=st.lists(event_strategy, min_size=1, max_size=25),
+    late=st.lists(event_strategy, max_size=8),
+    order=st.permutations(range(DAYS)),
     steps=st.lists(st.sampled_from(TYPES), min_size=2, max_size=4),
     window=st.sampled_from([3600, 6 * 3600, 86400, 3 * 86400]),
     span=st.tuples(st.integers(0, DAYS - 1), st.integers(0, 2)),
     scope=st.sampled_from(["all", "course", "creator"]),
 )
-def test_funnel_equals_brute_force_over_raw_events(events, steps, window, span, scope):
+@example(  # days built newest first, then a late play before them: each must re-chain
+    events=[("a", T.PLAY, 1, 100, 1), ("a", T.PLAY, 3, 100, 1)],
+    late=[("a", T.PLAY, 0, 100, 1)],
+    order=[5, 4, 3, 2, 1, 0],
+    steps=[T.PLAY, T.COURSE_VIEW],
+    window=3600,
+    span=(0, 2),
+    scope="course",
+)
+def test_funnel_equals_brute_force_over_raw_events(events, late, order, steps, window, span, scope):
     with transaction.atomic():
-        for subject, type_, day, second, course in events:
-            ts = at(D + timedelta(days=day), 0) + timedelta(seconds=second)
-            creator = None if course is None else 10 + course
-            ev(type_, ts, subject, course_id=course, creator_id=creator)
-        rollups_backfill(first=D, last=D + timedelta(days=DAYS - 1), now=later())
+        # given days rolled up in any order, then late events rolling up their own days
+        _store(events)
+        for day in order:
+            rollups.rollup_day(day=D + timedelta(days=day), now=later())
+        _store(late)
+        for day in sorted({day for _, _, day, _, _ in late}, reverse=True):
+            rollups.rollup_day(day=D + timedelta(days=day), now=later())
         first = D + timedelta(days=span[0])
         query = selectors.funnel_query(
             steps=steps,
@@ -118,6 +131,13 @@ def test_funnel_equals_brute_force_over_raw_events(events, steps, window, span, 
             found = selectors.custom_funnel_drop_offs(query=query, step=j)
             assert set(found) == drops[j]
         transaction.set_rollback(True)
+
+
+def _store(events: list[tuple[str, str, int, int, int | None]]) -> None:
+    for subject, type_, day, second, course in events:
+        ts = at(D + timedelta(days=day), 0) + timedelta(seconds=second)
+        creator = None if course is None else 10 + course
+        ev(type_, ts, subject, course_id=course, creator_id=creator)
 
 
 def _query(**overrides) -> selectors.FunnelQuery:
@@ -246,3 +266,55 @@ def test_first_of_day_times_keep_microseconds():
 
     rows = set(SubjectEventFirst.objects.values_list("scope", "scope_id", "first_us"))
     assert rows == {(0, 0, epoch_us(moment)), (2, 5, epoch_us(moment))}
+
+
+def _chain() -> dict[tuple, object]:
+    from analytics.models import SubjectEventFirst
+
+    return {
+        (row.local_date, row.subject_id, row.type, row.scope, row.scope_id): row.prev_date
+        for row in SubjectEventFirst.objects.all()
+    }
+
+
+def test_an_earlier_day_gaining_or_losing_a_key_re_chains_the_next_row_only():
+    # given plays on days 2 and 4, rolled up: day 4 points at day 2
+    ev(T.PLAY, at(D + timedelta(days=2)), "a", course_id=1, creator_id=11)
+    ev(T.PLAY, at(D + timedelta(days=4)), "a", course_id=1, creator_id=11)
+    rollups_backfill(first=D, last=D + timedelta(days=DAYS - 1), now=later())
+    assert _chain()[(D + timedelta(days=4), "a", T.PLAY, 1, 1)] == D + timedelta(days=2)
+    # when a play of day 3 arrives late and only day 3 is rebuilt
+    late = ev(T.PLAY, at(D + timedelta(days=3)), "a", course_id=1, creator_id=11)
+    rollups.rollup_day(day=D + timedelta(days=3), now=later())
+    # then day 4 points at day 3 in every scope, as a rebuild from scratch has it
+    chain = _chain()
+    assert {prev for (day, *_), prev in chain.items() if day == D + timedelta(days=4)} == {
+        D + timedelta(days=3)
+    }
+    assert _count(
+        _query(
+            steps=[T.PLAY, T.PLAY],
+            first=D + timedelta(days=4),
+            last=D + timedelta(days=4),
+            window_seconds=3600,
+        )
+    ) == [1, 0]
+    rollups_backfill(first=D, last=D + timedelta(days=DAYS - 1), now=later())
+    assert _chain() == chain
+    # when that play is gone again (say, merged into another subject) and day 3 rebuilt
+    late.delete()
+    rollups.rollup_day(day=D + timedelta(days=3), now=later())
+    # then day 4 points back at day 2, and a range starting on day 3 enters on day 4
+    assert {prev for (day, *_), prev in _chain().items() if day == D + timedelta(days=4)} == {
+        D + timedelta(days=2)
+    }
+    entered = selectors.custom_funnel(
+        query=_query(
+            steps=[T.PLAY, T.PLAY],
+            first=D + timedelta(days=3),
+            last=D + timedelta(days=5),
+            window_seconds=3600,
+        ),
+        today=D + timedelta(days=60),
+    )
+    assert [s.subjects for s in entered.steps] == [1, 0]

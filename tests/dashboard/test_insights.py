@@ -128,6 +128,18 @@ def test_split_by_course_names_the_course_and_shows_money_in_yuan(staff, data):
     assert "9,900" not in cards
 
 
+def test_a_split_with_nothing_to_show_says_so_instead_of_failing(staff):
+    # given a week without a single event (found by bench/analytics_bench.py: a 500)
+    last = local_today() - timedelta(days=1)
+    span = f"from={last - timedelta(days=6)}&to={last}"
+    rollups_backfill(first=last - timedelta(days=6), last=last)
+    # when the page is split by a dimension with no rows in the range
+    response = staff.get(f"/dashboard/?split=category&metric=gmv_minor&{span}")
+    # then it renders, and the split section says there is nothing to split
+    assert response.status_code == 200
+    assert "No activity to split in this period." in response.content.decode()
+
+
 def test_breakdown_csv_without_a_split_is_404(staff):
     assert staff.get("/dashboard/export/breakdown.csv").status_code == 404
 
