@@ -33,7 +33,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -426,22 +426,8 @@ def bench_history(total_events: int, day_events: int) -> None:
 
 def bench_dashboard(rounds: int) -> None:
     from django.core.cache import cache
-    from django.db import connection
-    from django.test import Client
 
-    from accounts.models import User
-    from analytics.rollups import local_today
-
-    _vacuum()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM analytics_event")
-        total = cursor.fetchone()[0]
-    admin, _ = User.objects.get_or_create(
-        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
-    last = local_today() - timedelta(days=1)
+    client, last, total = _staff_client_after_counting("analytics_event", "events")
     for days in (30, 90):
         url = f"/dashboard/?from={last - timedelta(days=days - 1)}&to={last}"
         client.get(url)  # warm-up (connections, templates)
@@ -493,26 +479,10 @@ def bench_breakdowns(rounds: int) -> None:
     period plus the daily series; ``GET /dashboard/?split=`` renders the whole
     page with the split section, its report cache cleared before each request.
     """
-    from django.db import connection
-    from django.test import Client
 
-    from accounts.models import User
-    from analytics.rollups import local_today
     from analytics.rollups.breakdowns import DIMENSIONS
 
-    _vacuum()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM analytics_event")
-        total = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM analytics_breakdowndaily")
-        rows = cursor.fetchone()[0]
-    print(f"{rows:,} breakdown rows for {total:,} events")
-    admin, _ = User.objects.get_or_create(
-        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
-    last = local_today() - timedelta(days=1)
+    client, last, _ = _staff_client_after_counting("analytics_breakdowndaily", "breakdown rows")
     for days in (30, 90):
         span = f"first={last - timedelta(days=days - 1)}&last={last}"
         for dimension in DIMENSIONS:
@@ -526,6 +496,30 @@ def bench_breakdowns(rounds: int) -> None:
             url = f"/dashboard/?{span}&split={dimension}&metric=gmv_minor"
             label = f"GET /dashboard/ {days} d, split gmv_minor by {dimension}, cold"
             _time_get(client, url, rounds, label, clear=True)
+
+
+def _staff_client_after_counting(table: str, what: str) -> tuple[Any, date, int]:
+    """Vacuum, print the size of ``table`` against the events, and return a logged-in staff
+    client, yesterday (the last complete day) and the number of events."""
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from analytics.rollups import local_today
+
+    _vacuum()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM analytics_event")
+        total = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {table}")  # a table name of ours, not input
+        rows = cursor.fetchone()[0]
+    print(f"{rows:,} {what} for {total:,} events")
+    admin, _ = User.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(admin)
+    return client, local_today() - timedelta(days=1), total
 
 
 # Custom funnels (issue 17 item 3) as the dashboard's builder asks for them: from broad
@@ -542,25 +536,10 @@ CUSTOM_FUNNELS = [
 
 def bench_custom_funnels(rounds: int) -> None:
     """``GET /api/v1/analytics/funnel`` cold (no cache in front of it) over 30 and 90 days."""
-    from django.db import connection
-    from django.test import Client
 
-    from accounts.models import User
-    from analytics.rollups import local_today
-
-    _vacuum()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM analytics_event")
-        total = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM analytics_subjecteventfirst")
-        firsts = cursor.fetchone()[0]
-    print(f"{firsts:,} first-of-day rows for {total:,} events")
-    admin, _ = User.objects.get_or_create(
-        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    client, last, _ = _staff_client_after_counting(
+        "analytics_subjecteventfirst", "first-of-day rows"
     )
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(admin)
-    last = local_today() - timedelta(days=1)
     for days in (30, 90):
         for steps, hours, scope in CUSTOM_FUNNELS:
             url = (
