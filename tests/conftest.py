@@ -150,7 +150,13 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker(postgres, broker_url: str) -> Iterator[str]:
+def worker_env() -> dict[str, str]:
+    """Extra environment for ``celery_worker`` (a test module overrides it)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker(postgres, broker_url: str, worker_env: dict[str, str]) -> Iterator[str]:
     """Start a real worker on a queue of its own, pointed at this test's database.
 
     Yields the queue name: send tasks there with ``apply_async(queue=...)``,
@@ -164,6 +170,7 @@ def celery_worker(postgres, broker_url: str) -> Iterator[str]:
         "DATABASE_URL": _database_url(),
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_BROKER_URL": broker_url,
+        **worker_env,
     }
     command = [sys.executable, "-m", "celery", "-A", "kfplatform", "worker", "-Q", queue]
     options = ["--concurrency", "1", "--pool", "prefork", "--without-gossip"]
