@@ -84,6 +84,8 @@ def weed_command(weed: str, folder: Path, ports: list[int]) -> list[str]:
         f"-dir={folder / 'data'}",
         "-master.telemetry=false",
         "-master.volumeSizeLimitMB=64",
+        # Each bucket takes several volumes (the default allows 8 in all).
+        "-volume.max=200",
         f"-master.port={master}",
         f"-master.port.grpc={master_grpc}",
         f"-volume.port={volume}",
