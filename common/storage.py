@@ -89,6 +89,11 @@ def is_object_store(storage: Storage) -> bool:
     return isinstance(storage, S3Storage)
 
 
+def as_media_store(storage: Storage) -> MediaStore | None:
+    """``storage`` as the object store, or None when media is on the local disk."""
+    return storage if isinstance(storage, MediaStore) else None
+
+
 def _store(storage: Storage) -> MediaStore:
     if not isinstance(storage, MediaStore):
         raise TypeError(f"{type(storage).__name__} is not a MediaStore")
