@@ -241,6 +241,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 # runs beside them instead of waiting behind them at the end.
 SLOW_FIRST = (
     "tests/deploy/test_production.py",
+    "tests/deploy/test_two_nodes.py",
     "tests/demo/test_devstack.py",
     "tests/services/test_recommender_worker.py",
 )

@@ -69,3 +69,25 @@ def test_prepare_and_prod_check_against_the_store(object_store: Any, settings: A
     check = _store_writable(unreachable)
     assert not check.ok
     assert object_store.bucket_name in check.detail
+
+
+def test_nginx_balances_every_web_node_named_in_kf_nginx_upstream() -> None:
+    from ops.nginx_conf import nginx_conf_render, nginx_values_from_env
+
+    values = nginx_values_from_env(
+        {
+            "KF_TLS_CERTIFICATE": "/tls.crt",
+            "KF_TLS_CERTIFICATE_KEY": "/tls.key",
+            "GUNICORN_BIND": "127.0.0.1:8000",
+            "KF_NGINX_UPSTREAM": "10.0.0.1:8000, 10.0.0.2:8000",
+        },
+        allowed_hosts=["example.com"],
+        static_root="/srv/static",
+        media_root="/srv/media",
+        accel_prefix="/protected/",
+    )
+    conf = nginx_conf_render(values)
+    upstream = conf[conf.index("upstream kfplatform_app {") :].split("}")[0]
+    assert "server 10.0.0.1:8000;" in upstream
+    assert "server 10.0.0.2:8000;" in upstream
+    assert "8000," not in upstream
