@@ -200,8 +200,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[media_store.
     try:
         yield server
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        media_store.stop(process)
 
 
 @pytest.fixture

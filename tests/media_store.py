@@ -145,10 +145,19 @@ def start(folder: Path, s3_port: int | None = None) -> tuple[subprocess.Popen[by
     )
     server = S3Server(endpoint_url=f"http://127.0.0.1:{ports[0]}")
     if not wait_ready(server):
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
         raise RuntimeError(f"SeaweedFS did not come up; see {folder / 'weed.log'}")
     return process, server
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL: weed can take half a minute to stop its servers in turn."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=30)
 
 
 def main(argv: list[str]) -> int:
