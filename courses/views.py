@@ -9,7 +9,13 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,10 +26,11 @@ from common.api.auth import user_id_of, user_id_or_none
 from common.converters import ascii_int
 from common.exceptions import ApplicationError
 from common.http import ranged_file_response
+from common.storage import MediaStore
 from common.strings import page_strings
 
 from .engagement import review_upsert
-from .media.urls import MediaLinkError, media_query, media_verify
+from .media.urls import MediaLinkError, media_query, media_store_url, media_verify
 from .models import Captions, Course, Keyframe
 from .satisfaction import survey_answer, survey_prompt_for, survey_skip
 from .selectors import (
@@ -233,21 +240,32 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse | Streami
 
     A signed link (``?u=&e=&s=``) must verify and belong to the requester:
     tampered or foreign → 403, expired → 410. The entitlement is checked on
-    every request either way. With ``COURSES_MEDIA_ACCEL_PREFIX`` set, nginx sends
-    the bytes (and answers Range) through ``X-Accel-Redirect``.
+    every request either way. Media in an object store: a redirect to the
+    store's signed URL. Media on the local disk: with
+    ``COURSES_MEDIA_ACCEL_PREFIX`` set, nginx sends the bytes (and answers
+    Range) through ``X-Accel-Redirect``; without it, this view does.
     """
     lesson = lesson_get(lesson_id=lesson_id)
     if lesson is None or lesson.asset is None:
         raise Http404("No such lesson media.")
     user_id = user_id_or_none(request)
+    grant = None
     if {"u", "e", "s"} & request.GET.keys():
         try:
-            media_verify(params=request.GET.dict(), lesson_id=lesson.pk, user_id=user_id)
+            grant = media_verify(params=request.GET.dict(), lesson_id=lesson.pk, user_id=user_id)
         except MediaLinkError as exc:
             return HttpResponse(str(exc), status=exc.status, content_type="text/plain")
     if not lesson_can_play(user_id=user_id, lesson=lesson):
         raise Http404("No such lesson media.")
     name = lesson.asset.file.name
+    storage = lesson.asset.file.storage
+    if isinstance(storage, MediaStore):
+        url = media_store_url(
+            storage=storage, name=name, grant=grant, duration_seconds=lesson.duration_seconds
+        )
+        redirect_to = HttpResponseRedirect(url)
+        redirect_to["Cache-Control"] = "private, no-store"
+        return redirect_to
     path = Path(settings.MEDIA_ROOT) / name
     if not path.is_file():
         raise Http404("No such lesson media.")
@@ -285,6 +303,9 @@ def captions(request: HttpRequest, asset_id: int) -> HttpResponse:
     return response
 
 
+KEYFRAME_URL_SECONDS = 300  # long enough to load a page of frames, short enough not to share
+
+
 def keyframe_image(request: HttpRequest, keyframe_id: int) -> HttpResponse | StreamingHttpResponse:
     """A video's keyframe, for its creator (poster choice) and moderators (flagged frames)."""
     try:
@@ -295,6 +316,9 @@ def keyframe_image(request: HttpRequest, keyframe_id: int) -> HttpResponse | Str
         )
     except Keyframe.DoesNotExist:
         raise Http404 from None
+    storage = keyframe.image.storage
+    if isinstance(storage, MediaStore):  # the object store serves it, signed for a few minutes
+        return redirect(storage.signed_url(keyframe.image.name, seconds=KEYFRAME_URL_SECONDS))
     response = ranged_file_response(request, Path(keyframe.image.path))
     response["Cache-Control"] = "private, max-age=3600"
     return response

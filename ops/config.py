@@ -7,6 +7,7 @@ Plain Python (no Django, no models): settings modules import it before apps load
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,65 @@ def redis_database_after(url: str, offset: int) -> str:
     parts = urlsplit(url)
     database = int(parts.path.strip("/") or 0)
     return parts._replace(path=f"/{(database + offset) % 16}").geturl()
+
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """Where media lives when ``KF_MEDIA_STORAGE=s3`` (the ``KF_S3_*`` variables)."""
+
+    bucket: str
+    endpoint_url: str = ""  # empty: AWS S3 itself
+    region: str = "us-east-1"
+    access_key_id: str = ""  # empty: boto3's own chain (instance role, AWS_* variables)
+    secret_access_key: str = ""
+    addressing_style: str = "virtual"  # "path" for MinIO and SeaweedFS
+    location: str = ""  # a key prefix, to share one bucket between sites
+    public_url: str = ""  # the CDN in front of the bucket; empty: the store's own URL
+    private_url_seconds: int = 300
+
+
+def media_storage(store: ObjectStore | None) -> dict[str, Any]:
+    """``STORAGES["default"]``: the local folder, or django-storages' S3 backend
+    (common.storage.MediaStore) for AWS S3, Aliyun OSS, Tencent COS, MinIO, ..."""
+    if store is None:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options: dict[str, Any] = {
+        "bucket_name": store.bucket,
+        "region_name": store.region or None,
+        "endpoint_url": store.endpoint_url or None,
+        "access_key": store.access_key_id or None,
+        "secret_key": store.secret_access_key or None,
+        "addressing_style": store.addressing_style,
+        "signature_version": "s3v4",
+        "location": store.location.strip("/"),
+        # Public names get plain URLs; MediaStore signs the private ones itself.
+        "querystring_auth": False,
+        # Two uploads of "clip.mp4" must not overwrite each other.
+        "file_overwrite": False,
+        "private_url_seconds": store.private_url_seconds,
+    }
+    if store.public_url:
+        public = urlsplit(store.public_url)
+        options["custom_domain"] = public.netloc + public.path.rstrip("/")
+        options["url_protocol"] = f"{public.scheme}:"
+    return {"BACKEND": "common.storage.MediaStore", "OPTIONS": options}
+
+
+def media_store_origins(store: ObjectStore | None) -> list[str]:
+    """Origins a page loads media from, for the CSP's img-src and media-src."""
+    if store is None:
+        return []
+    origins = []
+    for url in (store.public_url, store.endpoint_url):
+        if url:
+            parts = urlsplit(url)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    if not store.endpoint_url:  # AWS: bucket.s3.region.amazonaws.com or the path style
+        origins.append("https://*.amazonaws.com")
+    if store.addressing_style == "virtual" and store.endpoint_url:
+        parts = urlsplit(store.endpoint_url)
+        origins.append(f"{parts.scheme}://{store.bucket}.{parts.netloc}")
+    return list(dict.fromkeys(origins))
 
 
 def content_security_policy(*, gateway: str, media_sources: list[str]) -> dict[str, Any]:

@@ -210,6 +210,47 @@ def _stripe_key(name: str) -> Callable[[Mapping[str, str]], str]:
     return check
 
 
+MEDIA_STORAGES = ("filesystem", "s3")
+ADDRESSING_STYLES = ("virtual", "path", "auto")
+
+
+def _media_storage(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "KF_MEDIA_STORAGE") or "filesystem"
+    return "" if value in MEDIA_STORAGES else f"is {value!r}"
+
+
+def _on_s3(environ: Mapping[str, str]) -> bool:
+    return _get(environ, "KF_MEDIA_STORAGE") == "s3"
+
+
+def _s3_bucket(environ: Mapping[str, str]) -> str:
+    if _on_s3(environ) and not _get(environ, "KF_S3_BUCKET"):
+        return "is missing while KF_MEDIA_STORAGE=s3"
+    return ""
+
+
+def _http_url(name: str) -> Callable[[Mapping[str, str]], str]:
+    """Empty, or an http(s) URL with a host."""
+
+    def check(environ: Mapping[str, str]) -> str:
+        value = _get(environ, name)
+        if not value or not _on_s3(environ):
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return f"is {value!r}, not an http(s) URL"
+        return ""
+
+    return check
+
+
+def _addressing_style(environ: Mapping[str, str]) -> str:
+    value = _get(environ, "KF_S3_ADDRESSING_STYLE")
+    if not value or value in ADDRESSING_STYLES:
+        return ""
+    return f"is {value!r}"
+
+
 RANDOM = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
 REQUIREMENTS: tuple[tuple[str, Callable[[Mapping[str, str]], str], str], ...] = (
     (
@@ -245,6 +286,33 @@ REQUIREMENTS: tuple[tuple[str, Callable[[Mapping[str, str]], str], str], ...] = 
         "COURSES_MEDIA_ACCEL_PREFIX",
         _accel_prefix,
         "/protected/ (deploy/nginx.conf's internal location for paid lesson media)",
+    ),
+    (
+        "KF_MEDIA_STORAGE",
+        _media_storage,
+        "filesystem (one web node, media in DJANGO_MEDIA_ROOT) or s3 (an S3-compatible "
+        "object store that every node shares: the KF_S3_* variables)",
+    ),
+    (
+        "KF_S3_BUCKET",
+        _s3_bucket,
+        "the media bucket's name (create it: manage.py media_store_prepare)",
+    ),
+    (
+        "KF_S3_ENDPOINT_URL",
+        _http_url("KF_S3_ENDPOINT_URL"),
+        "the store's S3 endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com, "
+        "https://cos.ap-shanghai.myqcloud.com or http://minio:9000 (empty for AWS S3)",
+    ),
+    (
+        "KF_S3_ADDRESSING_STYLE",
+        _addressing_style,
+        "virtual (AWS, Aliyun OSS, Tencent COS) or path (MinIO, SeaweedFS)",
+    ),
+    (
+        "KF_MEDIA_PUBLIC_URL",
+        _http_url("KF_MEDIA_PUBLIC_URL"),
+        "the CDN address in front of the bucket's public media, e.g. https://media.example.com",
     ),
     (
         "KF_METRICS_TOKEN",

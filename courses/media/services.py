@@ -4,7 +4,10 @@
 PyAV, refuses what is not a usable video (deleting the file, so no orphan is
 left), transcodes to H.264/AAC MP4 ≤720p when the source would not play as
 is, writes a poster and moves the result to its public or private folder.
-The slow work runs outside transactions; every state change happens under a
+Files go through the storage API (``common.storage``): on an object store
+the worker downloads the source to a temporary folder, works there and
+uploads the result, so no node keeps a file. The slow work runs outside
+transactions; every state change happens under a
 row lock, so re-running (a redelivered task, a second click on retry) only
 ever finishes the same asset once.
 
@@ -13,6 +16,8 @@ Re-exported from ``courses.services``.
 
 import io
 import logging
+import tempfile
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -25,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
+from common.files import files_delete_on_commit
+from common.storage import local_copy, store_local_file, store_move, work_dir_for
 from common.tasks import task_send_or_leave_to_sweeper
 
 from ..models import Captions, MediaAsset
@@ -87,28 +94,35 @@ def media_asset_process(*, asset_id: int) -> MediaAsset:
     asset = _asset_claim(asset_id=asset_id)
     if asset.status == MediaAsset.Status.READY:
         return asset
-    if not asset.file or not Path(asset.file.path).is_file():
+    storage, name = asset.file.storage, asset.file.name
+    if not name or not storage.exists(name):
         return _asset_fail(asset_id=asset_id, reason="The file is gone; upload it again.")
-    source = Path(asset.file.path)
-    work = source.with_name(f"{source.stem}.work.mp4")
     shared = None
-    try:
-        info = probe(source)
-        _check_limits(asset, info)
-        output = source
-        if info.needs_transcode:
-            shared = SharedAnalysis() if _vision_wanted(asset) else None
-            transcode(source, work, on_video_frame=shared.offer if shared else None)
-            output, info = work, probe(work)
-        poster = _jpeg(output)
-    except MediaProbeError as exc:
-        work.unlink(missing_ok=True)
-        return _asset_reject(asset_id=asset_id, reason=str(exc))
-    except Exception:
-        work.unlink(missing_ok=True)
-        _asset_fail(asset_id=asset_id, reason="Processing stopped unexpectedly; try again.")
-        raise
-    asset = _asset_finish(asset_id=asset_id, output=output, info=info, poster=poster)
+    with ExitStack() as stack:
+        folder = work_dir_for(storage, name) or Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="kf-media-"))
+        )
+        work = folder / f"{Path(name).name.split('.')[0]}.work.mp4"
+        try:
+            source = stack.enter_context(local_copy(storage, name, work_dir=folder))
+            info = probe(source)
+            _check_limits(asset, info)
+            transcoded = info.needs_transcode
+            if transcoded:
+                shared = SharedAnalysis() if _vision_wanted(asset) else None
+                transcode(source, work, on_video_frame=shared.offer if shared else None)
+                info = probe(work)
+            poster = _jpeg(work if transcoded else source)
+        except MediaProbeError as exc:
+            work.unlink(missing_ok=True)
+            return _asset_reject(asset_id=asset_id, reason=str(exc))
+        except Exception:
+            work.unlink(missing_ok=True)
+            _asset_fail(asset_id=asset_id, reason="Processing stopped unexpectedly; try again.")
+            raise
+        asset = _asset_finish(
+            asset_id=asset_id, output=work if transcoded else None, info=info, poster=poster
+        )
     _analysis_after_processing(asset, shared)
     return asset
 
@@ -160,26 +174,32 @@ def _jpeg(path: Path) -> bytes:
 
 
 def _final_name(asset: MediaAsset, stem: str) -> str:
+    """Where a finished video goes (made unique when stored)."""
     root = "private/videos" if asset.is_private else "videos"
-    return asset.file.storage.get_available_name(f"{root}/{timezone.now():%Y/%m}/{stem}.mp4")
+    return f"{root}/{timezone.now():%Y/%m}/{stem}.mp4"
 
 
-def _asset_finish(*, asset_id: int, output: Path, info: MediaInfo, poster: bytes) -> MediaAsset:
-    """Move the playable file into place and mark the asset ready, once."""
+def _asset_finish(
+    *, asset_id: int, output: Path | None, info: MediaInfo, poster: bytes
+) -> MediaAsset:
+    """Put the playable file in place and mark the asset ready, once.
+
+    ``output`` is the transcoded file (``None``: the source plays as is and
+    only moves out of the incoming folder).
+    """
     with transaction.atomic():
         asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
-        source = Path(asset.file.path)
         if asset.status == MediaAsset.Status.READY:
-            if output != source:
+            if output is not None:
                 output.unlink(missing_ok=True)
             return asset
+        storage, source = asset.file.storage, asset.file.name
+        stem = Path(source).name.split(".")[0]
+        if output is not None:
+            asset.file.name = store_local_file(storage, output, _final_name(asset, stem))
+        elif source.startswith(f"{INCOMING_DIR}/"):
+            asset.file.name = store_move(storage, source, _final_name(asset, stem))
         name = asset.file.name
-        if output != source or name.startswith(f"{INCOMING_DIR}/"):
-            name = _final_name(asset, source.name.split(".")[0])
-            target = Path(asset.file.storage.path(name))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            output.replace(target)
-            asset.file.name = name
         if not asset.poster:
             asset.poster.save(f"{Path(name).stem}.jpg", ContentFile(poster), save=False)
         asset.status = MediaAsset.Status.READY
@@ -189,8 +209,8 @@ def _asset_finish(*, asset_id: int, output: Path, info: MediaInfo, poster: bytes
         asset.video_codec, asset.audio_codec = info.video_codec, info.audio_codec
         asset.size_bytes = asset.file.size
         asset.save()
-        if source != Path(asset.file.path):
-            transaction.on_commit(lambda: source.unlink(missing_ok=True))
+        if source != name:
+            files_delete_on_commit(storage=storage, names=[source])
     return asset
 
 
@@ -222,9 +242,7 @@ def _asset_reject(*, asset_id: int, reason: str) -> MediaAsset:
     asset = MediaAsset.objects.select_for_update().get(pk=asset_id)
     if asset.status == MediaAsset.Status.READY:
         return asset
-    if asset.file:
-        path = Path(asset.file.path)
-        transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    files_delete_on_commit(storage=asset.file.storage, names=[asset.file.name])
     asset.file.name = ""
     asset.status = MediaAsset.Status.FAILED
     asset.failure_reason = reason[:_REASON_MAX]
@@ -312,16 +330,10 @@ def media_asset_delete(*, asset: MediaAsset) -> None:
             code="asset_in_use",
             status=409,
         )
-    paths = [Path(f.path) for f in (asset.file, asset.poster) if f]
-    storage = asset.file.storage
-    paths += [Path(storage.path(name)) for name in keyframe_files_of(asset_ids=[asset.pk])]
+    names = [f.name for f in (asset.file, asset.poster) if f]
+    names += keyframe_files_of(asset_ids=[asset.pk])
     asset.delete()
-
-    def unlink_files() -> None:
-        for path in paths:
-            path.unlink(missing_ok=True)
-
-    transaction.on_commit(unlink_files)
+    files_delete_on_commit(storage=MediaAsset._meta.get_field("file").storage, names=names)
 
 
 CAPTIONS_MAX_BYTES = 200_000

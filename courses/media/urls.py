@@ -6,6 +6,10 @@ as ``?u=&e=&s=``. A tampered link is refused (403), an expired one is gone
 otherwise); ``u=0`` links are for free previews. The
 entitlement is still checked on every request, so a refund ends access at
 once for new requests and within the link's lifetime for nothing else.
+
+With media in an object store, the checked request is answered by a redirect
+to the store's own signed URL (``media_store_url``), which expires with the
+viewer's link: the bytes never pass through the web nodes.
 """
 
 import base64
@@ -18,6 +22,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from common.converters import ascii_int
+from common.storage import MediaStore
 
 
 @dataclass(frozen=True)
@@ -45,15 +50,44 @@ def _sign(user_id: int, lesson_id: int, expires: int) -> str:
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
+def media_link_seconds(*, duration_seconds: float) -> int:
+    """How long a lesson's media link lives: the lesson's length and 15 minutes,
+    at most ``COURSES_MEDIA_URL_TTL_SECONDS``."""
+    ttl = int(getattr(settings, "COURSES_MEDIA_URL_TTL_SECONDS", 4 * 3600))
+    if duration_seconds > 0:
+        ttl = min(ttl, int(duration_seconds) + 15 * 60)
+    return ttl
+
+
+def media_store_url(
+    *,
+    storage: MediaStore,
+    name: str,
+    grant: MediaGrant | None,
+    duration_seconds: float,
+    now: float | None = None,
+) -> str:
+    """The object store's signed URL for a lesson file, to redirect a checked viewer to.
+
+    It expires with the viewer's own link (``grant``), or after
+    ``media_link_seconds`` for a request without one: long enough for the
+    player's later Range requests, which browsers send to the redirected
+    address, and no longer.
+    """
+    now = time.time() if now is None else now
+    if grant is not None:
+        seconds = int(grant.expires - now)
+    else:
+        seconds = media_link_seconds(duration_seconds=duration_seconds)
+    return storage.signed_url(name, seconds=max(seconds, 60))
+
+
 def media_query(
     *, user_id: int | None, lesson_id: int, duration_seconds: float = 0, now: float | None = None
 ) -> str:
     """The query string for a lesson's media URL: lives min(TTL, duration + 15 min)."""
     now = time.time() if now is None else now
-    ttl = int(getattr(settings, "COURSES_MEDIA_URL_TTL_SECONDS", 4 * 3600))
-    if duration_seconds > 0:
-        ttl = min(ttl, int(duration_seconds) + 15 * 60)
-    expires = int(now) + ttl
+    expires = int(now) + media_link_seconds(duration_seconds=duration_seconds)
     uid = user_id or 0
     return urlencode({"u": uid, "e": expires, "s": _sign(uid, lesson_id, expires)})
 

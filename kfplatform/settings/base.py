@@ -14,7 +14,15 @@ import environ
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from ops.config import beat_schedule, caches, content_security_policy, filesystem_broker_options
+from ops.config import (
+    ObjectStore,
+    beat_schedule,
+    caches,
+    content_security_policy,
+    filesystem_broker_options,
+    media_storage,
+    media_store_origins,
+)
 from ops.environment import SANDBOX_DEV_WEBHOOK_SECRET
 from ops.renamed_variables import environ_with_renamed_variables
 
@@ -151,8 +159,27 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "staticfiles")
 WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
+# Media: the folder above (make run's default) or an S3-compatible object store
+# (AWS S3, Aliyun OSS, Tencent COS, MinIO, SeaweedFS) through django-storages, which
+# every web and worker node shares (docs/operations.md, "Media on object storage").
+KF_MEDIA_STORAGE = env("KF_MEDIA_STORAGE", default="filesystem")  # filesystem | s3
+KF_OBJECT_STORE = (
+    ObjectStore(
+        bucket=env("KF_S3_BUCKET"),
+        endpoint_url=env("KF_S3_ENDPOINT_URL", default=""),
+        region=env("KF_S3_REGION", default="us-east-1"),
+        access_key_id=env("KF_S3_ACCESS_KEY_ID", default=""),
+        secret_access_key=env("KF_S3_SECRET_ACCESS_KEY", default=""),
+        addressing_style=env("KF_S3_ADDRESSING_STYLE", default="virtual"),
+        location=env("KF_S3_LOCATION", default=""),
+        public_url=env("KF_MEDIA_PUBLIC_URL", default=""),
+        private_url_seconds=env.int("KF_S3_PRIVATE_URL_SECONDS", default=300),
+    )
+    if KF_MEDIA_STORAGE == "s3"
+    else None
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(KF_OBJECT_STORE),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -376,6 +403,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
 # files fed by json_script; <style> blocks carry request.csp_nonce. prod.py adds HSTS.
 # Origins that serve media from outside this site (an object store's domain), if any.
 KF_CSP_MEDIA_SOURCES = env.list("KF_CSP_MEDIA_SOURCES", default=[])
+KF_CSP_MEDIA_SOURCES += media_store_origins(KF_OBJECT_STORE)
 CONTENT_SECURITY_POLICY = content_security_policy(
     gateway=COMMERCE_GATEWAY, media_sources=KF_CSP_MEDIA_SOURCES
 )

@@ -1,20 +1,18 @@
 """Resumable uploads: upload sessions and their chunks; the last chunk
 creates the media asset."""
 
-import os
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.exceptions import ApplicationError
-from courses.services import media_asset_create, media_incoming_name
+from courses.services import media_asset_create
 
 from ..models import UploadSession
 from ..uploads import (
@@ -24,10 +22,13 @@ from ..uploads import (
     content_range_parse,
     looks_like_video,
 )
-
-
-def _partial_path(session: UploadSession) -> Path:
-    return Path(default_storage.path(media_incoming_name(str(session.id))))
+from .assembly import (
+    assembly_append,
+    assembly_begin,
+    assembly_discard,
+    assembly_finish,
+    incoming_name,
+)
 
 
 @transaction.atomic
@@ -54,10 +55,8 @@ def upload_session_create(
         expires_at=now + timedelta(hours=settings.STUDIO_UPLOAD_SESSION_HOURS),
     )
     session.full_clean()
+    assembly_begin(session)
     session.save()
-    path = _partial_path(session)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
     return session
 
 
@@ -67,7 +66,8 @@ def upload_chunk_append(
     """Write one chunk at the acknowledged offset; the last one creates the asset.
 
     The chunk body is already fully received (``body``, ``rng.length`` bytes),
-    so the row lock is held only for the disk write. A refused first chunk
+    so the row lock is held only for the write (to the local folder or the
+    object store: ``studio.services.assembly``). A refused first chunk
     (not a video) ends the session and deletes its file.
     """
     now = now or timezone.now()
@@ -85,9 +85,10 @@ def upload_chunk_append(
             )
         else:
             body.seek(0)
-            _write_at(_partial_path(session), rng.start, body)
+            last = rng.end + 1 == session.size_bytes
+            assembly_append(session, start=rng.start, body=body, last=last)
             session.offset = rng.end + 1
-            session.save(update_fields=["offset", "updated_at"])
+            session.save(update_fields=["offset", "assembly", "updated_at"])
             if session.offset == session.size_bytes:
                 _upload_finish(session)
     if problem is not None:
@@ -133,21 +134,11 @@ def _upload_check(session: UploadSession, rng: ContentRange, *, now: datetime) -
         )
 
 
-def _write_at(path: Path, offset: int, body: IO[bytes]) -> None:
-    """Write at ``offset``, drop anything after it, and make it durable before acking."""
-    with path.open("r+b") as handle:
-        handle.seek(offset)
-        while block := body.read(1024 * 1024):
-            handle.write(block)
-        handle.truncate()
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def _upload_finish(session: UploadSession) -> None:
+    transaction.on_commit(assembly_finish(session))  # joined now; tail deleted on commit
     asset = media_asset_create(
         owner_id=session.owner_id,
-        stored_name=media_incoming_name(str(session.id)),
+        stored_name=incoming_name(session),
         is_private=session.purpose == UploadSession.Purpose.LESSON,
     )
     session.asset = asset
@@ -157,11 +148,10 @@ def _upload_finish(session: UploadSession) -> None:
 
 def _upload_end(session: UploadSession, *, status: str, reason: str = "") -> None:
     """Close a session that will not complete and delete its partial file."""
-    path = _partial_path(session)
     session.status = status
     session.failure_reason = reason
     session.save(update_fields=["status", "failure_reason", "updated_at"])
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+    transaction.on_commit(assembly_discard(session))
 
 
 @transaction.atomic

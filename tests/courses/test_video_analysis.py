@@ -2,6 +2,7 @@
 and its duplicates found (issue 19)."""
 
 import io
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from courses.models import DuplicateMatch, Keyframe, MediaAsset, ScreenTextLine,
 from courses.selectors import search
 from courses.services import media_asset_analyse, media_asset_delete, media_asset_process
 from demo.slides import Deck, Slide, reencode_copy, render_deck
-from tests.factories import KeyframeFactory, MediaAssetFactory, ShortVideoFactory
+from tests.factories import KeyframeFactory, MediaAssetFactory, ShortVideoFactory, UserFactory
 
 pytestmark = pytest.mark.xdist_group("vision")  # the OCR and detector models load once
 
@@ -271,3 +272,33 @@ def test_the_tasks_deadline_still_stops_the_transcode(monkeypatch) -> None:
     monkeypatch.setattr(shared._analyser, "offer", late)
     with pytest.raises(SoftTimeLimitExceeded):
         shared.offer(object())  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_a_video_in_the_object_store_is_analysed_there_and_its_frames_served_signed(
+    vision_on, lesson_file, object_store, client
+) -> None:
+    # given: a ready video whose file is in the object store, not on this node's disk
+    data = (Path(settings.MEDIA_ROOT) / lesson_file).read_bytes()
+    name = object_store.save("videos/vision/in-store.mp4", io.BytesIO(data))
+    video = ShortVideoFactory.create(title="Lesson 3", asset__file=name)
+    # when
+    analysis = media_asset_analyse(asset_id=video.asset_id)
+    # then: the analysis read the store's copy and wrote its frames back into the store
+    assert analysis is not None
+    assert analysis.status == VideoAnalysis.Status.DONE
+    assert ScreenTextLine.objects.filter(analysis=analysis, text__icontains="pythagoras").exists()
+    frame = analysis.keyframes.order_by("position").first()
+    assert frame is not None
+    assert object_store.exists(frame.image.name)
+    assert not (Path(settings.MEDIA_ROOT) / frame.image.name).exists()
+    # and its creator is sent to a signed address of the store that serves the JPEG
+    client.force_login(video.creator)
+    response = client.get(f"/keyframes/{frame.pk}.jpg")
+    assert response.status_code == 302
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback store
+    with opener.open(response["Location"], timeout=30) as stored:
+        assert stored.read()[:3] == b"\xff\xd8\xff"  # a JPEG
+    # while a stranger is not
+    client.force_login(UserFactory.create())
+    assert client.get(f"/keyframes/{frame.pk}.jpg").status_code == 404

@@ -103,6 +103,8 @@ def test_each_variable_is_required(missing: str) -> None:
         ("KF_METRICS_TOKEN", "abc", "is 3 characters long"),
         ("EMAIL_URL", "consolemail://", "prints mail (password-reset links) to the log"),
         ("CELERY_TASK_TIME_LIMIT", "600", "is 600, not above CELERY_TASK_SOFT_TIME_LIMIT (600)"),
+        ("KF_MEDIA_STORAGE", "gcs", "is 'gcs'"),
+        ("KF_S3_ADDRESSING_STYLE", "dns", "is 'dns'"),
     ],
 )
 def test_wrong_values_are_named_with_what_is_wrong(variable: str, value: str, wrong: str) -> None:
@@ -132,3 +134,21 @@ def test_settings_helpers_load_without_django_apps_or_models() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_media_on_s3_needs_a_bucket_and_http_addresses() -> None:
+    on_s3 = {**PROD_ENV, "KF_MEDIA_STORAGE": "s3", "KF_S3_BUCKET": "kf-media"}
+    assert production_problems(on_s3) == []
+    problems = production_problems(
+        {
+            **on_s3,
+            "KF_S3_BUCKET": "",
+            "KF_S3_ENDPOINT_URL": "oss-cn-hangzhou.aliyuncs.com",
+            "KF_MEDIA_PUBLIC_URL": "ftp://cdn.example.com",
+        }
+    )
+    assert [(p.variable, p.wrong) for p in problems] == [
+        ("KF_S3_BUCKET", "is missing while KF_MEDIA_STORAGE=s3"),
+        ("KF_S3_ENDPOINT_URL", "is 'oss-cn-hangzhou.aliyuncs.com', not an http(s) URL"),
+        ("KF_MEDIA_PUBLIC_URL", "is 'ftp://cdn.example.com', not an http(s) URL"),
+    ]
