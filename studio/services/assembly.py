@@ -58,6 +58,8 @@ def assembly_append(session: UploadSession, *, start: int, body: IO[bytes], last
     if not is_object_store(default_storage):
         _write_at(Path(default_storage.path(incoming_name(session))), start, body)
         return
+    if last and _joined_before(session):
+        return
     parts: list[list[str | int]] = session.assembly["parts"]
     held = start - sum(int(size) for _etag, size in parts)
     with spooled() as data:
@@ -96,6 +98,9 @@ def assembly_finish(session: UploadSession) -> Callable[[], None]:
     """Join the parts into the incoming file; returns the clean-up to run on commit."""
     if not is_object_store(default_storage):
         return lambda: None
+    tail = _tail_name(session)
+    if _joined_before(session):
+        return lambda: default_storage.delete(tail)
     etags = [str(etag) for etag, _size in session.assembly["parts"]]
     multipart_complete(
         default_storage,
@@ -103,8 +108,15 @@ def assembly_finish(session: UploadSession) -> Callable[[], None]:
         upload_id=session.assembly["upload_id"],
         etags=etags,
     )
-    tail = _tail_name(session)
     return lambda: default_storage.delete(tail)
+
+
+def _joined_before(session: UploadSession) -> bool:
+    """An earlier attempt at the last chunk joined every part, then its transaction rolled
+    back: the whole object is in the store and the multipart upload is gone, so the retry
+    must neither add a part nor complete it again (either would fail)."""
+    name = incoming_name(session)
+    return default_storage.exists(name) and default_storage.size(name) == session.size_bytes
 
 
 def assembly_discard(session: UploadSession) -> Callable[[], None]:

@@ -106,6 +106,29 @@ def test_a_chunk_sent_again_after_a_failed_commit_counts_once(object_store, crea
     assert stored(object_store, session.asset.file.name) == data
 
 
+def test_the_last_chunk_sent_again_after_its_commit_failed_finishes_the_upload(
+    object_store, creator
+) -> None:
+    # given: the last chunk joined the parts in the store, then its transaction rolled back
+    data = b"\x00\x00\x00\x18ftypmp42" + bytes(12) + b"0123456789" * 20_000
+    session = upload_session_create(
+        owner_id=creator.pk, purpose="short", filename="clip.mp4", size_bytes=len(data)
+    )
+    send_chunk(session, data, 0, 128 * 1024)
+    with (
+        mock.patch("studio.services.uploads.media_asset_create", side_effect=DatabaseError("lost")),
+        pytest.raises(DatabaseError),
+    ):
+        send_chunk(session, data, 128 * 1024, len(data))
+    # when: the client sends it again
+    send_chunk(session, data, 128 * 1024, len(data))
+    # then: the upload completes with every byte once
+    session.refresh_from_db()
+    assert session.status == UploadSession.Status.COMPLETE
+    assert session.asset is not None
+    assert stored(object_store, session.asset.file.name) == data
+
+
 def test_a_cancelled_upload_leaves_nothing_in_the_store(
     object_store, creator, django_capture_on_commit_callbacks
 ) -> None:
