@@ -21,7 +21,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from accounts.models import User
-from courses.models import Comment, Course, Lesson, ShortVideo
+from courses.models import Comment, Course, Lesson, ScreenTextLine, ShortVideo
+from courses.search.index import search_text_refresh
 from tests.conftest import require, wait_until
 from tests.e2e.conftest import wait_for_js
 from tests.factories import (
@@ -31,6 +32,7 @@ from tests.factories import (
     LessonFactory,
     ShortVideoFactory,
     UserFactory,
+    VideoAnalysisFactory,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -87,6 +89,13 @@ class Site:
     video: ShortVideo
 
 
+CHAPTERS = [
+    {"start": 0.0, "end": 1.0, "title": "先导 Introduction"},
+    {"start": 1.0, "end": 2.0, "title": "列表推导式 List comprehensions in one line"},
+    {"start": 2.0, "end": 3.0, "title": ""},
+]
+
+
 @pytest.fixture
 def site(live_server, make_clip) -> Site:
     """One small catalogue: a creator with a course and videos, a viewer, a staff member."""
@@ -103,6 +112,8 @@ def site(live_server, make_clip) -> Site:
         asset__file=make_clip("private/videos/test/layout.mp4", seconds=3.0),
     )
     LessonFactory.create(section=preview.section, title="第二课 Loops")
+    # The content analysis's chapters on the lesson timeline (issue 19), at every size.
+    VideoAnalysisFactory.create(asset=preview.asset, duration_seconds=3.0, chapters=CHAPTERS)
     videos = [
         ShortVideoFactory.create(
             creator=creator,
@@ -114,6 +125,12 @@ def site(live_server, make_clip) -> Site:
         )
         for i, title in enumerate(["Python编程入门", "Lists in five minutes", "Dicts, quickly"])
     ]
+    # A word only on a slide: the search page shows the moment it appears (issue 19).
+    analysis = VideoAnalysisFactory.create(asset=videos[1].asset, screen_text="Python 列表推导式")
+    ScreenTextLine.objects.create(
+        analysis=analysis, timestamp=2, shown_from=1, text="Python 列表推导式", confidence=0.9
+    )
+    search_text_refresh(video_id=videos[1].pk)
     viewer = UserFactory.create(username="learner")
     staff = UserFactory.create(username="ops", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_dashboard"))
