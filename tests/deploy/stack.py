@@ -274,6 +274,31 @@ class Browser:
         )
         return self._record(method, path, response)
 
+    def upload(self, data: bytes, *, purpose: str, filename: str, chunk: int) -> int:
+        """The resumable upload protocol, as the studio page drives it; returns the asset id."""
+        opened = self.api(
+            "POST",
+            "/api/v1/studio/uploads",
+            json={"purpose": purpose, "filename": filename, "size_bytes": len(data)},
+        )
+        assert opened.status_code == 201, opened.text
+        url = opened.json()["upload_url"]
+        response = opened
+        for start in range(0, len(data), chunk):
+            part = data[start : start + chunk]
+            response = self.api(
+                "PUT",
+                url,
+                data=part,
+                headers={
+                    "Content-Type": "application/octet-stream",
+                    "Content-Range": f"bytes {start}-{start + len(part) - 1}/{len(data)}",
+                },
+            )
+            assert response.status_code in (200, 201), response.text
+        assert response.status_code == 201, response.text
+        return int(response.json()["asset"]["id"])
+
     def login(self, username: str, password: str) -> None:
         response = self.post_form("/accounts/login/", {"username": username, "password": password})
         assert response.status_code == 302, f"login {username}: {response.status_code}"

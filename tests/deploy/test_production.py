@@ -43,31 +43,6 @@ def _server_errors(*browsers: Browser) -> list[tuple[str, int]]:
     return [(what, status) for b in browsers for what, status in b.statuses if status >= 500]
 
 
-def _upload(creator: Browser, data: bytes, *, chunk: int = 512 * 1024) -> int:
-    """The resumable upload protocol, as the studio page drives it; returns the asset id."""
-    opened = creator.api(
-        "POST",
-        "/api/v1/studio/uploads",
-        json={"purpose": "short", "filename": "clip.mp4", "size_bytes": len(data)},
-    )
-    assert opened.status_code == 201, opened.text
-    url = opened.json()["upload_url"]
-    response = opened
-    for start in range(0, len(data), chunk):
-        part = data[start : start + chunk]
-        response = creator.api(
-            "PUT",
-            url,
-            data=part,
-            headers={
-                "Content-Type": "application/octet-stream",
-                "Content-Range": f"bytes {start}-{start + len(part) - 1}/{len(data)}",
-            },
-        )
-    assert response.status_code == 201, response.text
-    return int(response.json()["asset"]["id"])
-
-
 def _asset(stack: Stack, asset_id: int) -> tuple[str, int | None, str]:
     status, width, name = stack.sql(
         "SELECT status, width, file FROM courses_mediaasset WHERE id = %s", asset_id
@@ -135,7 +110,12 @@ def test_the_documented_path_serves_a_whole_journey_through_nginx(stack: Stack) 
     # a creator uploads a tall MP4; the media worker transcodes it to 720 wide
     creator = stack.client()
     creator.login(data["creator"], data["password"])
-    asset_id = _upload(creator, _clip(stack.folder, "upload.mp4", 1.0))
+    asset_id = creator.upload(
+        _clip(stack.folder, "upload.mp4", 1.0),
+        purpose="short",
+        filename="clip.mp4",
+        chunk=512 * 1024,
+    )
     assert wait_until(lambda: _asset(stack, asset_id)[0] == "ready", timeout=120), (
         _asset(stack, asset_id),
         stack.procs.log("worker-media")[-3000:],
@@ -324,7 +304,9 @@ def test_a_worker_killed_mid_transcode_finishes_the_video_once(stack: Stack) -> 
     creator = stack.client()
     creator.login(data["creator"], data["password"])
     # given: a longer tall clip, so the transcode takes a while
-    asset_id = _upload(creator, _clip(stack.folder, "long.mp4", 8.0))
+    asset_id = creator.upload(
+        _clip(stack.folder, "long.mp4", 8.0), purpose="short", filename="clip.mp4", chunk=512 * 1024
+    )
     # when: the media worker is killed, whole, while it transcodes
     assert wait_until(lambda: _asset(stack, asset_id)[0] == "processing", timeout=60, interval=0.05)
     stack.kill("worker-media")
