@@ -1,7 +1,7 @@
 """Content understanding benchmarks (issue 19): cost, cold start, duplicate hashes.
 
     .venv/bin/python bench/vision_processing.py [--seconds 60] [--slide-seconds 5 15]
-        [--clips-per-topic 6] [--copies 8] [--det-max-side 960] [--skip-cost] [--skip-cold-start]
+        [--clips-per-topic 6] [--copies 8] [--det-max-side 640] [--skip-cost] [--skip-cold-start]
 
 Needs Debian's fonts-noto-cjk (the clips draw Chinese). No database, no Redis.
 

@@ -60,7 +60,8 @@ class AnalysisOptions:
     """Every knob of the pipeline; the glue builds one from settings.
 
     Attributes:
-        every_seconds: sampling interval (2 frames a second by default).
+        every_seconds: sampling interval (a frame a second by default: cuts
+            land within a second, which chapters need, at half the cost of two).
         max_side: analysis frames are shrunk to this long side (pixels).
         threads: bound on decoder, OCR and detector threads.
         ocr: read on-screen text (off: no text, no chapter titles).

@@ -23,7 +23,7 @@ import numpy as np
 
 from .types import SampledFrame
 
-DEFAULT_EVERY_SECONDS = 0.5
+DEFAULT_EVERY_SECONDS = 1.0
 DEFAULT_MAX_SIDE = 1280
 
 

@@ -7,9 +7,12 @@ bounded number of ONNX Runtime and OpenCV threads: a media worker shares
 its cores.
 
 Text *detection* costs in proportion to the pixels, so it runs on the frame
-shrunk to ``det_max_side`` (960: a 720p frame's detection costs half);
-*recognition* then reads the found lines cropped from the full frame, so
-small text keeps its detail. This calls the engine's detector, cropper and
+shrunk to ``det_max_side`` (640: a 720p frame's detection costs a third of
+960's, and found the same lines on the bench's slides; text under about
+12 px at 720p is missed sooner); *recognition* then reads the found lines
+cropped from the full frame, so small text keeps its detail. Lines are
+recognised one at a time: in a batch every crop is padded to the widest,
+which cost a third more CPU for the same text (bench/vision_processing.py). This calls the engine's detector, cropper and
 recogniser one by one (``text_det``, ``get_crop_img_list``, ``text_rec``:
 RapidOCR's own ``__call__`` does the same in one go at one resolution),
 which the exact version pin keeps stable. The angle classifier is off:
@@ -28,7 +31,7 @@ from PIL import Image
 
 from .types import TextLine
 
-DET_MAX_SIDE = 960
+DET_MAX_SIDE = 640
 MIN_CONFIDENCE = 0.5
 # A title must sit in the upper part of the frame: burned-in subtitles are
 # as large, but at the bottom.
@@ -55,6 +58,7 @@ def ocr_engine(*, threads: int = 1) -> Any:
                 # "min" with a small side: detect at the size it is given.
                 det_limit_type="min",
                 det_limit_side_len=32,
+                rec_batch_num=1,  # no padding to the batch's widest line
             )
             _engines[threads] = engine
         return engine

@@ -41,7 +41,7 @@ PIXEL_CHANGE = 0.1  # of the grey range: what counts as a changed thumbnail pixe
 
 @dataclass(frozen=True)
 class ShotOptions:
-    """Tuning of the cut detector; the defaults suit 2 samples a second.
+    """Tuning of the cut detector; the defaults suit a sample a second.
 
     Attributes:
         min_score: absolute floor of a cut's difference score.
@@ -50,7 +50,7 @@ class ShotOptions:
             ``min_score / 8``, so a still shot's tiny spread does not make
             every flicker a cut).
         window: how many recent non-cut differences the mean and spread
-            use (4 s at 2 samples a second): after a moving shot, a cut
+            use (6 s at a sample a second): after a moving shot, a cut
             between two still ones is missed until they have filled it.
         min_shot_seconds: no cut closer than this to the previous one.
     """
@@ -58,7 +58,7 @@ class ShotOptions:
     min_score: float = 0.025
     sigmas: float = 6.0
     relative: float = 0.25
-    window: int = 8
+    window: int = 6
     min_shot_seconds: float = 1.0
 
 

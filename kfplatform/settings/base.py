@@ -312,7 +312,7 @@ COURSES_MEDIA_ACCEL_PREFIX = env("COURSES_MEDIA_ACCEL_PREFIX", default="")  # e.
 # Analyse each video after processing (media queue): keyframes, on-screen text,
 # chapters, perceptual fingerprint, unsafe-content pre-screen. Off: none of it.
 COURSES_VISION_ENABLED = env.bool("COURSES_VISION_ENABLED", default=True)
-COURSES_VISION_EVERY_SECONDS = env.float("COURSES_VISION_EVERY_SECONDS", default=0.5)
+COURSES_VISION_EVERY_SECONDS = env.float("COURSES_VISION_EVERY_SECONDS", default=1.0)
 COURSES_VISION_THREADS = env.int("COURSES_VISION_THREADS", default=1)  # decoder, OCR, detector
 COURSES_VISION_MIN_CHAPTER_SECONDS = env.float("COURSES_VISION_MIN_CHAPTER_SECONDS", default=10.0)
 # A keyframe at or over this unsafe-content risk (0-1) is shown to the moderator and
