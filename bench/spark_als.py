@@ -4,7 +4,7 @@ Issue 16, item 4: where does the single-node trainer run out of one machine, and
 does Spark cost on the same machine? For each size, each trainer fits in a fresh child
 process (the production ALS settings: rank 64, 30 iterations, BM25 confidences), and
 the child reports its wall time (Spark's includes the session start, which a retrain
-pays too), the peak resident memory of its whole process tree sampled every 0.2 s
+pays too), the CPU seconds of its whole process tree, the peak resident memory of its whole process tree sampled every 0.2 s
 (the Python driver plus Spark's JVM and Python workers), and the load average before
 and after.
 
@@ -70,11 +70,17 @@ def interactions(size: str) -> tuple[sp.csr_matrix, Split | None]:
 
 
 class TreeMemory:
-    """Peak resident memory of this process and all its descendants, sampled in a thread."""
+    """Peak resident memory and CPU seconds of this process and all its descendants.
+
+    Sampled in a thread; the CPU figure is each process's user + system time as last
+    seen (a process that ends between samples loses at most 0.2 s). On a machine
+    shared with other work it says what the job cost where the wall time cannot.
+    """
 
     def __init__(self, every: float = 0.2) -> None:
         self.every = every
         self.peak_bytes = 0
+        self.cpu_ticks: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -88,20 +94,29 @@ class TreeMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_bytes = max(self.peak_bytes, tree_rss_bytes(os.getpid()))
+            rss, ticks = tree_usage(os.getpid())
+            self.peak_bytes = max(self.peak_bytes, rss)
+            self.cpu_ticks.update(ticks)
             self._stop.wait(self.every)
 
+    def cpu_seconds(self, before: dict[int, int]) -> float:
+        """CPU seconds spent since ``before`` (a ``tree_usage`` tick map)."""
+        spent = sum(ticks - before.get(pid, 0) for pid, ticks in self.cpu_ticks.items())
+        return spent / os.sysconf("SC_CLK_TCK")
 
-def tree_rss_bytes(root: int) -> int:
-    """Sum of VmRSS over ``root`` and its descendants (from /proc)."""
+
+def tree_usage(root: int) -> tuple[int, dict[int, int]]:
+    """Sum of VmRSS over ``root`` and its descendants, and each one's CPU ticks (/proc)."""
     parents: dict[int, int] = {}
+    cpu: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            parents[int(entry.name)] = int(fields[1])
+            cpu[int(entry.name)] = int(fields[11]) + int(fields[12])  # utime + stime
     tree, frontier = {root}, [root]
     while frontier:
         parent = frontier.pop()
@@ -116,7 +131,7 @@ def tree_rss_bytes(root: int) -> int:
                     total += int(line.split()[1]) * 1024
         except OSError:
             continue
-    return total
+    return total, {pid: cpu[pid] for pid in tree if pid in cpu}
 
 
 def run_one(size: str, trainer: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -132,6 +147,7 @@ def run_one(size: str, trainer: str, args: argparse.Namespace) -> dict[str, Any]
         )
     model = make_model("als", config, n_items=X.shape[1])
     load_before = os.getloadavg()[0]
+    _, ticks_before = tree_usage(os.getpid())
     with TreeMemory() as memory:
         started = time.perf_counter()
         model.fit(X)
@@ -144,6 +160,7 @@ def run_one(size: str, trainer: str, args: argparse.Namespace) -> dict[str, Any]
         "items": X.shape[1],
         "interactions": int(X.nnz),
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(memory.cpu_seconds(ticks_before), 1),
         "peak_mib": round(memory.peak_bytes / MIB),
         "load_before": round(load_before, 1),
         "load_after": round(os.getloadavg()[0], 1),
@@ -157,8 +174,11 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one[0], args.one[1], args)), flush=True)
         return
-    print("| size | trainer | users × items | interactions | fit s | peak MiB | load | NDCG@10 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| size | trainer | users × items | interactions | fit s (wall) | CPU s "
+        "| peak MiB | load | NDCG@10 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         for trainer in args.trainers:
             command = [
@@ -189,7 +209,8 @@ def main() -> None:
             row = json.loads(lines[-1])
             print(
                 f"| {row['size']} | {row['trainer']} | {row['users']:,} × {row['items']:,} "
-                f"| {row['interactions']:,} | {row['seconds']:,.1f} | {row['peak_mib']:,} "
+                f"| {row['interactions']:,} | {row['seconds']:,.1f} | {row['cpu_seconds']:,.1f} "
+                f"| {row['peak_mib']:,} "
                 f"| {row['load_before']} → {row['load_after']} | {row['ndcg'] or '-'} |",
                 flush=True,
             )
