@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # The recommender's sequence model needs PyTorch (requirements-torch.txt); 0 leaves it out.
 WITH_TORCH ?= 1
 TORCH_REQUIREMENTS := $(if $(filter 1,$(WITH_TORCH)),-r requirements-torch.txt,)
+# ALS on Spark MLlib beyond one machine needs pyspark (requirements-spark.txt); 0 leaves it out.
+WITH_SPARK ?= 1
+SPARK_REQUIREMENTS := $(if $(filter 1,$(WITH_SPARK)),-r requirements-spark.txt,)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run serve demo worker beat test test-e2e screenshots lint fmt typecheck imports migrations-check check clean
@@ -21,9 +24,9 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt requirements-torch.txt
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt requirements-torch.txt requirements-spark.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(TORCH_REQUIREMENTS)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(TORCH_REQUIREMENTS) $(SPARK_REQUIREMENTS)
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -23,9 +23,14 @@ from django.utils import timezone
 
 from common.exceptions import ApplicationError
 from common.locks import advisory_lock, advisory_locks_supported
+from recommendations.engine.als import ALS
 from recommendations.engine.evaluation import evaluate, split_temporal
 from recommendations.engine.hybrid import Hybrid
-from recommendations.engine.models import config_with_overrides, production_model
+from recommendations.engine.models import (
+    SPARK_SETTINGS,
+    config_with_overrides,
+    production_model,
+)
 from recommendations.engine.ranking import recommend, top_k_rows
 from recommendations.engine.sasrec import SASRec
 from recommendations.engine.torch_support import TORCH_MISSING
@@ -54,11 +59,19 @@ def engine_config() -> EngineConfig:
     ``RECOMMENDATIONS_SEQUENCE`` is on and torch is installed; its epochs
     are capped by ``RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS`` (early stopping
     usually ends it sooner), which keeps it inside the task's time limit.
+    ``RECOMMENDATIONS_SPARK_*`` say when the ALS member trains on Spark.
     """
     return EngineConfig(
         num_threads=settings.RECOMMENDATIONS_THREADS,
         sequence_up_next=settings.RECOMMENDATIONS_SEQUENCE,
         sequence_max_epochs=settings.RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS,
+        als_spark_master=settings.RECOMMENDATIONS_SPARK_MASTER,
+        als_spark_min_interactions=settings.RECOMMENDATIONS_SPARK_MIN_INTERACTIONS,
+        als_spark_driver_memory=settings.RECOMMENDATIONS_SPARK_DRIVER_MEMORY,
+        als_spark_executor_memory=settings.RECOMMENDATIONS_SPARK_EXECUTOR_MEMORY,
+        als_spark_partitions=settings.RECOMMENDATIONS_SPARK_PARTITIONS,
+        als_spark_bind_address=settings.RECOMMENDATIONS_SPARK_DRIVER_HOST,
+        als_spark_checkpoint_dir=settings.RECOMMENDATIONS_SPARK_CHECKPOINT_DIR,
         seed=0,
     )
 
@@ -275,15 +288,24 @@ def _serve_treatment(experiment_id: int, version: ModelVersion) -> str:
 
 
 def _params(config: EngineConfig) -> dict[str, object]:
-    """What a version records of its configuration (the seed is operational)."""
-    return {k: v for k, v in asdict(config).items() if k != "seed"}
+    """What a version records of its configuration.
+
+    The seed and where ALS trains are operational: a refit of the active
+    version's configuration (the gate) trains where this process is told to,
+    and the trainer a version used is recorded by :func:`_members`.
+    """
+    return {k: v for k, v in asdict(config).items() if k != "seed" and k not in SPARK_SETTINGS}
 
 
 def _members(model) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """What the fitted hybrid blends and what it left out, and why (shown in admin)."""
+    """What the fitted hybrid blends, what it left out and why, and where ALS trained
+    (Spark, or Spark asked for without pyspark): shown in admin."""
+    als = [member for member, _ in model.members if isinstance(member, ALS)]
+    trainer_notes = [member.trainer_note_ for member in als if member.trainer_note_]
     return {
         "members": [member.name for member, _ in model.members],
-        "model_notes": list(model.notes),
+        "model_notes": [*model.notes, *trainer_notes],
+        **({"als_trainer": als[0].trainer_} if als else {}),
     }
 
 

@@ -371,6 +371,19 @@ RECOMMENDATIONS_THREADS = env.int("RECOMMENDATIONS_THREADS", default=2)
 RECOMMENDATIONS_TUNE = env.bool("RECOMMENDATIONS_TUNE", default=True)
 RECOMMENDATIONS_SEQUENCE = env.bool("RECOMMENDATIONS_SEQUENCE", default=True)
 RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS = env.int("RECOMMENDATIONS_SEQUENCE_MAX_EPOCHS", default=30)
+# Training beyond one machine (docs/scaling.md): with a Spark master URL (spark://host:7077,
+# k8s://..., local[2]) and pyspark installed (requirements-spark.txt), the ALS member of a
+# retrain with at least RECOMMENDATIONS_SPARK_MIN_INTERACTIONS interactions trains on Spark
+# MLlib; empty: always single-node. The checkpoint folder must be shared on a cluster.
+RECOMMENDATIONS_SPARK_MASTER = env("RECOMMENDATIONS_SPARK_MASTER", default="")
+RECOMMENDATIONS_SPARK_MIN_INTERACTIONS = env.int(
+    "RECOMMENDATIONS_SPARK_MIN_INTERACTIONS", default=50_000_000
+)
+RECOMMENDATIONS_SPARK_DRIVER_MEMORY = env("RECOMMENDATIONS_SPARK_DRIVER_MEMORY", default="2g")
+RECOMMENDATIONS_SPARK_EXECUTOR_MEMORY = env("RECOMMENDATIONS_SPARK_EXECUTOR_MEMORY", default="4g")
+RECOMMENDATIONS_SPARK_PARTITIONS = env.int("RECOMMENDATIONS_SPARK_PARTITIONS", default=2)
+RECOMMENDATIONS_SPARK_DRIVER_HOST = env("RECOMMENDATIONS_SPARK_DRIVER_HOST", default="127.0.0.1")
+RECOMMENDATIONS_SPARK_CHECKPOINT_DIR = env("RECOMMENDATIONS_SPARK_CHECKPOINT_DIR", default="")
 # A served feed page is reused this long unless the viewer acts (like, hide, follow).
 RECOMMENDATIONS_PAGE_CACHE_SECONDS = env.int("RECOMMENDATIONS_PAGE_CACHE_SECONDS", default=60)
 

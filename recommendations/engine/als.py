@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Self
 
 import numpy as np
@@ -9,7 +10,15 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from recommendations.engine.spark_als import (
+    SPARK_MISSING,
+    SparkOptions,
+    fit_spark_als,
+    pyspark_available,
+)
 from recommendations.engine.types import ScoredItem
+
+logger = logging.getLogger(__name__)
 
 WEIGHTINGS = ("confidence", "bm25")
 
@@ -50,12 +59,21 @@ class ALS:
     every BLAS thread. The library defaults (``regularization=0.01``,
     ``alpha=1``) underfit badly; the defaults here are tuned.
 
+    With ``spark`` naming a master and at least ``spark.min_interactions``
+    interactions, ``fit`` trains on Spark MLlib instead
+    (:mod:`recommendations.engine.spark_als`, the same hyper-parameters
+    mapped onto its ALS), into the same two factor arrays: everything after
+    the fit is unchanged. ``trainer_`` says which trainer ran and
+    ``trainer_note_`` gives operators one line when it was not the default
+    (Spark, or Spark configured but pyspark absent).
+
     Args:
         factors, iterations, regularization, alpha: the ALS hyper-parameters.
         weighting: ``"confidence"`` or ``"bm25"``, see above.
         bm25_k1, bm25_b: BM25 saturation and length normalisation.
         num_threads: implicit's worker threads during ``fit``.
         seed: random state of the factor initialisation.
+        spark: where to train beyond one machine (``None``: never on Spark).
     """
 
     name = "als"
@@ -72,6 +90,7 @@ class ALS:
         bm25_b: float = 0.75,
         num_threads: int = 2,
         seed: int = 0,
+        spark: SparkOptions | None = None,
     ) -> None:
         if weighting not in WEIGHTINGS:
             raise ValueError(f"weighting must be one of {WEIGHTINGS}, got {weighting!r}")
@@ -86,6 +105,9 @@ class ALS:
         self.bm25_b = bm25_b
         self.num_threads = num_threads
         self.seed = seed
+        self.spark = spark
+        self.trainer_ = ""
+        self.trainer_note_ = ""
         self.user_factors_: NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
         self.item_factors_: NDArray[np.float32] = np.zeros((0, factors), dtype=np.float32)
 
@@ -96,6 +118,14 @@ class ALS:
         weights = X.astype(np.float32)
         if self.weighting == "bm25":
             weights = bm25_confidences(weights, self.bm25_k1, self.bm25_b)
+        if self.spark is not None and self.spark.chooses_spark(int(X.nnz)):
+            if pyspark_available():
+                return self._fit_on_spark(weights, self.spark)
+            logger.warning("%s (RECOMMENDATIONS_SPARK_MASTER=%s)", SPARK_MISSING, self.spark.master)
+            self.trainer_note_ = SPARK_MISSING
+        else:
+            self.trainer_note_ = ""
+        self.trainer_ = "implicit"
         with threadpool_limits(limits=1, user_api="blas"):
             model = AlternatingLeastSquares(
                 factors=self.factors,
@@ -108,6 +138,27 @@ class ALS:
             model.fit(weights, show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors, dtype=np.float32)
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float32)
+        return self
+
+    def _fit_on_spark(self, weights: sp.csr_matrix, spark: SparkOptions) -> Self:
+        result = fit_spark_als(
+            weights,
+            factors=self.factors,
+            iterations=self.iterations,
+            regularization=self.regularization,
+            alpha=self.alpha,
+            seed=self.seed,
+            options=spark,
+        )
+        self.user_factors_ = result.user_factors
+        self.item_factors_ = result.item_factors
+        self.trainer_ = f"spark {spark.master}"
+        self.trainer_note_ = (
+            f"ALS trained on Spark ({spark.master}) in {result.seconds:,.0f} s: "
+            f"{weights.nnz:,} interactions, at least the {spark.min_interactions:,} "
+            f"of RECOMMENDATIONS_SPARK_MIN_INTERACTIONS."
+        )
+        logger.info("%s", self.trainer_note_)
         return self
 
     def fold_in_items(self, columns: sp.csr_matrix) -> NDArray[np.float32]:

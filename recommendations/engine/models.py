@@ -16,6 +16,7 @@ from recommendations.engine.popularity import Popularity
 from recommendations.engine.sasrec import SASRec
 from recommendations.engine.sequences import MarkovChain
 from recommendations.engine.session import SessionKNN
+from recommendations.engine.spark_als import SparkOptions
 from recommendations.engine.torch_support import TORCH_MISSING, torch_available
 from recommendations.engine.types import EngineConfig, ItemContent
 
@@ -179,10 +180,29 @@ def sequence_model(config: EngineConfig) -> SASRec:
     )
 
 
+# Where the ALS member trains: operational, and a URL an experiment must not point elsewhere.
+SPARK_SETTINGS = frozenset(
+    {
+        "als_spark_master",
+        "als_spark_min_interactions",
+        "als_spark_driver_memory",
+        "als_spark_executor_memory",
+        "als_spark_partitions",
+        "als_spark_bind_address",
+        "als_spark_checkpoint_dir",
+    }
+)
 # Operational settings, not model variants: an experiment cannot change them.
 # The dense budget protects the worker's memory, so an experiment cannot raise it.
 _NOT_OVERRIDABLE = frozenset(
-    {"num_threads", "sequence_threads", "seed", "dense_memory_budget_mib", "dense_memory_factor"}
+    {
+        "num_threads",
+        "sequence_threads",
+        "seed",
+        "dense_memory_budget_mib",
+        "dense_memory_factor",
+        *SPARK_SETTINGS,
+    }
 )
 # No setting needs more (neighbours, factors, lambda, the EASE item cap); comparing
 # first also keeps a 400-digit integer away from float conversion.
@@ -256,6 +276,22 @@ def _als(config: EngineConfig) -> ALS:
         bm25_b=config.als_bm25_b,
         num_threads=config.num_threads,
         seed=config.seed,
+        spark=spark_options(config),
+    )
+
+
+def spark_options(config: EngineConfig) -> SparkOptions | None:
+    """Where the ALS member trains beyond one machine (``None``: no master set)."""
+    if not config.als_spark_master:
+        return None
+    return SparkOptions(
+        master=config.als_spark_master,
+        min_interactions=config.als_spark_min_interactions,
+        driver_memory=config.als_spark_driver_memory,
+        executor_memory=config.als_spark_executor_memory,
+        shuffle_partitions=config.als_spark_partitions,
+        bind_address=config.als_spark_bind_address,
+        checkpoint_dir=config.als_spark_checkpoint_dir,
     )
 
 

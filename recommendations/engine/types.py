@@ -130,6 +130,16 @@ class EngineConfig:
     als_weighting: str = "bm25"
     als_bm25_k1: float = 1.2
     als_bm25_b: float = 0.75
+    # Training beyond one machine (engine.spark_als): with a Spark master URL, an ALS
+    # fit of at least als_spark_min_interactions interactions runs on Spark MLlib.
+    # Empty master: always single-node. Operational, like num_threads (not overridable).
+    als_spark_master: str = ""
+    als_spark_min_interactions: int = 50_000_000
+    als_spark_driver_memory: str = "2g"
+    als_spark_executor_memory: str = "4g"
+    als_spark_partitions: int = 2
+    als_spark_bind_address: str = "127.0.0.1"
+    als_spark_checkpoint_dir: str = ""
     content_neighbours: int = 50
     session_tau: float = 1080.0
     session_neighbours: int = 200

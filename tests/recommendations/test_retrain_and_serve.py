@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import sys
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from courses.models import Enrollment, ShortVideo, WatchState
 from demo import seed
 from recommendations import services
 from recommendations.engine.models import DENSE_DROPPED_PREFIX
+from recommendations.engine.spark_als import SPARK_MISSING
 from recommendations.models import ItemNeighbours, ModelVersion, UserRecommendation
 from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user
 from tests.factories import UserFactory
@@ -282,6 +284,24 @@ def test_a_version_within_the_budget_keeps_ease(platform) -> None:
     version = services.recommender_retrain()
     assert "ease" in version.params["members"]
     assert version.params["model_notes"] == []
+
+
+def test_spark_asked_for_without_pyspark_trains_single_node_and_admin_says_so(
+    platform, admin_client, monkeypatch, settings
+) -> None:
+    # given a Spark master and a threshold this catalogue passes, and pyspark not installed
+    settings.RECOMMENDATIONS_SPARK_MASTER = "spark://trainer.internal:7077"
+    settings.RECOMMENDATIONS_SPARK_MIN_INTERACTIONS = 1
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    # when
+    version = services.recommender_retrain()
+    # then the version is published from single-node ALS, and the admin shows why
+    assert version.status == ModelVersion.Status.ACTIVE
+    assert version.params["als_trainer"] == "implicit"
+    assert SPARK_MISSING in version.params["model_notes"]
+    assert not any(name.startswith("als_spark_") for name in version.params)  # operational
+    html = admin_client.get("/admin/recommendations/modelversion/").content.decode()
+    assert SPARK_MISSING in html
 
 
 def test_rec_evaluate_prints_every_algorithm_on_platform_data(platform, capsys) -> None:
