@@ -171,6 +171,7 @@ def sequence_model(config: EngineConfig) -> SASRec:
         batch_size=config.sequence_batch_size,
         max_epochs=config.sequence_max_epochs,
         patience=config.sequence_patience,
+        position_budget=config.sequence_position_budget,
         validation_users=config.sequence_validation_users,
         negatives=config.sequence_negatives,
         full_softmax_items=config.sequence_full_softmax_items,
@@ -181,8 +182,17 @@ def sequence_model(config: EngineConfig) -> SASRec:
 
 # Operational settings, not model variants: an experiment cannot change them.
 # The dense budget protects the worker's memory, so an experiment cannot raise it.
+# The sequence model's position budget bounds the retrain's time, as the dense
+# budget bounds its memory.
 _NOT_OVERRIDABLE = frozenset(
-    {"num_threads", "sequence_threads", "seed", "dense_memory_budget_mib", "dense_memory_factor"}
+    {
+        "num_threads",
+        "sequence_threads",
+        "seed",
+        "dense_memory_budget_mib",
+        "dense_memory_factor",
+        "sequence_position_budget",
+    }
 )
 # No setting needs more (neighbours, factors, lambda, the EASE item cap); comparing
 # first also keeps a 400-digit integer away from float conversion.

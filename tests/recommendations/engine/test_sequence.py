@@ -172,3 +172,18 @@ def test_a_history_scores_the_same_whatever_else_is_in_its_batch(fitted: SASRec)
     batched = fitted.score_sequences([short, long])[0]
     # then left padding and positions counted from the end make the width irrelevant
     np.testing.assert_allclose(alone, batched, rtol=1e-5, atol=1e-5)
+
+
+def test_position_budget_bounds_the_epochs_by_the_data_size(next_item_split) -> None:
+    # given a budget of three passes over this training data, patience out of reach
+    positions = next_item_split.train.nnz
+    model = small_sasrec(position_budget=3 * positions, max_epochs=30, patience=30)
+    # when
+    model.fit(next_item_split.train, next_item_split.train_times)
+    # then it stops after three epochs, says why, and keeps the best of them
+    assert model.log_ is not None
+    assert model.log_.epochs == 3
+    assert "position budget" in model.log_.status
+    assert 1 <= model.log_.best_epoch <= 3
+    # and the same budget leaves ten times less data unbounded by it
+    assert model.epochs_allowed(positions // 10) == 30
