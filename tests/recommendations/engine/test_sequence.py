@@ -187,3 +187,21 @@ def test_position_budget_bounds_the_epochs_by_the_data_size(next_item_split) -> 
     assert 1 <= model.log_.best_epoch <= 3
     # and the same budget leaves ten times less data unbounded by it
     assert model.epochs_allowed(positions // 10) == 30
+
+
+def test_a_budget_past_the_best_epoch_keeps_the_same_model(fitted: SASRec, next_item_split) -> None:
+    # given the shared model's run: best epoch b, stopped by patience at b + 3
+    assert fitted.log_ is not None
+    best = fitted.log_.best_epoch
+    # when the same fit is capped at b + 1 epochs by the position budget
+    capped = small_sasrec(position_budget=(best + 1) * next_item_split.train.nnz)
+    capped.fit(next_item_split.train, next_item_split.train_times)
+    # then it runs fewer epochs and keeps the same weights: a cap is not a different model
+    assert capped.log_ is not None
+    assert capped.log_.epochs == best + 1 < fitted.log_.epochs
+    assert capped.log_.best_epoch == best
+    users = np.arange(20)
+    np.testing.assert_array_equal(
+        capped.score_users(next_item_split.train, users),
+        fitted.score_users(next_item_split.train, users),
+    )
