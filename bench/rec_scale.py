@@ -109,7 +109,10 @@ def build_model(args: argparse.Namespace) -> Any:
     )
     if args.sequence_epochs:
         config = dataclasses.replace(
-            config, sequence_max_epochs=args.sequence_epochs, sequence_patience=args.sequence_epochs
+            config,
+            sequence_max_epochs=args.sequence_epochs,
+            sequence_patience=args.sequence_epochs,
+            sequence_position_budget=args.sequence_epochs * args.interactions,
         )
     model = production_model(config, n_items=args.items)
     members = ", ".join(member.name for member, _ in model.members)

@@ -172,6 +172,7 @@ def sequence_model(config: EngineConfig) -> SASRec:
         batch_size=config.sequence_batch_size,
         max_epochs=config.sequence_max_epochs,
         patience=config.sequence_patience,
+        position_budget=config.sequence_position_budget,
         validation_users=config.sequence_validation_users,
         negatives=config.sequence_negatives,
         full_softmax_items=config.sequence_full_softmax_items,
@@ -194,6 +195,8 @@ SPARK_SETTINGS = frozenset(
 )
 # Operational settings, not model variants: an experiment cannot change them.
 # The dense budget protects the worker's memory, so an experiment cannot raise it.
+# The sequence model's position budget bounds the retrain's time, as the dense
+# budget bounds its memory.
 _NOT_OVERRIDABLE = frozenset(
     {
         "num_threads",
@@ -201,6 +204,7 @@ _NOT_OVERRIDABLE = frozenset(
         "seed",
         "dense_memory_budget_mib",
         "dense_memory_factor",
+        "sequence_position_budget",
         *SPARK_SETTINGS,
     }
 )

@@ -84,6 +84,13 @@ class SASRec:
         learning_rate, weight_decay: AdamW settings.
         batch_size: windows per step.
         max_epochs, patience: the early-stopping bounds.
+        position_budget: training positions over all epochs; a fit runs at
+            most ``position_budget // positions`` epochs (at least one), so
+            its cost stays bounded as the data grows: at the default 10
+            million, 10 epochs at a million interactions and no bound below
+            100,000 (where ``max_epochs`` binds first). Deterministic, unlike
+            a wall-clock budget, which would make the weights depend on the
+            machine's load.
         validation_users: cap on viewers held out for early stopping.
         full_softmax_items, negatives: see above.
         num_threads: torch intra-op threads (bounded: a worker shares its cores).
@@ -105,6 +112,7 @@ class SASRec:
         batch_size: int = 128,
         max_epochs: int = 100,
         patience: int = 5,
+        position_budget: int = 10_000_000,
         validation_users: int = 1000,
         full_softmax_items: int = 5000,
         negatives: int = 1024,
@@ -113,6 +121,8 @@ class SASRec:
     ) -> None:
         if max_length < 2 or dim < 1 or blocks < 1 or heads < 1 or max_epochs < 1:
             raise ValueError("SASRec needs max_length >= 2 and positive sizes and epochs")
+        if position_budget < 1:
+            raise ValueError(f"position_budget must be positive, got {position_budget}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.dim, self.blocks, self.heads = dim, blocks, heads
@@ -121,6 +131,7 @@ class SASRec:
         self.learning_rate, self.weight_decay = learning_rate, weight_decay
         self.batch_size = batch_size
         self.max_epochs, self.patience = max_epochs, patience
+        self.position_budget = position_budget
         self.validation_users = validation_users
         self.full_softmax_items, self.negatives = full_softmax_items, negatives
         self.num_threads = num_threads
@@ -198,7 +209,8 @@ class SASRec:
         best_ndcg, best_epoch, best_state = -1.0, 0, None
         ndcgs: list[float] = []
         losses: list[float] = []
-        for epoch in range(1, self.max_epochs + 1):
+        epochs = self.epochs_allowed(train_items.size)
+        for epoch in range(1, epochs + 1):
             if has_ties and epoch > 1:
                 order = np.lexsort((rng.random(train_items.size), train_times, train_rows))
                 windows = _windows(
@@ -219,6 +231,8 @@ class SASRec:
             net.load_state_dict(best_state)
         net.eval()
         status = f"trained {len(losses)} epochs, kept epoch {best_epoch}"
+        if epochs < self.max_epochs and len(losses) == epochs:
+            status += f" (position budget: at most {epochs} epochs)"
         if ndcgs:
             status += f" (validation NDCG@10 {best_ndcg:.4f} on {held_users.size} viewers)"
         self.log_ = TrainingLog(
@@ -230,6 +244,10 @@ class SASRec:
             seconds=time.perf_counter() - started,
             status=status,
         )
+
+    def epochs_allowed(self, positions: int) -> int:
+        """Epochs a fit over ``positions`` training entries may run (see ``position_budget``)."""
+        return max(1, min(self.max_epochs, self.position_budget // max(positions, 1)))
 
     def _hold_out(self, rng: np.random.Generator) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Choose up to ``validation_users`` viewers (3+ items); return them and their latest entry."""

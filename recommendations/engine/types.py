@@ -154,6 +154,9 @@ class EngineConfig:
     sequence_batch_size: int = 128
     sequence_max_epochs: int = 100
     sequence_patience: int = 5
+    # Training positions over all epochs (SASRec.position_budget): 10 epochs at
+    # the 1M-interaction retrain, no bound on MovieLens-100K (docs/recommender.md 9.6).
+    sequence_position_budget: int = 10_000_000
     sequence_validation_users: int = 1000
     sequence_negatives: int = 1024
     sequence_full_softmax_items: int = 5000

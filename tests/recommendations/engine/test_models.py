@@ -361,3 +361,6 @@ def test_overrides_reach_the_sequence_settings() -> None:
         )
     with pytest.raises(ValueError, match="Unknown engine setting 'sequence_threads'"):
         config_with_overrides(EngineConfig(), {"sequence_threads": 2})
+    # the position budget bounds the retrain's time, like the dense budget its memory
+    with pytest.raises(ValueError, match="Unknown engine setting 'sequence_position_budget'"):
+        config_with_overrides(EngineConfig(), {"sequence_position_budget": 10})

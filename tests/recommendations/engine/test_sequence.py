@@ -172,3 +172,36 @@ def test_a_history_scores_the_same_whatever_else_is_in_its_batch(fitted: SASRec)
     batched = fitted.score_sequences([short, long])[0]
     # then left padding and positions counted from the end make the width irrelevant
     np.testing.assert_allclose(alone, batched, rtol=1e-5, atol=1e-5)
+
+
+def test_position_budget_bounds_the_epochs_by_the_data_size(next_item_split) -> None:
+    # given a budget of three passes over this training data, patience out of reach
+    positions = next_item_split.train.nnz
+    model = small_sasrec(position_budget=3 * positions, max_epochs=30, patience=30)
+    # when
+    model.fit(next_item_split.train, next_item_split.train_times)
+    # then it stops after three epochs, says why, and keeps the best of them
+    assert model.log_ is not None
+    assert model.log_.epochs == 3
+    assert "position budget" in model.log_.status
+    assert 1 <= model.log_.best_epoch <= 3
+    # and the same budget leaves ten times less data unbounded by it
+    assert model.epochs_allowed(positions // 10) == 30
+
+
+def test_a_budget_past_the_best_epoch_keeps_the_same_model(fitted: SASRec, next_item_split) -> None:
+    # given the shared model's run: best epoch b, stopped by patience at b + 3
+    assert fitted.log_ is not None
+    best = fitted.log_.best_epoch
+    # when the same fit is capped at b + 1 epochs by the position budget
+    capped = small_sasrec(position_budget=(best + 1) * next_item_split.train.nnz)
+    capped.fit(next_item_split.train, next_item_split.train_times)
+    # then it runs fewer epochs and keeps the same weights: a cap is not a different model
+    assert capped.log_ is not None
+    assert capped.log_.epochs == best + 1 < fitted.log_.epochs
+    assert capped.log_.best_epoch == best
+    users = np.arange(20)
+    np.testing.assert_array_equal(
+        capped.score_users(next_item_split.train, users),
+        fitted.score_users(next_item_split.train, users),
+    )
