@@ -12,22 +12,19 @@ from accounts.models import User
 from common.exceptions import ApplicationError
 from courses.engagement import not_interested_mark
 from courses.models import Enrollment, ShortVideo, WatchState
-from demo import seed
 from recommendations import services
 from recommendations.engine.models import DENSE_DROPPED_PREFIX
 from recommendations.models import ItemNeighbours, ModelVersion, UserRecommendation
 from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
-
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
+# On one worker, so the module's demo world is seeded once (conftest.py, ``seeded_demo``).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-retrain-and-serve")]
 
 
 @pytest.fixture
-def platform(monkeypatch) -> None:
-    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)  # rows matter here, not pixels
-    call_command("seed_demo", *SMALL)
+def platform(seeded_demo) -> None:
+    """The module's seeded demo world (tests/recommendations/conftest.py)."""
 
 
 def _active_viewer() -> User:
