@@ -7,8 +7,8 @@ tests) nests inside as a savepoint, so whatever a test writes, retrains included
 is gone before the next test starts from the same seeded rows.
 """
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 from django.core.management import call_command
@@ -16,22 +16,34 @@ from django.db import transaction
 
 from demo import seed
 
+T = TypeVar("T")
+
 SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
+
+
+def rows_kept_for_the_scope(django_db_blocker: Any, make: Callable[[], T]) -> Iterator[T]:
+    """Run ``make`` in a transaction that stays open while the fixture's scope lasts, yield what
+    it made, then roll it back. Tests (and narrower fixtures like this one) nest inside it."""
+    rows = transaction.atomic()
+    with django_db_blocker.unblock():
+        rows.__enter__()
+        try:
+            made = make()
+        except BaseException as error:
+            rows.__exit__(type(error), error, error.__traceback__)
+            raise
+    yield made
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        rows.__exit__(None, None, None)
+
+
+def _seed() -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(seed, "DISTINCT_CLIPS", 3)  # rows matter here, not pixels
+        call_command("seed_demo", *SMALL)
 
 
 @pytest.fixture(scope="module")
 def seeded_demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    module_rows = transaction.atomic()
-    with django_db_blocker.unblock():
-        module_rows.__enter__()
-        try:
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(seed, "DISTINCT_CLIPS", 3)  # rows matter here, not pixels
-                call_command("seed_demo", *SMALL)
-        except BaseException as error:
-            module_rows.__exit__(type(error), error, error.__traceback__)
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        module_rows.__exit__(None, None, None)
+    yield from rows_kept_for_the_scope(django_db_blocker, _seed)
