@@ -236,8 +236,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 # Minutes-long process tests (a production stack, `make run`, real workers), the
-# longest first: xdist hands out work in collection order, so the rest of the suite then
-# runs beside them instead of waiting behind them at the end.
+# longest first: xdist hands out work in collection order (pyproject.toml turns off its
+# reordering of groups by size), so the rest of the suite then runs beside them instead of
+# waiting behind them at the end.
 SLOW_FIRST = (
     "tests/deploy/test_production.py",
     "tests/deploy/test_two_nodes.py",

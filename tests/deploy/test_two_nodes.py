@@ -29,7 +29,10 @@ from tests.media_store import S3Server
 from .servers import free_port, nginx_running, rabbitmq_vhost, redis_server, wait_for_port
 from .stack import Stack, fresh_database
 
-pytestmark = [pytest.mark.services, pytest.mark.xdist_group("production")]
+# Not in test_production.py's xdist group: this stack is its own (database, Redis, vhost, ports,
+# folders), and pinned to the production group's worker it made that worker the suite's critical
+# path (about 3.5 minutes at idle); on the other worker it runs beside the production stack.
+pytestmark = pytest.mark.services
 
 NODES = ("a", "b")
 

@@ -6,14 +6,12 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
 from analytics.models import Event, Subject
 from common.exceptions import ApplicationError
-from demo import seed
 from recommendations import insights, services
 from recommendations.experiment_admin import ExperimentForm
 from recommendations.experiments import (
@@ -31,16 +29,15 @@ from recommendations.experiments import (
 from recommendations.models import Experiment, ModelVersion, UserRecommendation
 from recommendations.serving import recommend_for_user
 
-pytestmark = pytest.mark.django_db
+# On one worker, so the module's demo world is seeded once (conftest.py, ``seeded_demo``).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-experiments")]
 
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
 ALS_ONLY = {"hybrid_weights": {"ease": 0.0, "als": 1.0, "session": 0.0}}
 
 
 @pytest.fixture
-def platform(monkeypatch) -> None:
-    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)
-    call_command("seed_demo", *SMALL)
+def platform(seeded_demo) -> None:
+    """The module's seeded demo world (tests/recommendations/conftest.py)."""
     cache.clear()
 
 

@@ -4,29 +4,25 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from analytics.models import Event
 from courses.models import NotInterested, ShortVideo, WatchState
-from demo import seed
 from recommendations import services
 from recommendations.models import UserRecommendation
 from recommendations.serving import recommend_for_user
 
-pytestmark = pytest.mark.django_db
-
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
+# On one worker, so the module's demo world is seeded once (conftest.py, ``seeded_demo``).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-exploration-serving")]
 
 
 @pytest.fixture
-def platform(monkeypatch, settings) -> None:
+def platform(seeded_demo, settings) -> None:
+    """The module's seeded demo world (tests/recommendations/conftest.py)."""
     settings.RECOMMENDATIONS_SEQUENCE = False  # not what these tests are about
     settings.RECOMMENDATIONS_TOP_N = 12  # leaves videos outside the lists to explore
-    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)
-    call_command("seed_demo", *SMALL)
 
 
 def _viewer_and_fresh(count: int) -> tuple[User, list[int]]:

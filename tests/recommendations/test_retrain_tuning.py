@@ -1,23 +1,19 @@
 """Honest tuning at retrain: weights chosen on a temporal carve, a like-with-like gate."""
 
 import pytest
-from django.core.management import call_command
 
-from demo import seed
 from recommendations import services
 from recommendations.engine.tuning import RETRAIN_BLEND_GRID
 from recommendations.models import ModelVersion
 
-pytestmark = pytest.mark.django_db
-
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
+# On one worker, so the module's demo world is seeded once (conftest.py, ``seeded_demo``).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-retrain-tuning")]
 
 
 @pytest.fixture
-def platform(monkeypatch, settings) -> None:
+def platform(seeded_demo, settings) -> None:
+    """The module's seeded demo world (tests/recommendations/conftest.py)."""
     settings.RECOMMENDATIONS_SEQUENCE = False  # not what these tests are about
-    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)
-    call_command("seed_demo", *SMALL)
 
 
 def test_retrain_chooses_blend_weights_on_a_temporal_carve_and_admin_shows_them(

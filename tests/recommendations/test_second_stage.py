@@ -9,24 +9,21 @@ from django.utils import timezone
 
 from analytics.models import Event, Subject
 from courses.models import ShortVideo
-from demo import seed
 from recommendations import services
 from recommendations.experiments import experiment_start
 from recommendations.models import Experiment, ModelVersion, UserRecommendation
 from recommendations.selectors import logged_impressions
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
-
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
+# On one worker, so the module's demo world is seeded once (conftest.py, ``seeded_demo``).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-second-stage")]
 
 
 @pytest.fixture
-def platform(monkeypatch, settings) -> None:
+def platform(seeded_demo, settings) -> None:
+    """The module's seeded demo world (tests/recommendations/conftest.py)."""
     settings.RECOMMENDATIONS_SEQUENCE = False
     settings.RECOMMENDATIONS_TUNE = False
-    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)
-    call_command("seed_demo", *SMALL)
 
 
 def test_logged_impressions_carry_clicks_watch_time_and_unclicked_negatives(platform) -> None:

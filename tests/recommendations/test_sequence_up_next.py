@@ -4,26 +4,22 @@ import sys
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from demo import seed
 from recommendations import services
 from recommendations.engine.torch_support import TORCH_MISSING
 from recommendations.models import ItemNeighbours, ModelVersion, UpNext
 
-pytestmark = pytest.mark.django_db
-
-SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
+# On one worker, so the module's demo world is seeded once (conftest.py, ``seeded_demo``).
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-sequence-up-next")]
 
 
 @pytest.fixture
-def platform(monkeypatch) -> None:
-    monkeypatch.setattr(seed, "DISTINCT_CLIPS", 3)  # rows matter here, not pixels
-    call_command("seed_demo", *SMALL)
+def platform(seeded_demo) -> None:
+    """The module's seeded demo world (tests/recommendations/conftest.py)."""
 
 
 def _keys(body: dict) -> list[str]:
