@@ -105,8 +105,8 @@ class SparkOptions:
 
     master: str = ""
     min_interactions: int = 50_000_000
-    driver_memory: str = "1g"
-    executor_memory: str = "2g"
+    driver_memory: str = "2g"
+    executor_memory: str = "4g"
     shuffle_partitions: int = 2
     bind_address: str = "127.0.0.1"
     checkpoint_dir: str = ""

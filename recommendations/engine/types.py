@@ -14,6 +14,11 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from .spark_als import SparkOptions
+
+# The Spark trainer's defaults are its own (engine.spark_als); the config repeats none.
+_SPARK = SparkOptions()
+
 
 @dataclass(frozen=True)
 class InteractionMatrix:
@@ -133,13 +138,13 @@ class EngineConfig:
     # Training beyond one machine (engine.spark_als): with a Spark master URL, an ALS
     # fit of at least als_spark_min_interactions interactions runs on Spark MLlib.
     # Empty master: always single-node. Operational, like num_threads (not overridable).
-    als_spark_master: str = ""
-    als_spark_min_interactions: int = 50_000_000
-    als_spark_driver_memory: str = "2g"
-    als_spark_executor_memory: str = "4g"
-    als_spark_partitions: int = 2
-    als_spark_bind_address: str = "127.0.0.1"
-    als_spark_checkpoint_dir: str = ""
+    als_spark_master: str = _SPARK.master
+    als_spark_min_interactions: int = _SPARK.min_interactions
+    als_spark_driver_memory: str = _SPARK.driver_memory
+    als_spark_executor_memory: str = _SPARK.executor_memory
+    als_spark_partitions: int = _SPARK.shuffle_partitions
+    als_spark_bind_address: str = _SPARK.bind_address
+    als_spark_checkpoint_dir: str = _SPARK.checkpoint_dir
     content_neighbours: int = 50
     session_tau: float = 1080.0
     session_neighbours: int = 200
