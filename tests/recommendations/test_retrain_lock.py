@@ -53,6 +53,9 @@ def test_the_lock_is_released_after_a_run_even_when_it_fails(postgres, monkeypat
         services.recommender_retrain()
     other = _hold_retrain_lock_elsewhere()  # would fail if this session still held it
     other.close()
+    # closing only sends the goodbye: the lock is free once that backend has exited,
+    # and the next test takes it at once
+    assert wait_until(_lock_is_free, timeout=10)
 
 
 def test_under_the_lock_every_run_left_in_training_is_abandoned_at_once(postgres) -> None:
