@@ -183,15 +183,7 @@ def sequence_model(config: EngineConfig) -> SASRec:
 
 # Where the ALS member trains: operational, and a URL an experiment must not point elsewhere.
 SPARK_SETTINGS = frozenset(
-    {
-        "als_spark_master",
-        "als_spark_min_interactions",
-        "als_spark_driver_memory",
-        "als_spark_executor_memory",
-        "als_spark_partitions",
-        "als_spark_bind_address",
-        "als_spark_checkpoint_dir",
-    }
+    f.name for f in dataclasses.fields(EngineConfig) if f.name.startswith("als_spark_")
 )
 # Operational settings, not model variants: an experiment cannot change them.
 # The dense budget protects the worker's memory, so an experiment cannot raise it.

@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -214,40 +214,29 @@ def fit_spark_als(
     factors do.
     """
     started = time.perf_counter()
-    if session is None:
-        with spark_session(options) as own:
-            return fit_spark_als(
-                weights,
-                factors=factors,
-                iterations=iterations,
-                regularization=regularization,
-                alpha=alpha,
-                seed=seed,
-                options=options,
-                session=own,
-            )
-    from pyspark.ml.recommendation import ALS as SparkALSEstimator
+    with spark_session(options) if session is None else nullcontext(session) as active:
+        from pyspark.ml.recommendation import ALS as SparkALSEstimator
 
-    coo, reg_param = count_balanced(weights, regularization)
-    frame = _interactions_frame(session, coo, options.shuffle_partitions)
-    estimator = SparkALSEstimator(
-        rank=factors,
-        maxIter=iterations,
-        regParam=reg_param,
-        alpha=alpha,
-        implicitPrefs=True,
-        nonnegative=False,
-        numUserBlocks=options.shuffle_partitions,
-        numItemBlocks=options.shuffle_partitions,
-        userCol="user",
-        itemCol="item",
-        ratingCol="weight",
-        seed=seed,
-        coldStartStrategy="nan",
-    )
-    model = estimator.fit(frame)
-    user_factors = _collect_factors(model.userFactors, weights.shape[0], factors)
-    item_factors = _collect_factors(model.itemFactors, weights.shape[1], factors)
+        coo, reg_param = count_balanced(weights, regularization)
+        frame = _interactions_frame(active, coo, options.shuffle_partitions)
+        estimator = SparkALSEstimator(
+            rank=factors,
+            maxIter=iterations,
+            regParam=reg_param,
+            alpha=alpha,
+            implicitPrefs=True,
+            nonnegative=False,
+            numUserBlocks=options.shuffle_partitions,
+            numItemBlocks=options.shuffle_partitions,
+            userCol="user",
+            itemCol="item",
+            ratingCol="weight",
+            seed=seed,
+            coldStartStrategy="nan",
+        )
+        model = estimator.fit(frame)
+        user_factors = _collect_factors(model.userFactors, weights.shape[0], factors)
+        item_factors = _collect_factors(model.itemFactors, weights.shape[1], factors)
     return SparkFit(
         user_factors=user_factors,
         item_factors=item_factors,
