@@ -17,7 +17,6 @@ from common.tasks import task_send_or_leave_to_sweeper
 from . import rollups
 from .context import context_current
 from .models import DirtyDay, Event, EventKey, Subject, new_subject_key
-from .owners import OwnerLookup as OwnerLookup  # registered by the apps that own the rows
 from .owners import owner_lookup_register as owner_lookup_register
 from .owners import owners_of, video_durations_of
 from .owners import video_duration_lookup_register as video_duration_lookup_register

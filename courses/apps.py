@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,35 +10,31 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
+        from django.db.models import F
+
         from analytics.services import (
-            OwnerLookup,
             owner_lookup_register,
             satisfaction_source_register,
             video_duration_lookup_register,
         )
+        from common.lookups import AnyOf
 
         from .models import Course, ShortVideo
         from .satisfaction import satisfaction_counts_between
 
-        def creators(model: type[Course] | type[ShortVideo]) -> OwnerLookup:
+        def column_of(
+            model: type[Course] | type[ShortVideo], column: str
+        ) -> Callable[[set[int]], dict[int, Any]]:
+            # ingestion asks about a whole batch's ids at once: one array parameter
             return lambda ids: dict(
-                model.objects.filter(pk__in=ids).values_list("pk", "creator_id")
+                model.objects.filter(AnyOf(F("pk"), ids)).values_list("pk", column)
             )
 
-        def categories(model: type[Course] | type[ShortVideo]) -> OwnerLookup:
-            return lambda ids: dict(
-                model.objects.filter(pk__in=ids).values_list("pk", "category_id")
-            )
-
-        owner_lookup_register("video", creators(ShortVideo))
-        owner_lookup_register("course", creators(Course))
+        owner_lookup_register("video", column_of(ShortVideo, "creator_id"))
+        owner_lookup_register("course", column_of(Course, "creator_id"))
         # the analytics breakdown by category (analytics.rollups.breakdowns)
-        owner_lookup_register("video_category", categories(ShortVideo))
-        owner_lookup_register("course_category", categories(Course))
-        video_duration_lookup_register(
-            lambda ids: dict(
-                ShortVideo.objects.filter(pk__in=ids).values_list("pk", "duration_seconds")
-            )
-        )
+        owner_lookup_register("video_category", column_of(ShortVideo, "category_id"))
+        owner_lookup_register("course_category", column_of(Course, "category_id"))
+        video_duration_lookup_register(column_of(ShortVideo, "duration_seconds"))
         # ratings and surveys per course and day (analytics.rollups.satisfaction)
         satisfaction_source_register(satisfaction_counts_between)
