@@ -27,7 +27,7 @@ from .event_firsts import _subject_event_first
 from .funnel import funnel_entry_day
 from .platform import _daily_metric, _recommender_daily, _subject_day, _subject_type_day
 from .satisfaction import _satisfaction_daily
-from .sql import _lock_day
+from .sql import _lock_day, _statistics_refresh
 
 
 @dataclass
@@ -102,7 +102,9 @@ def rollup_days(*, days: list[date], now: datetime) -> list[date]:
         return []
     knock = Knock()
     for day in days:
+        _statistics_refresh()
         rollup_day(day=day, now=now, knock=knock)
+    _statistics_refresh()
     _follow(days, knock, today)
     for day in days_between(days[0] - timedelta(days=FUNNEL_WINDOW_DAYS), days[-1]):
         if any(0 <= (d - day).days <= FUNNEL_WINDOW_DAYS for d in days):

@@ -42,6 +42,36 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
+# Autovacuum's rule for a table's statistics (10 % of it changed), applied before each day
+# rather than at autovacuum's next round: a backfill, or a fresh database's first big day,
+# otherwise plans its joins on "empty" statistics (a 14 s nested loop where a hash join
+# takes milliseconds; docs/decisions.md §Statistics before each day). Below 10,000 changed
+# rows any plan is quick, and the demo's and the tests' small days skip the ANALYZE.
+STALE_ROWS, STALE_SHARE = 10_000, 0.1
+
+
+def _statistics_refresh() -> list[str]:
+    """ANALYZE each analytics table that changed past autovacuum's threshold; their names.
+
+    PostgreSQL only. Call it between days, outside a day's transaction, so
+    the table lock ANALYZE takes is released at once.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    stale = [
+        table
+        for (table,) in _fetch(
+            """SELECT relid::regclass::text FROM pg_stat_user_tables
+            WHERE relname LIKE %s AND n_mod_since_analyze > GREATEST(%s, %s * n_live_tup)
+            ORDER BY 1""",
+            ["analytics\\_%", STALE_ROWS, STALE_SHARE],
+        )
+    ]
+    for table in stale:
+        _run(f"ANALYZE {table}", [])
+    return stale
+
+
 def _in(values: Sequence[str]) -> str:
     return ", ".join(["%s"] * len(values))
 
