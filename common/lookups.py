@@ -14,6 +14,8 @@ from django.db.models import Lookup
 
 
 class AnyOf(Lookup):
+    """The column's value is one of ``rhs`` (integers): ``= ANY`` of one array, or a JSON array."""
+
     lookup_name = "any_of"
     prepare_rhs = False  # a collection of ids, not one value of the column
 
