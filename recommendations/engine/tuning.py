@@ -149,6 +149,7 @@ def tune_config(
     blend_carve: str = "temporal",
     validation_share: float = 0.2,
     folds: int = 10,
+    member_folds: int | None = None,
     k: int = 10,
     seed: int = 0,
 ) -> TuningResult:
@@ -165,13 +166,20 @@ def tune_config(
             ``cold_items`` is never tuned (a product requirement).
         member_carve, blend_carve: one of :data:`CARVES`.
         validation_share, folds: carve sizes.
+        member_folds: score each member candidate on only the first this
+            many splits of ``member_carve`` (``None``: every split). With
+            ``"kfold"`` for both carves, members and weights then share one
+            cross-validation, members averaged over fewer folds to save fits.
         k: the NDCG cut-off.
         seed: the carves' seed.
     """
     started = time.perf_counter()
-    member_splits = carve(
+    carved = carve(
         X, timestamps, member_carve, validation_share=validation_share, folds=folds, seed=seed
     )
+    if member_folds is not None and member_folds < 1:
+        raise ValueError(f"member_folds must be at least 1, got {member_folds}")
+    member_splits = carved[:member_folds]
     n_items = X.shape[1]
     trials: list[Trial] = []
     config = base
@@ -193,7 +201,7 @@ def tune_config(
             best = max(range(len(scored)), key=lambda i: (scored[i][0], -i))
             config = dataclasses.replace(config, **scored[best][1])
     blend_splits = (
-        member_splits
+        carved
         if blend_carve == member_carve
         else carve(
             X, timestamps, blend_carve, validation_share=validation_share, folds=folds, seed=seed

@@ -6,8 +6,10 @@ import sys
 import numpy as np
 import pytest
 
+from recommendations.engine.evaluation import evaluate
+from recommendations.engine.models import make_model
 from recommendations.engine.synthetic import planted_clusters, session_times
-from recommendations.engine.tuning import carve, grid, tune_config
+from recommendations.engine.tuning import blend_ndcgs, carve, grid, tune_config
 from recommendations.engine.types import EngineConfig
 
 BASE = EngineConfig(knn_neighbours=20, als_iterations=5, als_factors=16)
@@ -79,6 +81,46 @@ def test_tuning_keeps_the_best_validation_trial_of_every_stage(training: tuple) 
     assert result.chosen_weights()["cold_items"] == BASE.hybrid_weights["cold_items"]
     assert result.member_carve == result.blend_carve == "temporal"
     assert result.validation_users > 0
+
+
+def test_members_are_scored_on_the_first_member_folds_and_the_blend_on_every_fold(
+    training: tuple,
+) -> None:
+    # given one 4-fold carve shared by the members and the blend, members on 2 of its folds
+    X, times = training
+    folds = carve(X, times, "kfold", folds=4)
+    # when
+    result = tune_config(
+        X,
+        times,
+        BASE,
+        member_grids={"ease": grid(ease_lambda=[5.0, 500.0])},
+        blend_grid={"als": [0.0, 1.0]},
+        member_carve="kfold",
+        blend_carve="kfold",
+        folds=4,
+        member_folds=2,
+    )
+    # then each member trial is its mean over folds 0-1, each blend trial its mean over all four
+    for trial in (t for t in result.trials if t.stage == "ease"):
+        config = dataclasses.replace(BASE, **trial.overrides)
+        per_fold = [
+            evaluate(make_model("ease", config, n_items=X.shape[1]), split, k=10).ndcg
+            for split in folds
+        ]
+        assert trial.ndcg == pytest.approx(np.mean(per_fold[:2]))
+        assert trial.ndcg != pytest.approx(np.mean(per_fold))
+    blends = [t for t in result.trials if t.stage == "blend"]
+    expected = blend_ndcgs(
+        [t.overrides["hybrid_weights"] for t in blends], folds, None, base=result.config
+    )
+    assert [t.ndcg for t in blends] == pytest.approx(expected)
+
+
+def test_member_folds_must_leave_a_fold(training: tuple) -> None:
+    X, times = training
+    with pytest.raises(ValueError, match="member_folds"):
+        tune_config(X, times, BASE, member_carve="kfold", folds=4, member_folds=0)
 
 
 def test_tuning_is_reproducible(training: tuple) -> None:
