@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from demo.clips import ClipSpec, render_clip
 
-from . import dbtemplate, media_store
+from . import dbflush, dbtemplate, media_store
 from .factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
@@ -72,7 +72,8 @@ def django_db_setup(
 ) -> Iterator[None]:
     """pytest-django's database set-up, each database copied from a migrated template.
 
-    Migrations run once per migration state, not once per worker (tests/dbtemplate.py).
+    Migrations run once per migration state, not once per worker (tests/dbtemplate.py);
+    a transactional test's rows are deleted afterwards, not truncated (tests/dbflush.py).
     """
     from django.test.utils import setup_databases, teardown_databases
     from pytest_django.fixtures import _get_databases_for_setup
@@ -91,7 +92,8 @@ def django_db_setup(
             aliases=dict.fromkeys(aliases - cloned),  # the stubs want a mapping; keys are read
             serialized_aliases=serialized,
         )
-    yield
+    with dbflush.flush_by_delete():
+        yield
     with django_db_blocker.unblock():
         for alias, name in restore.items():
             connections[alias].creation.destroy_test_db(name, verbosity)
