@@ -13,12 +13,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from rest_framework.test import APIClient
 
 from demo.clips import ClipSpec, render_clip
@@ -27,6 +27,7 @@ from . import dbflush, dbtemplate, media_store
 from .factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
+T = TypeVar("T")
 
 
 def wait_until(
@@ -98,6 +99,24 @@ def django_db_setup(
         for alias, name in restore.items():
             connections[alias].creation.destroy_test_db(name, verbosity)
         teardown_databases(others, verbosity=verbosity)
+
+
+def rows_kept_for_the_scope(django_db_blocker: Any, make: Callable[[], T]) -> Iterator[T]:
+    """Run ``make`` in a transaction that stays open while the fixture's scope lasts, yield what
+    it made, then roll it back. Tests (and fixtures of narrower scopes) nest inside it as
+    savepoints, so each starts from exactly these rows (tests/recommendations/conftest.py)."""
+    rows = transaction.atomic()
+    with django_db_blocker.unblock():
+        rows.__enter__()
+        try:
+            made = make()
+        except BaseException as error:
+            rows.__exit__(type(error), error, error.__traceback__)
+            raise
+    yield made
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        rows.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
