@@ -153,7 +153,9 @@ def _every(minutes: str, expires: int, **entry: Any) -> dict[str, Any]:
     return {"schedule": crontab(minute=minutes), "options": {"expires": expires}, **entry}
 
 
-def beat_schedule(worker_queues: Iterable[str]) -> dict[str, dict[str, Any]]:
+def beat_schedule(
+    worker_queues: Iterable[str], *, heartbeat_seconds: int = 30
+) -> dict[str, dict[str, Any]]:
     """Every periodic task, in CELERY_TIMEZONE; ``expires`` drops a run the next one replaces.
 
     Two tasks keep their kfplatform.tasks names from before they left kfplatform/
@@ -217,13 +219,14 @@ def beat_schedule(worker_queues: Iterable[str]) -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=3, minute=20),
         },
     }
-    # Every 30 s each queue's workers run a canary task that stamps the queue's
-    # heartbeat: a worker that is connected but no longer consuming goes stale.
+    # Every ``heartbeat_seconds`` (KF_WORKER_HEARTBEAT_SECONDS) each queue's workers run a
+    # canary task that stamps the queue's heartbeat: a worker that is connected but no longer
+    # consuming goes stale. A run still queued when the next is due expires.
     for queue in worker_queues:
         schedule[f"worker-heartbeat-{queue}"] = {
             "task": "kfplatform.tasks.worker_heartbeat_task",
-            "schedule": timedelta(seconds=30),
+            "schedule": timedelta(seconds=heartbeat_seconds),
             "kwargs": {"queue": queue},
-            "options": {"queue": queue, "expires": 25},
+            "options": {"queue": queue, "expires": heartbeat_seconds * 5 / 6},
         }
     return schedule

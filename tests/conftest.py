@@ -13,20 +13,21 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from rest_framework.test import APIClient
 
 from demo.clips import ClipSpec, render_clip
 
-from . import dbtemplate, media_store
+from . import dbflush, dbtemplate, media_store
 from .factories import UserFactory
 
 REQUIRE_SERVICES = os.environ.get("KF_REQUIRE_SERVICES") == "1"
+T = TypeVar("T")
 
 
 def wait_until(
@@ -72,7 +73,8 @@ def django_db_setup(
 ) -> Iterator[None]:
     """pytest-django's database set-up, each database copied from a migrated template.
 
-    Migrations run once per migration state, not once per worker (tests/dbtemplate.py).
+    Migrations run once per migration state, not once per worker (tests/dbtemplate.py);
+    a transactional test's rows are deleted afterwards, not truncated (tests/dbflush.py).
     """
     from django.test.utils import setup_databases, teardown_databases
     from pytest_django.fixtures import _get_databases_for_setup
@@ -91,11 +93,30 @@ def django_db_setup(
             aliases=dict.fromkeys(aliases - cloned),  # the stubs want a mapping; keys are read
             serialized_aliases=serialized,
         )
-    yield
+    with dbflush.flush_by_delete():
+        yield
     with django_db_blocker.unblock():
         for alias, name in restore.items():
             connections[alias].creation.destroy_test_db(name, verbosity)
         teardown_databases(others, verbosity=verbosity)
+
+
+def rows_kept_for_the_scope(django_db_blocker: Any, make: Callable[[], T]) -> Iterator[T]:
+    """Run ``make`` in a transaction that stays open while the fixture's scope lasts, yield what
+    it made, then roll it back. Tests (and fixtures of narrower scopes) nest inside it as
+    savepoints, so each starts from exactly these rows (tests/recommendations/conftest.py)."""
+    rows = transaction.atomic()
+    with django_db_blocker.unblock():
+        rows.__enter__()
+        try:
+            made = make()
+        except BaseException as error:
+            rows.__exit__(type(error), error, error.__traceback__)
+            raise
+    yield made
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        rows.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

@@ -256,8 +256,12 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = "Asia/Shanghai"
 # django-celery-beat's scheduler behind a PostgreSQL lock: a second beat stands by.
 CELERY_BEAT_SCHEDULER = "ops.beat.SingleBeatScheduler"
-# Every periodic task, each with its reason: ops/config.py.
-CELERY_BEAT_SCHEDULE = beat_schedule(KF_WORKER_QUEUES)
+# Every periodic task, each with its reason: ops/config.py. Beat sends each queue a heartbeat
+# task this often (readiness: KF_HEALTH_HEARTBEAT_MAX_AGE_SECONDS).
+KF_WORKER_HEARTBEAT_SECONDS = env.int("KF_WORKER_HEARTBEAT_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    KF_WORKER_QUEUES, heartbeat_seconds=KF_WORKER_HEARTBEAT_SECONDS
+)
 
 # --- Platform-wide (KF_*) ---------------------------------------------------
 # Each app's settings carry its name (ACCOUNTS_, COURSES_, ...); KF_ is for what no one

@@ -13,7 +13,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from ops.nginx_conf import NginxValues, nginx_conf_render
@@ -140,21 +140,25 @@ class Processes:
         proc.wait(timeout=30)
 
     def stop(self, name: str, timeout: float = 30.0) -> None:
-        proc = self.running.pop(name, None)
-        if proc is None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
+        self._stop([name], timeout)
 
     def stop_all(self) -> None:
-        for name in list(self.running):
-            self.stop(name)
+        """All at once: each Celery worker's warm shutdown takes seconds, and they overlap."""
+        self._stop(list(self.running), timeout=30.0)
+
+    def _stop(self, names: list[str], timeout: float) -> None:
+        stopping = [proc for name in names if (proc := self.running.pop(name, None)) is not None]
+        for proc in stopping:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in stopping:
+            try:
+                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
 
     def log(self, name: str) -> str:
         path = self.logs / f"{name}.log"

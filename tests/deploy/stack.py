@@ -103,6 +103,8 @@ class Stack:
             "GUNICORN_WORKERS": "2",
             "GUNICORN_CONTROL_SOCKET": str(folder / "gunicorn.ctl"),
             "KF_WORKER_CONCURRENCY": "1",
+            # Heartbeats every 5 s, not 30: the beat takeover test waits for the next one.
+            "KF_WORKER_HEARTBEAT_SECONDS": "5",
             # Staging promotes every model it trains, so a retrain's outcome is visible.
             "RECOMMENDATIONS_PROMOTION_TOLERANCE": "1",
             "KF_METRICS_DIR": str(folder / "metrics"),

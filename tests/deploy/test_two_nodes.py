@@ -15,6 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -71,17 +72,29 @@ def two_nodes(
             "KF_S3_ADDRESSING_STYLE": "path",
             "KF_NGINX_UPSTREAM": ",".join(f"127.0.0.1:{ports[n]}" for n in NODES),
         }
-        stack.prod_python("manage.py", "media_store_prepare")
-        for step in ("prod-check", "prod-migrate", "prod-static", "prod-nginx-conf"):
-            stack.make(step)
+
+        # Side by side, each a Django process start or more (test_production.py keeps
+        # README's order): only the store check needs the bucket first.
+        def prepare_store_and_check() -> None:
+            stack.prod_python("manage.py", "media_store_prepare")
+            stack.make("prod-check")
+
+        with ThreadPoolExecutor(4) as pool:
+            made = [pool.submit(stack.make, s) for s in ("prod-migrate", "prod-static")]
+            made += [pool.submit(stack.make, "prod-nginx-conf")]
+            checked = pool.submit(prepare_store_and_check)
+            for step in made:
+                step.result()
+            checked.result()
         exits.enter_context(nginx_running(Path(stack.env["KF_NGINX_CONF"]), stack.https_port))
-        arranged = stack.prod_python("tests/deploy/arrange.py").strip().splitlines()[-1]
-        stack.data |= json.loads(arranged)
+        # The nodes start while the data is arranged: nothing asks them anything before.
         env = {node: _node_env(stack, node, ports[node]) for node in NODES}
         for node, services in (("a", ("web", "worker-default")), ("b", ("web", "worker-media"))):
             for service in services:
                 argv = ["make", "--no-print-directory", f"prod-{service}"]
                 stack.procs.start(f"{service}-{node}", argv, env[node])
+        arranged = stack.prod_python("tests/deploy/arrange.py").strip().splitlines()[-1]
+        stack.data |= json.loads(arranged)
         for node in NODES:
             assert wait_for_port(ports[node], timeout=120), stack.procs.log(f"web-{node}")
         assert stack.wait_serving(), stack.procs.log("web-a")[-3000:]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from courses.models import ShortVideo
 from courses.tasks import trending_refresh_task
 from kfplatform.celery import app
+from ops.config import beat_schedule
 from ops.models import WorkerHeartbeat
 from ops.tasks import worker_heartbeat_task
 from tests.factories import ShortVideoFactory
@@ -72,3 +73,12 @@ def test_the_heartbeat_task_stamps_its_queue() -> None:
     assert timezone.now() - beat.seen_at < timedelta(seconds=30)
     worker_heartbeat_task.apply(kwargs={"queue": "media"})
     assert WorkerHeartbeat.objects.count() == 1
+
+
+def test_heartbeats_go_every_heartbeat_interval_and_a_late_one_expires_before_the_next() -> None:
+    schedule = beat_schedule(["media"], heartbeat_seconds=6)
+    entry = schedule["worker-heartbeat-media"]
+    assert entry["schedule"] == timedelta(seconds=6)
+    assert entry["options"] == {"queue": "media", "expires": 5}
+    default = beat_schedule(["media"])["worker-heartbeat-media"]
+    assert (default["schedule"], default["options"]["expires"]) == (timedelta(seconds=30), 25)

@@ -7,35 +7,16 @@ tests) nests inside as a savepoint, so whatever a test writes, retrains included
 is gone before the next test starts from the same seeded rows.
 """
 
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from demo import seed
-
-T = TypeVar("T")
+from tests.conftest import rows_kept_for_the_scope
 
 SMALL = ["--users", "40", "--videos", "48", "--courses", "4", "--events", "1600", "--no-ab-tests"]
-
-
-def rows_kept_for_the_scope(django_db_blocker: Any, make: Callable[[], T]) -> Iterator[T]:
-    """Run ``make`` in a transaction that stays open while the fixture's scope lasts, yield what
-    it made, then roll it back. Tests (and narrower fixtures like this one) nest inside it."""
-    rows = transaction.atomic()
-    with django_db_blocker.unblock():
-        rows.__enter__()
-        try:
-            made = make()
-        except BaseException as error:
-            rows.__exit__(type(error), error, error.__traceback__)
-            raise
-    yield made
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        rows.__exit__(None, None, None)
 
 
 def _seed() -> None:

@@ -19,8 +19,8 @@ from recommendations.engine.models import DENSE_DROPPED_PREFIX
 from recommendations.engine.spark_als import SPARK_MISSING
 from recommendations.models import ItemNeighbours, ModelVersion, UserRecommendation
 from recommendations.serving import MAX_RUN_PER_CREATOR, Served, _diversify, recommend_for_user
+from tests.conftest import rows_kept_for_the_scope
 from tests.factories import UserFactory
-from tests.recommendations.conftest import rows_kept_for_the_scope
 
 # On one worker, so the module's demo world is seeded once (conftest.py, ``seeded_demo``).
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seeded-retrain-and-serve")]

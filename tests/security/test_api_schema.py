@@ -20,6 +20,7 @@ The figures are in docs/security.md.
 """
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from courses.services import enrollment_grant
+from tests.conftest import rows_kept_for_the_scope
 from tests.factories import (
     CreatorProfileFactory,
     LessonFactory,
@@ -78,10 +80,18 @@ fuzzed = _served_schema("examples", "fuzzing")  # examples: those the schema giv
 covered = _served_schema("coverage")
 
 
-@pytest.fixture
-def sessions(db: Any) -> dict[str, dict[str, str]]:
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def sessions(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, dict[str, str]]]:
     """Logged-in cookies per role, over a little of everything, so that generated
-    ids sometimes name real rows. Made once per operation, not per example."""
+    ids sometimes name real rows. Made once per module (each test's writes are rolled
+    back to these rows), not per operation: 184 set-ups were a fifth of the file's time."""
+    yield from rows_kept_for_the_scope(django_db_blocker, _log_in_every_role)
+
+
+def _log_in_every_role() -> dict[str, dict[str, str]]:
     creator = CreatorProfileFactory.create().user
     lesson = LessonFactory.create(section__course__creator=creator, is_preview=True)
     ShortVideoFactory.create(creator=creator, course=lesson.course)
