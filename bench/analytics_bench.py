@@ -328,35 +328,32 @@ def _post_batches(bodies: list[dict[str, Any]], procs: int) -> float:
     serving different pages would be; ids are fresh per call, so nothing is
     a duplicate.
     """
-    import multiprocessing
-
-    from django.db import connections
-
     fresh = [
         (b, {"events": [{**e, "client_event_id": uuid.uuid4().hex} for e in body["events"]]})
         for b, body in enumerate(bodies)
     ]
-    connections.close_all()  # each forked process opens its own connection
-    began = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(procs) as pool:
-        pool.map(_post_share, [fresh[i::procs] for i in range(procs)])
-    return time.perf_counter() - began
+    return _timed_in_processes(_post_share, fresh, procs)
 
 
 def _ingest_parallel(payloads: list[list[dict[str, Any]]], procs: int) -> float:
     """Ingest every batch under fresh ids through the service, split over ``procs`` processes."""
-    import multiprocessing
-
-    from django.db import connections
-
     fresh = [
         (b, [{**e, "client_event_id": uuid.uuid4().hex} for e in events])
         for b, events in enumerate(payloads)
     ]
+    return _timed_in_processes(_ingest_share, fresh, procs)
+
+
+def _timed_in_processes(work: Any, items: list[Any], procs: int) -> float:
+    """Wall seconds of ``work(share)`` over ``items`` dealt out to ``procs`` forked processes."""
+    import multiprocessing
+
+    from django.db import connections
+
     connections.close_all()  # each forked process opens its own connection
     began = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(procs) as pool:
-        pool.map(_ingest_share, [fresh[i::procs] for i in range(procs)])
+        pool.map(work, [items[i::procs] for i in range(procs)])
     return time.perf_counter() - began
 
 
