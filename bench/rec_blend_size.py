@@ -25,6 +25,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rec_blend_variants import report_wall_time
 
 from recommendations.engine.datasets import default_data_dir, index_records, read_movielens
 from recommendations.engine.evaluation import evaluate, split_kfold, split_random
@@ -82,11 +85,7 @@ def main() -> None:
                 f"ALS / DLAE {mean['als'] / mean['dlae']:.3f}",
                 flush=True,
             )
-    load_after = os.getloadavg()
-    print(
-        f"wall time {time.perf_counter() - started:.0f} s; load average "
-        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after"
-    )
+    report_wall_time(started, load_before)
 
 
 if __name__ == "__main__":

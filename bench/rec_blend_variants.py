@@ -203,10 +203,14 @@ def main() -> None:
             + "".join(f"{v:>8.4f}" for v in values)
             + f"{np.mean(values):>9.4f}  ({gain:+.4f} vs base)"
         )
-    load_after = os.getloadavg()
+    report_wall_time(started, load_before)
+
+
+def report_wall_time(started: float, load_before: tuple[float, float, float]) -> None:
+    """Print a bench's wall time with the load average before and after it."""
     print(
         f"wall time {time.perf_counter() - started:.0f} s; load average "
-        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after"
+        f"{load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after"
     )
 
 

@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rec_blend_variants import FOLDS, HALVES, Fold, per_user_ndcg
+from rec_blend_variants import FOLDS, HALVES, Fold, per_user_ndcg, report_wall_time
 
 from recommendations.engine.base import Recommender, binarize
 from recommendations.engine.datasets import (
@@ -259,11 +259,7 @@ def main() -> None:
         value = float(np.mean([r[scheme] for r in rows]))
         gain = float(np.mean([r[scheme] - r["ease+als"] for r in rows]))
         print(f"{scheme:<22} {value:.4f} ({gain:+.4f})")
-    load_after = os.getloadavg()
-    print(
-        f"wall time {time.perf_counter() - started:.0f} s; load average "
-        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after"
-    )
+    report_wall_time(started, load_before)
 
 
 if __name__ == "__main__":
