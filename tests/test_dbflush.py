@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
 
-from tests.conftest import require
 from tests.factories import LessonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,8 +23,7 @@ def _rows_left() -> dict[str, int]:
     return {table: n for table, n in counts.items() if n and table not in kept}
 
 
-def test_the_flush_after_a_transactional_test_deletes_every_row_behind_every_key() -> None:
-    require(connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
+def test_the_flush_after_a_transactional_test_deletes_every_row_behind_every_key(postgres) -> None:
     # given: rows chained by foreign keys (a lesson's section, course, creator, asset)
     lesson = LessonFactory.create()
     UserFactory.create().groups.create(name="readers")  # an auto-created many-to-many row
@@ -40,7 +38,6 @@ def test_the_flush_after_a_transactional_test_deletes_every_row_behind_every_key
     assert Permission.objects.filter(codename="view_lesson").exists()
 
 
-def test_a_flush_that_resets_sequences_still_truncates() -> None:
-    require(connection.vendor == "postgresql", "DATABASE_URL is not PostgreSQL")
+def test_a_flush_that_resets_sequences_still_truncates(postgres) -> None:
     statements = connection.ops.sql_flush(no_style(), ["courses_lesson"], reset_sequences=True)
     assert statements == ['TRUNCATE "courses_lesson" RESTART IDENTITY;']

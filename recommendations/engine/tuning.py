@@ -173,12 +173,12 @@ def tune_config(
         k: the NDCG cut-off.
         seed: the carves' seed.
     """
+    if member_folds is not None and member_folds < 1:
+        raise ValueError(f"member_folds must be at least 1, got {member_folds}")
     started = time.perf_counter()
     carved = carve(
         X, timestamps, member_carve, validation_share=validation_share, folds=folds, seed=seed
     )
-    if member_folds is not None and member_folds < 1:
-        raise ValueError(f"member_folds must be at least 1, got {member_folds}")
     member_splits = carved[:member_folds]
     n_items = X.shape[1]
     trials: list[Trial] = []

@@ -15,7 +15,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -80,12 +80,13 @@ def two_nodes(
             stack.make("prod-check")
 
         with ThreadPoolExecutor(4) as pool:
-            made = [pool.submit(stack.make, s) for s in ("prod-migrate", "prod-static")]
-            made += [pool.submit(stack.make, "prod-nginx-conf")]
-            checked = pool.submit(prepare_store_and_check)
-            for step in made:
-                step.result()
-            checked.result()
+            steps: list[Future[object]] = [
+                pool.submit(stack.make, step)
+                for step in ("prod-migrate", "prod-static", "prod-nginx-conf")
+            ]
+            steps.append(pool.submit(prepare_store_and_check))
+            for step in steps:
+                step.result()  # raises what the step raised
         exits.enter_context(nginx_running(Path(stack.env["KF_NGINX_CONF"]), stack.https_port))
         # The nodes start while the data is arranged: nothing asks them anything before.
         env = {node: _node_env(stack, node, ports[node]) for node in NODES}

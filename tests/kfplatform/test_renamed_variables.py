@@ -155,9 +155,9 @@ def test_operations_docs_list_every_renamed_variable() -> None:
         assert f"| `{old}` | `{new}` |" in text, old
 
 
-SKIPPED_DIRS = {".git", ".venv", "node_modules", "var", "locale", "__pycache__", "screenshots"}
-# Tools' caches: `make typecheck` (CI runs it before the tests) leaves 300 MB of JSON in
+# Tools' caches too: `make typecheck` (CI runs it before the tests) leaves 300 MB of JSON in
 # .mypy_cache, which took this walk from under a second to half a minute.
+SKIPPED_DIRS = {".git", ".venv", "node_modules", "var", "locale", "__pycache__", "screenshots"}
 SKIPPED_DIRS |= {".mypy_cache", ".ruff_cache", ".import_linter_cache", ".hypothesis"}
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".conf", ".service", ".target", ".ini", ".cfg", ".sh"}
 TEXT_SUFFIXES |= {".html", ".js", ".txt", ".yml", ".yaml", ".example", ".json"}
